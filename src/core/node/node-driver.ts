@@ -1,0 +1,236 @@
+import { CancelledError, DeadlineExceededError, OverloadedError, type TokenManagerError, UnavailableError } from '../errors.js'
+import type { Clock, Timer } from '../ports/clock.js'
+import type { FailureInjector } from '../ports/failure-injector.js'
+import type { Hasher } from '../ports/hasher.js'
+import type { Persistence } from '../ports/persistence.js'
+import type { Transport } from '../ports/transport.js'
+import { DeadlineHeap } from '../protocol/deadline-heap.js'
+import type { Envelope } from '../protocol/messages.js'
+import type { ClientOp, OpResult } from '../protocol/operations.js'
+import type { Outbox } from '../protocol/outbox.js'
+import type { NodeInput, RegisterNode, TokenStatus } from '../protocol/register-node.js'
+import { HashJobs } from './hash-jobs.js'
+
+export interface NodeDriverPorts {
+  readonly transport: Transport
+  readonly persistence: Persistence
+  readonly hasher: Hasher
+  readonly clock: Clock
+  readonly failures: FailureInjector
+}
+
+export interface NodeDriverOptions {
+  /** Upper bound on any operation's time at this node, whatever the caller asks. */
+  readonly maxOperationMs: number
+  /** Bound on client requests parked on silent tokens (they are never answered, only released). */
+  readonly maxParked: number
+}
+
+export interface ExecuteOptions {
+  readonly timeoutMs: number
+  readonly signal?: AbortSignal
+}
+
+export type Done = (error: TokenManagerError | undefined, result?: OpResult) => void
+
+interface PendingOp {
+  readonly token: string
+  readonly done: Done
+  readonly deadlineMs: number
+  parked: boolean
+  detach?: () => void
+}
+
+/**
+ * Runs a RegisterNode against real ports: the I/O contract of the protocol lives here. Each step's effects are
+ * applied in order: persist, then send and complete, then hash. Fail-silent is enforced here, before the
+ * protocol sees an input: an input about a silent token is dropped and the token's work abandoned.
+ */
+export class NodeDriver {
+  private readonly pending = new Map<number, PendingOp>()
+  private readonly opDeadlines = new DeadlineHeap<number>()
+  private readonly inputs: NodeInput[] = []
+  private readonly hashJobs: HashJobs
+  private persisting: Promise<void> | undefined
+  private draining = false
+  private timer: Timer | undefined
+  private timerAtMs = Infinity
+  private opIds = 0
+  private parkedCount = 0
+  private stopped = false
+
+  constructor(readonly node: RegisterNode, private readonly ports: NodeDriverPorts, private readonly options: NodeDriverOptions) {
+    this.hashJobs = new HashJobs(ports.hasher, (jobId, result) => this.feed({ type: 'hashed', jobId, result }))
+  }
+
+  get self(): string {
+    return this.node.self
+  }
+
+  async start(): Promise<void> {
+    this.node.restore(await this.ports.persistence.load())
+    await this.ports.transport.start(this.node.self, (envelope) => this.onEnvelope(envelope))
+    this.feed({ type: 'tick' })
+  }
+
+  /** Runs one client operation on this node. Rejects with a TokenManagerError. */
+  execute(token: string, op: ClientOp, options: ExecuteOptions): Promise<OpResult> {
+    return new Promise((resolve, reject) => {
+      this.submit(token, op, options, (error, result) => (error === undefined ? resolve(result!) : reject(error)))
+    })
+  }
+
+  /**
+   * Callback form of `execute`: `done` runs exactly once, possibly before `submit` returns. Simulations use it to
+   * stay synchronous and therefore replayable.
+   */
+  submit(token: string, op: ClientOp, options: ExecuteOptions, done: Done): void {
+    if (this.stopped) return done(new UnavailableError(`node ${this.self} is stopping`))
+    if (options.signal?.aborted) return done(new CancelledError('cancelled by the caller'))
+    const now = this.ports.clock.nowMs()
+    const deadlineMs = now + Math.max(1, Math.min(options.timeoutMs, this.options.maxOperationMs))
+    const opId = ++this.opIds
+    const entry: PendingOp = { token, done, deadlineMs, parked: false }
+    this.pending.set(opId, entry)
+    this.opDeadlines.push(deadlineMs, opId)
+    if (options.signal) {
+      const onAbort = (): void => this.settle(opId, new CancelledError('cancelled by the caller'))
+      options.signal.addEventListener('abort', onAbort, { once: true })
+      entry.detach = () => options.signal!.removeEventListener('abort', onAbort)
+    }
+    if (this.ports.failures.isSilent(this.self, token, now)) {
+      this.park(opId, entry)
+      return this.schedule()
+    }
+    this.feed({ type: 'client', opId, token, op, deadlineMs })
+  }
+
+  /** Makes this node silent for `token` from `atMs` on (now when omitted). */
+  silence(token: string, atMs?: number): void {
+    this.ports.failures.silence(this.self, token, atMs ?? this.ports.clock.nowMs())
+    this.feed({ type: 'tick' })
+  }
+
+  status(): TokenStatus[] {
+    this.applySilences(this.ports.clock.nowMs())
+    return this.node.status()
+  }
+
+  get parked(): number {
+    return this.parkedCount
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.timer?.cancel()
+    this.hashJobs.cancelAll()
+    for (const opId of [...this.pending.keys()]) this.settle(opId, new UnavailableError(`node ${this.self} stopped`))
+    await this.ports.transport.stop()
+    await this.persisting
+  }
+
+  private onEnvelope(envelope: Envelope): void {
+    this.feed({ type: 'message', envelope })
+  }
+
+  private feed(input: NodeInput): void {
+    if (this.stopped) return
+    this.inputs.push(input)
+    if (this.draining) return
+    this.draining = true
+    try {
+      for (let next = this.inputs.shift(); next !== undefined; next = this.inputs.shift()) this.process(next)
+    } finally {
+      this.draining = false
+    }
+    this.schedule()
+  }
+
+  private process(input: NodeInput): void {
+    const now = this.ports.clock.nowMs()
+    this.applySilences(now)
+    if (input.type === 'tick') this.expireParked(now)
+    const out = this.node.step(input, now)
+    if (input.type === 'client' && this.node.isSilent(input.token)) this.park(input.opId, this.pending.get(input.opId))
+    this.apply(out)
+  }
+
+  /** Silences due by now reach the protocol before any input, so nothing received after them is answered. */
+  private applySilences(nowMs: number): void {
+    for (const token of this.ports.failures.silentTokens(this.self, nowMs)) {
+      if (this.node.isSilent(token)) continue
+      this.apply(this.node.step({ type: 'silence', token }, nowMs))
+      for (const [opId, op] of this.pending) if (op.token === token) this.park(opId, op)
+    }
+  }
+
+  /** Applies one step's effects; while an earlier step is still being persisted, later ones wait their turn. */
+  private apply(out: Outbox): void {
+    const save = (): Promise<void> | undefined =>
+      out.persists.length > 0 ? this.ports.persistence.save(out.persists) : undefined
+    const saved = this.persisting === undefined ? save() : this.persisting.then(save)
+    if (saved === undefined) return this.emit(out)
+    const done = saved.then(() => this.emit(out), (error: unknown) => this.persistFailed(error, out))
+    this.persisting = done
+    void done.then(() => { if (this.persisting === done) this.persisting = undefined })
+  }
+
+  private emit(out: Outbox): void {
+    for (const envelope of out.sends) this.ports.transport.send(envelope)
+    for (const done of out.completions) {
+      if (done.ok) this.settle(done.opId, undefined, done.result)
+      else this.settle(done.opId, done.error)
+    }
+    for (const jobId of out.hashCancels) this.hashJobs.cancel(jobId)
+    for (const job of out.hashJobs) this.hashJobs.start(job)
+  }
+
+  /** A replica that cannot make its state durable must not acknowledge it: fail the operations, send nothing. */
+  private persistFailed(error: unknown, out: Outbox): void {
+    const reason = new UnavailableError(`node ${this.self} could not persist: ${String(error)}`)
+    for (const done of out.completions) this.settle(done.opId, reason)
+  }
+
+  private park(opId: number, op: PendingOp | undefined): void {
+    if (op === undefined || op.parked) return
+    if (this.parkedCount >= this.options.maxParked) {
+      return this.settle(opId, new OverloadedError(`node ${this.self}: too many requests parked on silent tokens`))
+    }
+    op.parked = true
+    this.parkedCount++
+  }
+
+  /** Parked requests are released at their deadline; answered ones are already gone. */
+  private expireParked(nowMs: number): void {
+    for (const opId of this.opDeadlines.popDue(nowMs)) {
+      const op = this.pending.get(opId)
+      if (op !== undefined && op.parked) this.settle(opId, new DeadlineExceededError(`no answer from ${this.self}`))
+    }
+  }
+
+  private settle(opId: number, error?: TokenManagerError, result?: OpResult): void {
+    const op = this.pending.get(opId)
+    if (op === undefined) return
+    this.pending.delete(opId)
+    if (op.parked) this.parkedCount--
+    op.detach?.()
+    op.done(error, result)
+  }
+
+  private schedule(): void {
+    if (this.stopped) return
+    const now = this.ports.clock.nowMs()
+    const candidates = [this.node.nextDeadlineMs(), this.opDeadlines.peekMs(),
+      this.ports.failures.nextSilenceMs(this.self, now)].filter((t): t is number => t !== undefined)
+    const atMs = Math.min(...candidates)
+    if (atMs >= this.timerAtMs || !Number.isFinite(atMs)) return
+    this.timer?.cancel()
+    this.timerAtMs = atMs
+    this.timer = this.ports.clock.setTimer(Math.max(0, atMs - now), () => {
+      this.timerAtMs = Infinity
+      this.timer = undefined
+      this.feed({ type: 'tick' })
+    })
+  }
+}

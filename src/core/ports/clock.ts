@@ -1,0 +1,15 @@
+/**
+ * Time for the driver: the protocol itself never reads a clock, it is handed `nowMs` with each input.
+ * Postconditions: `nowMs()` never decreases; a timer set with `setTimer` fires once, at or after its time,
+ * unless cancelled first.
+ */
+export interface Clock {
+  nowMs(): number
+  setTimer(delayMs: number, callback: () => void): Timer
+}
+
+export interface Timer {
+  cancel(): void
+}
+
+export const Clock = Symbol('Clock')

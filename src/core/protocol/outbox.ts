@@ -1,0 +1,41 @@
+import type { Argmin } from '../token/argmin.js'
+import type { RegisterValue } from '../token/token-value.js'
+import type { Envelope } from './messages.js'
+import type { Completion } from './operations.js'
+import type { Timestamp } from './timestamp.js'
+
+/** Work for the hasher: the argmin of H(name, x) over [low, high). */
+export interface HashJob {
+  readonly jobId: number
+  readonly token: string
+  readonly name: string
+  readonly low: bigint
+  readonly high: bigint
+}
+
+/** A replica's new durable state for one token. */
+export interface PersistEntry {
+  readonly token: string
+  readonly ts: Timestamp
+  readonly value: RegisterValue
+}
+
+/**
+ * What one step of the state machine asks its driver to do, in this order: make `persists` durable, then send
+ * `sends`, deliver `completions`, start `hashJobs` and stop `hashCancels`. Acks and completions therefore never
+ * overtake the state they acknowledge.
+ */
+export class Outbox {
+  readonly persists: PersistEntry[] = []
+  readonly sends: Envelope[] = []
+  readonly completions: Completion[] = []
+  readonly hashJobs: HashJob[] = []
+  readonly hashCancels: number[] = []
+
+  isEmpty(): boolean {
+    return this.persists.length === 0 && this.sends.length === 0 && this.completions.length === 0 &&
+      this.hashJobs.length === 0 && this.hashCancels.length === 0
+  }
+}
+
+export type HashResult = Argmin | undefined

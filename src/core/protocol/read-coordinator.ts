@@ -1,0 +1,157 @@
+import { DeadlineExceededError, NotFoundError, OverloadedError } from '../errors.js'
+import type { Argmin } from '../token/argmin.js'
+import { isComplete, withFinal } from '../token/token-value.js'
+import type { Outbox } from './outbox.js'
+import type { QuorumRound } from './quorum-round.js'
+import { newest, type Versioned } from './replica-state.js'
+import { compareTimestamps, timestampKey } from './timestamp.js'
+import type { TokenContext } from './token-context.js'
+
+type Phase =
+  | { readonly name: 'query'; readonly round: QuorumRound }
+  | { readonly name: 'final'; readonly key: string; readonly best: Versioned }
+  | { readonly name: 'impose'; readonly round: QuorumRound; readonly state: Versioned }
+
+interface ActiveRead {
+  readonly opId: number
+  readonly deadlineMs: number
+  phase: Phase
+}
+
+/** One hash job computing the final of one (timestamp, value), shared by every read that needs it. */
+interface FinalJob {
+  readonly jobId: number
+  readonly waiting: Set<ActiveRead>
+}
+
+/**
+ * The reader side of one token (read-impose, §4.3 / ABD): query every replica, take the newest value of a read
+ * quorum, compute its final if missing, write it back to a write quorum unless a write quorum already holds it
+ * complete, then return. Reads run concurrently; each is bounded by its deadline.
+ */
+export class ReadCoordinator {
+  private readonly reads = new Set<ActiveRead>()
+  private readonly byReqId = new Map<number, ActiveRead>()
+  private readonly finalJobs = new Map<string, FinalJob>()
+  private readonly jobKeys = new Map<number, string>()
+
+  constructor(private readonly ctx: TokenContext, private readonly maxReads: number) {}
+
+  submit(opId: number, deadlineMs: number, out: Outbox): void {
+    if (this.reads.size >= this.maxReads) {
+      out.completions.push({ opId, ok: false, error: new OverloadedError(
+        `token ${this.ctx.token}: ${this.maxReads} reads already in progress on this node`) })
+      return
+    }
+    const round = this.ctx.startQuery(this.ctx.readQuorum, out)
+    const read: ActiveRead = { opId, deadlineMs, phase: { name: 'query', round } }
+    this.reads.add(read)
+    this.byReqId.set(round.reqId, read)
+    if (round.complete) this.roundDone(read, out)
+  }
+
+  onReply(reqId: number, accept: (round: QuorumRound) => boolean, out: Outbox): boolean {
+    const read = this.byReqId.get(reqId)
+    if (read === undefined || read.phase.name === 'final') return false
+    if (accept(read.phase.round) && read.phase.round.complete) this.roundDone(read, out)
+    return true
+  }
+
+  onHashed(jobId: number, upper: Argmin | undefined, out: Outbox): boolean {
+    const key = this.jobKeys.get(jobId)
+    if (key === undefined) return false
+    const job = this.finalJobs.get(key)!
+    this.jobKeys.delete(jobId)
+    this.finalJobs.delete(key)
+    for (const read of job.waiting) {
+      if (read.phase.name !== 'final' || read.phase.key !== key) continue
+      const best = read.phase.best
+      if (best.value.kind !== 'token') continue
+      this.impose(read, { ts: best.ts, value: { kind: 'token', token: withFinal(best.value.token, upper) } }, out)
+    }
+    return true
+  }
+
+  expire(nowMs: number, out: Outbox): void {
+    for (const read of this.reads) {
+      if (read.deadlineMs > nowMs) continue
+      this.finish(read)
+      out.completions.push({ opId: read.opId, ok: false, error: new DeadlineExceededError(
+        `token ${this.ctx.token}: no quorum answered the read (${read.phase.name} phase) before the deadline`) })
+      this.releaseFinal(read, out)
+    }
+  }
+
+  abandon(out: Outbox): void {
+    for (const job of this.finalJobs.values()) out.hashCancels.push(job.jobId)
+    this.reads.clear()
+    this.byReqId.clear()
+    this.finalJobs.clear()
+    this.jobKeys.clear()
+  }
+
+  get pendingCount(): number {
+    return this.reads.size
+  }
+
+  private roundDone(read: ActiveRead, out: Outbox): void {
+    const phase = read.phase
+    if (phase.name === 'final') return
+    this.byReqId.delete(phase.round.reqId)
+    if (phase.name === 'impose') return this.succeed(read, phase.state, out)
+    const replies = phase.round.replies
+    const best = replies.reduce<Versioned>((a, b) => newest(a, b), replies[0]!)
+    if (best.value.kind === 'token' && best.value.token.final === undefined) return this.awaitFinal(read, best, out)
+    // One round trip suffices when a write quorum already holds the newest value complete.
+    const holders = replies.filter((r) => compareTimestamps(r.ts, best.ts) === 0 && isComplete(r.value)).length
+    if (holders >= this.ctx.writeQuorum) return this.succeed(read, best, out)
+    this.impose(read, best, out)
+  }
+
+  private awaitFinal(read: ActiveRead, best: Versioned, out: Outbox): void {
+    const key = timestampKey(best.ts)
+    read.phase = { name: 'final', key, best }
+    let job = this.finalJobs.get(key)
+    if (job === undefined) {
+      job = { jobId: this.ctx.nextJobId(), waiting: new Set() }
+      this.finalJobs.set(key, job)
+      this.jobKeys.set(job.jobId, key)
+      if (best.value.kind === 'token') {
+        const token = best.value.token
+        out.hashJobs.push({ jobId: job.jobId, token: this.ctx.token, name: token.name, low: token.mid, high: token.high })
+      }
+    }
+    job.waiting.add(read)
+  }
+
+  private impose(read: ActiveRead, state: Versioned, out: Outbox): void {
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
+    read.phase = { name: 'impose', round, state }
+    this.byReqId.set(round.reqId, read)
+    if (round.complete) this.roundDone(read, out)
+  }
+
+  private succeed(read: ActiveRead, state: Versioned, out: Outbox): void {
+    this.finish(read)
+    out.completions.push(state.value.kind === 'absent'
+      ? { opId: read.opId, ok: false, error: new NotFoundError(`token ${this.ctx.token} was dropped`) }
+      : { opId: read.opId, ok: true, result: { type: 'read', ts: state.ts, value: state.value } })
+  }
+
+  private finish(read: ActiveRead): void {
+    this.reads.delete(read)
+    if (read.phase.name !== 'final') this.byReqId.delete(read.phase.round.reqId)
+  }
+
+  /** A read gave up waiting for a final: cancel the hash job when nobody else needs it. */
+  private releaseFinal(read: ActiveRead, out: Outbox): void {
+    if (read.phase.name !== 'final') return
+    const job = this.finalJobs.get(read.phase.key)
+    if (job === undefined) return
+    job.waiting.delete(read)
+    if (job.waiting.size > 0) return
+    this.finalJobs.delete(read.phase.key)
+    this.jobKeys.delete(job.jobId)
+    out.hashCancels.push(job.jobId)
+  }
+}

@@ -1,0 +1,166 @@
+import { InvalidArgumentError, NotFoundError, type TokenManagerError, WrongNodeError } from '../errors.js'
+import type { QuorumStrategy } from '../ports/quorum-strategy.js'
+import type { ReplicationScheme } from '../scheme/replication-scheme.js'
+import type { Argmin } from '../token/argmin.js'
+import { validateWriteInput } from '../token/token-value.js'
+import { DeadlineHeap } from './deadline-heap.js'
+import type { Envelope, NodeId } from './messages.js'
+import type { ClientOp } from './operations.js'
+import { Outbox, type PersistEntry } from './outbox.js'
+import type { Versioned } from './replica-state.js'
+import { type RegisterLimits, TokenRegister } from './token-register.js'
+
+export interface RegisterNodeConfig {
+  readonly self: NodeId
+  readonly scheme: ReplicationScheme
+  readonly quorum: QuorumStrategy
+  /** This incarnation's epoch: must exceed every earlier incarnation's (see Timestamp). */
+  readonly epoch: bigint
+  readonly maxDomainSize: bigint
+  readonly limits: RegisterLimits
+}
+
+export type NodeInput =
+  | { readonly type: 'client'; readonly opId: number; readonly token: string; readonly op: ClientOp; readonly deadlineMs: number }
+  | { readonly type: 'message'; readonly envelope: Envelope }
+  | { readonly type: 'hashed'; readonly jobId: number; readonly result: Argmin | undefined }
+  | { readonly type: 'tick' }
+  | { readonly type: 'silence'; readonly token: string }
+
+export interface TokenStatus {
+  readonly token: string
+  readonly roles: readonly ('writer' | 'reader' | 'replica')[]
+  readonly state: Versioned | undefined
+  readonly silent: boolean
+  readonly pending: number
+  readonly replicas: number
+  readonly readQuorum: number
+  readonly writeQuorum: number
+}
+
+/**
+ * The protocol on one node: one TokenRegister per token the node plays a role in, and `step(input, nowMs)` as
+ * its only entry point. Same inputs and times, same outputs: no clock, timer, randomness or I/O in here.
+ */
+export class RegisterNode {
+  private readonly registers = new Map<string, TokenRegister>()
+  private readonly silent = new Set<string>()
+  private readonly deadlines = new DeadlineHeap<string>()
+  private readonly jobTokens = new Map<number, string>()
+  private reqIds = 0
+  private jobIds = 0
+  /** Replies that matched no active round: late, duplicate, or for a finished operation. */
+  ignoredReplies = 0
+
+  constructor(private readonly config: RegisterNodeConfig) {
+    const ids = { nextReqId: () => ++this.reqIds, nextJobId: () => ++this.jobIds }
+    for (const token of config.scheme.tokensOf(config.self)) {
+      const entry = config.scheme.get(token)!
+      const replicas = config.scheme.replicasOf(token)
+      config.quorum.validate(replicas.length)
+      const roles = { token, self: config.self, writer: entry.writer, readers: entry.readers, replicas,
+        readQuorum: config.quorum.readQuorum(replicas.length), writeQuorum: config.quorum.writeQuorum(replicas.length) }
+      this.registers.set(token, new TokenRegister(roles, config.epoch, config.limits, ids))
+    }
+  }
+
+  get self(): NodeId {
+    return this.config.self
+  }
+
+  tokens(): string[] {
+    return [...this.registers.keys()]
+  }
+
+  /** Restores durable replica state; call before the first step. */
+  restore(entries: readonly PersistEntry[]): void {
+    for (const entry of entries) this.registers.get(entry.token)?.restore({ ts: entry.ts, value: entry.value })
+  }
+
+  step(input: NodeInput, nowMs: number): Outbox {
+    const out = new Outbox()
+    switch (input.type) {
+      case 'client': this.onClient(input, nowMs, out); break
+      case 'message': this.onMessage(input.envelope, out); break
+      case 'hashed': this.onHashed(input.jobId, input.result, out); break
+      case 'tick': this.onTick(nowMs, out); break
+      case 'silence': this.onSilence(input.token, out); break
+    }
+    for (const job of out.hashJobs) this.jobTokens.set(job.jobId, job.token)
+    for (const jobId of out.hashCancels) this.jobTokens.delete(jobId)
+    return out
+  }
+
+  /** When the driver must call `step({type: 'tick'})` next, if ever. */
+  nextDeadlineMs(): number | undefined {
+    return this.deadlines.peekMs()
+  }
+
+  isSilent(token: string): boolean {
+    return this.silent.has(token)
+  }
+
+  status(): TokenStatus[] {
+    return [...this.registers.values()].map((r) => {
+      const entry = this.config.scheme.get(r.token)!
+      const roles: ('writer' | 'reader' | 'replica')[] = []
+      if (entry.writer === this.self) roles.push('writer')
+      if (entry.readers.includes(this.self)) roles.push('reader')
+      if (r.isReplica) roles.push('replica')
+      return { token: r.token, roles, state: r.isReplica ? r.replicaState : undefined, silent: this.silent.has(r.token),
+        pending: r.pendingCount, replicas: r.replicas.length, readQuorum: r.readQuorum, writeQuorum: r.writeQuorum }
+    })
+  }
+
+  private onClient(input: NodeInput & { type: 'client' }, nowMs: number, out: Outbox): void {
+    const fail = (error: TokenManagerError): void => {
+      out.completions.push({ opId: input.opId, ok: false, error })
+    }
+    const entry = this.config.scheme.get(input.token)
+    if (entry === undefined) return fail(new NotFoundError(`token ${input.token} is not in the replication scheme`))
+    if (this.silent.has(input.token)) return
+    if (input.op.type === 'read' && !entry.readers.includes(this.self)) {
+      return fail(new WrongNodeError(`node ${this.self} is not a reader of token ${input.token}; readers: ${entry.readers.join(', ')}`))
+    }
+    if (input.op.type !== 'read' && entry.writer !== this.self) {
+      return fail(new WrongNodeError(`node ${this.self} is not the writer of token ${input.token}; writer: ${entry.writer}`))
+    }
+    if (input.op.type === 'write') {
+      try {
+        validateWriteInput(input.op, this.config.maxDomainSize)
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) return fail(error)
+        throw error
+      }
+    }
+    if (input.deadlineMs <= nowMs) return fail(new InvalidArgumentError('deadline already passed'))
+    this.deadlines.push(input.deadlineMs, input.token)
+    this.registers.get(input.token)!.submit(input.opId, input.op, input.deadlineMs, out)
+  }
+
+  private onMessage(envelope: Envelope, out: Outbox): void {
+    const token = envelope.message.token
+    const register = this.registers.get(token)
+    if (register === undefined || this.silent.has(token) || envelope.to !== this.self) return
+    if (!register.onMessage(envelope.from, envelope.message, out)) this.ignoredReplies++
+  }
+
+  private onHashed(jobId: number, result: Argmin | undefined, out: Outbox): void {
+    const token = this.jobTokens.get(jobId)
+    if (token === undefined || this.silent.has(token)) return
+    this.jobTokens.delete(jobId)
+    this.registers.get(token)!.onHashed(jobId, result, out)
+  }
+
+  private onTick(nowMs: number, out: Outbox): void {
+    const due = new Set(this.deadlines.popDue(nowMs))
+    for (const token of due) if (!this.silent.has(token)) this.registers.get(token)!.expire(nowMs, out)
+  }
+
+  private onSilence(token: string, out: Outbox): void {
+    const register = this.registers.get(token)
+    if (register === undefined || this.silent.has(token)) return
+    this.silent.add(token)
+    register.abandon(out)
+  }
+}

@@ -1,0 +1,180 @@
+import assert from 'node:assert'
+import {
+  AlreadyExistsError, DeadlineExceededError, NotFoundError, OverloadedError, type TokenManagerError,
+} from '../errors.js'
+import type { Argmin } from '../token/argmin.js'
+import { ABSENT, EMPTY, type RegisterValue, writtenToken } from '../token/token-value.js'
+import type { ClientOp, OpResult } from './operations.js'
+import type { Outbox } from './outbox.js'
+import type { QuorumRound } from './quorum-round.js'
+import { newest, type Versioned } from './replica-state.js'
+import type { Timestamp } from './timestamp.js'
+import type { TokenContext } from './token-context.js'
+
+type WriterOp = Exclude<ClientOp, { type: 'read' }>
+
+interface PendingWrite {
+  readonly opId: number
+  readonly op: WriterOp
+  readonly deadlineMs: number
+}
+
+type Phase =
+  | { readonly name: 'learn'; readonly round: QuorumRound }
+  | { readonly name: 'hash'; readonly jobId: number }
+  | { readonly name: 'store'; readonly round: QuorumRound; readonly state: Versioned }
+
+/**
+ * The writer side of one token: writes, creates and drops run one at a time in arrival order (so timestamps
+ * are assigned in order and preconditions see every earlier write), each bounded by its deadline.
+ * After start the first operation learns the highest timestamp from a read quorum before assigning one.
+ */
+export class WriterPipeline {
+  private readonly queue: PendingWrite[] = []
+  private active: { readonly write: PendingWrite; phase: Phase } | undefined
+  /** The last state this writer assigned (or learned); undefined until learned. */
+  private last: Versioned | undefined
+
+  constructor(
+    private readonly ctx: TokenContext,
+    private readonly epoch: bigint,
+    private readonly maxQueued: number,
+  ) {}
+
+  submit(write: PendingWrite, out: Outbox): void {
+    if (this.queue.length >= this.maxQueued) {
+      out.completions.push({ opId: write.opId, ok: false, error: new OverloadedError(
+        `token ${this.ctx.token}: ${this.maxQueued} writes already queued at the writer`) })
+      return
+    }
+    this.queue.push(write)
+    if (this.active === undefined) this.startNext(out)
+  }
+
+  /** Routes a reply to the active round; false if it belongs to none (late, duplicate or foreign). */
+  onReply(reqId: number, accept: (round: QuorumRound) => boolean, out: Outbox): boolean {
+    const phase = this.active?.phase
+    if (phase === undefined || phase.name === 'hash' || phase.round.reqId !== reqId) return false
+    if (accept(phase.round) && phase.round.complete) this.roundDone(out)
+    return true
+  }
+
+  onHashed(jobId: number, partial: Argmin | undefined, out: Outbox): boolean {
+    const active = this.active
+    if (active?.phase.name !== 'hash' || active.phase.jobId !== jobId) return false
+    assert(active.write.op.type === 'write')
+    this.store({ kind: 'token', token: writtenToken(active.write.op, partial) }, out)
+    return true
+  }
+
+  expire(nowMs: number, out: Outbox): void {
+    if (this.active !== undefined && this.active.write.deadlineMs <= nowMs) {
+      const { write, phase } = this.active
+      this.abandonPhase(phase, out)
+      this.active = undefined
+      out.completions.push({ opId: write.opId, ok: false, error: new DeadlineExceededError(phase.name === 'store'
+        ? `token ${this.ctx.token}: no write quorum before the deadline; the ${write.op.type} may or may not take effect`
+        : `token ${this.ctx.token}: deadline passed before the ${write.op.type} was sent (${phase.name} phase)`) })
+    }
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const queued = this.queue[i]!
+      if (queued.deadlineMs > nowMs) continue
+      this.queue.splice(i, 1)
+      out.completions.push({ opId: queued.opId, ok: false,
+        error: new DeadlineExceededError(`token ${this.ctx.token}: deadline passed while queued at the writer`) })
+    }
+    if (this.active === undefined) this.startNext(out)
+  }
+
+  nextDeadlineMs(): number | undefined {
+    let next = this.active?.write.deadlineMs
+    for (const queued of this.queue) if (next === undefined || queued.deadlineMs < next) next = queued.deadlineMs
+    return next
+  }
+
+  /** Crash-stop: drops everything without completing it. */
+  abandon(out: Outbox): void {
+    if (this.active !== undefined) this.abandonPhase(this.active.phase, out)
+    this.active = undefined
+    this.queue.length = 0
+  }
+
+  get pendingCount(): number {
+    return this.queue.length + (this.active === undefined ? 0 : 1)
+  }
+
+  private abandonPhase(phase: Phase, out: Outbox): void {
+    if (phase.name === 'hash') out.hashCancels.push(phase.jobId)
+  }
+
+  private startNext(out: Outbox): void {
+    while (this.active === undefined && this.queue.length > 0) {
+      const write = this.queue.shift()!
+      if (this.last === undefined) {
+        const round = this.ctx.startQuery(this.ctx.readQuorum, out)
+        this.active = { write, phase: { name: 'learn', round } }
+        if (round.complete) this.roundDone(out)
+      } else {
+        this.active = { write, phase: { name: 'hash', jobId: -1 } }
+        this.begin(out)
+      }
+    }
+  }
+
+  private roundDone(out: Outbox): void {
+    const active = this.active!
+    const phase = active.phase
+    assert(phase.name !== 'hash')
+    if (phase.name === 'learn') {
+      this.last = phase.round.replies.reduce<Versioned>((best, reply) => newest(best, reply), phase.round.replies[0]!)
+      this.begin(out)
+      return
+    }
+    this.active = undefined
+    out.completions.push({ opId: active.write.opId, ok: true, result: resultOf(active.write.op, phase.state) })
+    this.startNext(out)
+  }
+
+  /** Checks the precondition against the last state, then hashes (writes) or stores directly. */
+  private begin(out: Outbox): void {
+    const active = this.active!
+    const op = active.write.op
+    const failure = preconditionFailure(op, this.last!.value, this.ctx.token)
+    if (failure !== undefined) {
+      this.active = undefined
+      out.completions.push({ opId: active.write.opId, ok: false, error: failure })
+      this.startNext(out)
+      return
+    }
+    if (op.type === 'create') return this.store(EMPTY, out)
+    if (op.type === 'drop') return this.store(ABSENT, out)
+    if (op.low === op.mid) return this.store({ kind: 'token', token: writtenToken(op, undefined) }, out)
+    const jobId = this.ctx.nextJobId()
+    active.phase = { name: 'hash', jobId }
+    out.hashJobs.push({ jobId, token: this.ctx.token, name: op.name, low: op.low, high: op.mid })
+  }
+
+  private store(value: RegisterValue, out: Outbox): void {
+    const active = this.active!
+    const ts: Timestamp = { seq: this.last!.ts.seq + 1n, epoch: this.epoch }
+    // From here on the write may take effect: later writes are decided as if it did.
+    const state: Versioned = { ts, value }
+    this.last = state
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
+    active.phase = { name: 'store', round, state }
+    if (round.complete) this.roundDone(out)
+  }
+}
+
+function preconditionFailure(op: WriterOp, current: RegisterValue, token: string): TokenManagerError | undefined {
+  if (op.type === 'create') {
+    return current.kind === 'absent' ? undefined : new AlreadyExistsError(`token ${token} already exists`)
+  }
+  return current.kind === 'absent' ? new NotFoundError(`token ${token} was dropped`) : undefined
+}
+
+function resultOf(op: WriterOp, state: Versioned): OpResult {
+  if (op.type !== 'write') return { type: op.type, ts: state.ts }
+  assert(state.value.kind === 'token')
+  return { type: 'write', ts: state.ts, token: state.value.token }
+}

@@ -1,0 +1,66 @@
+import { InvalidArgumentError } from '../errors.js'
+import type { NodeId } from '../protocol/messages.js'
+
+/** One token's replication: the node that writes it and the nodes that serve its reads. */
+export interface TokenScheme {
+  readonly token: string
+  readonly writer: NodeId
+  readonly readers: readonly NodeId[]
+}
+
+const TOKEN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+
+/**
+ * The static replication scheme: which node writes and which nodes read each token. A token's replicas are its
+ * writer and readers, each once; quorums are counted over them.
+ */
+export class ReplicationScheme {
+  private readonly byToken = new Map<string, TokenScheme>()
+
+  constructor(entries: readonly TokenScheme[]) {
+    for (const entry of entries) {
+      if (!TOKEN_ID.test(entry.token)) throw new InvalidArgumentError(`invalid token id "${entry.token}"`)
+      if (this.byToken.has(entry.token)) throw new InvalidArgumentError(`duplicate token id "${entry.token}"`)
+      if (entry.readers.length === 0) throw new InvalidArgumentError(`token ${entry.token} has no readers`)
+      if (new Set(entry.readers).size !== entry.readers.length) {
+        throw new InvalidArgumentError(`token ${entry.token} lists a reader twice`)
+      }
+      this.byToken.set(entry.token, { token: entry.token, writer: entry.writer, readers: [...entry.readers] })
+    }
+  }
+
+  get entries(): readonly TokenScheme[] {
+    return [...this.byToken.values()]
+  }
+
+  get(token: string): TokenScheme | undefined {
+    return this.byToken.get(token)
+  }
+
+  replicasOf(token: string): readonly NodeId[] {
+    const entry = this.byToken.get(token)
+    if (entry === undefined) return []
+    return entry.readers.includes(entry.writer) ? entry.readers : [entry.writer, ...entry.readers]
+  }
+
+  /** Tokens that `node` writes, reads or stores. */
+  tokensOf(node: NodeId): string[] {
+    return this.entries.filter((e) => e.writer === node || e.readers.includes(node)).map((e) => e.token)
+  }
+
+  nodes(): NodeId[] {
+    const all = new Set<NodeId>()
+    for (const e of this.byToken.values()) {
+      all.add(e.writer)
+      for (const r of e.readers) all.add(r)
+    }
+    return [...all].sort()
+  }
+
+  /** A canonical text of the scheme: equal schemes give equal text whatever the order of tokens in the file. */
+  canonical(): string {
+    return JSON.stringify([...this.byToken.values()]
+      .sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0))
+      .map((e) => [e.token, e.writer, e.readers]))
+  }
+}

@@ -1,0 +1,60 @@
+import { InvalidArgumentError } from '../errors.js'
+import { DEFAULT_MAX_DOMAIN_SIZE } from '../token/token-value.js'
+
+export type QuorumSettings =
+  | { readonly kind: 'majority' }
+  | { readonly kind: 'all' }
+  | { readonly kind: 'flexible'; readonly read: number; readonly write: number }
+
+/** A scheduled crash-stop of `node` for `token`, `afterMs` after the node starts. */
+export interface FailSilentEvent {
+  readonly node: string
+  readonly token: string
+  readonly afterMs: number
+}
+
+/** Everything that tunes a node, with plugin choices by name; defaults in DEFAULT_SETTINGS. */
+export interface NodeSettings {
+  readonly quorum: QuorumSettings
+  readonly transport: 'grpc' | 'in-process'
+  readonly persistence: { readonly kind: 'memory' } | { readonly kind: 'durable'; readonly dataDir: string }
+  readonly hasher: 'inline' | 'worker-pool'
+  /** Upper bound on one client operation at a node (its quorum waits included). */
+  readonly operationTimeoutMs: number
+  readonly maxDomainSize: bigint
+  readonly maxQueuedWrites: number
+  readonly maxConcurrentReads: number
+  readonly maxParked: number
+  readonly failSilent: readonly FailSilentEvent[]
+}
+
+const DEFAULTS: NodeSettings = {
+  quorum: { kind: 'majority' },
+  transport: 'grpc',
+  persistence: { kind: 'memory' },
+  hasher: 'inline',
+  operationTimeoutMs: 5_000,
+  maxDomainSize: DEFAULT_MAX_DOMAIN_SIZE,
+  maxQueuedWrites: 256,
+  maxConcurrentReads: 4096,
+  maxParked: 10_000,
+  failSilent: [],
+}
+export const DEFAULT_SETTINGS: NodeSettings = Object.freeze(DEFAULTS)
+
+/** Fills defaults and rejects values no node could run with. */
+export function resolveSettings(partial: Partial<NodeSettings>): NodeSettings {
+  const settings = { ...DEFAULT_SETTINGS, ...partial }
+  const positive = (value: number, field: string): void => {
+    if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${field} must be a positive integer, got ${value}`)
+  }
+  positive(settings.operationTimeoutMs, 'operationTimeoutMs')
+  positive(settings.maxQueuedWrites, 'maxQueuedWrites')
+  positive(settings.maxConcurrentReads, 'maxConcurrentReads')
+  positive(settings.maxParked, 'maxParked')
+  if (settings.maxDomainSize < 1n) throw new InvalidArgumentError('maxDomainSize must be >= 1')
+  for (const event of settings.failSilent) {
+    if (!(event.afterMs >= 0)) throw new InvalidArgumentError(`failSilent afterMs must be >= 0 (${event.node} ${event.token})`)
+  }
+  return settings
+}

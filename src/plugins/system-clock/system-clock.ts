@@ -1,0 +1,16 @@
+import { injectable } from 'inversify'
+import { performance } from 'node:perf_hooks'
+import type { Clock, Timer } from '../../core/ports/clock.js'
+
+/** Monotonic process time (never steps backwards with the wall clock) and Node timers. */
+@injectable()
+export class SystemClock implements Clock {
+  nowMs(): number {
+    return performance.now()
+  }
+
+  setTimer(delayMs: number, callback: () => void): Timer {
+    const handle = setTimeout(callback, delayMs)
+    return { cancel: () => clearTimeout(handle) }
+  }
+}

@@ -1,0 +1,73 @@
+import { argminRange } from '../../src/core/hash/sha256-argmin.js'
+import type { Envelope, NodeId } from '../../src/core/protocol/messages.js'
+import type { ClientOp, Completion } from '../../src/core/protocol/operations.js'
+import type { Outbox } from '../../src/core/protocol/outbox.js'
+import { RegisterNode } from '../../src/core/protocol/register-node.js'
+import { ReplicationScheme, type TokenScheme } from '../../src/core/scheme/replication-scheme.js'
+import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
+import type { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
+
+/**
+ * A hand-driven network of RegisterNodes for step-by-step protocol tests (etcd raft style): messages wait in
+ * `inflight` until the test delivers, drops or reorders them; hash jobs are answered in place.
+ */
+export class ManualNet {
+  readonly nodes = new Map<NodeId, RegisterNode>()
+  inflight: Envelope[] = []
+  readonly completions = new Map<number, Completion>()
+  nowMs = 0
+  private opIds = 0
+
+  constructor(entries: TokenScheme[], quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n) {
+    const scheme = new ReplicationScheme(entries)
+    for (const self of scheme.nodes()) {
+      this.nodes.set(self, new RegisterNode({ self, scheme, quorum, epoch, maxDomainSize: 1_000_000n,
+        limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 } }))
+    }
+  }
+
+  node(id: NodeId): RegisterNode {
+    return this.nodes.get(id)!
+  }
+
+  submit(at: NodeId, token: string, op: ClientOp, timeoutMs = 1000): number {
+    const opId = ++this.opIds
+    this.apply(at, this.node(at).step({ type: 'client', opId, token, op, deadlineMs: this.nowMs + timeoutMs }, this.nowMs))
+    return opId
+  }
+
+  /** Delivers the in-flight messages matching `filter` (all by default), in order; returns how many. */
+  deliver(filter: (e: Envelope) => boolean = () => true): number {
+    const now = this.inflight.filter(filter)
+    this.inflight = this.inflight.filter((e) => !filter(e))
+    for (const envelope of now) this.apply(envelope.to, this.node(envelope.to).step({ type: 'message', envelope }, this.nowMs))
+    return now.length
+  }
+
+  /** Delivers until nothing is in flight (except what `filter` holds back). */
+  settle(filter: (e: Envelope) => boolean = () => true): void {
+    for (let i = 0; i < 100 && this.deliver(filter) > 0; i++);
+  }
+
+  drop(filter: (e: Envelope) => boolean): void {
+    this.inflight = this.inflight.filter((e) => !filter(e))
+  }
+
+  tick(toMs: number): void {
+    this.nowMs = toMs
+    for (const [id, node] of this.nodes) this.apply(id, node.step({ type: 'tick' }, toMs))
+  }
+
+  silence(at: NodeId, token: string): void {
+    this.apply(at, this.node(at).step({ type: 'silence', token }, this.nowMs))
+  }
+
+  private apply(at: NodeId, out: Outbox): void {
+    this.inflight.push(...out.sends)
+    for (const done of out.completions) this.completions.set(done.opId, done)
+    for (const job of out.hashJobs) {
+      const result = argminRange(job.name, job.low, job.high)
+      this.apply(at, this.node(at).step({ type: 'hashed', jobId: job.jobId, result }, this.nowMs))
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import type { TokenManagerError } from '../../src/core/errors.js'
+import type { HistoryOperation, RegisterOp, RegisterResult } from '../../src/core/checker/history.js'
+import { argminRange } from '../../src/core/hash/sha256-argmin.js'
+import type { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
+import type { NodeId } from '../../src/core/protocol/messages.js'
+import type { ClientOp, OpResult } from '../../src/core/protocol/operations.js'
+import type { TokenScheme } from '../../src/core/scheme/replication-scheme.js'
+import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
+import type { NetworkOptions } from '../../src/plugins/in-process/simulated-network.js'
+import { SimCluster } from './sim-cluster.js'
+
+export interface SimulationOptions {
+  readonly seed: number
+  readonly operations: number
+  readonly clients: number
+  readonly tokens: number
+  /** Probability that a token gets a silent majority (for the liveness-without-quorum check). */
+  readonly majorityFailureProbability: number
+  readonly quorum?: QuorumStrategy
+  readonly operationTimeoutMs: number
+}
+
+export interface SimOperation extends HistoryOperation {
+  readonly node: NodeId
+  readonly error?: string
+}
+
+export interface SimulationRun {
+  readonly seed: number
+  readonly history: SimOperation[]
+  readonly scheme: TokenScheme[]
+  /** (node, token) -> when it went silent */
+  readonly silences: Map<string, number>
+  /** Tokens whose silent replicas form a majority from `majorityLostAtMs` on. */
+  readonly majorityLost: Map<string, number>
+  readonly wrongFinals: string[]
+  readonly cluster: SimCluster
+  readonly endMs: number
+}
+
+const node = (i: number): NodeId => `10.0.0.${i + 1}:7000`
+
+/** Draws a cluster of 3-7 nodes, tokens over random replica sets, silences, network regime: all from the seed. */
+function drawWorld(random: SeededRandom, options: SimulationOptions) {
+  const nodeCount = random.int(3, 7)
+  const nodes = Array.from({ length: nodeCount }, (_, i) => node(i))
+  const scheme: TokenScheme[] = []
+  for (let t = 0; t < options.tokens; t++) {
+    const replicas = random.sample(nodes, random.int(3, nodeCount))
+    const writer = replicas[0]!
+    const readers = random.chance(0.5) ? replicas : replicas.slice(1)
+    scheme.push({ token: `t${t}`, writer, readers: random.sample(readers, readers.length) })
+  }
+  const network: NetworkOptions = {
+    minDelayMs: random.pick([0, 0.1, 1]),
+    maxDelayMs: random.pick([1, 5, 20]),
+    slowProbability: random.pick([0, 0.01, 0.05]),
+    slowDelayMs: random.pick([20, 100]),
+    duplicateProbability: random.pick([0, 0.01]),
+  }
+  return { scheme, network }
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationRun> {
+  const random = new SeededRandom(options.seed)
+  const { scheme, network } = drawWorld(random, options)
+  const cluster = await SimCluster.start({
+    seed: random.int(0, 2 ** 31), scheme, network, quorum: options.quorum,
+    settings: { operationTimeoutMs: options.operationTimeoutMs, maxParked: 1_000_000 },
+  })
+  const horizonMs = options.operations * 1.5
+  const silences = new Map<string, number>()
+  const majorityLost = new Map<string, number>()
+  for (const entry of scheme) {
+    const replicas = cluster.scheme.replicasOf(entry.token)
+    const majority = random.chance(options.majorityFailureProbability)
+    const count = majority ? Math.floor(replicas.length / 2) + 1 : random.int(0, Math.floor((replicas.length - 1) / 2))
+    let lastMs = 0
+    for (const victim of random.sample(replicas, count)) {
+      const atMs = random.chance(0.3) ? 0 : random.next() * horizonMs
+      cluster.failures.silence(victim, entry.token, atMs)
+      silences.set(`${victim}|${entry.token}`, atMs)
+      lastMs = Math.max(lastMs, atMs)
+    }
+    if (majority) majorityLost.set(entry.token, lastMs)
+  }
+  const history: SimOperation[] = []
+  const wrongFinals: string[] = []
+  const perClient = Math.ceil(options.operations / options.clients)
+  let ids = 0
+  for (let c = 0; c < options.clients; c++) {
+    const clientRandom = random.fork()
+    let remaining = perClient
+    const next = (): void => {
+      if (remaining-- <= 0) return
+      const { token, op, target, recorded } = drawOperation(clientRandom, cluster, `c${c}`, ids)
+      const invokeMs = cluster.time.nowMs()
+      const id = ids++
+      cluster.driver(target).submit(token, op, { timeoutMs: options.operationTimeoutMs }, (error, result) => {
+        const returnMs = cluster.time.nowMs()
+        history.push(record(id, `c${c}`, token, target, recorded, invokeMs, returnMs, error, result))
+        if (result?.type === 'read') checkFinal(result, wrongFinals, id)
+        cluster.time.setTimer(clientRandom.next() * 3, next)
+      })
+    }
+    cluster.time.setTimer(clientRandom.next() * 5, next)
+  }
+  cluster.time.run(Infinity, 50_000_000)
+  const endMs = cluster.time.nowMs()
+  await cluster.stop()
+  return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs }
+}
+
+function drawOperation(random: SeededRandom, cluster: SimCluster, client: string, id: number) {
+  const entry = random.pick(cluster.scheme.entries)
+  const roll = random.next()
+  let op: ClientOp
+  let recorded: RegisterOp
+  if (roll < 0.5) {
+    op = { type: 'read' }
+    recorded = { kind: 'read' }
+  } else if (roll < 0.85) {
+    const low = BigInt(random.int(0, 30))
+    const mid = low + BigInt(random.int(0, 10))
+    const name = `${client}-w${id}-${random.pick(['a', 'é', '名前', 'z'])}`
+    op = { type: 'write', name, low, mid, high: mid + BigInt(random.int(1, 20)) }
+    recorded = { kind: 'write', value: name }
+  } else if (roll < 0.93) {
+    op = { type: 'create' }
+    recorded = { kind: 'create' }
+  } else {
+    op = { type: 'drop' }
+    recorded = { kind: 'drop' }
+  }
+  const target = op.type === 'read' ? random.pick(entry.readers) : entry.writer
+  return { token: entry.token, op, target, recorded }
+}
+
+function record(id: number, client: string, token: string, node: NodeId, op: RegisterOp, invokeMs: number,
+  returnMs: number, error: TokenManagerError | undefined, result: OpResult | undefined): SimOperation {
+  const base = { id, client, token, node, op, invokeMs }
+  if (error === undefined) return { ...base, completion: { kind: 'ok', result: resultOf(result!), returnMs } }
+  if (error.code === 'not-found' || error.code === 'already-exists') {
+    return { ...base, completion: { kind: 'ok', result: { kind: error.code }, returnMs } }
+  }
+  // A read that failed had no effect; a write that failed after it was sent may still take effect.
+  const noEffect = op.kind === 'read' || error.code === 'resource-exhausted'
+  return { ...base, error: error.code, completion: noEffect ? { kind: 'failed', error: error.code, returnMs } : { kind: 'unknown' } }
+}
+
+function resultOf(result: OpResult): RegisterResult {
+  if (result.type !== 'read') return { kind: 'ok' }
+  if (result.value.kind === 'token') return { kind: 'value', value: result.value.token.name }
+  return { kind: 'empty' }
+}
+
+/** Reads must return the writer's partial and the true argmin over [low, high). */
+function checkFinal(result: OpResult & { type: 'read' }, wrong: string[], id: number): void {
+  if (result.value.kind !== 'token') return
+  const token = result.value.token
+  const expected = argminRange(token.name, token.low, token.high)
+  const partial = argminRange(token.name, token.low, token.mid)
+  if (token.final?.nonce !== expected?.nonce || token.final?.hash !== expected?.hash ||
+      token.partial?.nonce !== partial?.nonce) {
+    wrong.push(`op ${id}: ${token.name} final ${token.final?.nonce} expected ${expected?.nonce}`)
+  }
+}
