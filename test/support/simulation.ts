@@ -145,7 +145,7 @@ function record(id: number, client: string, token: string, node: NodeId, op: Reg
   }
   // A read that failed had no effect; a write that failed after it was sent may still take effect.
   const noEffect = op.kind === 'read' || error.code === 'resource-exhausted'
-  return { ...base, error: error.code, completion: noEffect ? { kind: 'failed', error: error.code, returnMs } : { kind: 'unknown' } }
+  return { ...base, error: `${error.code}: ${error.message}`, completion: noEffect ? { kind: 'failed', error: error.code, returnMs } : { kind: 'unknown' } }
 }
 
 function resultOf(result: OpResult): RegisterResult {

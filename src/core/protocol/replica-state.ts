@@ -15,7 +15,7 @@ export const INITIAL: Versioned = Object.freeze({ ts: ZERO_TIMESTAMP, value: EMP
  */
 export function applyStore(current: Versioned, incoming: Versioned): Versioned | undefined {
   const order = compareTimestamps(incoming.ts, current.ts)
-  if (order > 0) return incoming
+  if (order > 0) return { ts: incoming.ts, value: incoming.value }
   if (order < 0) return undefined
   if (current.value.kind === 'token' && current.value.token.final === undefined &&
       incoming.value.kind === 'token' && incoming.value.token.final !== undefined) {

@@ -120,16 +120,16 @@ export class TokenRegister implements TokenContext {
   startQuery(needed: number, out: Outbox): QuorumRound {
     const round = new QuorumRound(this.ids.nextReqId(), 'query', needed, this.replicas)
     this.broadcast({ type: 'query', reqId: round.reqId, token: this.token }, out)
-    if (this.isReplica) round.accept({ from: this.self, ...this.state })
+    if (this.isReplica) round.accept({ from: this.self, ts: this.state.ts, value: this.state.value })
     return round
   }
 
   startStore(needed: number, state: Versioned, out: Outbox): QuorumRound {
     const round = new QuorumRound(this.ids.nextReqId(), 'store', needed, this.replicas)
-    this.broadcast({ type: 'store', reqId: round.reqId, token: this.token, ...state }, out)
+    this.broadcast({ type: 'store', reqId: round.reqId, token: this.token, ts: state.ts, value: state.value }, out)
     if (this.isReplica) {
       this.store(state, out)
-      round.accept({ from: this.self, ...this.state })
+      round.accept({ from: this.self, ts: this.state.ts, value: this.state.value })
     }
     return round
   }
@@ -142,7 +142,7 @@ export class TokenRegister implements TokenContext {
     if (!this.isReplica) return
     let reply: Envelope
     if (message.type === 'query') {
-      reply = { from: this.self, to: from, message: { type: 'query-reply', reqId: message.reqId, token: this.token, ...this.state } }
+      reply = { from: this.self, to: from, message: { type: 'query-reply', reqId: message.reqId, token: this.token, ts: this.state.ts, value: this.state.value } }
     } else {
       this.store({ ts: message.ts, value: message.value }, out)
       reply = { from: this.self, to: from, message: { type: 'store-ack', reqId: message.reqId, token: this.token } }
@@ -154,6 +154,6 @@ export class TokenRegister implements TokenContext {
     const next = applyStore(this.state, incoming)
     if (next === undefined) return
     this.state = next
-    out.persists.push({ token: this.token, ...next })
+    out.persists.push({ token: this.token, ts: next.ts, value: next.value })
   }
 }

@@ -1,0 +1,221 @@
+/*
+ * Node settings in YAML. Every key is optional and camelCase; a missing key keeps its default (DEFAULT_SETTINGS).
+ *
+ *   quorum: majority            # or: all, or { kind: flexible, read: 2, write: 2 }
+ *   transport: grpc             # grpc | in-process
+ *   persistence: memory         # memory, or { kind: durable, dataDir: ./data }
+ *   hasher: inline              # inline | worker-pool
+ *   operationTimeoutMs: 5000
+ *   maxDomainSize: 100000000    # integer or decimal string, up to 18446744073709551615, read exactly
+ *   maxQueuedWrites: 256
+ *   maxConcurrentReads: 4096
+ *   maxParked: 10000
+ *   failSilent:                 # scheduled crash-stops: node, token, and after (5s, 1500ms, 2m, or a number of ms)
+ *     - { node: 127.0.0.1:50053, token: 1, after: 5s }
+ */
+import { isMap, isScalar, isSeq } from 'yaml'
+import type { Pair, ParsedNode } from 'yaml'
+import { InvalidArgumentError } from '../../core/errors.js'
+import { resolveSettings } from '../../core/settings/node-settings.js'
+import type { FailSilentEvent, NodeSettings, QuorumSettings } from '../../core/settings/node-settings.js'
+import { parseUint64 } from '../../core/uint64.js'
+import { ConfigLocator, describeNode, parseConfigDocument, readConfigText } from './config-error.js'
+import { accessPointOf, tokenIdOf } from './scheme-file.js'
+
+type Reader<T> = (node: ParsedNode, at: ConfigLocator, key: string) => T
+type MutableSettings = { -readonly [K in keyof NodeSettings]?: NodeSettings[K] }
+
+const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } = {
+  quorum: quorumOf,
+  transport: (node, at, key) => choiceOf(node, at, key, ['grpc', 'in-process'] as const),
+  persistence: persistenceOf,
+  hasher: (node, at, key) => choiceOf(node, at, key, ['inline', 'worker-pool'] as const),
+  operationTimeoutMs: positiveIntegerOf,
+  maxDomainSize: domainSizeOf,
+  maxQueuedWrites: positiveIntegerOf,
+  maxConcurrentReads: positiveIntegerOf,
+  maxParked: positiveIntegerOf,
+  failSilent: failSilentOf,
+}
+const KEYS = Object.keys(READERS) as (keyof NodeSettings)[]
+
+export function loadSettingsFile(path: string): Partial<NodeSettings> {
+  return parseSettings(readConfigText(path), path)
+}
+
+/**
+ * The settings a file sets, unresolved: the caller merges command-line flags over them and then resolves. They
+ * are resolved here once too, only so that a value no node could run with is reported against the file.
+ */
+export function parseSettings(text: string, file: string): Partial<NodeSettings> {
+  const { contents, at } = parseConfigDocument(text, file)
+  if (contents === null) return {}
+  if (!isMap<ParsedNode, ParsedNode>(contents)) throw at.at(`settings must be a mapping of keys to values, got ${describeNode(contents)}`, contents)
+  const settings: MutableSettings = {}
+  for (const [key, pair] of fieldsOf(contents.items, KEYS, 'settings', at)) {
+    // A bare `failSilent:` reads naturally as "no scheduled failures".
+    if (key === 'failSilent' && isEmpty(pair)) settings.failSilent = []
+    else setField(settings, key, valueOf(pair, at), at)
+  }
+  try {
+    resolveSettings(settings)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw at.at(error.message, contents)
+    throw error
+  }
+  return settings
+}
+
+function setField<K extends keyof NodeSettings>(settings: MutableSettings, key: K, node: ParsedNode, at: ConfigLocator): void {
+  settings[key] = READERS[key](node, at, key)
+}
+
+/** The pairs of a mapping by key, rejecting keys outside `allowed` (named in the error) and non-string keys. */
+function fieldsOf<K extends string>(pairs: readonly Pair<ParsedNode, ParsedNode>[], allowed: readonly K[], where: string,
+  at: ConfigLocator): Map<K, Pair<ParsedNode, ParsedNode>> {
+  const fields = new Map<K, Pair<ParsedNode, ParsedNode>>()
+  for (const pair of pairs) {
+    const key = isScalar(pair.key) ? pair.key.value : undefined
+    if (typeof key !== 'string' || !allowed.includes(key as K)) {
+      const name = typeof key === 'string' ? `"${key}"` : describeNode(pair.key)
+      throw at.at(`unknown key ${name} in ${where}; allowed keys: ${allowed.join(', ')}`, pair.key)
+    }
+    fields.set(key as K, pair)
+  }
+  return fields
+}
+
+function isEmpty(pair: Pair<ParsedNode, ParsedNode>): boolean {
+  return pair.value === null || (isScalar(pair.value) && pair.value.value === null)
+}
+
+/** A pair's value; an empty one is an error pointing at its key, where the person will look. */
+function valueOf(pair: Pair<ParsedNode, ParsedNode>, at: ConfigLocator): ParsedNode {
+  if (pair.value === null || isEmpty(pair)) throw at.at(`"${String(isScalar(pair.key) ? pair.key.value : '')}" has no value`, pair.key)
+  return pair.value
+}
+
+/** A scalar as text: a string as is, a number as written (so big integers and `1.50` stay as the person typed). */
+function scalarText(node: ParsedNode): string | undefined {
+  if (!isScalar(node)) return undefined
+  if (typeof node.value === 'string') return node.value
+  return typeof node.value === 'number' ? node.source : undefined
+}
+
+function required<K extends string>(fields: Map<K, Pair<ParsedNode, ParsedNode>>, key: K, owner: ParsedNode, where: string,
+  at: ConfigLocator): ParsedNode {
+  const pair = fields.get(key)
+  if (pair === undefined) throw at.at(`${where} is missing "${key}"`, owner)
+  return valueOf(pair, at)
+}
+
+function choiceOf<T extends string>(node: ParsedNode, at: ConfigLocator, key: string, choices: readonly T[]): T {
+  const value = isScalar(node) ? node.value : undefined
+  if (typeof value === 'string' && choices.includes(value as T)) return value as T
+  throw at.at(`${key} must be one of ${choices.join(', ')}; got ${describeNode(node)}`, node)
+}
+
+function quorumOf(node: ParsedNode, at: ConfigLocator): QuorumSettings {
+  const example = 'majority, all, or { kind: flexible, read: 2, write: 2 }'
+  if (isScalar(node) && (node.value === 'majority' || node.value === 'all')) return { kind: node.value }
+  if (!isMap<ParsedNode, ParsedNode>(node)) throw at.at(`quorum must be ${example}; got ${describeNode(node)}`, node)
+  const fields = fieldsOf(node.items, ['kind', 'read', 'write'], 'quorum', at)
+  const kind = choiceOf(required(fields, 'kind', node, 'quorum', at), at, 'quorum kind', ['majority', 'all', 'flexible'] as const)
+  if (kind !== 'flexible') {
+    const extra = fields.get('read') ?? fields.get('write')
+    if (extra !== undefined) throw at.at(`a ${kind} quorum takes no read or write sizes`, extra.key)
+    return { kind }
+  }
+  const read = positiveIntegerOf(required(fields, 'read', node, 'flexible quorum', at), at, 'quorum read')
+  const write = positiveIntegerOf(required(fields, 'write', node, 'flexible quorum', at), at, 'quorum write')
+  return { kind, read, write }
+}
+
+function persistenceOf(node: ParsedNode, at: ConfigLocator): NodeSettings['persistence'] {
+  if (isScalar(node) && node.value === 'memory') return { kind: 'memory' }
+  if (!isMap<ParsedNode, ParsedNode>(node)) {
+    throw at.at(`persistence must be memory or { kind: durable, dataDir: ./data }; got ${describeNode(node)}`, node)
+  }
+  const fields = fieldsOf(node.items, ['kind', 'dataDir'], 'persistence', at)
+  const kind = choiceOf(required(fields, 'kind', node, 'persistence', at), at, 'persistence kind', ['memory', 'durable'] as const)
+  if (kind === 'memory') {
+    const extra = fields.get('dataDir')
+    if (extra !== undefined) throw at.at('memory persistence takes no dataDir', extra.key)
+    return { kind }
+  }
+  const dir = required(fields, 'dataDir', node, 'durable persistence', at)
+  if (!isScalar(dir) || typeof dir.value !== 'string' || dir.value === '') {
+    throw at.at(`dataDir must be a directory path; got ${describeNode(dir)}`, dir)
+  }
+  return { kind, dataDir: dir.value }
+}
+
+/** Integers are read from the source text: `5000.0` or `5e3` are not what a person means by a count. */
+function positiveIntegerOf(node: ParsedNode, at: ConfigLocator, key: string): number {
+  const source = isScalar(node) && typeof node.value === 'number' ? node.source : undefined
+  const value = source !== undefined && /^[0-9]+$/.test(source) ? Number(source) : NaN
+  if (Number.isSafeInteger(value) && value >= 1) return value
+  throw at.at(`${key} must be a positive integer; got ${describeNode(node)}`, node)
+}
+
+/** Exact as bigint: a YAML integer past 2^53 becomes an inexact JS number, so read its source text instead. */
+function domainSizeOf(node: ParsedNode, at: ConfigLocator, key: string): bigint {
+  const text = scalarText(node)
+  try {
+    if (text === undefined) throw new InvalidArgumentError(`${key} must be a decimal integer; got ${describeNode(node)}`)
+    const size = parseUint64(text, key)
+    if (size < 1n) throw new InvalidArgumentError(`${key} must be at least 1`)
+    return size
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw at.at(error.message, node)
+    throw error
+  }
+}
+
+function failSilentOf(node: ParsedNode, at: ConfigLocator): FailSilentEvent[] {
+  if (!isSeq<ParsedNode>(node)) throw at.at(`failSilent must be a list of { node, token, after }; got ${describeNode(node)}`, node)
+  return node.items.map((item) => {
+    if (!isMap<ParsedNode, ParsedNode>(item)) {
+      throw at.at(`each failSilent entry must be a mapping { node, token, after }; got ${describeNode(item)}`, item)
+    }
+    const fields = fieldsOf(item.items, ['node', 'token', 'after'], 'a failSilent entry', at)
+    const node = accessPointOf(required(fields, 'node', item, 'failSilent entry', at), 'failSilent node', at)
+    const token = tokenIdOf(required(fields, 'token', item, 'failSilent entry', at), at)
+    const afterMs = durationOf(required(fields, 'after', item, 'failSilent entry', at), at)
+    return { node, token, afterMs }
+  })
+}
+
+function durationOf(node: ParsedNode, at: ConfigLocator): number {
+  const text = scalarText(node)
+  if (text === undefined) throw at.at(`after must be a duration such as 5s or 1500ms; got ${describeNode(node)}`, node)
+  try {
+    return parseDuration(text)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw at.at(error.message, node)
+    throw error
+  }
+}
+
+const DURATION = /^([0-9]+)(?:\.([0-9]+))?(ms|s|m)?$/
+const UNIT_MS = { ms: 1n, s: 1_000n, m: 60_000n } as const
+
+/**
+ * Milliseconds in `text`: `250ms`, `5s`, `1.5s`, `2m`, or a plain whole number of milliseconds. Computed in
+ * exact decimal (1.1s is 1100, not 1100.0000000000002); a result that is not a whole millisecond is rejected.
+ */
+export function parseDuration(text: string): number {
+  const bad = (why: string): InvalidArgumentError =>
+    new InvalidArgumentError(`invalid duration "${text}": ${why}`)
+  const match = DURATION.exec(text.trim())
+  if (match === null || (match[2] !== undefined && match[3] === undefined)) {
+    throw bad('use e.g. 250ms, 5s, 1.5s, 2m, or a whole number of milliseconds')
+  }
+  const [, whole = '', fraction = '', unit = 'ms'] = match
+  const scaled = BigInt(whole + fraction) * UNIT_MS[unit as keyof typeof UNIT_MS]
+  const divisor = 10n ** BigInt(fraction.length)
+  if (scaled % divisor !== 0n) throw bad('not a whole number of milliseconds')
+  const ms = scaled / divisor
+  if (ms > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('too long')
+  return Number(ms)
+}

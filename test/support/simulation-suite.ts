@@ -1,0 +1,30 @@
+import type { ExecutionContext } from 'ava'
+import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
+import { checkRun, summarize } from './sim-checks.js'
+import { runSimulation } from './simulation.js'
+
+/** Seeds per suite file and operations per seed; raise with SIM_SEEDS / SIM_OPS for longer runs. */
+export const SEEDS = Number(process.env.SIM_SEEDS ?? 100)
+export const OPS = Number(process.env.SIM_OPS ?? 500)
+
+/** Runs seeds [first, first + count) and fails with the seeds to replay: SEED=n npm test. */
+export async function runSeeds(t: ExecutionContext, first: number, count: number): Promise<void> {
+  const only = process.env.SEED === undefined ? undefined : Number(process.env.SEED)
+  const seeds = only === undefined ? Array.from({ length: count }, (_, i) => first + i) : [only]
+  const majority = new MajorityQuorum()
+  let operations = 0
+  let messages = 0
+  const failures: string[] = []
+  const started = Date.now()
+  for (const seed of seeds) {
+    const run = await runSimulation({ seed, operations: OPS, clients: 1 + (seed % 16), tokens: 2 + (seed % 4),
+      majorityFailureProbability: 0.15, operationTimeoutMs: 1_000 })
+    operations += run.history.length
+    messages += run.cluster.network.sent
+    const problems = summarize(checkRun(run, (n) => majority.readQuorum(n)))
+    if (problems.length > 0) failures.push(`SEED=${seed}\n${problems.join('\n')}`)
+  }
+  t.log(`${seeds.length} seeds, ${operations} operations, ${messages} messages in ${Date.now() - started} ms`)
+  t.deepEqual(failures, [], `replay a failing seed with: SEED=<n> npx ava ${t.title}`)
+  if (only === undefined) t.true(operations >= count * OPS * 0.95, 'every client ran its operations')
+}
