@@ -111,6 +111,13 @@ export class NodeDriver {
     this.feed({ type: 'tick' })
   }
 
+  /** Schedules silence for `token` `afterMs` from now; returns the node-clock time it takes effect. */
+  silenceAfter(token: string, afterMs: number): number {
+    const atMs = this.ports.clock.nowMs() + afterMs
+    this.silence(token, atMs)
+    return atMs
+  }
+
   status(): TokenStatus[] {
     this.applySilences(this.ports.clock.nowMs())
     return this.node.status()

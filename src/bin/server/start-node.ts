@@ -1,0 +1,46 @@
+import 'reflect-metadata'
+import { InvalidArgumentError } from '../../core/errors.js'
+import { NodeDriver } from '../../core/node/node-driver.js'
+import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
+import type { NodeSettings } from '../../core/settings/node-settings.js'
+import { ClientServices } from '../../plugins/grpc/client-services.js'
+import { grpcTransportModule, schemeFingerprint } from '../../plugins/grpc/grpc-module.js'
+import { GrpcServerHost } from '../../plugins/grpc/grpc-server-host.js'
+import type { NodeLogger } from '../../plugins/grpc/node-logger.js'
+import { createNodeContainer } from '../../plugins/node-container.js'
+
+export interface RunningNode {
+  readonly driver: NodeDriver
+  readonly host: GrpcServerHost
+  readonly port: number
+  stop(graceMs?: number): Promise<void>
+}
+
+/**
+ * Starts one node on gRPC: client, admin and replica services on one server at `address`. Refuses an address that
+ * plays no role in the scheme.
+ */
+export async function startNode(address: string, scheme: ReplicationScheme, settings: NodeSettings,
+  logger: NodeLogger): Promise<RunningNode> {
+  if (scheme.tokensOf(address).length === 0) {
+    throw new InvalidArgumentError(`${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`)
+  }
+  // A later incarnation must outrank an earlier one: wall-clock milliseconds at start (see Timestamp).
+  const epoch = BigInt(Date.now())
+  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme))
+  const driver = container.get(NodeDriver)
+  const host = container.get(GrpcServerHost)
+  new ClientServices(driver, scheme, schemeFingerprint(scheme), logger).register((s, i) => host.addService(s, i))
+  await driver.start()
+  const port = await host.listen()
+  logger.log('info', 'node started', { address, tokens: scheme.tokensOf(address), fingerprint: schemeFingerprint(scheme),
+    quorum: settings.quorum.kind })
+  return {
+    driver, host, port,
+    stop: async (graceMs = 2_000) => {
+      await host.shutdown(graceMs)
+      await driver.stop()
+      logger.log('info', 'node stopped', { address })
+    },
+  }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { Builtins, Cli, Command, Option, UsageError } from 'clipanion'
+import * as t from 'typanion'
+import { TokenManagerError } from '../core/errors.js'
+import { resolveSettings } from '../core/settings/node-settings.js'
+import { LOG_LEVELS, type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
+import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
+import { loadSettingsFile } from '../plugins/yaml-config/settings-file.js'
+import { startNode } from './server/start-node.js'
+
+class ServerCommand extends Command {
+  static override usage = Command.Usage({
+    description: 'Run one token manager node',
+    details: `
+      Serves the tokens that the replication scheme gives this access point (as writer, reader or replica) over gRPC:
+      TokenService for clients, ReplicaService between nodes, AdminService for fail-silent control and status.
+      Settings come from --settings (YAML); flags override them. SIGINT/SIGTERM stop the node cleanly (exit 0).
+    `,
+    examples: [['Start the first node of the demo scheme', 'tm-server --config config/tokens.yaml --address 127.0.0.1:50051']],
+  })
+
+  config = Option.String('--config', { required: true, description: 'Replication scheme (YAML)' })
+  address = Option.String('--address', { required: true, description: 'This node\'s access point, ip:port' })
+  settings = Option.String('--settings', { description: 'Node settings (YAML)' })
+  logLevel = Option.String('--log-level', 'info', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent' })
+  timeoutMs = Option.String('--operation-timeout-ms', { validator: t.isNumber(), description: 'Upper bound on one operation' })
+
+  async execute(): Promise<number> {
+    const logger = new NodeLogger(this.logLevel as LogLevel)
+    try {
+      const scheme = loadSchemeFile(this.config)
+      const fromFile = this.settings === undefined ? {} : loadSettingsFile(this.settings)
+      const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }) })
+      if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
+      const node = await startNode(this.address, scheme, settings, logger)
+      await waitForSignal()
+      await node.stop()
+      return 0
+    } catch (error) {
+      if (error instanceof TokenManagerError || error instanceof UsageError) {
+        this.context.stderr.write(`tm-server: ${error.message}\n`)
+        return 2
+      }
+      throw error
+    }
+  }
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+const cli = new Cli({ binaryName: 'tm-server', binaryLabel: 'atomic-token-manager node', binaryVersion: '0.1.0' })
+cli.register(ServerCommand)
+cli.register(Builtins.HelpCommand)
+cli.register(Builtins.VersionCommand)
+void cli.runExit(process.argv.slice(2))

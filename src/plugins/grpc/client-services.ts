@@ -1,0 +1,113 @@
+import * as grpc from '@grpc/grpc-js'
+import { InvalidArgumentError } from '../../core/errors.js'
+import type { NodeDriver } from '../../core/node/node-driver.js'
+import type { ClientOp, OpResult } from '../../core/protocol/operations.js'
+import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
+import type { NodeLogger } from './node-logger.js'
+import { loadTokenManagerPackage } from './proto.js'
+import { toServiceError } from './status-codes.js'
+import { argminToWire, u64, valueToWire, versionToWire } from './wire-codec.js'
+
+type Request = { id?: string; name?: string; low?: string; mid?: string; high?: string; after_ms?: string }
+
+/** TokenService and AdminService of one node, answering through its NodeDriver. */
+export class ClientServices {
+  constructor(private readonly driver: NodeDriver, private readonly scheme: ReplicationScheme,
+    private readonly fingerprint: string, private readonly logger: NodeLogger) {}
+
+  register(add: (service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => void): void {
+    const pkg = loadTokenManagerPackage()
+    add(pkg.TokenService.service, {
+      Create: this.unary((r) => ({ type: 'create' }), (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self })),
+      Drop: this.unary(() => ({ type: 'drop' }), (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self })),
+      Write: this.unary((r) => ({ type: 'write', name: r.name ?? '', low: u64(r.low, 'low'), mid: u64(r.mid, 'mid'), high: u64(r.high, 'high') }),
+        (id, res) => this.writeReply(id, res)),
+      Read: this.unary(() => ({ type: 'read' }), (id, res) => this.readReply(id, res)),
+    })
+    add(pkg.AdminService.service, {
+      FailSilent: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        try {
+          const id = requireId(call.request)
+          if (this.scheme.get(id) === undefined) throw new InvalidArgumentError(`token ${id} is not in the replication scheme`)
+          const atMs = this.driver.silenceAfter(id, Number(u64(call.request.after_ms, 'after_ms')))
+          this.logger.log('warn', 'fail-silent scheduled', { node: this.driver.self, token: id, atMs: Math.round(atMs) })
+          callback(null, { node: this.driver.self, id, at_ms: String(Math.round(atMs)) })
+        } catch (error) {
+          callback(toServiceError(error))
+        }
+      },
+      Status: (_call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        callback(null, this.statusReply())
+      },
+    })
+  }
+
+  private unary(toOp: (r: Request) => ClientOp, toReply: (id: string, result: OpResult) => object) {
+    return (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>): void => {
+      const controller = new AbortController()
+      call.on('cancelled', () => controller.abort())
+      let id = ''
+      Promise.resolve().then(() => {
+        id = requireId(call.request)
+        return this.driver.execute(id, toOp(call.request), { timeoutMs: timeoutOf(call), signal: controller.signal })
+      }).then(
+        (result) => { callback(null, toReply(id, result)); this.dump(call, id) },
+        (error: unknown) => { callback(toServiceError(error)); this.dump(call, id, error) })
+    }
+  }
+
+  private writeReply(id: string, result: OpResult): object {
+    if (result.type !== 'write') throw new Error('write expected')
+    return { id, partial: argminToWire(result.token.partial), version: versionToWire(result.ts), served_by: this.driver.self }
+  }
+
+  private readReply(id: string, result: OpResult): object {
+    if (result.type !== 'read') throw new Error('read expected')
+    const entry = this.scheme.get(id)!
+    const base = { id, version: versionToWire(result.ts), writer: entry.writer, readers: entry.readers, served_by: this.driver.self }
+    if (result.value.kind !== 'token') return { ...base, written: false }
+    const t = result.value.token
+    return { ...base, written: true, name: t.name, low: t.low.toString(), mid: t.mid.toString(), high: t.high.toString(),
+      partial: argminToWire(t.partial), final: argminToWire(t.final) }
+  }
+
+  statusReply(): object {
+    const tokens = this.driver.status().map((s) => {
+      const entry = this.scheme.get(s.token)!
+      return { id: s.token, roles: s.roles, silent: s.silent, pending: s.pending, replicas: s.replicas,
+        read_quorum: s.readQuorum, write_quorum: s.writeQuorum, writer: entry.writer, readers: entry.readers,
+        state: s.state ? { version: versionToWire(s.state.ts), value: valueToWire(s.state.value) } : undefined }
+    })
+    return { node: this.driver.self, tokens, scheme_fingerprint: this.fingerprint, ignored_replies: String(this.driver.node.ignoredReplies) }
+  }
+
+  /** The per-RPC dump: the token's full state on this node and the ids of all its tokens, one line. */
+  private dump(call: grpc.ServerUnaryCall<Request, unknown>, id: string, error?: unknown): void {
+    if (!this.logger.enabled('info')) return
+    const method = call.getPath().split('/').pop()
+    const status = this.driver.status()
+    const token = status.find((s) => s.token === id)
+    this.logger.log('info', `${method} ${id} ${error === undefined ? 'ok' : `failed: ${(error as Error).message}`}`, {
+      token: token?.state ? { version: token.state.ts.seq, silent: token.silent, ...describe(token.state.value) } : null,
+      tokens: status.map((s) => s.token),
+    })
+  }
+}
+
+function describe(value: import('../../core/token/token-value.js').RegisterValue): object {
+  if (value.kind !== 'token') return { value: value.kind }
+  const t = value.token
+  return { name: t.name, low: t.low, mid: t.mid, high: t.high, partial: t.partial?.nonce ?? null, final: t.final?.nonce ?? null }
+}
+
+function requireId(request: Request): string {
+  if (!request.id) throw new InvalidArgumentError('id is required')
+  return request.id
+}
+
+/** The caller's deadline as a timeout; the node caps it with its own operation timeout. */
+function timeoutOf(call: grpc.ServerUnaryCall<Request, unknown>): number {
+  const deadline = call.getDeadline()
+  const atMs = deadline instanceof Date ? deadline.getTime() : Number(deadline)
+  return Number.isFinite(atMs) ? Math.max(1, atMs - Date.now()) : Number.MAX_SAFE_INTEGER
+}

@@ -1,0 +1,21 @@
+import { ContainerModule } from 'inversify'
+import { sha256 } from '../../core/hash/sha256-argmin.js'
+import { Transport } from '../../core/ports/transport.js'
+import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
+import { GrpcServerHost } from './grpc-server-host.js'
+import { GrpcTransport } from './grpc-transport.js'
+
+/** A short, stable digest of the scheme: nodes compare it on every replica batch. */
+export function schemeFingerprint(scheme: ReplicationScheme): string {
+  const digest = sha256(new TextEncoder().encode(scheme.canonical()))
+  return Buffer.from(digest).toString('hex').slice(0, 16)
+}
+
+/** Binds the node's gRPC server host and the Transport that serves the replica protocol on it. */
+export function grpcTransportModule(address: string, scheme: ReplicationScheme): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(GrpcServerHost).toConstantValue(new GrpcServerHost(address))
+    bind<Transport>(Transport).toDynamicValue((ctx) =>
+      new GrpcTransport(ctx.get(GrpcServerHost), { fingerprint: schemeFingerprint(scheme) })).inSingletonScope()
+  })
+}

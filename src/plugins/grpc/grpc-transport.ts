@@ -1,0 +1,98 @@
+import * as grpc from '@grpc/grpc-js'
+import type { MessageHandler, Transport } from '../../core/ports/transport.js'
+import type { Envelope, NodeId } from '../../core/protocol/messages.js'
+import type { GrpcServerHost } from './grpc-server-host.js'
+import { PeerLink } from './peer-link.js'
+import { loadTokenManagerPackage } from './proto.js'
+import { envelopeFromWire, type WireBatch } from './wire-codec.js'
+
+export interface GrpcTransportOptions {
+  /** Fingerprint of this node's replication scheme; batches carrying another are refused. */
+  readonly fingerprint: string
+  readonly maxQueuedPerPeer?: number
+  readonly maxBatch?: number
+}
+
+/**
+ * The replica protocol over gRPC: one long-lived client stream per peer carrying batches of messages, served by
+ * ReplicaService.Exchange on the node's shared server. Loss-tolerant by contract: a broken stream loses what was
+ * in it, and the protocol's deadlines bound the damage.
+ */
+export class GrpcTransport implements Transport {
+  private readonly links = new Map<NodeId, PeerLink>()
+  private handler: MessageHandler | undefined
+  private self: NodeId | undefined
+  private readonly calls = new Set<grpc.ServerReadableStream<WireBatch, unknown>>()
+  refusedBatches = 0
+  malformedMessages = 0
+
+  constructor(private readonly host: GrpcServerHost, private readonly options: GrpcTransportOptions) {}
+
+  async start(self: NodeId, handler: MessageHandler): Promise<void> {
+    this.self = self
+    this.handler = handler
+    const pkg = loadTokenManagerPackage()
+    this.host.addService(pkg.ReplicaService.service, { Exchange: this.exchange.bind(this) })
+    await this.host.listen()
+  }
+
+  send(envelope: Envelope): void {
+    if (this.self === undefined || envelope.from !== this.self) return
+    let link = this.links.get(envelope.to)
+    if (link === undefined) {
+      link = new PeerLink(envelope.to, loadTokenManagerPackage().ReplicaService, {
+        self: this.self, fingerprint: this.options.fingerprint, maxQueued: this.options.maxQueuedPerPeer ?? 50_000,
+        maxBatch: this.options.maxBatch ?? 512, maxBackoffMs: 1_000,
+      })
+      this.links.set(envelope.to, link)
+    }
+    link.send(envelope.message)
+  }
+
+  async stop(): Promise<void> {
+    this.handler = undefined
+    this.self = undefined
+    for (const link of this.links.values()) link.close()
+    this.links.clear()
+    for (const call of this.calls) call.destroy()
+    this.calls.clear()
+  }
+
+  private exchange(call: grpc.ServerReadableStream<WireBatch, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+    let received = 0
+    let done = false
+    const finish = (error: grpc.ServiceError | null): void => {
+      if (done) return
+      done = true
+      this.calls.delete(call)
+      callback(error, error ? undefined : { received: String(received) })
+    }
+    this.calls.add(call)
+    call.on('data', (batch: WireBatch) => {
+      if (batch.scheme_fingerprint !== this.options.fingerprint) {
+        this.refusedBatches++
+        return finish(Object.assign(new Error(
+          `replication scheme mismatch: ${batch.from} runs ${batch.scheme_fingerprint}, this node ${this.options.fingerprint}`),
+        { code: grpc.status.FAILED_PRECONDITION, details: 'replication scheme mismatch', metadata: new grpc.Metadata() }))
+      }
+      for (const wire of batch.messages) this.deliver(batch.from, wire)
+      received += batch.messages.length
+    })
+    call.on('end', () => finish(null))
+    call.on('error', () => finish(null))
+    call.on('cancelled', () => finish(null))
+  }
+
+  private deliver(from: NodeId, wire: WireBatch['messages'][number]): void {
+    const handler = this.handler
+    if (handler === undefined) return
+    let envelope: Envelope
+    try {
+      envelope = envelopeFromWire(from, wire)
+    } catch {
+      this.malformedMessages++
+      return
+    }
+    handler(envelope)
+  }
+}

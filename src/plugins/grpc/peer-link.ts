@@ -1,0 +1,103 @@
+import * as grpc from '@grpc/grpc-js'
+import type { NodeId, ReplicaMessage } from '../../core/protocol/messages.js'
+import { messageToWire, type WireBatch, type WireMessage } from './wire-codec.js'
+
+export interface PeerLinkOptions {
+  readonly self: NodeId
+  readonly fingerprint: string
+  /** Messages waiting for the stream beyond this are dropped: the protocol tolerates loss, memory must not grow. */
+  readonly maxQueued: number
+  readonly maxBatch: number
+  readonly maxBackoffMs: number
+}
+
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+}
+
+/**
+ * One long-lived client stream to one peer. Messages sent in the same tick go out as one batch; a broken stream is
+ * reopened after a bounded backoff, and what was queued meanwhile (bounded) goes out then.
+ */
+export class PeerLink {
+  private readonly client: grpc.Client
+  private stream: grpc.ClientWritableStream<WireBatch> | undefined
+  private queue: WireMessage[] = []
+  private flushScheduled = false
+  private blocked = false
+  private backoffMs = 0
+  private retryAtMs = 0
+  private closed = false
+  dropped = 0
+
+  constructor(readonly peer: NodeId, ctor: grpc.ServiceClientConstructor, private readonly options: PeerLinkOptions) {
+    this.client = new ctor(peer, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)
+  }
+
+  send(message: ReplicaMessage): void {
+    if (this.closed) return
+    if (this.queue.length >= this.options.maxQueued) {
+      this.dropped++
+      return
+    }
+    this.queue.push(messageToWire(this.peer, message))
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      setImmediate(() => this.flush())
+    }
+  }
+
+  close(): void {
+    this.closed = true
+    this.queue = []
+    this.stream?.end()
+    this.stream = undefined
+    this.client.close()
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    if (this.closed || this.blocked || this.queue.length === 0) return
+    const stream = this.open()
+    if (stream === undefined) return this.retryLater()
+    while (this.queue.length > 0 && !this.blocked) {
+      const messages = this.queue.splice(0, this.options.maxBatch)
+      const more = stream.write({ from: this.options.self, scheme_fingerprint: this.options.fingerprint, messages })
+      if (!more) {
+        this.blocked = true
+        stream.once('drain', () => { this.blocked = false; this.flush() })
+      }
+    }
+  }
+
+  private open(): grpc.ClientWritableStream<WireBatch> | undefined {
+    if (this.stream !== undefined) return this.stream
+    if (Date.now() < this.retryAtMs) return undefined
+    const stream = (this.client as unknown as { Exchange: (cb: (e: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<WireBatch> })
+      .Exchange((error) => this.broken(stream, error))
+    stream.on('error', () => {})
+    this.stream = stream
+    return stream
+  }
+
+  /** The stream ended (peer down, restarted, or refused us): back off, then reopen on the next send. */
+  private broken(stream: grpc.ClientWritableStream<WireBatch>, error: grpc.ServiceError | null): void {
+    if (this.stream !== stream) return
+    this.stream = undefined
+    this.blocked = false
+    if (error === null) return
+    this.backoffMs = Math.min(this.options.maxBackoffMs, Math.max(50, this.backoffMs * 2))
+    this.retryAtMs = Date.now() + this.backoffMs
+    if (this.queue.length > 0) this.retryLater()
+  }
+
+  private retryLater(): void {
+    if (this.flushScheduled || this.closed) return
+    this.flushScheduled = true
+    setTimeout(() => this.flush(), Math.max(1, this.retryAtMs - Date.now()))
+  }
+}
