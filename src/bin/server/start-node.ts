@@ -38,8 +38,9 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   return {
     driver, host, port,
     stop: async (graceMs = 2_000) => {
-      await host.shutdown(graceMs)
+      // Answer in-flight client calls and close the replica streams first, so the server drains at once.
       await driver.stop()
+      await host.shutdown(graceMs)
       logger.log('info', 'node stopped', { address })
     },
   }
