@@ -22,7 +22,8 @@ export class GrpcTransport implements Transport {
   private readonly links = new Map<NodeId, PeerLink>()
   private handler: MessageHandler | undefined
   private self: NodeId | undefined
-  private readonly calls = new Set<grpc.ServerReadableStream<WireBatch, unknown>>()
+  /** Finishers of the incoming peer streams, so that stop() can end them and the server drains at once. */
+  private readonly calls = new Set<() => void>()
   refusedBatches = 0
   malformedMessages = 0
 
@@ -54,7 +55,7 @@ export class GrpcTransport implements Transport {
     this.self = undefined
     for (const link of this.links.values()) link.close()
     this.links.clear()
-    for (const call of this.calls) call.destroy()
+    for (const finish of [...this.calls]) finish()
     this.calls.clear()
   }
 
@@ -64,10 +65,11 @@ export class GrpcTransport implements Transport {
     const finish = (error: grpc.ServiceError | null): void => {
       if (done) return
       done = true
-      this.calls.delete(call)
+      this.calls.delete(end)
       callback(error, error ? undefined : { received: String(received) })
     }
-    this.calls.add(call)
+    const end = (): void => finish(null)
+    this.calls.add(end)
     call.on('data', (batch: WireBatch) => {
       if (batch.scheme_fingerprint !== this.options.fingerprint) {
         this.refusedBatches++
