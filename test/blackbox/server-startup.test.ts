@@ -1,0 +1,47 @@
+import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as grpc from '@grpc/grpc-js'
+import { ProcessCluster } from '../support/process-cluster.js'
+import { repoRoot } from '../support/repo-root.js'
+
+const server = (args: string[]) => spawnSync(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-server.js'), ...args],
+  { encoding: 'utf8', timeout: 10_000 })
+
+test('malformed YAML: the server refuses to start and names the file and line', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tm-bad-'))
+  const file = join(dir, 'tokens.yaml')
+  writeFileSync(file, '- token: 1\n  writer: 127.0.0.1:1\n  readers: [127.0.0.1:1\n')
+  const run = server(['--config', file, '--address', '127.0.0.1:1'])
+  t.not(run.status, 0)
+  t.regex(run.stderr, /tokens\.yaml:\d+/)
+  t.notRegex(run.stderr, /\n\s+at /, 'no stack trace')
+})
+
+test('an address that plays no role in the scheme refuses to start', (t) => {
+  const run = server(['--config', join(repoRoot(), 'config/tokens.yaml'), '--address', '127.0.0.1:59999'])
+  t.is(run.status, 2)
+  t.regex(run.stderr, /appears in no token/)
+})
+
+test('a node whose scheme differs is refused by its peers: its writes find no quorum', async (t) => {
+  const cluster = await ProcessCluster.create(3, [{ token: 'T', writer: 0, readers: [0, 1, 2] }])
+  try {
+    await cluster.start(1)
+    await cluster.start(2)
+    // Node 0 runs a scheme with an extra token: same addresses, different fingerprint.
+    const other = join(cluster.dir, 'other.yaml')
+    const [a, b, c] = cluster.addresses
+    writeFileSync(other, `- token: T\n  writer: ${a}\n  readers: [${a}, ${b}, ${c}]\n- token: X\n  writer: ${a}\n  readers: [${a}, ${b}]\n`)
+    const original = cluster.configPath
+    Object.assign(cluster, { configPath: other })
+    await cluster.start(0)
+    Object.assign(cluster, { configPath: original })
+    const w = await cluster.call(0, 'TokenService', 'Write', { id: 'T', name: 'x', low: '0', mid: '1', high: '2' }, 1500)
+    t.is(w.error?.code, grpc.status.DEADLINE_EXCEEDED)
+  } finally {
+    await cluster.stop()
+  }
+})
