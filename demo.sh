@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Self-checking demo: starts 5 nodes from config/tokens.yaml, drives them with tm-client, checks every result,
+# and stops every process it started (also on failure or Ctrl-C). Exits non-zero if anything is off.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+CONFIG=config/tokens.yaml
+NODES=(127.0.0.1:50051 127.0.0.1:50052 127.0.0.1:50053 127.0.0.1:50054 127.0.0.1:50055)
+LOGS=.tmp/demo
+PIDS=()
+FAILED=0
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+}
+trap cleanup EXIT
+trap 'echo; echo "interrupted"; exit 130' INT TERM
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+client() { node dist/src/bin/tm-client.js "$@"; }
+# check "what" expected-exit-code command...: runs the command, shows its output, compares the exit code.
+check() {
+  local what=$1 want=$2; shift 2
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  printf '$ tm-client %s\n%s\n' "${*:2}" "$out"
+  if [[ $rc -ne $want ]]; then echo "FAIL: $what (exit $rc, expected $want)"; FAILED=1; else echo "ok: $what"; fi
+  LAST=$out
+}
+expect() {  # expect "what" pattern: the last output must match
+  if grep -qE -- "$2" <<<"$LAST"; then echo "ok: $1"; else echo "FAIL: $1 (no match for $2)"; FAILED=1; fi
+}
+
+step "build"
+npm run build --silent || exit 1
+mkdir -p "$LOGS"
+
+step "start 5 nodes"
+for node in "${NODES[@]}"; do
+  node dist/src/bin/tm-server.js --config "$CONFIG" --address "$node" --log-level info >"$LOGS/${node/:/_}.log" 2>&1 &
+  PIDS+=($!)
+done
+for node in "${NODES[@]}"; do
+  for _ in $(seq 100); do grep -q "node started" "$LOGS/${node/:/_}.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q "node started" "$LOGS/${node/:/_}.log" || { echo "node $node did not start:"; cat "$LOGS/${node/:/_}.log"; exit 1; }
+  echo "started $node"
+done
+
+step "token 1 (writer 50051 is also a reader): write, then read through each reader"
+check "write token 1" 0 client write --config $CONFIG --id 1 --name abc --low 0 --mid 10 --high 100 --json
+expect "partial of abc over [0,10) is 4" '"partial":\{"nonce":"4"'
+for reader in 127.0.0.1:50051 127.0.0.1:50052 127.0.0.1:50053; do
+  check "read token 1 at $reader" 0 client read --server $reader --id 1 --json
+  expect "final of abc over [0,100) is 70, served by $reader" "\"final\":\\{\"nonce\":\"70\".*\"served_by\":\"$reader\""
+done
+
+step "token 2 (writer 50052 is not a reader): write through the scheme, read from a random reader"
+check "write token 2" 0 client write --config $CONFIG --id 2 --name hello --low 0 --mid 500 --high 1000 --json
+check "read token 2" 0 client read --config $CONFIG --id 2 --json
+expect "final of hello over [0,1000) is 826" '"final":\{"nonce":"826"'
+check "a read at the writer of token 2 is refused: it is not a reader" 6 client read --server 127.0.0.1:50052 --id 2
+
+step "token alpha: uint64 at the top of the range"
+check "write alpha" 0 client write --config $CONFIG --id alpha --name big --low 18446744073709551000 --mid 18446744073709551000 --high 18446744073709551615
+check "read alpha" 0 client read --server 127.0.0.1:50055 --id alpha --json
+expect "final of big is 18446744073709551084" '"final":\{"nonce":"18446744073709551084"'
+
+step "silence 50053 for token 1 only"
+check "fail-silent 50053 token 1" 0 client fail-silent --server 127.0.0.1:50053 --id 1
+check "50053 no longer answers for token 1 (clean timeout)" 7 client read --server 127.0.0.1:50053 --id 1 --timeout 800 --no-failover
+check "50053 still serves token alpha" 0 client read --server 127.0.0.1:50053 --id alpha --json
+expect "alpha served by 50053" '"served_by":"127.0.0.1:50053"'
+check "status of 50053" 0 client status --server 127.0.0.1:50053 --json
+expect "status shows token 1 silent, alpha not" '"id":"1",[^}]*"silent":true.*"id":"alpha",[^}]*"silent":false'
+
+step "a silent minority (1 of 3): writes and reads of token 1 still complete"
+check "write token 1 with 50053 silent" 0 client write --config $CONFIG --id 1 --name token-name --low 0 --mid 50000 --high 100000 --json
+check "read token 1 with failover" 0 client read --config $CONFIG --id 1 --json --timeout 1000
+expect "final of token-name over [0,100000) is 255" '"final":\{"nonce":"255"'
+
+step "a silent majority (2 of 3): token 1 can no longer complete, other tokens can"
+check "fail-silent 50052 token 1" 0 client fail-silent --server 127.0.0.1:50052 --id 1
+check "read token 1 ends cleanly in a timeout" 7 client read --server 127.0.0.1:50051 --id 1 --timeout 1000
+check "write token 1: outcome unknown" 3 client write --config $CONFIG --id 1 --name x --low 0 --mid 1 --high 2 --timeout 1000
+check "token 2 still served by 50052" 0 client read --server 127.0.0.1:50053 --id 2 --json
+
+step "result"
+if [[ $FAILED -ne 0 ]]; then echo "DEMO FAILED (node logs in $LOGS)"; exit 1; fi
+echo "demo passed: every check above held (node logs in $LOGS)"
