@@ -58,7 +58,7 @@ function waitForSignal(): Promise<void> {
   })
 }
 
-const cli = new Cli({ binaryName: 'tm-server', binaryLabel: 'atomic-token-manager node', binaryVersion: '0.1.0' })
+const cli = new Cli({ binaryName: 'tm-server', binaryLabel: 'atomic-token-manager node', binaryVersion: '0.1.0', enableColors: process.stdout.isTTY === true })
 cli.register(ServerCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)

@@ -1,0 +1,49 @@
+import { Command, Option } from 'clipanion'
+import type { BaseContext } from 'clipanion'
+import { ExitCode } from './exit-codes.js'
+import { describeFailure } from './failure.js'
+import { formatFailure } from './output.js'
+import { parseTimeoutMs } from './request-args.js'
+
+/**
+ * What every tm-client command shares: --json and --timeout, and turning any failure into one stderr line and
+ * an exit code (clipanion would otherwise print stacks to stdout).
+ */
+export abstract class ClientCommand extends Command {
+  json = Option.Boolean('--json', false, { description: 'Print exactly one JSON object on stdout (uint64 values as decimal strings)' })
+  timeout = Option.String('--timeout', '5000', { description: 'Deadline of each attempt: milliseconds, or a duration such as 5s' })
+
+  async execute(): Promise<number> {
+    try {
+      await this.perform()
+      return ExitCode.ok
+    } catch (error) {
+      return reportFailure(error, this.context, this.json)
+    }
+  }
+
+  /** The command's work; throws to fail. */
+  protected abstract perform(): Promise<void>
+
+  protected timeoutMs(): number {
+    return parseTimeoutMs(this.timeout)
+  }
+
+  protected print(text: string): void {
+    this.context.stdout.write(text)
+  }
+
+  /** Progress that is not the result (e.g. a failover): stderr, so stdout stays one clean result. */
+  protected notice(text: string): void {
+    this.context.stderr.write(`tm-client: ${text}\n`)
+  }
+}
+
+/** Writes the failure's line to stderr (and its JSON object to stdout with --json); returns the exit code. */
+export function reportFailure(error: unknown, context: Pick<BaseContext, 'stdout' | 'stderr'>, json: boolean): number {
+  const failure = describeFailure(error)
+  const { stdout, stderr } = formatFailure(failure, json)
+  if (stdout !== '') context.stdout.write(stdout)
+  context.stderr.write(stderr)
+  return failure.exitCode
+}

@@ -1,0 +1,117 @@
+import type { FailSilentReply, StatusReply, TokenStatus } from './admin-client.js'
+import type { Failure } from './failure.js'
+import type { LifecycleReply, ReadReply, WireArgmin, WireVersion, WriteReply } from './token-client.js'
+
+/*
+ * Human output is `key  value` lines (easy to read and to grep); --json output is exactly one JSON object per
+ * run, keys snake_case as in the proto, every uint64 a decimal string, and the version split into
+ * `"version": "<seq>"` and `"epoch": "<epoch>"`.
+ */
+
+type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json }
+
+export function jsonLine(value: Json): string {
+  return `${JSON.stringify(value)}\n`
+}
+
+/** Unset versions only come from a broken node; show them as 0 rather than crash on them. */
+export function versionOf(version: WireVersion | null | undefined): { version: string; epoch: string } {
+  return { version: version?.seq ?? '0', epoch: version?.epoch ?? '0' }
+}
+
+function argminJson(argmin: WireArgmin | null | undefined): Json {
+  return argmin == null ? null : { nonce: argmin.nonce, hash: argmin.hash }
+}
+
+function argminText(argmin: WireArgmin | null | undefined, none: string): string {
+  return argmin == null ? none : `nonce ${argmin.nonce} hash ${argmin.hash}`
+}
+
+/** Aligned `key  value` lines. */
+export function keyValues(pairs: readonly (readonly [string, string])[]): string {
+  const width = Math.max(...pairs.map(([key]) => key.length)) + 2
+  return pairs.map(([key, value]) => `${key.padEnd(width)}${value}\n`).join('')
+}
+
+export function formatWrite(reply: WriteReply, json: boolean): string {
+  const { version, epoch } = versionOf(reply.version)
+  if (json) return jsonLine({ id: reply.id, partial: argminJson(reply.partial), version, epoch, served_by: reply.served_by })
+  return keyValues([['id', reply.id], ['partial', argminText(reply.partial, 'none (low == mid: empty range)')],
+    ['version', version], ['served_by', reply.served_by]])
+}
+
+/** Create and drop: `verb` is what happened, e.g. `created`. */
+export function formatLifecycle(verb: string, reply: LifecycleReply, json: boolean): string {
+  const { version, epoch } = versionOf(reply.version)
+  if (json) return jsonLine({ id: reply.id, version, epoch, served_by: reply.served_by })
+  return `${verb} token ${reply.id}: version ${version}, served_by ${reply.served_by}\n`
+}
+
+export function formatRead(reply: ReadReply, json: boolean): string {
+  return json ? jsonLine(readJson(reply)) : readText(reply)
+}
+
+function readJson(reply: ReadReply): Json {
+  const { version, epoch } = versionOf(reply.version)
+  const value = reply.written
+    ? { name: reply.name, low: reply.low, mid: reply.mid, high: reply.high, partial: argminJson(reply.partial), final: argminJson(reply.final) }
+    : { name: null, low: null, mid: null, high: null, partial: null, final: null }
+  return { id: reply.id, written: reply.written, ...value, version, epoch, writer: reply.writer, readers: [...reply.readers],
+    served_by: reply.served_by }
+}
+
+function readText(reply: ReadReply): string {
+  const tail: [string, string][] = [['version', versionOf(reply.version).version], ['writer', reply.writer],
+    ['readers', reply.readers.join(', ')], ['served_by', reply.served_by]]
+  if (!reply.written) {
+    return `token ${reply.id} has no value yet (created, never written)\n` +
+      keyValues([['id', reply.id], ['written', 'false'], ...tail])
+  }
+  return keyValues([['id', reply.id], ['name', reply.name], ['low', reply.low], ['mid', reply.mid], ['high', reply.high],
+    ['partial', argminText(reply.partial, 'none (low == mid: empty range)')], ['final', argminText(reply.final, 'none')], ...tail])
+}
+
+export function formatFailSilent(reply: FailSilentReply, afterMs: number, json: boolean): string {
+  if (json) return jsonLine({ node: reply.node, id: reply.id, after_ms: String(afterMs), at_ms: reply.at_ms })
+  const when = afterMs === 0 ? 'now' : `in ${afterMs} ms`
+  return `${reply.node} goes silent for token ${reply.id} ${when} (node clock ${reply.at_ms} ms)\n`
+}
+
+export function formatStatus(reply: StatusReply, json: boolean): string {
+  if (json) {
+    return jsonLine({ node: reply.node, scheme_fingerprint: reply.scheme_fingerprint, ignored_replies: reply.ignored_replies,
+      tokens: reply.tokens.map(tokenStatusJson) })
+  }
+  const header = `node ${reply.node}  scheme ${reply.scheme_fingerprint}  ignored replies ${reply.ignored_replies}\n`
+  if (reply.tokens.length === 0) return `${header}(no tokens on this node)\n`
+  const rows = reply.tokens.map((s) => [s.id, s.roles.join(',') || '-', s.state === null ? '-' : versionOf(s.state.version).version,
+    valueText(s), s.silent ? 'yes' : 'no', String(s.pending), String(s.replicas), `${s.read_quorum}/${s.write_quorum}`])
+  return header + table(['ID', 'ROLES', 'VERSION', 'VALUE', 'SILENT', 'PENDING', 'REPLICAS', 'R/W QUORUM'], rows)
+}
+
+function tokenStatusJson(s: TokenStatus): Json {
+  const version = s.state === null ? { version: null, epoch: null } : versionOf(s.state.version)
+  return { id: s.id, roles: [...s.roles], silent: s.silent, ...version, value: s.state?.value?.kind ?? null, pending: s.pending,
+    replicas: s.replicas, read_quorum: s.read_quorum, write_quorum: s.write_quorum, writer: s.writer, readers: [...s.readers] }
+}
+
+const VALUE_TEXT: Readonly<Record<string, string>> = { token: 'written', empty: 'empty', absent: 'dropped' }
+
+/** `-` when this node stores no copy (a writer that is not a reader). */
+function valueText(s: TokenStatus): string {
+  const kind = s.state?.value?.kind
+  return kind === undefined ? '-' : VALUE_TEXT[kind] ?? kind
+}
+
+/** Left-aligned columns, two spaces apart. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]): string => `${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`
+  return line(headers) + rows.map(line).join('')
+}
+
+/** The error line for stderr and, with --json, the one JSON object stdout still owes the caller. */
+export function formatFailure(failure: Failure, json: boolean): { stderr: string; stdout: string } {
+  const stdout = json ? jsonLine({ error: { status: failure.status, exit_code: failure.exitCode, message: failure.message } }) : ''
+  return { stderr: `tm-client: ${failure.message}\n`, stdout }
+}

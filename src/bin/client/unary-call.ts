@@ -1,0 +1,25 @@
+import * as grpc from '@grpc/grpc-js'
+import { RpcError } from './rpc-error.js'
+
+type UnaryMethod = (request: unknown, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: unknown) => void) => grpc.ClientUnaryCall
+
+/**
+ * One unary call with its own gRPC deadline. A deadline set here fails the call with DEADLINE_EXCEEDED locally,
+ * exactly like a server that gave up, so callers treat both alike. Failures become RpcError naming `node`.
+ */
+export function unaryCall<Reply>(client: grpc.Client, node: string, method: string, request: object, timeoutMs: number): Promise<Reply> {
+  const fn = (client as unknown as Record<string, UnaryMethod | undefined>)[method]
+  if (typeof fn !== 'function') return Promise.reject(new Error(`the service has no method ${method}`))
+  const deadline = new Date(Date.now() + timeoutMs)
+  return new Promise<Reply>((resolve, reject) => {
+    fn.call(client, request, { deadline }, (error, reply) => {
+      if (error !== null) reject(new RpcError(node, error.code, error.details ?? error.message, timeoutMs))
+      else resolve(reply as Reply)
+    })
+  })
+}
+
+/** A client for `node` without TLS: the cluster speaks plaintext gRPC. */
+export function connect(constructor: grpc.ServiceClientConstructor, node: string): grpc.Client {
+  return new constructor(node, grpc.credentials.createInsecure())
+}
