@@ -3,6 +3,7 @@ import { NodeDriver } from '../core/node/node-driver.js'
 import { Clock } from '../core/ports/clock.js'
 import { FailureInjector } from '../core/ports/failure-injector.js'
 import { Hasher } from '../core/ports/hasher.js'
+import { Metrics, NO_METRICS } from '../core/ports/metrics.js'
 import { Persistence } from '../core/ports/persistence.js'
 import { QuorumStrategy } from '../core/ports/quorum-strategy.js'
 import { Transport } from '../core/ports/transport.js'
@@ -74,7 +75,7 @@ const driverModule = new ContainerModule(({ bind }) => {
     }
     return new NodeDriver(node, {
       transport: ctx.get<Transport>(Transport), persistence: ctx.get<Persistence>(Persistence),
-      hasher: ctx.get<Hasher>(Hasher), clock, failures,
+      hasher: ctx.get<Hasher>(Hasher), clock, failures, metrics: ctx.get<Metrics>(Metrics, { optional: true }) ?? NO_METRICS,
     }, { maxOperationMs: settings.operationTimeoutMs, maxParked: settings.maxParked })
   }).inSingletonScope()
 })

@@ -1,6 +1,7 @@
 import { CancelledError, DeadlineExceededError, OverloadedError, type TokenManagerError, UnavailableError } from '../errors.js'
 import type { Clock, Timer } from '../ports/clock.js'
 import type { FailureInjector } from '../ports/failure-injector.js'
+import { type Metrics, NO_METRICS, type OperationType } from '../ports/metrics.js'
 import type { Hasher } from '../ports/hasher.js'
 import type { Persistence } from '../ports/persistence.js'
 import type { Transport } from '../ports/transport.js'
@@ -17,6 +18,7 @@ export interface NodeDriverPorts {
   readonly hasher: Hasher
   readonly clock: Clock
   readonly failures: FailureInjector
+  readonly metrics?: Metrics
 }
 
 export interface NodeDriverOptions {
@@ -35,6 +37,8 @@ export type Done = (error: TokenManagerError | undefined, result?: OpResult) => 
 
 interface PendingOp {
   readonly token: string
+  readonly type: OperationType
+  readonly startedMs: number
   readonly done: Done
   readonly deadlineMs: number
   parked: boolean
@@ -58,9 +62,16 @@ export class NodeDriver {
   private opIds = 0
   private parkedCount = 0
   private stopped = false
+  private readonly metrics: Metrics
 
   constructor(readonly node: RegisterNode, private readonly ports: NodeDriverPorts, private readonly options: NodeDriverOptions) {
-    this.hashJobs = new HashJobs(ports.hasher, (jobId, result) => this.feed({ type: 'hashed', jobId, result }))
+    this.metrics = ports.metrics ?? NO_METRICS
+    this.hashJobs = new HashJobs(ports.hasher, (jobId, result) => this.feed({ type: 'hashed', jobId, result }),
+      (values, durationMs) => this.metrics.hashed(values, durationMs), () => ports.clock.nowMs())
+    this.metrics.watch(() => ({
+      parkedRequests: this.parkedCount, pendingOperations: this.pending.size,
+      silentTokens: this.node.tokens().filter((t) => this.node.isSilent(t)).length, ignoredReplies: this.node.ignoredReplies,
+    }))
   }
 
   get self(): string {
@@ -90,7 +101,7 @@ export class NodeDriver {
     const now = this.ports.clock.nowMs()
     const deadlineMs = now + Math.max(1, Math.min(options.timeoutMs, this.options.maxOperationMs))
     const opId = ++this.opIds
-    const entry: PendingOp = { token, done, deadlineMs, parked: false }
+    const entry: PendingOp = { token, type: op.type, startedMs: now, done, deadlineMs, parked: false }
     this.pending.set(opId, entry)
     this.opDeadlines.push(deadlineMs, opId)
     if (options.signal) {
@@ -185,6 +196,7 @@ export class NodeDriver {
 
   private emit(out: Outbox): void {
     for (const envelope of out.sends) this.ports.transport.send(envelope)
+    for (const round of out.rounds) this.metrics.roundDone(round)
     for (const done of out.completions) {
       if (done.ok) this.settle(done.opId, undefined, done.result)
       else this.settle(done.opId, done.error)
@@ -222,6 +234,7 @@ export class NodeDriver {
     this.pending.delete(opId)
     if (op.parked) this.parkedCount--
     op.detach?.()
+    this.metrics.operationDone(op.type, op.token, error === undefined ? 'ok' : error.code, this.ports.clock.nowMs() - op.startedMs)
     op.done(error, result)
   }
 

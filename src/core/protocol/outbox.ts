@@ -13,6 +13,13 @@ export interface HashJob {
   readonly high: bigint
 }
 
+/** A quorum round that reached its quorum: which phase and how long it waited (for metrics). */
+export interface RoundEvent {
+  readonly token: string
+  readonly phase: 'learn' | 'write' | 'query' | 'impose'
+  readonly durationMs: number
+}
+
 /** A replica's new durable state for one token. */
 export interface PersistEntry {
   readonly token: string
@@ -31,6 +38,8 @@ export class Outbox {
   readonly completions: Completion[] = []
   readonly hashJobs: HashJob[] = []
   readonly hashCancels: number[] = []
+  /** Observations only: nothing to do for them but count. */
+  readonly rounds: RoundEvent[] = []
 
   isEmpty(): boolean {
     return this.persists.length === 0 && this.sends.length === 0 && this.completions.length === 0 &&

@@ -22,6 +22,7 @@ export class QuorumRound {
     readonly kind: 'query' | 'store',
     readonly needed: number,
     private readonly replicas: readonly NodeId[],
+    readonly startedMs: number,
   ) {
     assert(needed >= 1 && needed <= replicas.length, `quorum ${needed} out of 1..${replicas.length}`)
   }

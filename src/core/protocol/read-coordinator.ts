@@ -97,6 +97,7 @@ export class ReadCoordinator {
   private roundDone(read: ActiveRead, out: Outbox): void {
     const phase = read.phase
     if (phase.name === 'final') return
+    this.ctx.roundDone(phase.round, phase.name, out)
     this.byReqId.delete(phase.round.reqId)
     if (phase.name === 'impose') return this.succeed(read, phase.state, out)
     const replies = phase.round.replies

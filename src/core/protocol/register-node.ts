@@ -48,12 +48,13 @@ export class RegisterNode {
   private readonly deadlines = new DeadlineHeap<string>()
   private readonly jobTokens = new Map<number, string>()
   private reqIds = 0
+  private nowMs = 0
   private jobIds = 0
   /** Replies that matched no active round: late, duplicate, or for a finished operation. */
   ignoredReplies = 0
 
   constructor(private readonly config: RegisterNodeConfig) {
-    const ids = { nextReqId: () => ++this.reqIds, nextJobId: () => ++this.jobIds }
+    const ids = { nowMs: () => this.nowMs, nextReqId: () => ++this.reqIds, nextJobId: () => ++this.jobIds }
     for (const token of config.scheme.tokensOf(config.self)) {
       const entry = config.scheme.get(token)!
       const replicas = config.scheme.replicasOf(token)
@@ -79,6 +80,7 @@ export class RegisterNode {
 
   step(input: NodeInput, nowMs: number): Outbox {
     const out = new Outbox()
+    this.nowMs = nowMs
     switch (input.type) {
       case 'client': this.onClient(input, nowMs, out); break
       case 'message': this.onMessage(input.envelope, out); break

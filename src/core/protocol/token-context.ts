@@ -14,6 +14,8 @@ export interface TokenContext {
   readonly readQuorum: number
   readonly writeQuorum: number
   nextJobId(): number
+  /** Reports a round that reached its quorum (an observation for metrics). */
+  roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void
   /** Queries every replica; the local replica (if any) answers in place, so the round may already be complete. */
   startQuery(needed: number, out: Outbox): QuorumRound
   /** Stores `state` on every replica; the local one applies it in place. */

@@ -26,6 +26,8 @@ export interface RegisterLimits {
 }
 
 export interface Ids {
+  /** The time of the step being processed. */
+  nowMs(): number
   nextReqId(): number
   nextJobId(): number
 }
@@ -117,15 +119,19 @@ export class TokenRegister implements TokenContext {
     return this.ids.nextJobId()
   }
 
+  roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void {
+    out.rounds.push({ token: this.token, phase, durationMs: this.ids.nowMs() - round.startedMs })
+  }
+
   startQuery(needed: number, out: Outbox): QuorumRound {
-    const round = new QuorumRound(this.ids.nextReqId(), 'query', needed, this.replicas)
+    const round = new QuorumRound(this.ids.nextReqId(), 'query', needed, this.replicas, this.ids.nowMs())
     this.broadcast({ type: 'query', reqId: round.reqId, token: this.token }, out)
     if (this.isReplica) round.accept({ from: this.self, ts: this.state.ts, value: this.state.value })
     return round
   }
 
   startStore(needed: number, state: Versioned, out: Outbox): QuorumRound {
-    const round = new QuorumRound(this.ids.nextReqId(), 'store', needed, this.replicas)
+    const round = new QuorumRound(this.ids.nextReqId(), 'store', needed, this.replicas, this.ids.nowMs())
     this.broadcast({ type: 'store', reqId: round.reqId, token: this.token, ts: state.ts, value: state.value }, out)
     if (this.isReplica) {
       this.store(state, out)

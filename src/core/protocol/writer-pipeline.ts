@@ -125,6 +125,7 @@ export class WriterPipeline {
     const active = this.active!
     const phase = active.phase
     assert(phase.name !== 'hash')
+    this.ctx.roundDone(phase.round, phase.name === 'learn' ? 'learn' : 'write', out)
     if (phase.name === 'learn') {
       this.last = phase.round.replies.reduce<Versioned>((best, reply) => newest(best, reply), phase.round.replies[0]!)
       this.begin(out)
