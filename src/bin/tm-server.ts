@@ -22,15 +22,16 @@ class ServerCommand extends Command {
   config = Option.String('--config', { required: true, description: 'Replication scheme (YAML)' })
   address = Option.String('--address', { required: true, description: 'This node\'s access point, ip:port' })
   settings = Option.String('--settings', { description: 'Node settings (YAML)' })
-  logLevel = Option.String('--log-level', 'info', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent' })
+  logLevel = Option.String('--log-level', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent (default: settings, then info)' })
   timeoutMs = Option.String('--operation-timeout-ms', { validator: t.isNumber(), description: 'Upper bound on one operation' })
 
   async execute(): Promise<number> {
-    const logger = new NodeLogger(this.logLevel as LogLevel)
+    let logger = new NodeLogger((this.logLevel ?? 'info') as LogLevel, { node: this.address })
     try {
       const scheme = loadSchemeFile(this.config)
       const fromFile = this.settings === undefined ? {} : loadSettingsFile(this.settings)
       const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }) })
+      logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
       if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
       const node = await startNode(this.address, scheme, settings, logger)
       await waitForSignal()

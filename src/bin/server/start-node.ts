@@ -6,8 +6,12 @@ import type { NodeSettings } from '../../core/settings/node-settings.js'
 import { ClientServices } from '../../plugins/grpc/client-services.js'
 import { grpcTransportModule, schemeFingerprint } from '../../plugins/grpc/grpc-module.js'
 import { GrpcServerHost } from '../../plugins/grpc/grpc-server-host.js'
+import { HealthAndReflection } from '../../plugins/grpc/health-and-reflection.js'
 import type { NodeLogger } from '../../plugins/grpc/node-logger.js'
 import { createNodeContainer } from '../../plugins/node-container.js'
+import { MetricsServer } from '../../plugins/prometheus-metrics/metrics-server.js'
+import { PrometheusMetrics } from '../../plugins/prometheus-metrics/prometheus-metrics.js'
+import { prometheusMetricsModule } from '../../plugins/prometheus-metrics/prometheus-metrics-module.js'
 
 export interface RunningNode {
   readonly driver: NodeDriver
@@ -27,17 +31,30 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   }
   // A later incarnation must outrank an earlier one: wall-clock milliseconds at start (see Timestamp).
   const epoch = BigInt(Date.now())
-  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme))
+  const metricsModules = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address)]
+  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme), metricsModules)
   const driver = container.get(NodeDriver)
   const host = container.get(GrpcServerHost)
-  new ClientServices(driver, scheme, schemeFingerprint(scheme), logger).register((s, i) => host.addService(s, i))
+  const health = new HealthAndReflection(driver)
+  health.register(host)
+  new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (atMs) => health.refreshAt(atMs))
+    .register((s, i) => host.addService(s, i))
   await driver.start()
   const port = await host.listen()
+  health.serving()
+  let metricsServer: MetricsServer | undefined
+  if (settings.metricsAddress !== undefined) {
+    metricsServer = new MetricsServer(container.get(PrometheusMetrics))
+    await metricsServer.start(settings.metricsAddress)
+    logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
+  }
   logger.log('info', 'node started', { address, tokens: scheme.tokensOf(address), fingerprint: schemeFingerprint(scheme),
     quorum: settings.quorum.kind })
   return {
     driver, host, port,
     stop: async (graceMs = 2_000) => {
+      health.stopping()
+      await metricsServer?.stop()
       // Answer in-flight client calls and close the replica streams first, so the server drains at once.
       await driver.stop()
       await host.shutdown(graceMs)

@@ -134,6 +134,10 @@ export class NodeDriver {
     return this.node.status()
   }
 
+  nowMs(): number {
+    return this.ports.clock.nowMs()
+  }
+
   get parked(): number {
     return this.parkedCount
   }

@@ -26,6 +26,9 @@ export interface NodeSettings {
   readonly maxConcurrentReads: number
   readonly maxParked: number
   readonly failSilent: readonly FailSilentEvent[]
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /** Where to serve Prometheus metrics (`ip:port`); none when unset. */
+  readonly metricsAddress: string | undefined
 }
 
 const DEFAULTS: NodeSettings = {
@@ -39,6 +42,8 @@ const DEFAULTS: NodeSettings = {
   maxConcurrentReads: 4096,
   maxParked: 10_000,
   failSilent: [],
+  logLevel: 'info',
+  metricsAddress: undefined,
 }
 export const DEFAULT_SETTINGS: NodeSettings = Object.freeze(DEFAULTS)
 

@@ -13,7 +13,8 @@ type Request = { id?: string; name?: string; low?: string; mid?: string; high?: 
 /** TokenService and AdminService of one node, answering through its NodeDriver. */
 export class ClientServices {
   constructor(private readonly driver: NodeDriver, private readonly scheme: ReplicationScheme,
-    private readonly fingerprint: string, private readonly logger: NodeLogger) {}
+    private readonly fingerprint: string, private readonly logger: NodeLogger,
+    private readonly onSilence: (atMs: number) => void = () => {}) {}
 
   register(add: (service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => void): void {
     const pkg = loadTokenManagerPackage()
@@ -30,6 +31,7 @@ export class ClientServices {
           const id = requireId(call.request)
           if (this.scheme.get(id) === undefined) throw new InvalidArgumentError(`token ${id} is not in the replication scheme`)
           const atMs = this.driver.silenceAfter(id, Number(u64(call.request.after_ms, 'after_ms')))
+          this.onSilence(atMs)
           this.logger.log('warn', 'fail-silent scheduled', { node: this.driver.self, token: id, atMs: Math.round(atMs) })
           callback(null, { node: this.driver.self, id, at_ms: String(Math.round(atMs)) })
         } catch (error) {

@@ -15,12 +15,18 @@ export interface TokenManagerPackage {
 }
 
 let cached: TokenManagerPackage | undefined
+let definition: protoLoader.PackageDefinition | undefined
+
+/** The loaded package definition (for server reflection). */
+export function tokenManagerDefinition(): protoLoader.PackageDefinition {
+  definition ??= protoLoader.loadSync(PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [join(packageRoot(), 'proto')] })
+  return definition
+}
 
 /** The tokenmanager.v1 package, loaded once from proto/ at the package root. */
 export function loadTokenManagerPackage(): TokenManagerPackage {
   if (cached !== undefined) return cached
-  const definition = protoLoader.loadSync(PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [join(packageRoot(), 'proto')] })
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as { tokenmanager: { v1: TokenManagerPackage } }
+  const loaded = grpc.loadPackageDefinition(tokenManagerDefinition()) as unknown as { tokenmanager: { v1: TokenManagerPackage } }
   cached = loaded.tokenmanager.v1
   return cached
 }

@@ -10,6 +10,8 @@
  *   maxQueuedWrites: 256
  *   maxConcurrentReads: 4096
  *   maxParked: 10000
+ *   logLevel: info              # debug | info | warn | error | silent (--log-level overrides)
+ *   metricsAddress: 127.0.0.1:9464  # Prometheus /metrics; unset = no endpoint
  *   failSilent:                 # scheduled crash-stops: node, token, and after (5s, 1500ms, 2m, or a number of ms)
  *     - { node: 127.0.0.1:50053, token: 1, after: 5s }
  */
@@ -36,6 +38,8 @@ const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } =
   maxConcurrentReads: positiveIntegerOf,
   maxParked: positiveIntegerOf,
   failSilent: failSilentOf,
+  logLevel: (node, at, key) => choiceOf(node, at, key, ['debug', 'info', 'warn', 'error', 'silent'] as const),
+  metricsAddress: (node, at, key) => accessPointOf(node, key, at),
 }
 const KEYS = Object.keys(READERS) as (keyof NodeSettings)[]
 

@@ -22,7 +22,9 @@ function failsAt(t: ExecutionContext, text: string, line: number, problem: RegEx
 
 test('config/settings.yaml loads and spells out exactly the defaults', (t) => {
   const partial = loadSettingsFile(join(repoRoot(), 'config/settings.yaml'))
-  t.deepEqual(Object.keys(partial).sort(), Object.keys(DEFAULT_SETTINGS).sort())
+  // metricsAddress is unset by default: the file shows it commented out.
+  const spelled = Object.keys(DEFAULT_SETTINGS).filter((k) => k !== 'metricsAddress').sort()
+  t.deepEqual(Object.keys(partial).sort(), spelled)
   t.deepEqual(resolveSettings(partial), DEFAULT_SETTINGS)
 })
 

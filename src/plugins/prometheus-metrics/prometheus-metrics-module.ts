@@ -1,0 +1,15 @@
+import { ContainerModule } from 'inversify'
+import { Metrics } from '../../core/ports/metrics.js'
+import { PrometheusMetrics } from './prometheus-metrics.js'
+
+/**
+ * Binds Metrics to one PrometheusMetrics for `node`, and PrometheusMetrics itself to the same instance so the
+ * composition root can hand it to a MetricsServer.
+ */
+export function prometheusMetricsModule(node: string): ContainerModule {
+  const metrics = new PrometheusMetrics(node)
+  return new ContainerModule(({ bind }) => {
+    bind<Metrics>(Metrics).toConstantValue(metrics)
+    bind(PrometheusMetrics).toConstantValue(metrics)
+  })
+}

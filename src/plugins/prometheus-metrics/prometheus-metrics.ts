@@ -1,0 +1,128 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Metrics, NodeGauges, OperationType } from '../../core/ports/metrics.js'
+import type { RoundEvent } from '../../core/protocol/outbox.js'
+
+/** 0.1 ms .. 10 s: a local hash or in-process round is sub-millisecond, a timed-out operation takes seconds. */
+const DURATION_BUCKETS_SECONDS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]
+/** Weight of the newest job in the hash rate: about the last five jobs dominate it. */
+const HASH_RATE_WEIGHT = 0.2
+
+/**
+ * Metrics exported in the Prometheus format, in a registry of its own so that several nodes can live in one
+ * process (tests) without sharing series. Every recording method swallows errors: metrics never break a node.
+ */
+export class PrometheusMetrics implements Metrics {
+  readonly registry = new Registry()
+  private gauges: (() => NodeGauges) | undefined
+  private readonly operations: Counter<'type' | 'token' | 'outcome'>
+  private readonly operationDuration: Histogram<'type' | 'outcome'>
+  private readonly rounds: Counter<'phase' | 'token'>
+  private readonly roundDuration: Histogram<'phase'>
+  private readonly hashes: Counter
+  private readonly hashDuration: Histogram
+  private hashRatePerSecond: number | undefined
+
+  constructor(readonly node: string) {
+    const registers = [this.registry]
+    this.registry.setDefaultLabels({ node })
+    this.operations = new Counter({ name: 'tm_operations_total', help: 'Client operations answered at this node',
+      labelNames: ['type', 'token', 'outcome'], registers })
+    this.operationDuration = new Histogram({ name: 'tm_operation_duration_seconds', help: 'Client operation latency',
+      labelNames: ['type', 'outcome'], buckets: DURATION_BUCKETS_SECONDS, registers })
+    this.rounds = new Counter({ name: 'tm_quorum_rounds_total', help: 'Quorum rounds that reached their quorum',
+      labelNames: ['phase', 'token'], registers })
+    this.roundDuration = new Histogram({ name: 'tm_quorum_round_duration_seconds',
+      help: 'Time from sending a quorum round to reaching its quorum, per phase', labelNames: ['phase'],
+      buckets: DURATION_BUCKETS_SECONDS, registers })
+    this.hashes = new Counter({ name: 'tm_hashes_total', help: 'Values hashed', registers })
+    this.hashDuration = new Histogram({ name: 'tm_hash_duration_seconds', help: 'Duration of one hash job',
+      buckets: DURATION_BUCKETS_SECONDS, registers })
+    const metrics = this
+    new Gauge({ name: 'tm_hash_rate', registers,
+      help: `Hashes per second, exponentially weighted over jobs (newest job weighs ${HASH_RATE_WEIGHT}); 0 before any`,
+      collect() { if (metrics.hashRatePerSecond !== undefined) this.set(metrics.hashRatePerSecond) } })
+    this.watched('tm_parked_requests', 'Requests parked until their token is known', (g) => g.parkedRequests)
+    this.watched('tm_pending_operations', 'Operations accepted and not yet answered', (g) => g.pendingOperations)
+    this.watched('tm_silent_tokens', 'Tokens this node has gone fail-silent for', (g) => g.silentTokens)
+    this.ignoredReplies()
+    collectDefaultMetrics({ register: this.registry })
+  }
+
+  operationDone(type: OperationType, token: string, outcome: string, durationMs: number): void {
+    safely(() => {
+      this.operations.inc({ type, token, outcome })
+      this.operationDuration.observe({ type, outcome }, secondsOf(durationMs))
+    })
+  }
+
+  roundDone(event: RoundEvent): void {
+    safely(() => {
+      this.rounds.inc({ phase: event.phase, token: event.token })
+      this.roundDuration.observe({ phase: event.phase }, secondsOf(event.durationMs))
+    })
+  }
+
+  hashed(values: number, durationMs: number): void {
+    safely(() => {
+      if (!(values > 0)) return
+      this.hashes.inc(values)
+      this.hashDuration.observe(secondsOf(durationMs))
+      // A job too short to time says nothing about the rate.
+      if (!(durationMs > 0)) return
+      const rate = values / secondsOf(durationMs)
+      const previous = this.hashRatePerSecond
+      this.hashRatePerSecond = previous === undefined ? rate : previous + HASH_RATE_WEIGHT * (rate - previous)
+    })
+  }
+
+  watch(gauges: () => NodeGauges): void {
+    this.gauges = gauges
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics()
+  }
+
+  /** Read at scrape time; a failing callback keeps the last value rather than failing the scrape. */
+  private read(): NodeGauges | undefined {
+    try {
+      return this.gauges?.()
+    } catch {
+      return undefined
+    }
+  }
+
+  private watched(name: string, help: string, pick: (gauges: NodeGauges) => number): void {
+    const metrics = this
+    new Gauge({ name, help, registers: [this.registry], collect() {
+      const gauges = metrics.read()
+      if (gauges !== undefined) this.set(pick(gauges))
+    } })
+  }
+
+  /** A counter, as the node's count only grows; set from the node's own cumulative total at each scrape. */
+  private ignoredReplies(): void {
+    const metrics = this
+    new Counter({ name: 'tm_ignored_replies_total', help: 'Replies ignored as stale, duplicate or unexpected',
+      registers: [this.registry], collect() {
+        const gauges = metrics.read()
+        if (gauges === undefined || !(gauges.ignoredReplies >= 0)) return
+        this.reset()
+        this.inc(gauges.ignoredReplies)
+      } })
+  }
+}
+
+function secondsOf(durationMs: number): number {
+  return Number.isFinite(durationMs) && durationMs > 0 ? durationMs / 1000 : 0
+}
+
+function safely(record: () => void): void {
+  try {
+    record()
+  } catch {
+    // Metrics are best effort: a bad observation must not reach the driver's hot path.
+  }
+}

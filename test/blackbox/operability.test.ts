@@ -1,0 +1,94 @@
+import * as grpc from '@grpc/grpc-js'
+import * as protoLoader from '@grpc/proto-loader'
+import test from 'ava'
+import { protoPath as healthProto } from 'grpc-health-check'
+import { createRequire } from 'node:module'
+import { freeAddresses } from '../support/free-port.js'
+import { ProcessCluster } from '../support/process-cluster.js'
+
+const require = createRequire(import.meta.url)
+const reflectionProto = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto')
+
+let cluster: ProcessCluster
+let metricsAddress: string
+
+test.before(async () => {
+  ;[metricsAddress] = await freeAddresses(1)
+  cluster = await ProcessCluster.create(3, [{ token: 'T', writer: 0, readers: [0, 1, 2] }, { token: 'U', writer: 1, readers: [1, 2] }],
+    `metricsAddress: ${metricsAddress}\n`)
+  await cluster.start(0, ['--settings', `${cluster.dir}/settings.yaml`])
+  await cluster.start(1)
+  await cluster.start(2)
+})
+
+test.after.always(async () => {
+  await cluster?.stop()
+})
+
+function load(file: string): any {
+  return grpc.loadPackageDefinition(protoLoader.loadSync(file, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }))
+}
+
+function healthCheck(address: string, service: string): Promise<string> {
+  const Health = load(healthProto).grpc.health.v1.Health
+  const client = new Health(address, grpc.credentials.createInsecure())
+  return new Promise((resolve, reject) => client.Check({ service }, { deadline: Date.now() + 3000 }, (e: Error | null, r: { status: string }) => {
+    client.close()
+    if (e) reject(e)
+    else resolve(r.status)
+  }))
+}
+
+test.serial('health: the node and each service are SERVING; a token turns NOT_SERVING when the node goes silent for it', async (t) => {
+  const node = cluster.addresses[2]!
+  t.is(await healthCheck(node, ''), 'SERVING')
+  t.is(await healthCheck(node, 'tokenmanager.v1.TokenService'), 'SERVING')
+  t.is(await healthCheck(node, 'tokenmanager.v1.Token/T'), 'SERVING')
+  await cluster.call(2, 'AdminService', 'FailSilent', { id: 'T', after_ms: '0' })
+  t.is(await healthCheck(node, 'tokenmanager.v1.Token/T'), 'NOT_SERVING')
+  t.is(await healthCheck(node, 'tokenmanager.v1.Token/U'), 'SERVING')
+})
+
+test.serial('reflection lists our services without the .proto file', async (t) => {
+  const Reflection = load(reflectionProto).grpc.reflection.v1.ServerReflection
+  const client = new Reflection(cluster.addresses[0]!, grpc.credentials.createInsecure())
+  const services = await new Promise<string[]>((resolve, reject) => {
+    const call = client.ServerReflectionInfo()
+    call.on('data', (r: { list_services_response?: { service: { name: string }[] } }) => {
+      resolve(r.list_services_response!.service.map((s) => s.name))
+      call.end()
+    })
+    call.on('error', reject)
+    call.write({ list_services: '' })
+  })
+  client.close()
+  for (const name of ['tokenmanager.v1.TokenService', 'tokenmanager.v1.ReplicaService', 'tokenmanager.v1.AdminService']) {
+    t.true(services.includes(name), name)
+  }
+})
+
+test.serial('metrics: a scrape changes after operations', async (t) => {
+  const scrape = async () => (await fetch(`http://${metricsAddress}/metrics`)).text()
+  const count = (text: string) => Number(text.match(/^tm_operations_total\{[^}]*type="write"[^}]*outcome="ok"[^}]*\} (\d+)/m)?.[1] ?? 0)
+  const before = count(await scrape())
+  for (let i = 0; i < 3; i++) {
+    const w = await cluster.call(0, 'TokenService', 'Write', { id: 'T', name: `m${i}`, low: '0', mid: '10', high: '20' })
+    t.is(w.error, undefined)
+  }
+  const after = await scrape()
+  t.is(count(after), before + 3)
+  t.regex(after, /tm_quorum_round_duration_seconds_count\{[^}]*phase="write"[^}]*\} [1-9]/)
+})
+
+test.serial('logs: each line is one JSON object; the per-RPC token dump is an info event', async (t) => {
+  const w = await cluster.call(0, 'TokenService', 'Write', { id: 'T', name: 'logged', low: '0', mid: '1', high: '2' })
+  t.is(w.error, undefined)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const lines = cluster.logs.get(cluster.addresses[0]!)!
+  const events = lines.map((l) => JSON.parse(l) as { level: string; msg: string; token?: unknown; tokens?: string[] })
+  t.true(events.some((e) => e.msg === 'node started'))
+  const dump = events.find((e) => e.msg.startsWith('Write T ok'))
+  t.truthy(dump)
+  t.is(dump!.level, 'info')
+  t.deepEqual(dump!.tokens, ['T'])
+})
