@@ -184,11 +184,11 @@ test('read fails over from a reader that does not answer to another one, with it
   const [silent, dead, good] = [await startFakeNode({ Read: 'hang' }), await deadAddress(), await startFakeNode({ Read: { reply: readReply('G') } })]
   t.teardown(() => { silent.stop(); good.stop() })
   const config = schemeFile('127.0.0.1:9', [silent.address, dead, good.address])
-  const run = await runClient(['read', '--config', config, '--id', 't', '--timeout', '300'], inSchemeOrder)
+  const run = await runClient(['read', '--config', config, '--id', 't', '--timeout', '1500'], inSchemeOrder)
   t.is(run.exitCode, 0, run.stderr)
   t.regex(run.stdout, /^served_by {2}G$/m)
   t.deepEqual(run.stderr.trimEnd().split('\n').map((l) => l.replace(/ \(connect .*\)/, '')), [
-    `tm-client: ${silent.address} did not answer within 300 ms; trying ${dead}`,
+    `tm-client: ${silent.address} did not answer within 1500 ms; trying ${dead}`,
     `tm-client: ${dead} is unavailable; trying ${good.address}`,
   ])
 })
@@ -210,11 +210,11 @@ test('read: when no reader answers, exit 7 names every attempt', async (t) => {
   const silent = await startFakeNode({ Read: 'hang' })
   t.teardown(() => silent.stop())
   const dead = await deadAddress()
-  const run = await runClient(['read', '--config', schemeFile('127.0.0.1:9', [silent.address, dead]), '--id', 't', '--timeout', '200'])
+  const run = await runClient(['read', '--config', schemeFile('127.0.0.1:9', [silent.address, dead]), '--id', 't', '--timeout', '1500'])
   t.is(run.exitCode, 7)
   const last = run.stderr.trimEnd().split('\n').at(-1) ?? ''
   t.regex(last, /^tm-client: no reader answered for token t \(2 tried\): /)
-  t.true(last.includes(`${silent.address} did not answer within 200 ms`) && last.includes(`${dead} is unavailable`), last)
+  t.true(last.includes(`${silent.address} did not answer within 1500 ms`) && last.includes(`${dead} is unavailable`), last)
 })
 
 test('read does not fail over on a definite answer such as FAILED_PRECONDITION or NOT_FOUND', async (t) => {

@@ -1,4 +1,5 @@
 import type { FailSilentReply, StatusReply, TokenStatus } from './admin-client.js'
+import type { NodeStatus } from './cluster-status.js'
 import type { Failure } from './failure.js'
 import type { LifecycleReply, ReadReply, WireArgmin, WireVersion, WriteReply } from './token-client.js'
 
@@ -78,15 +79,46 @@ export function formatFailSilent(reply: FailSilentReply, afterMs: number, json: 
 }
 
 export function formatStatus(reply: StatusReply, json: boolean): string {
-  if (json) {
-    return jsonLine({ node: reply.node, scheme_fingerprint: reply.scheme_fingerprint, ignored_replies: reply.ignored_replies,
-      tokens: reply.tokens.map(tokenStatusJson) })
-  }
-  const header = `node ${reply.node}  scheme ${reply.scheme_fingerprint}  ignored replies ${reply.ignored_replies}\n`
+  if (json) return jsonLine(statusJson(reply))
+  return `node ${reply.node}  ${statusText(reply)}`
+}
+
+/** One node's Status reply as JSON fields (uint64 as decimal strings). */
+function statusJson(reply: StatusReply): { readonly [key: string]: Json } {
+  return { node: reply.node, scheme_fingerprint: reply.scheme_fingerprint, ignored_replies: reply.ignored_replies,
+    tokens: reply.tokens.map(tokenStatusJson) }
+}
+
+/** The rest of the header line after the node's name, then the token table. */
+function statusText(reply: StatusReply): string {
+  const header = `scheme ${reply.scheme_fingerprint}  ignored replies ${reply.ignored_replies}\n`
   if (reply.tokens.length === 0) return `${header}(no tokens on this node)\n`
   const rows = reply.tokens.map((s) => [s.id, s.roles.join(',') || '-', s.state === null ? '-' : versionOf(s.state.version).version,
     valueText(s), s.silent ? 'yes' : 'no', String(s.pending), String(s.replicas), `${s.read_quorum}/${s.write_quorum}`])
   return header + table(['ID', 'ROLES', 'VERSION', 'VALUE', 'SILENT', 'PENDING', 'REPLICAS', 'R/W QUORUM'], rows)
+}
+
+/**
+ * Every node of the scheme: one section per node (blank line between), a node that did not answer as
+ * `unreachable (<reason>)`; with --json `{ "nodes": [...] }`, `node` being the scheme's address for the node.
+ */
+export function formatClusterStatus(nodes: readonly NodeStatus[], json: boolean): string {
+  if (json) return jsonLine({ nodes: nodes.map(nodeStatusJson) })
+  const sections = nodes.map((n) => (n.ok ? `${n.node}  ${nodeNameText(n)}${statusText(n.reply)}`
+    : `${n.node}  unreachable (${n.error})\n`))
+  const fingerprints = new Set(nodes.flatMap((n) => (n.ok ? [n.reply.scheme_fingerprint] : [])))
+  const warning = fingerprints.size > 1 ? `\nwarning: the nodes run different schemes (${[...fingerprints].join(', ')})\n` : ''
+  return sections.join('\n') + warning
+}
+
+/** The node's own name, where it differs from the scheme's address for it. */
+function nodeNameText(n: NodeStatus & { ok: true }): string {
+  return n.reply.node === n.node ? '' : `(calls itself ${n.reply.node})  `
+}
+
+function nodeStatusJson(n: NodeStatus): Json {
+  if (!n.ok) return { node: n.node, ok: false, error: n.error }
+  return { ...statusJson(n.reply), node: n.node, ok: true, reported_node: n.reply.node }
 }
 
 function tokenStatusJson(s: TokenStatus): Json {
