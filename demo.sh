@@ -85,6 +85,10 @@ check "read token 1 ends cleanly in a timeout" 7 client read --server 127.0.0.1:
 check "write token 1: outcome unknown" 3 client write --config $CONFIG --id 1 --name x --low 0 --mid 1 --high 2 --timeout 1000
 check "token 2 still served by 50052" 0 client read --server 127.0.0.1:50053 --id 2 --json
 
+step "cluster status from every node"
+check "status of every node in the scheme" 0 client status --config $CONFIG
+expect "every node answered" '127.0.0.1:50055'
+
 step "result"
 if [[ $FAILED -ne 0 ]]; then echo "DEMO FAILED (node logs in $LOGS)"; exit 1; fi
 echo "demo passed: every check above held (node logs in $LOGS)"
