@@ -1,9 +1,28 @@
 import test from 'ava'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Persistence } from '../../src/core/ports/persistence.js'
+import type { PersistEntry } from '../../src/core/protocol/outbox.js'
+import { LevelPersistence } from '../../src/plugins/level-persistence/level-persistence.js'
 import { MemoryPersistence } from '../../src/plugins/memory-persistence/memory-persistence.js'
 import { UINT64_MAX } from '../../src/core/uint64.js'
 
-const implementations: [string, () => Promise<Persistence>][] = [['memory', async () => new MemoryPersistence()]]
+const tempDirs: string[] = []
+test.after.always(async () => { await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true }))) })
+
+async function levelInTempDir(): Promise<Persistence> {
+  const dir = await mkdtemp(join(tmpdir(), 'persistence-compliance-'))
+  tempDirs.push(dir)
+  return LevelPersistence.open(join(dir, 'data'), '127.0.0.1:50051')
+}
+
+const implementations: [string, () => Promise<Persistence>][] = [
+  ['memory', async () => new MemoryPersistence()],
+  ['level', levelInTempDir],
+]
+
+const entry = (token: string, seq: bigint): PersistEntry => ({ token, ts: { seq, epoch: 1n }, value: { kind: 'empty' } })
 
 for (const [name, make] of implementations) {
   test(`${name}: load returns the newest saved entry per token, values exact`, async (t) => {
@@ -17,6 +36,33 @@ for (const [name, make] of implementations) {
     t.deepEqual(loaded[0]!.ts, { seq: 2n, epoch: 1n })
     t.deepEqual(loaded[0]!.value, { kind: 'token', token })
     t.deepEqual(loaded[1]!.value, { kind: 'absent' })
+    await p.close()
+  })
+
+  test(`${name}: a new store loads nothing, and an empty save completes`, async (t) => {
+    const p = await make()
+    t.deepEqual(await p.load(), [])
+    await p.save([])
+    t.deepEqual(await p.load(), [])
+    await p.close()
+  })
+
+  test(`${name}: within one save the last entry for a token wins`, async (t) => {
+    const p = await make()
+    await p.save([entry('T', 1n), entry('T', 3n), entry('T', 2n)])
+    t.deepEqual(await p.load(), [entry('T', 2n)])
+    await p.close()
+  })
+
+  test(`${name}: concurrent saves complete in call order and the last call wins`, async (t) => {
+    const p = await make()
+    const completed: number[] = []
+    const saves = Array.from({ length: 40 }, (_, i) =>
+      Promise.resolve(p.save([entry('T', BigInt(i)), entry(`U${i % 3}`, BigInt(i))])).then(() => { completed.push(i) }))
+    await Promise.all(saves)
+    t.deepEqual(completed, Array.from({ length: 40 }, (_, i) => i))
+    const loaded = new Map((await p.load()).map((e) => [e.token, e.ts.seq]))
+    t.deepEqual(loaded, new Map([['T', 39n], ['U0', 39n], ['U1', 37n], ['U2', 38n]]))
     await p.close()
   })
 }
