@@ -23,6 +23,7 @@ class ServerCommand extends Command {
   address = Option.String('--address', { required: true, description: 'This node\'s access point, ip:port' })
   settings = Option.String('--settings', { description: 'Node settings (YAML)' })
   logLevel = Option.String('--log-level', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent (default: settings, then info)' })
+  dataDir = Option.String('--data-dir', { description: 'Keep replica state durably (LevelDB) in this directory' })
   timeoutMs = Option.String('--operation-timeout-ms', { validator: t.isNumber(), description: 'Upper bound on one operation' })
 
   async execute(): Promise<number> {
@@ -30,7 +31,8 @@ class ServerCommand extends Command {
     try {
       const scheme = loadSchemeFile(this.config)
       const fromFile = this.settings === undefined ? {} : loadSettingsFile(this.settings)
-      const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }) })
+      const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
+        ...(this.dataDir === undefined ? {} : { persistence: { kind: 'durable' as const, dataDir: this.dataDir } }) })
       logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
       if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
       const node = await startNode(this.address, scheme, settings, logger)

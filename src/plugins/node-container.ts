@@ -13,6 +13,7 @@ import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import type { NodeSettings } from '../core/settings/node-settings.js'
 import { failureModule } from './failure/failure-module.js'
 import { inlineHasherModule } from './inline-hasher/inline-hasher-module.js'
+import { levelPersistenceModule } from './level-persistence/level-persistence-module.js'
 import { memoryPersistenceModule } from './memory-persistence/memory-persistence-module.js'
 import { quorumModule } from './quorum/quorum-module.js'
 import { systemClockModule } from './system-clock/system-clock-module.js'
@@ -40,7 +41,7 @@ export function createNodeContainer(identity: NodeIdentity, transport: Container
     new ContainerModule(({ bind }) => { bind<NodeIdentity>(NodeIdentity).toConstantValue(identity) }),
     quorumModule(identity.settings.quorum),
     failureModule,
-    persistenceModuleFor(identity.settings),
+    persistenceModuleFor(identity.settings, identity.self),
     hasherModuleFor(identity.settings),
     systemClockModule,
     transport,
@@ -50,9 +51,9 @@ export function createNodeContainer(identity: NodeIdentity, transport: Container
   return container
 }
 
-function persistenceModuleFor(settings: NodeSettings): ContainerModule {
+function persistenceModuleFor(settings: NodeSettings, self: NodeId): ContainerModule {
   if (settings.persistence.kind === 'memory') return memoryPersistenceModule
-  throw new Error(`persistence "${settings.persistence.kind}" is not available in this build`)
+  return levelPersistenceModule(settings.persistence.dataDir, self)
 }
 
 function hasherModuleFor(settings: NodeSettings): ContainerModule {

@@ -1,4 +1,7 @@
 import 'reflect-metadata'
+import { ContainerModule } from 'inversify'
+import { Persistence } from '../../core/ports/persistence.js'
+import { LevelPersistence } from '../../plugins/level-persistence/level-persistence.js'
 import { InvalidArgumentError } from '../../core/errors.js'
 import { NodeDriver } from '../../core/node/node-driver.js'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
@@ -29,10 +32,15 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   if (scheme.tokensOf(address).length === 0) {
     throw new InvalidArgumentError(`${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`)
   }
-  // A later incarnation must outrank an earlier one: wall-clock milliseconds at start (see Timestamp).
-  const epoch = BigInt(Date.now())
-  const metricsModules = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address)]
-  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme), metricsModules)
+  const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address)]
+  // A later incarnation must outrank an earlier one: a durable counter with a data dir, else wall-clock ms.
+  let epoch = BigInt(Date.now())
+  if (settings.persistence.kind === 'durable') {
+    const store = await LevelPersistence.open(settings.persistence.dataDir, address)
+    epoch = await store.nextEpoch()
+    overrides.push(new ContainerModule(({ rebind }) => { rebind<Persistence>(Persistence).toConstantValue(store) }))
+  }
+  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme), overrides)
   const driver = container.get(NodeDriver)
   const host = container.get(GrpcServerHost)
   const health = new HealthAndReflection(driver)

@@ -150,6 +150,7 @@ export class NodeDriver {
     for (const opId of [...this.pending.keys()]) this.settle(opId, new UnavailableError(`node ${this.self} stopped`))
     await this.ports.transport.stop()
     await this.persisting
+    await this.ports.persistence.close()
   }
 
   private onEnvelope(envelope: Envelope): void {
