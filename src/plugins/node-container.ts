@@ -61,12 +61,18 @@ function hasherModuleFor(settings: NodeSettings): ContainerModule {
   throw new Error(`hasher "${settings.hasher}" is not available in this build`)
 }
 
+/** A block of request ids per incarnation (2^20 blocks of 2^32: exact in a JS number). */
+export function reqIdBaseOf(epoch: bigint): number {
+  return Number(epoch % 2n ** 20n) * 2 ** 32
+}
+
 const driverModule = new ContainerModule(({ bind }) => {
   bind(NodeDriver).toDynamicValue((ctx) => {
     const { self, scheme, settings, epoch } = ctx.get<NodeIdentity>(NodeIdentity)
     const node = new RegisterNode({
       self, scheme, epoch, quorum: ctx.get<QuorumStrategy>(QuorumStrategy), maxDomainSize: settings.maxDomainSize,
       limits: { maxQueuedWrites: settings.maxQueuedWrites, maxConcurrentReads: settings.maxConcurrentReads },
+      reqIdBase: reqIdBaseOf(epoch),
     })
     const clock = ctx.get<Clock>(Clock)
     const failures = ctx.get<FailureInjector>(FailureInjector)

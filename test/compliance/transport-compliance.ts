@@ -45,6 +45,7 @@ export function transportCompliance(name: string, harness: () => TransportHarnes
       { from: a!, to: b!, message: { type: 'store', reqId: 3, token: 'T', ts: { seq: 1n, epoch: 0n }, value: { kind: 'absent' } } },
       { from: a!, to: b!, message: { type: 'store', reqId: 4, token: 'T', ts: { seq: 2n, epoch: 0n }, value: { kind: 'empty' } } },
       { from: a!, to: b!, message: { type: 'store-ack', reqId: 5, token: 'T' } },
+      { from: a!, to: b!, message: { type: 'store-ack', reqId: 5 * 2 ** 32 + 7, token: 'T' } },
     ]
     for (const m of messages) ta.send(m)
     await waitFor(() => received.length === messages.length)

@@ -22,7 +22,7 @@ export class ManualNet {
     const scheme = new ReplicationScheme(entries)
     for (const self of scheme.nodes()) {
       this.nodes.set(self, new RegisterNode({ self, scheme, quorum, epoch, maxDomainSize: 1_000_000n,
-        limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 } }))
+        limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: Number(epoch) * 2 ** 32 }))
     }
   }
 

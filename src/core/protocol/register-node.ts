@@ -18,6 +18,11 @@ export interface RegisterNodeConfig {
   readonly epoch: bigint
   readonly maxDomainSize: bigint
   readonly limits: RegisterLimits
+  /**
+   * First request id of this incarnation. Replies carry only the request id, so a late reply meant for an earlier
+   * incarnation must not match a new round: each incarnation takes its own block of 2^32 ids.
+   */
+  readonly reqIdBase?: number
 }
 
 export type NodeInput =
@@ -54,7 +59,10 @@ export class RegisterNode {
   ignoredReplies = 0
 
   constructor(private readonly config: RegisterNodeConfig) {
-    const ids = { nowMs: () => this.nowMs, nextReqId: () => ++this.reqIds, nextJobId: () => ++this.jobIds }
+    const base = config.reqIdBase ?? 0
+    // Wrapping within the block is safe: a round never outlives its deadline, long before 2^32 more rounds.
+    const nextReqId = (): number => base + (this.reqIds = (this.reqIds + 1) % 2 ** 32)
+    const ids = { nowMs: () => this.nowMs, nextReqId, nextJobId: () => ++this.jobIds }
     for (const token of config.scheme.tokensOf(config.self)) {
       const entry = config.scheme.get(token)!
       const replicas = config.scheme.replicasOf(token)

@@ -31,6 +31,7 @@ export class PeerLink {
   private blocked = false
   private backoffMs = 0
   private retryAtMs = 0
+  private openedAtMs = 0
   private closed = false
   dropped = 0
 
@@ -81,6 +82,7 @@ export class PeerLink {
       .Exchange((error) => this.broken(stream, error))
     stream.on('error', () => {})
     this.stream = stream
+    this.openedAtMs = Date.now()
     return stream
   }
 
@@ -89,7 +91,13 @@ export class PeerLink {
     if (this.stream !== stream) return
     this.stream = undefined
     this.blocked = false
-    if (error === null) return
+    // The peer ended the stream cleanly (it is stopping): what is queued was meant for this incarnation only.
+    if (error === null) {
+      this.queue = []
+      return
+    }
+    // A stream that lived a while was a success: start backing off from scratch.
+    if (Date.now() - this.openedAtMs > 5 * this.options.maxBackoffMs) this.backoffMs = 0
     this.backoffMs = Math.min(this.options.maxBackoffMs, Math.max(50, this.backoffMs * 2))
     this.retryAtMs = Date.now() + this.backoffMs
     if (this.queue.length > 0) this.retryLater()

@@ -13,7 +13,7 @@ export interface WireToken { name: string; low: string; mid: string; high: strin
 export interface WireValue { kind?: 'empty' | 'absent' | 'token'; empty?: object | null; absent?: object | null; token?: WireToken | null }
 export interface WireVersioned { version?: WireVersion | null; value?: WireValue | null }
 export interface WireMessage {
-  req_id: number; token: string; to: string; body?: string
+  req_id: string; token: string; to: string; body?: string
   query?: object | null; query_reply?: WireVersioned | null; store?: WireVersioned | null; store_ack?: object | null
 }
 export interface WireBatch { from: string; scheme_fingerprint: string; messages: WireMessage[] }
@@ -57,7 +57,7 @@ export function valueFromWire(value: WireValue | null | undefined): RegisterValu
 }
 
 export function messageToWire(to: NodeId, m: ReplicaMessage): WireMessage {
-  const base = { req_id: m.reqId, token: m.token, to }
+  const base = { req_id: String(m.reqId), token: m.token, to }
   switch (m.type) {
     case 'query': return { ...base, query: {} }
     case 'query-reply': return { ...base, query_reply: { version: versionToWire(m.ts), value: valueToWire(m.value) } }
@@ -68,7 +68,9 @@ export function messageToWire(to: NodeId, m: ReplicaMessage): WireMessage {
 
 /** Decodes one replica message; throws InvalidArgumentError on anything malformed. */
 export function envelopeFromWire(from: NodeId, m: WireMessage): Envelope {
-  const base = { reqId: m.req_id, token: m.token }
+  const reqId = Number(m.req_id)
+  if (!Number.isSafeInteger(reqId)) throw new InvalidArgumentError(`bad req_id ${m.req_id} from ${from}`)
+  const base = { reqId, token: m.token }
   let message: ReplicaMessage
   switch (m.body) {
     case 'query': message = { type: 'query', ...base }; break

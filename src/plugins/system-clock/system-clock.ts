@@ -10,7 +10,8 @@ export class SystemClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): Timer {
-    const handle = setTimeout(callback, delayMs)
+    // Node fires longer timers after 1 ms; the driver re-arms when a capped timer fires.
+    const handle = setTimeout(callback, Math.min(delayMs, 2 ** 31 - 1))
     return { cancel: () => clearTimeout(handle) }
   }
 }

@@ -202,3 +202,23 @@ test('queues are bounded: writes beyond the queue limit are refused as overloade
   const refused = ids.map((id) => net.completions.get(id)).filter((d) => d !== undefined && !d.ok && d.error.code === 'resource-exhausted')
   t.is(refused.length, 1, 'one active + 4 queued fit, the 6th is refused')
 })
+
+test('a late reply meant for an earlier incarnation never counts in a new round', (t) => {
+  const first = new ManualNet(scheme)
+  first.submit(A, 'T', write('one', 0n, 1n, 2n))
+  first.deliver((e) => e.message.type === 'query')
+  first.deliver((e) => e.message.type === 'query-reply')
+  first.deliver((e) => e.message.type === 'store' && e.to === B)
+  const lateAck = first.inflight.find((e) => e.message.type === 'store-ack' && e.from === B)!
+  // A restarts (epoch 2) with its durable copy; C answers its learning round; its stores are lost.
+  const restarted = new ManualNet(scheme, undefined, 2n)
+  for (const id of [A, B, C]) restarted.node(id).restore([{ token: 'T', ...first.node(id).status().find((s) => s.token === 'T')!.state! }])
+  const w2 = restarted.submit(A, 'T', write('two', 0n, 1n, 2n))
+  restarted.deliver((e) => e.message.type === 'query' && e.to === C)
+  restarted.deliver((e) => e.message.type === 'query-reply')
+  restarted.drop((e) => e.message.type === 'store')
+  restarted.inflight.push(lateAck)
+  restarted.deliver()
+  t.is(restarted.completions.get(w2), undefined, 'only A holds "two": the write must not complete')
+  t.is(restarted.node(A).ignoredReplies, 1)
+})
