@@ -19,7 +19,9 @@ export class CreateCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const id = this.tokenId()
-    const reply = await this.callWriter('create', this.writerNode(id), (client) => client.create(id))
+    const node = this.writerNode(id)
+    const reply = await this.recorded(id, { kind: 'create' }, () => this.callWriter('create', node, (client) => client.create(id)),
+      () => ({ kind: 'ok' }))
     this.print(formatLifecycle('created', reply, this.json))
   }
 }

@@ -18,7 +18,9 @@ export class DropCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const id = this.tokenId()
-    const reply = await this.callWriter('drop', this.writerNode(id), (client) => client.drop(id))
+    const node = this.writerNode(id)
+    const reply = await this.recorded(id, { kind: 'drop' }, () => this.callWriter('drop', node, (client) => client.drop(id)),
+      () => ({ kind: 'ok' }))
     this.print(formatLifecycle('dropped', reply, this.json))
   }
 }

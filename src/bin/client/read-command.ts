@@ -1,8 +1,10 @@
 import { Command, Option } from 'clipanion'
 import { EXIT_CODES_SHORT } from './exit-codes.js'
+import { registerValue } from './history-recorder.js'
 import { formatRead } from './output.js'
 import { readWithFailover } from './read-failover.js'
 import { whyNoAnswer } from './rpc-error.js'
+import type { RpcError } from './rpc-error.js'
 import { TokenCommand } from './token-command.js'
 
 export class ReadCommand extends TokenCommand {
@@ -34,12 +36,15 @@ export class ReadCommand extends TokenCommand {
   protected async perform(): Promise<void> {
     const id = this.tokenId()
     const readers = this.readerNodes(id)
-    const reply = await readWithFailover(id, readers, {
+    const options = {
       timeoutMs: this.timeoutMs(),
       failover: !this.noFailover && this.server === undefined,
       random: this.random,
-      onRetry: (failed, next) => this.notice(`${whyNoAnswer(failed)}; trying ${next}`),
-    })
+      onRetry: (failed: RpcError, next: string) => this.notice(`${whyNoAnswer(failed)}; trying ${next}`),
+    }
+    // The whole failover is one read for the history: it returns one answer, or none (failed, no effect).
+    const reply = await this.recorded(id, { kind: 'read' }, () => readWithFailover(id, readers, options),
+      (r) => (r.written ? { kind: 'value', value: registerValue(r) } : { kind: 'empty' }))
     this.print(formatRead(reply, this.json))
   }
 }

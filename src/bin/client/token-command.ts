@@ -1,10 +1,12 @@
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { Option, UsageError } from 'clipanion'
+import type { RegisterOp, RegisterResult } from '../../core/checker/history.js'
 import type { TokenScheme } from '../../core/scheme/replication-scheme.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
 import { ClientError } from './client-error.js'
 import { ClientCommand } from './client-command.js'
 import { ExitCode } from './exit-codes.js'
+import { HistoryRecorder, PROCESS_CLIENT_ID } from './history-recorder.js'
 import { parseServer, parseTokenId } from './request-args.js'
 import { cleanDetails, isOwnDeadline, RpcError } from './rpc-error.js'
 import { withTokenClient } from './token-client.js'
@@ -15,6 +17,8 @@ export abstract class TokenCommand extends ClientCommand {
   id = Option.String('--id', { required: true, description: 'The token id' })
   config = Option.String('--config', { description: 'The replication scheme (tokens.yaml) that names the token\'s writer and readers' })
   server = Option.String('--server', { description: 'Contact exactly this node (host:port) instead of the one the scheme picks' })
+  history = Option.String('--history', { description: 'Append the operation\'s invoke and completion as JSON lines to this file, for tm-check' })
+  historyClient = Option.String('--client', { description: 'The client name recorded with --history (default: one per process)' })
 
   protected tokenId(): string {
     return parseTokenId(this.id)
@@ -28,6 +32,15 @@ export abstract class TokenCommand extends ClientCommand {
   /** The nodes a read may go to, in scheme order; exactly one with --server. */
   protected readerNodes(id: string): readonly string[] {
     return this.server !== undefined ? [parseServer(this.server)] : this.schemeEntry(id).readers
+  }
+
+  /**
+   * Runs `call` (sending operation `op` on `token`), recording it into the --history file if one is given. Called
+   * after local validation, so a request rejected before sending is never recorded.
+   */
+  protected recorded<T>(token: string, op: RegisterOp, call: () => Promise<T>, resultOf: (reply: T) => RegisterResult): Promise<T> {
+    if (this.history === undefined) return call()
+    return new HistoryRecorder(this.history, this.historyClient ?? PROCESS_CLIENT_ID).record(token, op, call, resultOf)
   }
 
   /**

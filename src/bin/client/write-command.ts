@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion'
 import { EXIT_CODES_SHORT } from './exit-codes.js'
+import { registerValue } from './history-recorder.js'
 import { formatWrite } from './output.js'
 import { parseWriteRequest } from './request-args.js'
 import { TokenCommand } from './token-command.js'
@@ -32,7 +33,9 @@ export class WriteCommand extends TokenCommand {
   protected async perform(): Promise<void> {
     const request = parseWriteRequest({ id: this.id, name: this.name, low: this.low, mid: this.mid, high: this.high })
     const node = this.writerNode(request.id)
-    const reply = await this.callWriter('write', node, (client) => client.write(request))
+    const op = { kind: 'write', value: registerValue(request) } as const
+    const reply = await this.recorded(request.id, op, () => this.callWriter('write', node, (client) => client.write(request)),
+      () => ({ kind: 'ok' }))
     this.print(formatWrite(reply, this.json))
   }
 }
