@@ -1,7 +1,7 @@
 import { argminRange } from '../../src/core/hash/sha256-argmin.js'
 import type { Envelope, NodeId } from '../../src/core/protocol/messages.js'
 import type { ClientOp, Completion } from '../../src/core/protocol/operations.js'
-import type { Outbox } from '../../src/core/protocol/outbox.js'
+import type { HashJob, Outbox } from '../../src/core/protocol/outbox.js'
 import { RegisterNode } from '../../src/core/protocol/register-node.js'
 import { ReplicationScheme, type TokenScheme } from '../../src/core/scheme/replication-scheme.js'
 import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
@@ -16,6 +16,10 @@ export class ManualNet {
   inflight: Envelope[] = []
   readonly completions = new Map<number, Completion>()
   nowMs = 0
+  /** When true, hash jobs wait in `hashJobs` until the test finishes, fails or drops them. */
+  holdHashes = false
+  readonly hashJobs: { at: NodeId; job: HashJob }[] = []
+  readonly hashCancels: number[] = []
   private opIds = 0
 
   constructor(entries: TokenScheme[], quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n) {
@@ -58,6 +62,27 @@ export class ManualNet {
     for (const [id, node] of this.nodes) this.apply(id, node.step({ type: 'tick' }, toMs))
   }
 
+  cancel(at: NodeId, token: string, opId: number): void {
+    this.apply(at, this.node(at).step({ type: 'cancel', opId, token }, this.nowMs))
+  }
+
+  /** Answers a held hash job with its real result. */
+  finishHash(jobId: number): void {
+    const { at, job } = this.takeHash(jobId)
+    this.apply(at, this.node(at).step({ type: 'hashed', jobId, result: argminRange(job.name, job.low, job.high) }, this.nowMs))
+  }
+
+  failHash(jobId: number, reason = 'worker crashed'): void {
+    const { at } = this.takeHash(jobId)
+    this.apply(at, this.node(at).step({ type: 'hash-failed', jobId, reason }, this.nowMs))
+  }
+
+  private takeHash(jobId: number): { at: NodeId; job: HashJob } {
+    const index = this.hashJobs.findIndex((h) => h.job.jobId === jobId)
+    if (index < 0) throw new Error(`no held hash job ${jobId}`)
+    return this.hashJobs.splice(index, 1)[0]!
+  }
+
   silence(at: NodeId, token: string): void {
     this.apply(at, this.node(at).step({ type: 'silence', token }, this.nowMs))
   }
@@ -65,7 +90,12 @@ export class ManualNet {
   private apply(at: NodeId, out: Outbox): void {
     this.inflight.push(...out.sends)
     for (const done of out.completions) this.completions.set(done.opId, done)
+    this.hashCancels.push(...out.hashCancels)
     for (const job of out.hashJobs) {
+      if (this.holdHashes) {
+        this.hashJobs.push({ at, job })
+        continue
+      }
       const result = argminRange(job.name, job.low, job.high)
       this.apply(at, this.node(at).step({ type: 'hashed', jobId: job.jobId, result }, this.nowMs))
     }

@@ -14,17 +14,19 @@ export async function runSeeds(t: ExecutionContext, first: number, count: number
   const majority = new MajorityQuorum()
   let operations = 0
   let messages = 0
+  let cancelled = 0
   const failures: string[] = []
   const started = Date.now()
   for (const seed of seeds) {
     const run = await runSimulation({ seed, operations: OPS, clients: 1 + (seed % 16), tokens: 2 + (seed % 4),
-      majorityFailureProbability: 0.15, operationTimeoutMs: 1_000 })
+      majorityFailureProbability: 0.15, operationTimeoutMs: 1_000, cancelProbability: 0.05 })
     operations += run.history.length
     messages += run.cluster.network.sent
+    cancelled += run.history.filter((op) => op.cancelled === true).length
     const problems = summarize(checkRun(run, (n) => majority.readQuorum(n)))
     if (problems.length > 0) failures.push(`SEED=${seed}\n${problems.join('\n')}`)
   }
-  t.log(`${seeds.length} seeds, ${operations} operations, ${messages} messages in ${Date.now() - started} ms`)
+  t.log(`${seeds.length} seeds, ${operations} operations (${cancelled} cancelled by their clients), ${messages} messages in ${Date.now() - started} ms`)
   t.deepEqual(failures, [], `replay a failing seed with: SEED=<n> npx ava ${t.title}`)
   if (only === undefined) t.true(operations >= count * OPS * 0.95, 'every client ran its operations')
 }

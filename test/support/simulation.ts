@@ -18,11 +18,15 @@ export interface SimulationOptions {
   readonly majorityFailureProbability: number
   readonly quorum?: QuorumStrategy
   readonly operationTimeoutMs: number
+  /** Probability that a client gives up on an operation after a random delay (cancels it). */
+  readonly cancelProbability?: number
 }
 
 export interface SimOperation extends HistoryOperation {
   readonly node: NodeId
   readonly error?: string
+  /** The client cancelled it: its failure says nothing about liveness. */
+  readonly cancelled?: boolean
 }
 
 export interface SimulationRun {
@@ -96,7 +100,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const { token, op, target, recorded } = drawOperation(clientRandom, cluster, `c${c}`, ids)
       const invokeMs = cluster.time.nowMs()
       const id = ids++
-      cluster.driver(target).submit(token, op, { timeoutMs: options.operationTimeoutMs }, (error, result) => {
+      const controller = new AbortController()
+      const cancelTimer = clientRandom.chance(options.cancelProbability ?? 0)
+        ? cluster.time.setTimer(clientRandom.next() * 20, () => controller.abort()) : undefined
+      cluster.driver(target).submit(token, op, { timeoutMs: options.operationTimeoutMs, signal: controller.signal }, (error, result) => {
+        cancelTimer?.cancel()
         const returnMs = cluster.time.nowMs()
         history.push(record(id, `c${c}`, token, target, recorded, invokeMs, returnMs, error, result))
         if (result?.type === 'read') checkFinal(result, wrongFinals, id)
@@ -138,7 +146,7 @@ function drawOperation(random: SeededRandom, cluster: SimCluster, client: string
 
 function record(id: number, client: string, token: string, node: NodeId, op: RegisterOp, invokeMs: number,
   returnMs: number, error: TokenManagerError | undefined, result: OpResult | undefined): SimOperation {
-  const base = { id, client, token, node, op, invokeMs }
+  const base = { id, client, token, node, op, invokeMs, ...(error?.code === 'cancelled' ? { cancelled: true } : {}) }
   if (error === undefined) return { ...base, completion: { kind: 'ok', result: resultOf(result!), returnMs } }
   if (error.code === 'not-found' || error.code === 'already-exists') {
     return { ...base, completion: { kind: 'ok', result: { kind: error.code }, returnMs } }

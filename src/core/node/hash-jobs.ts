@@ -1,45 +1,61 @@
 import type { ArgminRequest, Hasher } from '../ports/hasher.js'
 import type { HashJob, HashResult } from '../protocol/outbox.js'
 
-/** The driver's running hash jobs: each cancellable, each reporting its result once unless cancelled first. */
+export interface HashJobEvents {
+  /** The job's result, once, unless it was cancelled first. */
+  done(jobId: number, result: HashResult): void
+  /** The hasher rejected a job we did not cancel: its waiters must not wait for their deadlines. */
+  failed(jobId: number, reason: string): void
+  /** For metrics: how many values were hashed and how long it took. */
+  hashed(values: number, durationMs: number): void
+  nowMs(): number
+}
+
+/** The driver's running hash jobs: each cancellable, each reporting its result or failure once unless cancelled. */
 export class HashJobs {
   private readonly running = new Map<number, AbortController>()
 
-  constructor(private readonly hasher: Hasher, private readonly onDone: (jobId: number, result: HashResult) => void,
-    private readonly onHashed: (values: number, durationMs: number) => void = () => {},
-    private readonly nowMs: () => number = () => 0) {}
+  constructor(private readonly hasher: Hasher, private readonly events: HashJobEvents) {}
 
   start(job: HashJob): void {
     const controller = new AbortController()
     const request: ArgminRequest = { name: job.name, low: job.low, high: job.high }
-    const startedMs = this.nowMs()
+    const startedMs = this.events.nowMs()
     const values = Number(job.high - job.low)
-    const result = this.hasher.argmin(request, controller.signal)
+    let result: ReturnType<Hasher['argmin']>
+    try {
+      result = this.hasher.argmin(request, controller.signal)
+    } catch (error) {
+      return this.events.failed(job.jobId, String(error))
+    }
     if (!(result instanceof Promise)) {
-      this.onHashed(values, this.nowMs() - startedMs)
-      return this.onDone(job.jobId, result)
+      this.events.hashed(values, this.events.nowMs() - startedMs)
+      return this.events.done(job.jobId, result)
     }
     this.running.set(job.jobId, controller)
     result.then(
       (value) => {
         if (!this.running.delete(job.jobId)) return
-        this.onHashed(values, this.nowMs() - startedMs)
-        this.onDone(job.jobId, value)
+        this.events.hashed(values, this.events.nowMs() - startedMs)
+        this.events.done(job.jobId, value)
       },
-      () => {
-        // Cancelled, or the hasher failed: the operation waiting for it ends at its deadline.
-        this.running.delete(job.jobId)
+      (error: unknown) => {
+        // A job we cancelled is already gone from `running`: its rejection is expected and says nothing.
+        if (!this.running.delete(job.jobId)) return
+        this.events.failed(job.jobId, error instanceof Error ? error.message : String(error))
       })
   }
 
   cancel(jobId: number): void {
-    this.running.get(jobId)?.abort()
+    const controller = this.running.get(jobId)
     this.running.delete(jobId)
+    controller?.abort()
   }
 
   cancelAll(): void {
-    for (const controller of this.running.values()) controller.abort()
+    const controllers = [...this.running.values()]
     this.running.clear()
+    for (const controller of controllers) controller.abort()
   }
 
   get size(): number {

@@ -66,8 +66,12 @@ export class NodeDriver {
 
   constructor(readonly node: RegisterNode, private readonly ports: NodeDriverPorts, private readonly options: NodeDriverOptions) {
     this.metrics = ports.metrics ?? NO_METRICS
-    this.hashJobs = new HashJobs(ports.hasher, (jobId, result) => this.feed({ type: 'hashed', jobId, result }),
-      (values, durationMs) => this.metrics.hashed(values, durationMs), () => ports.clock.nowMs())
+    this.hashJobs = new HashJobs(ports.hasher, {
+      done: (jobId, result) => this.feed({ type: 'hashed', jobId, result }),
+      failed: (jobId, reason) => this.feed({ type: 'hash-failed', jobId, reason }),
+      hashed: (values, durationMs) => this.metrics.hashed(values, durationMs),
+      nowMs: () => ports.clock.nowMs(),
+    })
     this.metrics.watch(() => ({
       parkedRequests: this.parkedCount, pendingOperations: this.pending.size,
       silentTokens: this.node.tokens().filter((t) => this.node.isSilent(t)).length, ignoredReplies: this.node.ignoredReplies,
@@ -105,7 +109,10 @@ export class NodeDriver {
     this.pending.set(opId, entry)
     this.opDeadlines.push(deadlineMs, opId)
     if (options.signal) {
-      const onAbort = (): void => this.settle(opId, new CancelledError('cancelled by the caller'))
+      const onAbort = (): void => {
+        this.settle(opId, new CancelledError('cancelled by the caller'))
+        this.feed({ type: 'cancel', opId, token })
+      }
       options.signal.addEventListener('abort', onAbort, { once: true })
       entry.detach = () => options.signal!.removeEventListener('abort', onAbort)
     }
@@ -210,10 +217,15 @@ export class NodeDriver {
     for (const job of out.hashJobs) this.hashJobs.start(job)
   }
 
-  /** A replica that cannot make its state durable must not acknowledge it: fail the operations, send nothing. */
+  /**
+   * A replica that cannot make its state durable must not acknowledge it: fail the operations, send nothing. Its
+   * memory now holds state that a restart would lose, so it crash-stops for those tokens (fail-silent) rather
+   * than answer from that state.
+   */
   private persistFailed(error: unknown, out: Outbox): void {
     const reason = new UnavailableError(`node ${this.self} could not persist: ${String(error)}`)
     for (const done of out.completions) this.settle(done.opId, reason)
+    for (const token of new Set(out.persists.map((entry) => entry.token))) this.silence(token)
   }
 
   private park(opId: number, op: PendingOp | undefined): void {

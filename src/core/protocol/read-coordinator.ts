@@ -1,4 +1,4 @@
-import { DeadlineExceededError, NotFoundError, OverloadedError } from '../errors.js'
+import { CancelledError, DeadlineExceededError, NotFoundError, OverloadedError, UnavailableError } from '../errors.js'
 import type { Argmin } from '../token/argmin.js'
 import { isComplete, withFinal } from '../token/token-value.js'
 import type { Outbox } from './outbox.js'
@@ -30,7 +30,7 @@ interface FinalJob {
  * complete, then return. Reads run concurrently; each is bounded by its deadline.
  */
 export class ReadCoordinator {
-  private readonly reads = new Set<ActiveRead>()
+  private readonly reads = new Map<number, ActiveRead>()
   private readonly byReqId = new Map<number, ActiveRead>()
   private readonly finalJobs = new Map<string, FinalJob>()
   private readonly jobKeys = new Map<number, string>()
@@ -45,7 +45,7 @@ export class ReadCoordinator {
     }
     const round = this.ctx.startQuery(this.ctx.readQuorum, out)
     const read: ActiveRead = { opId, deadlineMs, phase: { name: 'query', round } }
-    this.reads.add(read)
+    this.reads.set(opId, read)
     this.byReqId.set(round.reqId, read)
     if (round.complete) this.roundDone(read, out)
   }
@@ -72,8 +72,33 @@ export class ReadCoordinator {
     return true
   }
 
+  /** The final's hash job failed: every read waiting for it fails now, and the next read starts a new job. */
+  onHashFailed(jobId: number, reason: string, out: Outbox): boolean {
+    const key = this.jobKeys.get(jobId)
+    if (key === undefined) return false
+    const job = this.finalJobs.get(key)!
+    this.jobKeys.delete(jobId)
+    this.finalJobs.delete(key)
+    for (const read of job.waiting) {
+      this.finish(read)
+      out.completions.push({ opId: read.opId, ok: false,
+        error: new UnavailableError(`token ${this.ctx.token}: computing the final failed (${reason})`) })
+    }
+    return true
+  }
+
+  /** The caller left: the read stops, and its final's hash job too when no other read waits for it. */
+  cancel(opId: number, out: Outbox): boolean {
+    const read = this.reads.get(opId)
+    if (read === undefined) return false
+    this.finish(read)
+    this.releaseFinal(read, out)
+    out.completions.push({ opId, ok: false, error: new CancelledError(`token ${this.ctx.token}: cancelled by the caller`) })
+    return true
+  }
+
   expire(nowMs: number, out: Outbox): void {
-    for (const read of this.reads) {
+    for (const read of this.reads.values()) {
       if (read.deadlineMs > nowMs) continue
       this.finish(read)
       out.completions.push({ opId: read.opId, ok: false, error: new DeadlineExceededError(
@@ -140,7 +165,7 @@ export class ReadCoordinator {
   }
 
   private finish(read: ActiveRead): void {
-    this.reads.delete(read)
+    this.reads.delete(read.opId)
     if (read.phase.name !== 'final') this.byReqId.delete(read.phase.round.reqId)
   }
 

@@ -29,6 +29,10 @@ export type NodeInput =
   | { readonly type: 'client'; readonly opId: number; readonly token: string; readonly op: ClientOp; readonly deadlineMs: number }
   | { readonly type: 'message'; readonly envelope: Envelope }
   | { readonly type: 'hashed'; readonly jobId: number; readonly result: Argmin | undefined }
+  /** The hasher failed a job (not cancelled by us): whoever waits for it fails now rather than at its deadline. */
+  | { readonly type: 'hash-failed'; readonly jobId: number; readonly reason: string }
+  /** The caller gave up on an operation: its queued or hashing work is dropped, freeing the slot at once. */
+  | { readonly type: 'cancel'; readonly opId: number; readonly token: string }
   | { readonly type: 'tick' }
   | { readonly type: 'silence'; readonly token: string }
 
@@ -93,6 +97,8 @@ export class RegisterNode {
       case 'client': this.onClient(input, nowMs, out); break
       case 'message': this.onMessage(input.envelope, out); break
       case 'hashed': this.onHashed(input.jobId, input.result, out); break
+      case 'hash-failed': this.onHashFailed(input.jobId, input.reason, out); break
+      case 'cancel': this.onCancel(input.opId, input.token, out); break
       case 'tick': this.onTick(nowMs, out); break
       case 'silence': this.onSilence(input.token, out); break
     }
@@ -160,6 +166,18 @@ export class RegisterNode {
     if (token === undefined || this.silent.has(token)) return
     this.jobTokens.delete(jobId)
     this.registers.get(token)!.onHashed(jobId, result, out)
+  }
+
+  private onHashFailed(jobId: number, reason: string, out: Outbox): void {
+    const token = this.jobTokens.get(jobId)
+    if (token === undefined || this.silent.has(token)) return
+    this.jobTokens.delete(jobId)
+    this.registers.get(token)!.onHashFailed(jobId, reason, out)
+  }
+
+  private onCancel(opId: number, token: string, out: Outbox): void {
+    if (this.silent.has(token)) return
+    this.registers.get(token)?.cancel(opId, out)
   }
 
   private onTick(nowMs: number, out: Outbox): void {

@@ -100,6 +100,15 @@ export class TokenRegister implements TokenContext {
     return (this.writer?.onHashed(jobId, result, out) ?? false) || (this.reader?.onHashed(jobId, result, out) ?? false)
   }
 
+  onHashFailed(jobId: number, reason: string, out: Outbox): void {
+    if (this.writer?.onHashFailed(jobId, reason, out) !== true) this.reader?.onHashFailed(jobId, reason, out)
+  }
+
+  /** The caller left: drop the operation's work if it has not reached the replicas yet. */
+  cancel(opId: number, out: Outbox): void {
+    if (this.writer?.cancel(opId, out) !== true) this.reader?.cancel(opId, out)
+  }
+
   expire(nowMs: number, out: Outbox): void {
     this.writer?.expire(nowMs, out)
     this.reader?.expire(nowMs, out)

@@ -1,6 +1,7 @@
 import assert from 'node:assert'
 import {
-  AlreadyExistsError, DeadlineExceededError, NotFoundError, OverloadedError, type TokenManagerError,
+  AlreadyExistsError, CancelledError, DeadlineExceededError, NotFoundError, OverloadedError, type TokenManagerError,
+  UnavailableError,
 } from '../errors.js'
 import type { Argmin } from '../token/argmin.js'
 import { ABSENT, EMPTY, type RegisterValue, writtenToken } from '../token/token-value.js'
@@ -64,6 +65,36 @@ export class WriterPipeline {
     if (active?.phase.name !== 'hash' || active.phase.jobId !== jobId) return false
     assert(active.write.op.type === 'write')
     this.store({ kind: 'token', token: writtenToken(active.write.op, partial) }, out)
+    return true
+  }
+
+  onHashFailed(jobId: number, reason: string, out: Outbox): boolean {
+    const active = this.active
+    if (active?.phase.name !== 'hash' || active.phase.jobId !== jobId) return false
+    this.active = undefined
+    out.completions.push({ opId: active.write.opId, ok: false,
+      error: new UnavailableError(`token ${this.ctx.token}: hashing failed (${reason}); the write did not take effect`) })
+    this.startNext(out)
+    return true
+  }
+
+  /**
+   * Drops a cancelled operation that has not been sent to the replicas (queued, learning or hashing). Once its
+   * store is out it may take effect, so it runs on to its quorum or deadline like any other.
+   */
+  cancel(opId: number, out: Outbox): boolean {
+    const queued = this.queue.findIndex((w) => w.opId === opId)
+    if (queued >= 0) {
+      this.queue.splice(queued, 1)
+    } else {
+      const active = this.active
+      if (active === undefined || active.write.opId !== opId) return false
+      if (active.phase.name === 'store') return true
+      this.abandonPhase(active.phase, out)
+      this.active = undefined
+    }
+    out.completions.push({ opId, ok: false, error: new CancelledError(`token ${this.ctx.token}: cancelled by the caller`) })
+    this.startNext(out)
     return true
   }
 

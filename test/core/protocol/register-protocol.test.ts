@@ -222,3 +222,85 @@ test('a late reply meant for an earlier incarnation never counts in a new round'
   t.is(restarted.completions.get(w2), undefined, 'only A holds "two": the write must not complete')
   t.is(restarted.node(A).ignoredReplies, 1)
 })
+
+function failedWith(done: Completion | undefined, code: string): boolean {
+  return done !== undefined && !done.ok && done.error.code === code
+}
+
+test('cancel: a write cancelled while hashing stops its hash job, never reaches a replica, and the next write runs', (t) => {
+  const net = new ManualNet(scheme)
+  net.holdHashes = true
+  const w1 = net.submit(A, 'T', write('big', 0n, 1000n, 2000n))
+  const w2 = net.submit(A, 'T', write('next', 0n, 10n, 20n))
+  net.settle() // learning round done: w1 is hashing
+  t.is(net.hashJobs.length, 1)
+  const jobId = net.hashJobs[0]!.job.jobId
+  net.cancel(A, 'T', w1)
+  t.true(failedWith(net.completions.get(w1), 'cancelled'))
+  t.deepEqual(net.hashCancels, [jobId], 'the hash job is cancelled')
+  t.is(net.hashJobs.at(-1)!.job.name, 'next', 'the queued write starts hashing')
+  net.finishHash(net.hashJobs.at(-1)!.job.jobId)
+  net.settle()
+  const result = ok(net.completions.get(w2))
+  t.is(result.ts.seq, 1n, 'the cancelled write consumed no timestamp')
+})
+
+test('cancel: a queued write is dropped; a write already sent to the replicas runs on to its quorum', (t) => {
+  const net = new ManualNet(scheme)
+  const sent = net.submit(A, 'T', write('sent', 0n, 1n, 2n))
+  net.deliver((e) => e.message.type === 'query')
+  net.deliver((e) => e.message.type === 'query-reply') // now storing
+  const queued = net.submit(A, 'T', write('queued', 0n, 1n, 2n))
+  net.cancel(A, 'T', queued)
+  net.cancel(A, 'T', sent)
+  t.true(failedWith(net.completions.get(queued), 'cancelled'))
+  t.is(net.completions.get(sent), undefined, 'its store may take effect: no cancellation')
+  net.settle()
+  t.is(ok(net.completions.get(sent)).ts.seq, 1n)
+  const r = net.submit(B, 'T', { type: 'read' })
+  net.settle()
+  const read = ok(net.completions.get(r))
+  t.true(read.type === 'read' && read.value.kind === 'token' && read.value.token.name === 'sent')
+})
+
+test('cancel: a read waiting for its final stops the shared hash job only when no other read waits for it', (t) => {
+  const net = new ManualNet(scheme)
+  net.submit(A, 'T', write('abc', 0n, 10n, 100n))
+  net.settle()
+  net.holdHashes = true
+  const r1 = net.submit(B, 'T', { type: 'read' })
+  const r2 = net.submit(B, 'T', { type: 'read' })
+  net.settle()
+  t.is(net.hashJobs.length, 1, 'one final job shared by both reads')
+  const jobId = net.hashJobs[0]!.job.jobId
+  net.cancel(B, 'T', r1)
+  t.true(failedWith(net.completions.get(r1), 'cancelled'))
+  t.deepEqual(net.hashCancels, [], 'r2 still needs the job')
+  net.cancel(B, 'T', r2)
+  t.deepEqual(net.hashCancels, [jobId], 'the last waiter left: the job is cancelled')
+})
+
+test('hash failure: the writer fails the write at once and moves on; waiting reads fail and the next read hashes anew', (t) => {
+  const net = new ManualNet(scheme)
+  net.holdHashes = true
+  const w1 = net.submit(A, 'T', write('abc', 0n, 10n, 100n))
+  const w2 = net.submit(A, 'T', write('abc', 0n, 10n, 100n))
+  net.settle()
+  net.failHash(net.hashJobs[0]!.job.jobId)
+  t.true(failedWith(net.completions.get(w1), 'unavailable'))
+  net.finishHash(net.hashJobs[0]!.job.jobId)
+  net.settle()
+  t.is(ok(net.completions.get(w2)).ts.seq, 1n, 'the failed write took no timestamp')
+  const r1 = net.submit(B, 'T', { type: 'read' })
+  const r2 = net.submit(B, 'T', { type: 'read' })
+  net.settle()
+  net.failHash(net.hashJobs[0]!.job.jobId)
+  t.true(failedWith(net.completions.get(r1), 'unavailable') && failedWith(net.completions.get(r2), 'unavailable'))
+  const r3 = net.submit(B, 'T', { type: 'read' })
+  net.settle()
+  t.is(net.hashJobs.length, 1, 'a new job, not the failed one')
+  net.finishHash(net.hashJobs[0]!.job.jobId)
+  net.settle()
+  const read = ok(net.completions.get(r3))
+  t.true(read.type === 'read' && read.value.kind === 'token' && read.value.token.final?.nonce === 70n)
+})

@@ -1,0 +1,99 @@
+import test from 'ava'
+import { NodeDriver } from '../../../src/core/node/node-driver.js'
+import type { ArgminRequest, Hasher } from '../../../src/core/ports/hasher.js'
+import type { Persistence } from '../../../src/core/ports/persistence.js'
+import type { PersistEntry } from '../../../src/core/protocol/outbox.js'
+import { RegisterNode } from '../../../src/core/protocol/register-node.js'
+import type { OpResult } from '../../../src/core/protocol/operations.js'
+import { ReplicationScheme } from '../../../src/core/scheme/replication-scheme.js'
+import type { Argmin } from '../../../src/core/token/argmin.js'
+import { ScheduledFailureInjector } from '../../../src/plugins/failure/scheduled-failure-injector.js'
+import { InlineHasher } from '../../../src/plugins/inline-hasher/inline-hasher.js'
+import { MemoryPersistence } from '../../../src/plugins/memory-persistence/memory-persistence.js'
+import { MajorityQuorum } from '../../../src/plugins/quorum/majority-quorum.js'
+import { SimulatedTime } from '../../../src/plugins/in-process/simulated-time.js'
+
+const A = 'a:1'
+const write = { type: 'write' as const, name: 'abc', low: 0n, mid: 10n, high: 100n }
+
+/** A one-node cluster (quorum 1): the driver's own behaviour, with no network in the way. */
+function soloDriver(ports: { persistence?: Persistence; hasher?: Hasher } = {}) {
+  const time = new SimulatedTime()
+  const scheme = new ReplicationScheme([{ token: 'T', writer: A, readers: [A] }, { token: 'U', writer: A, readers: [A] }])
+  const node = new RegisterNode({ self: A, scheme, quorum: new MajorityQuorum(), epoch: 1n, maxDomainSize: 10n ** 8n,
+    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 } })
+  const transport = { start: async () => {}, send: () => {}, stop: async () => {} }
+  const driver = new NodeDriver(node, { transport, persistence: ports.persistence ?? new MemoryPersistence(),
+    hasher: ports.hasher ?? new InlineHasher(), clock: time, failures: new ScheduledFailureInjector() },
+  { maxOperationMs: 10_000, maxParked: 8 })
+  return { driver, time }
+}
+
+/** A hasher that answers only when the test says so, and records aborts. */
+class HeldHasher implements Hasher {
+  readonly held: { request: ArgminRequest; signal: AbortSignal; resolve: (a: Argmin | undefined) => void; reject: (e: Error) => void }[] = []
+  argmin(request: ArgminRequest, signal: AbortSignal): Promise<Argmin | undefined> {
+    return new Promise((resolve, reject) => {
+      this.held.push({ request, signal, resolve, reject })
+      signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true })
+    })
+  }
+
+  async close(): Promise<void> {}
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve))
+
+test('a replica that cannot persist fails the operation and goes silent for that token only', async (t) => {
+  class FailingPersistence implements Persistence {
+    readonly memory = new MemoryPersistence()
+    fail = false
+    load = () => this.memory.load()
+    close = () => this.memory.close()
+    save(entries: readonly PersistEntry[]): Promise<void> | undefined {
+      return this.fail ? Promise.reject(new Error('disk full')) : this.memory.save(entries)
+    }
+  }
+  const persistence = new FailingPersistence()
+  const { driver } = soloDriver({ persistence })
+  await driver.start()
+  persistence.fail = true
+  await t.throwsAsync(driver.execute('T', write, { timeoutMs: 1000 }), { message: /could not persist: Error: disk full/ })
+  t.true(driver.status().find((s) => s.token === 'T')!.silent, 'T crash-stopped on this node')
+  persistence.fail = false
+  const other: OpResult = await driver.execute('U', write, { timeoutMs: 1000 })
+  t.is(other.type, 'write', 'U is still served')
+  await driver.stop()
+})
+
+test('a caller that cancels a write stops its hash job at once; the next write proceeds', async (t) => {
+  const hasher = new HeldHasher()
+  const { driver } = soloDriver({ hasher })
+  await driver.start()
+  const controller = new AbortController()
+  const first = driver.execute('T', write, { timeoutMs: 5000, signal: controller.signal })
+  const second = driver.execute('T', { ...write, name: 'second' }, { timeoutMs: 5000 })
+  await flush()
+  t.is(hasher.held.length, 1)
+  controller.abort()
+  await t.throwsAsync(first, { message: /cancelled/ })
+  t.true(hasher.held[0]!.signal.aborted, 'the hash job was aborted, not left to run to its deadline')
+  await flush()
+  t.is(hasher.held.length, 2, 'the queued write started hashing')
+  hasher.held[1]!.resolve({ nonce: 4n, hash: 1n })
+  const result = await second
+  t.is(result.type === 'write' ? result.ts.seq : -1n, 1n)
+  await driver.stop()
+})
+
+test('a hasher failure fails the waiting write at once instead of at its deadline', async (t) => {
+  const hasher = new HeldHasher()
+  const { driver } = soloDriver({ hasher })
+  await driver.start()
+  const pending = driver.execute('T', write, { timeoutMs: 60_000 })
+  await flush()
+  hasher.held[0]!.reject(new Error('worker exited'))
+  await t.throwsAsync(pending, { message: /hashing failed \(worker exited\)/ })
+  t.is(driver.status().find((s) => s.token === 'T')!.pending, 0)
+  await driver.stop()
+})
