@@ -13,6 +13,7 @@ import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import type { NodeSettings } from '../core/settings/node-settings.js'
 import { failureModule } from './failure/failure-module.js'
 import { inlineHasherModule } from './inline-hasher/inline-hasher-module.js'
+import { workerPoolHasherModule } from './worker-pool-hasher/worker-pool-hasher-module.js'
 import { levelPersistenceModule } from './level-persistence/level-persistence-module.js'
 import { memoryPersistenceModule } from './memory-persistence/memory-persistence-module.js'
 import { quorumModule } from './quorum/quorum-module.js'
@@ -58,7 +59,7 @@ function persistenceModuleFor(settings: NodeSettings, self: NodeId): ContainerMo
 
 function hasherModuleFor(settings: NodeSettings): ContainerModule {
   if (settings.hasher === 'inline') return inlineHasherModule
-  throw new Error(`hasher "${settings.hasher}" is not available in this build`)
+  return workerPoolHasherModule({ threads: settings.hashThreads, chunkValues: settings.hashChunkValues })
 }
 
 /** A block of request ids per incarnation (2^20 blocks of 2^32: exact in a JS number). */

@@ -8,7 +8,7 @@ import { ProcessCluster } from '../support/process-cluster.js'
 import { repoRoot } from '../support/repo-root.js'
 
 const server = (args: string[]) => spawnSync(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-server.js'), ...args],
-  { encoding: 'utf8', timeout: 10_000 })
+  { encoding: 'utf8', timeout: 60_000 })
 
 test('malformed YAML: the server refuses to start and names the file and line', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tm-bad-'))

@@ -43,7 +43,7 @@ export class SimCluster {
 
   static async start(options: SimClusterOptions): Promise<SimCluster> {
     const cluster = new SimCluster(options)
-    const settings = resolveSettings({ transport: 'in-process', ...options.settings })
+    const settings = resolveSettings({ transport: 'in-process', hasher: 'inline', ...options.settings })
     for (const self of cluster.scheme.nodes()) {
       const overrides = new ContainerModule(({ rebind }) => {
         rebind<Clock>(Clock).toConstantValue(cluster.time)

@@ -158,6 +158,7 @@ export class NodeDriver {
     await this.ports.transport.stop()
     await this.persisting
     await this.ports.persistence.close()
+    await this.ports.hasher.close()
   }
 
   private onEnvelope(envelope: Envelope): void {

@@ -18,7 +18,12 @@ export interface NodeSettings {
   readonly quorum: QuorumSettings
   readonly transport: 'grpc' | 'in-process'
   readonly persistence: { readonly kind: 'memory' } | { readonly kind: 'durable'; readonly dataDir: string }
+  /** `worker-pool` hashes on other threads (production); `inline` on the event loop (deterministic: simulations). */
   readonly hasher: 'inline' | 'worker-pool'
+  /** Worker-pool threads; 0 means one per core. */
+  readonly hashThreads: number
+  /** Worker-pool chunk size in values: a job waits at most one chunk for a free thread. */
+  readonly hashChunkValues: number
   /** Upper bound on one client operation at a node (its quorum waits included). */
   readonly operationTimeoutMs: number
   readonly maxDomainSize: bigint
@@ -35,7 +40,9 @@ const DEFAULTS: NodeSettings = {
   quorum: { kind: 'majority' },
   transport: 'grpc',
   persistence: { kind: 'memory' },
-  hasher: 'inline',
+  hasher: 'worker-pool',
+  hashThreads: 0,
+  hashChunkValues: 1 << 18,
   operationTimeoutMs: 5_000,
   maxDomainSize: DEFAULT_MAX_DOMAIN_SIZE,
   maxQueuedWrites: 256,
@@ -57,6 +64,10 @@ export function resolveSettings(partial: Partial<NodeSettings>): NodeSettings {
   positive(settings.maxQueuedWrites, 'maxQueuedWrites')
   positive(settings.maxConcurrentReads, 'maxConcurrentReads')
   positive(settings.maxParked, 'maxParked')
+  positive(settings.hashChunkValues, 'hashChunkValues')
+  if (!Number.isInteger(settings.hashThreads) || settings.hashThreads < 0) {
+    throw new InvalidArgumentError(`hashThreads must be 0 (one per core) or a positive integer, got ${settings.hashThreads}`)
+  }
   if (settings.maxDomainSize < 1n) throw new InvalidArgumentError('maxDomainSize must be >= 1')
   for (const event of settings.failSilent) {
     if (!(event.afterMs >= 0)) throw new InvalidArgumentError(`failSilent afterMs must be >= 0 (${event.node} ${event.token})`)

@@ -4,7 +4,9 @@
  *   quorum: majority            # or: all, or { kind: flexible, read: 2, write: 2 }
  *   transport: grpc             # grpc | in-process
  *   persistence: memory         # memory, or { kind: durable, dataDir: ./data }
- *   hasher: inline              # inline | worker-pool
+ *   hasher: worker-pool         # worker-pool (off the event loop) | inline
+ *   hashThreads: 0              # worker-pool threads; 0 = one per core
+ *   hashChunkValues: 262144     # values per worker-pool chunk (the unit of sharing threads between jobs)
  *   operationTimeoutMs: 5000
  *   maxDomainSize: 100000000    # integer or decimal string, up to 18446744073709551615, read exactly
  *   maxQueuedWrites: 256
@@ -32,6 +34,8 @@ const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } =
   transport: (node, at, key) => choiceOf(node, at, key, ['grpc', 'in-process'] as const),
   persistence: persistenceOf,
   hasher: (node, at, key) => choiceOf(node, at, key, ['inline', 'worker-pool'] as const),
+  hashThreads: nonNegativeIntegerOf,
+  hashChunkValues: positiveIntegerOf,
   operationTimeoutMs: positiveIntegerOf,
   maxDomainSize: domainSizeOf,
   maxQueuedWrites: positiveIntegerOf,
@@ -155,6 +159,11 @@ function persistenceOf(node: ParsedNode, at: ConfigLocator): NodeSettings['persi
 }
 
 /** Integers are read from the source text: `5000.0` or `5e3` are not what a person means by a count. */
+function nonNegativeIntegerOf(node: ParsedNode, at: ConfigLocator, key: string): number {
+  if (isScalar(node) && node.source === '0') return 0
+  return positiveIntegerOf(node, at, key)
+}
+
 function positiveIntegerOf(node: ParsedNode, at: ConfigLocator, key: string): number {
   const source = isScalar(node) && typeof node.value === 'number' ? node.source : undefined
   const value = source !== undefined && /^[0-9]+$/.test(source) ? Number(source) : NaN
