@@ -5,15 +5,16 @@ import { Builtins, Cli, Command, Option } from 'clipanion'
 import * as t from 'typanion'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
-import type { BenchTarget, OpKind } from './bench-target.js'
+import type { BenchTarget } from './bench-target.js'
 import { BenchProgress } from './bench-progress.js'
 import { ChildProcesses } from './child-processes.js'
-import { cellsOf, checksOf, formatComparison, type TargetName } from './compare-report.js'
+import { cellsOf, checksOf, formatComparison, type RunRecord, type TargetName } from './compare-report.js'
+import { processesCpuMs } from './cpu-time.js'
 import { EchoTarget } from './echo-target.js'
 import { ensureEtcd, startEtcdCluster } from './etcd-cluster.js'
 import { EtcdTarget } from './etcd-target.js'
 import { freePorts } from './free-address.js'
-import { type LoadResult, runLoad } from './load-generator.js'
+import { runLoad } from './load-generator.js'
 import { startLocalCluster } from './local-cluster.js'
 import { TokenTarget } from './token-target.js'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
@@ -62,21 +63,24 @@ class CompareCommand extends Command {
     process.once('SIGTERM', onSignal)
     try {
       const started = await this.startTargets(targets, children, cleanups, log)
-      open.push(...started.values())
+      open.push(...[...started.values()].map((s) => s.target))
       for (const target of open) await target.prepare(30_000)
-      const results: { target: TargetName; kind: OpKind; result: LoadResult }[] = []
+      const results: RunRecord[] = []
       for (let run = 1; run <= runs; run++) {
         for (const c of levels) {
-          for (const [name, target] of started) {
+          for (const [name, { target, pids }] of started) {
             for (const kind of name === 'echo' ? ['read' as const] : ['read' as const, 'write' as const]) {
               const label = `run ${run}/${runs} C=${c} ${name} ${kind}`
               const progress = new BenchProgress(label, { durationMs })
+              const cpuBeforeMs = processesCpuMs(pids)
               const result = await runLoad(target, { concurrency: c, readRatio: kind === 'read' ? 1 : 0, durationMs, seed: run,
                 onProgress: (p) => progress.update(p) })
+              const serverCpuUsPerOp = result.totalOps === 0 ? 0 : Math.round(((processesCpuMs(pids) - cpuBeforeMs) * 1_000) / result.totalOps)
               progress.stop()
               const stats = result.byKind[0]
-              log(`${label}: ${result.opsPerSec} ops/s, p99 ${stats?.p99Ms ?? 0} ms, ${result.totalErrors} errors`)
-              results.push({ target: name, kind, result })
+              log(`${label}: ${result.opsPerSec} ops/s, p99 ${stats?.p99Ms ?? 0} ms, ${result.totalErrors} errors, ` +
+                `CPU/op server ${serverCpuUsPerOp} us, client ${result.clientCpuUsPerOp} us`)
+              results.push({ target: name, kind, result, serverCpuUsPerOp })
             }
           }
         }
@@ -97,29 +101,30 @@ class CompareCommand extends Command {
   }
 
   private async startTargets(targets: readonly TargetName[], children: ChildProcesses, cleanups: (() => void)[],
-    log: (line: string) => void): Promise<Map<TargetName, BenchTarget>> {
-    const started = new Map<TargetName, BenchTarget>()
+    log: (line: string) => void): Promise<Map<TargetName, { target: BenchTarget; pids: readonly number[] }>> {
+    const started = new Map<TargetName, { target: BenchTarget; pids: readonly number[] }>()
     const timeoutMs = 10_000
     if (targets.includes('token-manager')) {
-      const env = this.profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.profileDir}` }
-      const cluster = await startLocalCluster(children, { nodes: 3, tokens: this.keys, logLevel: 'warn', env })
+      const nodeArgs = this.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`]
+      const cluster = await startLocalCluster(children, { nodes: 3, tokens: this.keys, logLevel: 'warn', nodeArgs })
       cleanups.push(() => cluster.remove())
       log(`token-manager on ${cluster.addresses.join(', ')}`)
       const scheme = loadSchemeFile(cluster.configPath)
-      started.set('token-manager', new TokenTarget(scheme, { tokens: scheme.entries.map((e) => e.token), domainSize: 16, timeoutMs }))
+      started.set('token-manager', { target: new TokenTarget(scheme, { tokens: scheme.entries.map((e) => e.token), domainSize: 16, timeoutMs }),
+        pids: cluster.pids })
     }
     if (targets.includes('etcd')) {
       const etcd = ensureEtcd(log)
       const cluster = await startEtcdCluster(children, etcd, 3)
       cleanups.push(() => cluster.remove())
       log(`etcd on ${cluster.endpoints.join(', ')}`)
-      started.set('etcd', new EtcdTarget({ endpoints: cluster.endpoints, keys: this.keys, valueBytes: 16, timeoutMs }))
+      started.set('etcd', { target: new EtcdTarget({ endpoints: cluster.endpoints, keys: this.keys, valueBytes: 16, timeoutMs }), pids: cluster.pids })
     }
     if (targets.includes('echo')) {
       const [port] = await freePorts(1)
-      await children.start('echo server', process.execPath, [join(packageRoot(), 'dist/src/bin/bench/echo-server.js'), `127.0.0.1:${port}`],
+      const echo = await children.start('echo server', process.execPath, [join(packageRoot(), 'dist/src/bin/bench/echo-server.js'), `127.0.0.1:${port}`],
         { line: /listening/ }, 10_000)
-      started.set('echo', new EchoTarget(`127.0.0.1:${port}`, this.keys, 16, timeoutMs))
+      started.set('echo', { target: new EchoTarget(`127.0.0.1:${port}`, this.keys, 16, timeoutMs), pids: [echo.pid!] })
     }
     return started
   }

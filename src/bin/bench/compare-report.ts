@@ -15,6 +15,17 @@ export interface Cell {
   readonly p99Ms: number
   readonly maxMs: number
   readonly errors: number
+  /** CPU per operation in microseconds: all the target's server processes, and the load generator. */
+  readonly serverCpuUsPerOp: number
+  readonly clientCpuUsPerOp: number
+}
+
+/** One measured run of one op kind against one target. */
+export interface RunRecord {
+  readonly target: TargetName
+  readonly kind: OpKind
+  readonly result: LoadResult
+  readonly serverCpuUsPerOp: number
 }
 
 export interface Check {
@@ -32,19 +43,21 @@ export function median(values: readonly number[]): number {
 }
 
 /** Medians per cell from the individual results (each result is one run of one kind only). */
-export function cellsOf(results: readonly { target: TargetName; kind: OpKind; result: LoadResult }[]): Cell[] {
-  const groups = new Map<string, { target: TargetName; kind: OpKind; concurrency: number; results: LoadResult[] }>()
-  for (const { target, kind, result } of results) {
+export function cellsOf(records: readonly RunRecord[]): Cell[] {
+  const groups = new Map<string, { target: TargetName; kind: OpKind; concurrency: number; results: RunRecord[] }>()
+  for (const record of records) {
+    const { target, kind, result } = record
     const key = `${target}/${kind}/${result.concurrency}`
     const group = groups.get(key) ?? { target, kind, concurrency: result.concurrency, results: [] }
-    group.results.push(result)
+    group.results.push(record)
     groups.set(key, group)
   }
   return [...groups.values()].map(({ target, kind, concurrency, results: rs }) => {
-    const stats = rs.map((r) => r.byKind.find((k) => k.kind === kind) ?? { opsPerSec: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0, errors: 0 })
+    const stats = rs.map((r) => r.result.byKind.find((k) => k.kind === kind) ?? { opsPerSec: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0, errors: 0 })
     const m = (pick: (s: (typeof stats)[number]) => number): number => median(stats.map(pick))
     return { target, kind, concurrency, runs: rs.length, opsPerSec: Math.round(m((s) => s.opsPerSec)), p50Ms: m((s) => s.p50Ms),
-      p90Ms: m((s) => s.p90Ms), p99Ms: m((s) => s.p99Ms), maxMs: m((s) => s.maxMs), errors: stats.reduce((n, s) => n + s.errors, 0) }
+      p90Ms: m((s) => s.p90Ms), p99Ms: m((s) => s.p99Ms), maxMs: m((s) => s.maxMs), errors: stats.reduce((n, s) => n + s.errors, 0),
+      serverCpuUsPerOp: median(rs.map((r) => r.serverCpuUsPerOp)), clientCpuUsPerOp: median(rs.map((r) => r.result.clientCpuUsPerOp)) }
   })
 }
 
@@ -81,13 +94,14 @@ const pad = (text: string | number, width: number): string => String(text).padSt
 export function formatComparison(cells: readonly Cell[], checks: readonly Check[]): string {
   const label = (c: Cell): string => c.target === 'etcd' ? (c.kind === 'read' ? 'Range' : 'Put') : c.target === 'echo' ? 'echo' : c.kind
   const lines = [`${'C'.padStart(4)}  ${'target'.padEnd(14)}${'op'.padEnd(7)}${pad('ops/s', 8)}${pad('p50 ms', 9)}${pad('p90 ms', 9)}` +
-    `${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('errors', 8)}${pad('runs', 6)}`]
+    `${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('errors', 8)}${pad('srv us/op', 11)}${pad('cli us/op', 11)}${pad('runs', 6)}`]
   const order: TargetName[] = ['token-manager', 'etcd', 'echo']
   const sorted = [...cells].sort((a, b) => a.concurrency - b.concurrency || order.indexOf(a.target) - order.indexOf(b.target) ||
     a.kind.localeCompare(b.kind))
   for (const c of sorted) {
     lines.push(`${pad(c.concurrency, 4)}  ${c.target.padEnd(14)}${label(c).padEnd(7)}${pad(c.opsPerSec, 8)}${pad(c.p50Ms.toFixed(2), 9)}` +
-      `${pad(c.p90Ms.toFixed(2), 9)}${pad(c.p99Ms.toFixed(2), 9)}${pad(c.maxMs.toFixed(2), 9)}${pad(c.errors, 8)}${pad(c.runs, 6)}`)
+      `${pad(c.p90Ms.toFixed(2), 9)}${pad(c.p99Ms.toFixed(2), 9)}${pad(c.maxMs.toFixed(2), 9)}${pad(c.errors, 8)}` +
+      `${pad(Math.round(c.serverCpuUsPerOp), 11)}${pad(Math.round(c.clientCpuUsPerOp), 11)}${pad(c.runs, 6)}`)
   }
   lines.push('', 'targets:')
   for (const check of checks) {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +7,7 @@ import { freePorts } from './free-address.js'
 
 export interface EtcdCluster {
   readonly endpoints: readonly string[]
+  readonly pids: readonly number[]
   remove(): void
 }
 
@@ -35,16 +36,17 @@ function which(command: string): string | undefined {
  * A `members`-member etcd cluster on free 127.0.0.1 ports with separate temp data dirs and --unsafe-no-fsync (our
  * memory persistence does not fsync either). Resolves when every member serves clients.
  */
-export async function startEtcdCluster(children: ChildProcesses, etcd: string, members: number): Promise<EtcdCluster> {
-  const ports = await freePorts(members * 2)
-  const names = Array.from({ length: members }, (_, i) => `m${i}`)
-  const peerUrl = (i: number): string => `http://127.0.0.1:${ports[members + i]}`
+export async function startEtcdCluster(children: ChildProcesses, etcd: string, memberCount: number): Promise<EtcdCluster> {
+  const ports = await freePorts(memberCount * 2)
+  const names = Array.from({ length: memberCount }, (_, i) => `m${i}`)
+  const peerUrl = (i: number): string => `http://127.0.0.1:${ports[memberCount + i]}`
   const clientUrl = (i: number): string => `http://127.0.0.1:${ports[i]}`
   const initialCluster = names.map((n, i) => `${n}=${peerUrl(i)}`).join(',')
   const dirs = names.map((n) => mkdtempSync(join(tmpdir(), `tm-bench-etcd-${n}-`)))
   const remove = (): void => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }) }
+  let members: ChildProcess[]
   try {
-    await Promise.all(names.map((name, i) => children.start(`etcd ${name}`, etcd, [
+    members = await Promise.all(names.map((name, i) => children.start(`etcd ${name}`, etcd, [
       '--name', name, '--data-dir', dirs[i]!,
       '--listen-client-urls', clientUrl(i), '--advertise-client-urls', clientUrl(i),
       '--listen-peer-urls', peerUrl(i), '--initial-advertise-peer-urls', peerUrl(i),
@@ -55,5 +57,5 @@ export async function startEtcdCluster(children: ChildProcesses, etcd: string, m
     remove()
     throw error
   }
-  return { endpoints: ports.slice(0, members).map((p) => `127.0.0.1:${p}`), remove }
+  return { endpoints: ports.slice(0, memberCount).map((p) => `127.0.0.1:${p}`), pids: members.map((c) => c.pid!), remove }
 }

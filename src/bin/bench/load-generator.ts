@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { BenchTarget, OpKind } from './bench-target.js'
+import { selfCpuMs } from './cpu-time.js'
 import { type LatencySummary, LatencyRecorder } from './latency-recorder.js'
 
 export interface LoadOptions {
@@ -40,6 +41,8 @@ export interface LoadResult {
   readonly totalOps: number
   readonly totalErrors: number
   readonly opsPerSec: number
+  /** CPU of the load generator per operation, in microseconds (its own cost, part of every number). */
+  readonly clientCpuUsPerOp: number
   readonly byKind: readonly OpStats[]
 }
 
@@ -72,6 +75,7 @@ export async function runLoad(target: BenchTarget, options: LoadOptions): Promis
   let done = 0
   let errors = 0
   const startMs = performance.now()
+  const startCpuMs = selfCpuMs()
   const endMs = options.durationMs === undefined ? Infinity : startMs + options.durationMs
   const maxOps = options.durationMs === undefined ? options.ops! : Infinity
   const more = (): boolean => started < maxOps && performance.now() < endMs
@@ -101,6 +105,7 @@ export async function runLoad(target: BenchTarget, options: LoadOptions): Promis
     if (progress !== undefined) clearInterval(progress)
   }
   const elapsedMs = performance.now() - startMs
+  const clientCpuUsPerOp = done === 0 ? 0 : Math.round(((selfCpuMs() - startCpuMs) * 1_000) / done)
   options.onProgress?.({ elapsedMs, done, errors })
   const perSec = (n: number): number => Math.round((n * 1_000) / elapsedMs)
   const byKind = (['read', 'write'] as const).filter((k) => stats[k].latency.count + stats[k].errors > 0).map((kind) => {
@@ -109,7 +114,7 @@ export async function runLoad(target: BenchTarget, options: LoadOptions): Promis
       errorSamples: Object.fromEntries(s.errorSamples) }
   })
   return { target: target.name, concurrency: options.concurrency, readRatio: options.readRatio, elapsedMs: Math.round(elapsedMs),
-    totalOps: done, totalErrors: errors, opsPerSec: perSec(done - errors), byKind }
+    totalOps: done, totalErrors: errors, opsPerSec: perSec(done - errors), clientCpuUsPerOp, byKind }
 }
 
 /** mulberry32: a small seeded generator, so two runs with the same seed draw the same ops and keys. */

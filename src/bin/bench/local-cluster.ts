@@ -9,8 +9,8 @@ export interface LocalClusterOptions {
   readonly nodes: number
   readonly tokens: number
   readonly logLevel: string
-  /** Extra environment for the servers, e.g. NODE_OPTIONS=--cpu-prof. */
-  readonly env?: NodeJS.ProcessEnv
+  /** Extra node flags for the servers, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
+  readonly nodeArgs?: readonly string[]
   /** Extra tm-server arguments. */
   readonly args?: readonly string[]
 }
@@ -19,6 +19,7 @@ export interface LocalCluster {
   readonly addresses: readonly string[]
   readonly configPath: string
   readonly dir: string
+  readonly pids: readonly number[]
   remove(): void
 }
 
@@ -34,8 +35,8 @@ export async function startLocalCluster(children: ChildProcesses, options: Local
   writeFileSync(configPath, Array.from({ length: options.tokens }, (_, i) =>
     `- token: ${i + 1}\n  writer: ${addresses[0]}\n  readers: ${readers}\n`).join(''))
   const server = join(packageRoot(), 'dist/src/bin/tm-server.js')
-  await Promise.all(addresses.map((address) => children.start(`tm-server ${address}`, process.execPath,
-    [server, '--config', configPath, '--address', address, '--log-level', options.logLevel, ...(options.args ?? [])],
-    { port: Number(address.split(':')[1]) }, 15_000, { env: { ...process.env, ...options.env } })))
-  return { addresses, configPath, dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  const servers = await Promise.all(addresses.map((address) => children.start(`tm-server ${address}`, process.execPath,
+    [...(options.nodeArgs ?? []), server, '--config', configPath, '--address', address, '--log-level', options.logLevel, ...(options.args ?? [])],
+    { port: Number(address.split(':')[1]) }, 15_000)))
+  return { addresses, configPath, dir, pids: servers.map((c) => c.pid!), remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
