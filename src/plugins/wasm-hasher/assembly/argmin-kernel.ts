@@ -98,22 +98,65 @@ function expand(w: usize): void {
   }
 }
 
-/** Runs rounds [from, to) with schedule w on the working variables at src, writing them to dst. */
+// @ts-ignore: decorator
+@inline function bigSigma1(e: v128): v128 {
+  return v128.xor(v128.xor(vrotr(e, 6), vrotr(e, 11)), vrotr(e, 25))
+}
+
+// @ts-ignore: decorator
+@inline function bigSigma0(a: v128): v128 {
+  return v128.xor(v128.xor(vrotr(a, 2), vrotr(a, 13)), vrotr(a, 22))
+}
+
+/** T1 of round t: h + Sigma1(e) + Ch(e, f, g) + K[t] + W[t]. */
+// @ts-ignore: decorator
+@inline function t1Of(e: v128, f: v128, g: v128, h: v128, w: usize, t: i32): v128 {
+  const kw = add(v128.load(KV + <usize>t * V), v128.load(w + <usize>t * V))
+  return add(add(h, bigSigma1(e)), add(v128.bitselect(f, g, e), kw))
+}
+
+/** T2: Sigma0(a) + Maj(a, b, c), with Maj = ((a ^ b) & (b ^ c)) ^ b and b ^ c the previous round's a ^ b. */
+// @ts-ignore: decorator
+@inline function t2Of(a: v128, b: v128, ab: v128, bc: v128): v128 {
+  return add(bigSigma0(a), v128.xor(v128.and(ab, bc), b))
+}
+
+/**
+ * Runs rounds [from, to) with schedule w on the working variables at src, writing them to dst. Eight rounds
+ * per iteration with the roles of a..h rotated by name, so no value moves between registers per round.
+ */
 function rounds(src: usize, w: usize, from: i32, to: i32, dst: usize): void {
   let a = v128.load(src, 0), b = v128.load(src, 16), c = v128.load(src, 32), d = v128.load(src, 48)
   let e = v128.load(src, 64), f = v128.load(src, 80), g = v128.load(src, 96), h = v128.load(src, 112)
-  let bc = v128.xor(b, c)
-  for (let t = from; t < to; t++) {
-    const kw = add(v128.load(KV + <usize>t * V), v128.load(w + <usize>t * V))
-    const s1 = v128.xor(v128.xor(vrotr(e, 6), vrotr(e, 11)), vrotr(e, 25))
-    const t1 = add(add(h, s1), add(v128.bitselect(f, g, e), kw))
-    const ab = v128.xor(a, b)
-    const s0 = v128.xor(v128.xor(vrotr(a, 2), vrotr(a, 13)), vrotr(a, 22))
-    // Maj(a, b, c) = ((a ^ b) & (b ^ c)) ^ b, where b ^ c is the previous round's a ^ b.
-    const t2 = add(s0, v128.xor(v128.and(ab, bc), b))
+  let x = v128.xor(b, c)
+  let y = x
+  let t = from
+  // Single rounds until to - t is a multiple of 8.
+  for (; ((to - t) & 7) != 0; t++) {
+    const t1 = t1Of(e, f, g, h, w, t)
+    y = v128.xor(a, b)
+    const t2 = t2Of(a, b, y, x)
     h = g; g = f; f = e; e = add(d, t1)
     d = c; c = b; b = a; a = add(t1, t2)
-    bc = ab
+    x = y
+  }
+  for (; t < to; t += 8) {
+    let t1 = t1Of(e, f, g, h, w, t)
+    y = v128.xor(a, b); d = add(d, t1); h = add(t1, t2Of(a, b, y, x))
+    t1 = t1Of(d, e, f, g, w, t + 1)
+    x = v128.xor(h, a); c = add(c, t1); g = add(t1, t2Of(h, a, x, y))
+    t1 = t1Of(c, d, e, f, w, t + 2)
+    y = v128.xor(g, h); b = add(b, t1); f = add(t1, t2Of(g, h, y, x))
+    t1 = t1Of(b, c, d, e, w, t + 3)
+    x = v128.xor(f, g); a = add(a, t1); e = add(t1, t2Of(f, g, x, y))
+    t1 = t1Of(a, b, c, d, w, t + 4)
+    y = v128.xor(e, f); h = add(h, t1); d = add(t1, t2Of(e, f, y, x))
+    t1 = t1Of(h, a, b, c, w, t + 5)
+    x = v128.xor(d, e); g = add(g, t1); c = add(t1, t2Of(d, e, x, y))
+    t1 = t1Of(g, h, a, b, w, t + 6)
+    y = v128.xor(c, d); f = add(f, t1); b = add(t1, t2Of(c, d, y, x))
+    t1 = t1Of(f, g, h, a, w, t + 7)
+    x = v128.xor(b, c); e = add(e, t1); a = add(t1, t2Of(b, c, x, y))
   }
   v128.store(dst, a, 0); v128.store(dst, b, 16); v128.store(dst, c, 32); v128.store(dst, d, 48)
   v128.store(dst, e, 64); v128.store(dst, f, 80); v128.store(dst, g, 96); v128.store(dst, h, 112)
