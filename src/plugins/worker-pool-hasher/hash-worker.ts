@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
-import { argminRange } from '../../core/hash/sha256-argmin.js'
 import type { Argmin } from '../../core/token/argmin.js'
+import { loadArgminKernel } from '../wasm-hasher/wasm-argmin-kernel.js'
 
 /** One chunk of a job: [low, high) of `name`, abandoned soon after `cancel[0]` becomes non-zero. */
 export interface ChunkTask {
@@ -12,9 +12,10 @@ export interface ChunkTask {
 }
 
 /** Values hashed between two looks at the cancel flag: a few milliseconds of work. */
-const SLICE_VALUES = 1n << 15n
+const SLICE_VALUES = 1n << 16n
 
 lowerThreadPriority()
+const kernel = loadArgminKernel()
 
 /**
  * The piscina worker: the argmin of one chunk, in slices so that a cancelled job stops within milliseconds.
@@ -25,7 +26,7 @@ export default function argminChunk(task: ChunkTask): Argmin | undefined {
   for (let low = task.low; low < task.high; low += SLICE_VALUES) {
     if (Atomics.load(task.cancel, 0) !== 0) return undefined
     const high = low + SLICE_VALUES < task.high ? low + SLICE_VALUES : task.high
-    const slice = argminRange(task.name, low, high)
+    const slice = kernel.argminRange(task.name, low, high)
     // Slices run in range order, so on equal hashes the earlier (smaller) nonce is kept.
     if (slice !== undefined && (best === undefined || slice.hash < best.hash)) best = slice
   }

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { Piscina } from 'piscina'
-import { argminRange } from '../../core/hash/sha256-argmin.js'
 import type { ArgminRequest, Hasher } from '../../core/ports/hasher.js'
 import { type Argmin, betterArgmin } from '../../core/token/argmin.js'
+import { loadArgminKernel } from '../wasm-hasher/wasm-argmin-kernel.js'
 import type { ChunkTask } from './hash-worker.js'
 
 export interface WorkerPoolOptions {
@@ -27,6 +27,8 @@ export const DEFAULT_POOL_OPTIONS: WorkerPoolOptions = { threads: 0, chunkValues
 export class WorkerPoolHasher implements Hasher {
   private readonly pool: Piscina<ChunkTask, Argmin | undefined>
   readonly threads: number
+  /** The kernel the workers run (each loads its own): the WASM SIMD one when built, else the TypeScript one. */
+  readonly kernel = loadArgminKernel().kind
 
   constructor(private readonly options: WorkerPoolOptions = DEFAULT_POOL_OPTIONS) {
     this.threads = options.threads > 0 ? options.threads : availableParallelism()
@@ -39,7 +41,7 @@ export class WorkerPoolHasher implements Hasher {
   argmin(request: ArgminRequest, signal: AbortSignal): Argmin | undefined | Promise<Argmin | undefined> {
     if (signal.aborted) return Promise.reject(new Error('aborted'))
     if (request.high - request.low <= BigInt(this.options.inlineMaxValues)) {
-      return argminRange(request.name, request.low, request.high)
+      return loadArgminKernel().argminRange(request.name, request.low, request.high)
     }
     return this.run(request, signal)
   }
