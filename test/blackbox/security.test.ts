@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js'
 import * as protoLoader from '@grpc/proto-loader'
 import test from 'ava'
 import { protoPath as healthProto } from 'grpc-health-check'
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -13,6 +13,7 @@ import { secureDial } from '../../src/plugins/tls/secure-dial.js'
 import { loadSchemeFile } from '../../src/plugins/yaml-config/scheme-file.js'
 import { ProcessCluster } from '../support/process-cluster.js'
 import { repoRoot } from '../support/repo-root.js'
+import { makeTestCerts, nodeCertName } from '../support/test-certs.js'
 
 const require = createRequire(import.meta.url)
 const reflectionProto = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto')
@@ -25,12 +26,12 @@ let cluster: ProcessCluster
 let certs: string
 let fingerprint: string
 
-const certFile = (address: string): string => `node-${address.replace(/[^A-Za-z0-9.]/g, '-')}`
+const certFile = nodeCertName
 
 test.before(async () => {
   cluster = await ProcessCluster.create(3, [{ token: '1', writer: 0, readers: [0, 1, 2] }, { token: '2', writer: 0, readers: [0, 1, 2] }])
   certs = join(cluster.dir, 'certs')
-  execFileSync('bash', [join(repoRoot(), 'scripts/make-test-certs.sh'), certs, ...cluster.addresses], { stdio: 'ignore' })
+  makeTestCerts(cluster.addresses, certs)
   fingerprint = schemeFingerprint(loadSchemeFile(cluster.configPath))
   // Nodes 0 and 1 read the security section of their settings file (paths relative to it); node 2 takes flags.
   for (const index of [0, 1]) {
