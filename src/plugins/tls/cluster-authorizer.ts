@@ -49,7 +49,12 @@ export class ClusterAuthorizer {
     const path = method.path
     if (!path.startsWith(REPLICA_SERVICE) && !path.startsWith(ADMIN_SERVICE)) return new grpc.ServerInterceptingCall(call)
     const peer = verifiedPeerOf(call)
-    const refuse = (refusal: Refusal): void => call.sendStatus({ ...refusal, metadata: new grpc.Metadata() })
+    let refused = false
+    const refuse = (refusal: Refusal): void => {
+      // Later messages of a refused stream may still arrive: one status only, and nothing passes after it.
+      if (!refused) call.sendStatus({ ...refusal, metadata: new grpc.Metadata() })
+      refused = true
+    }
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         const refusal = this.decide(path, peer)
@@ -58,8 +63,8 @@ export class ClusterAuthorizer {
       })
       .withOnReceiveMessage((message: { from?: unknown }, next) => {
         const refusal = path.startsWith(REPLICA_SERVICE) ? this.checkSender(message?.from, peer) : undefined
-        if (refusal === undefined) next(message)
-        else refuse(refusal)
+        if (refusal === undefined && !refused) next(message)
+        else if (refusal !== undefined) refuse(refusal)
       })
       .build()
     return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build())
