@@ -194,3 +194,23 @@ test.serial('health and reflection answer TLS clients without a client certifica
   reflection.close()
   t.true(services.includes('tokenmanager.v1.ReplicaService'))
 })
+
+test.serial('with clientCerts: required the handshake itself wants a cluster certificate, for TokenService too', async (t) => {
+  const single = await ProcessCluster.create(1, [{ token: '1', writer: 0, readers: [0] }])
+  try {
+    const node = single.addresses[0]!
+    const dir = makeTestCerts([node], join(single.dir, 'certs'))
+    writeFileSync(join(single.dir, 'settings.yaml'), `security: { ca: certs/ca.pem, cert: certs/${certFile(node)}.pem, ` +
+      `key: certs/${certFile(node)}-key.pem, clientCerts: required }\n`)
+    await single.start(0, ['--settings', join(single.dir, 'settings.yaml')])
+    const tls = (identity?: string): ReturnType<typeof dial> => secureDial(node, { ca: readFileSync(join(dir, 'ca.pem')),
+      cert: identity === undefined ? undefined : readFileSync(join(dir, `${identity}.pem`)),
+      key: identity === undefined ? undefined : readFileSync(join(dir, `${identity}-key.pem`)) })
+    t.is((await unary(node, 'TokenService', 'Create', { id: '1' }, tls())).error?.code, grpc.status.UNAVAILABLE)
+    const read = await unary(node, 'TokenService', 'Read', { id: '1' }, tls('admin'))
+    t.is(read.error, undefined)
+    t.is(read.reply.served_by, node)
+  } finally {
+    await single.stop()
+  }
+})
