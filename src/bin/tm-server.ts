@@ -7,6 +7,7 @@ import { LOG_LEVELS, type LogLevel, NodeLogger } from '../plugins/grpc/node-logg
 import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
 import { loadSettingsFile } from '../plugins/yaml-config/settings-file.js'
 import { startNode } from './server/start-node.js'
+import { securityWithFlags } from './server/tls-flags.js'
 
 class ServerCommand extends Command {
   static override usage = Command.Usage({
@@ -25,6 +26,9 @@ class ServerCommand extends Command {
   logLevel = Option.String('--log-level', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent (default: settings, then info)' })
   dataDir = Option.String('--data-dir', { description: 'Keep replica state durably (LevelDB) in this directory' })
   timeoutMs = Option.String('--operation-timeout-ms', { validator: t.isNumber(), description: 'Upper bound on one operation' })
+  tlsCa = Option.String('--tls-ca', { description: 'Cluster CA (PEM): serve TLS, replica and admin calls need its certificates' })
+  tlsCert = Option.String('--tls-cert', { description: 'This node\'s certificate (PEM, CN = its access point)' })
+  tlsKey = Option.String('--tls-key', { description: 'This node\'s private key (PEM)' })
 
   async execute(): Promise<number> {
     let logger = new NodeLogger((this.logLevel ?? 'info') as LogLevel, { node: this.address })
@@ -32,7 +36,8 @@ class ServerCommand extends Command {
       const scheme = loadSchemeFile(this.config)
       const fromFile = this.settings === undefined ? {} : loadSettingsFile(this.settings)
       const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
-        ...(this.dataDir === undefined ? {} : { persistence: { kind: 'durable' as const, dataDir: this.dataDir } }) })
+        ...(this.dataDir === undefined ? {} : { persistence: { kind: 'durable' as const, dataDir: this.dataDir } }),
+        security: securityWithFlags({ ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey }, fromFile.security) })
       logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
       if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
       const node = await startNode(this.address, scheme, settings, logger)

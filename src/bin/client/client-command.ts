@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion'
 import type { BaseContext } from 'clipanion'
+import { explainTls, useClientTls } from './client-tls.js'
 import { ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure.js'
 import { formatFailure } from './output.js'
@@ -12,9 +13,13 @@ import { parseTimeoutMs } from './request-args.js'
 export abstract class ClientCommand extends Command {
   json = Option.Boolean('--json', false, { description: 'Print exactly one JSON object on stdout (uint64 values as decimal strings)' })
   timeout = Option.String('--timeout', '5000', { description: 'Deadline of each attempt: milliseconds, or a duration such as 5s' })
+  tlsCa = Option.String('--tls-ca', { description: 'Dial with TLS, trusting this CA (PEM) for the nodes\' certificates' })
+  tlsCert = Option.String('--tls-cert', { description: 'Client certificate (PEM) of the cluster CA: needed for fail-silent and status' })
+  tlsKey = Option.String('--tls-key', { description: 'Private key (PEM) of --tls-cert' })
 
   async execute(): Promise<number> {
     try {
+      useClientTls({ ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey })
       await this.perform()
       return ExitCode.ok
     } catch (error) {
@@ -41,7 +46,7 @@ export abstract class ClientCommand extends Command {
 
 /** Writes the failure's line to stderr (and its JSON object to stdout with --json); returns the exit code. */
 export function reportFailure(error: unknown, context: Pick<BaseContext, 'stdout' | 'stderr'>, json: boolean): number {
-  const failure = describeFailure(error)
+  const failure = explainTls(describeFailure(error))
   const { stdout, stderr } = formatFailure(failure, json)
   if (stdout !== '') context.stdout.write(stdout)
   context.stderr.write(stderr)

@@ -10,6 +10,7 @@
  *   6  wrong node: FAILED_PRECONDITION, the node is not the token's writer/reader; the message names the right ones
  *   7  no answer: a read hit DEADLINE_EXCEEDED, or UNAVAILABLE (no node answered), on every node tried
  *   8  overloaded: RESOURCE_EXHAUSTED, the node's queue is full; retry later
+ *   9  not authorized: UNAUTHENTICATED or PERMISSION_DENIED, a secured node wants a cluster certificate
  */
 export const ExitCode = {
   ok: 0,
@@ -21,6 +22,7 @@ export const ExitCode = {
   wrongNode: 6,
   noAnswer: 7,
   overloaded: 8,
+  notAuthorized: 9,
 } as const
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
@@ -36,8 +38,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   6  wrong node (FAILED_PRECONDITION): not the token's writer/reader; the message names the right nodes
   7  no answer: a read hit DEADLINE_EXCEEDED, or UNAVAILABLE, on every node tried
   8  overloaded (RESOURCE_EXHAUSTED): retry later
+  9  not authorized (UNAUTHENTICATED, PERMISSION_DENIED): give a cluster certificate (--tls-cert, --tls-key)
 `
 
 /** One line for each command's --help: clipanion reflows it as a paragraph. */
 export const EXIT_CODES_SHORT = 'Exit codes: 0 ok, 1 usage/other, 2 invalid argument, 3 outcome unknown, 4 not found, ' +
-  '5 already exists, 6 wrong node, 7 no answer, 8 overloaded (details in `tm-client --help`).'
+  '5 already exists, 6 wrong node, 7 no answer, 8 overloaded, 9 not authorized (details in `tm-client --help`).'

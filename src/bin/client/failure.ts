@@ -21,6 +21,8 @@ const EXIT_BY_STATUS: ReadonlyMap<GrpcStatus, ExitCode> = new Map([
   [GrpcStatus.DEADLINE_EXCEEDED, ExitCode.noAnswer],
   [GrpcStatus.UNAVAILABLE, ExitCode.noAnswer],
   [GrpcStatus.RESOURCE_EXHAUSTED, ExitCode.overloaded],
+  [GrpcStatus.UNAUTHENTICATED, ExitCode.notAuthorized],
+  [GrpcStatus.PERMISSION_DENIED, ExitCode.notAuthorized],
 ])
 
 /** Classifies anything a command threw; never exposes a stack trace. */

@@ -35,5 +35,6 @@ export function isOwnDeadline(error: RpcError): boolean {
 /** One line, without grpc-js's boilerplate around the socket error ("connect ECONNREFUSED 127.0.0.1:1"). */
 export function cleanDetails(details: string): string {
   return details.replace(/\s*\n\s*/g, ' ').replace(/\s*Resolution note:\s*$/, '')
-    .replace(/^No connection established\. Last error: (?:Error: )?(.*?)\.?$/, '$1').trim()
+    .replace(/^No connection established\. Last error: (?:Error: )?(.*?)\.?$/, '$1')
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[0-9:.]+Z\)$/, '').trim()
 }

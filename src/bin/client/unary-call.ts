@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js'
+import { dialOf } from './client-tls.js'
 import { RpcError } from './rpc-error.js'
 
 type UnaryMethod = (request: unknown, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: unknown) => void) => grpc.ClientUnaryCall
@@ -19,7 +20,8 @@ export function unaryCall<Reply>(client: grpc.Client, node: string, method: stri
   })
 }
 
-/** A client for `node` without TLS: the cluster speaks plaintext gRPC. */
+/** A client for `node` with this run's credentials (plaintext unless --tls-ca is given). */
 export function connect(constructor: grpc.ServiceClientConstructor, node: string): grpc.Client {
-  return new constructor(node, grpc.credentials.createInsecure())
+  const dial = dialOf(node)
+  return new constructor(node, dial.credentials, dial.options)
 }

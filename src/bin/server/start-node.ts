@@ -12,6 +12,7 @@ import { GrpcServerHost } from '../../plugins/grpc/grpc-server-host.js'
 import { HealthAndReflection } from '../../plugins/grpc/health-and-reflection.js'
 import type { NodeLogger } from '../../plugins/grpc/node-logger.js'
 import { createNodeContainer } from '../../plugins/node-container.js'
+import { ClusterTls } from '../../plugins/tls/cluster-tls.js'
 import { MetricsServer } from '../../plugins/prometheus-metrics/metrics-server.js'
 import { PrometheusMetrics } from '../../plugins/prometheus-metrics/prometheus-metrics.js'
 import { prometheusMetricsModule } from '../../plugins/prometheus-metrics/prometheus-metrics-module.js'
@@ -40,7 +41,8 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
     epoch = await store.nextEpoch()
     overrides.push(new ContainerModule(({ rebind }) => { rebind<Persistence>(Persistence).toConstantValue(store) }))
   }
-  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme), overrides)
+  const tls = settings.security && ClusterTls.load(settings.security, address, scheme.nodes())
+  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme, tls), overrides)
   const driver = container.get(NodeDriver)
   const host = container.get(GrpcServerHost)
   const health = new HealthAndReflection(driver)
@@ -57,7 +59,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
     logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
   }
   logger.log('info', 'node started', { address, tokens: scheme.tokensOf(address), fingerprint: schemeFingerprint(scheme),
-    quorum: settings.quorum.kind })
+    quorum: settings.quorum.kind, tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}` })
   return {
     driver, host, port,
     stop: async (graceMs = 2_000) => {

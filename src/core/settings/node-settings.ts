@@ -13,6 +13,20 @@ export interface FailSilentEvent {
   readonly afterMs: number
 }
 
+/**
+ * Mutual TLS between nodes and for operators: PEM file paths (absolute once loaded) and whether callers of the
+ * client-facing services (TokenService, health, reflection) must show a cluster certificate too.
+ */
+export interface SecuritySettings {
+  /** The cluster CA: verifies peers and operators, and lets clients verify this node. */
+  readonly ca: string
+  /** This node's certificate (its subject CN is its access point) and private key. */
+  readonly cert: string
+  readonly key: string
+  /** optional: any TLS client may use TokenService; required: every caller needs a certificate of the cluster CA. */
+  readonly clientCerts: 'optional' | 'required'
+}
+
 /** Everything that tunes a node, with plugin choices by name; defaults in DEFAULT_SETTINGS. */
 export interface NodeSettings {
   readonly quorum: QuorumSettings
@@ -34,6 +48,8 @@ export interface NodeSettings {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
   /** Where to serve Prometheus metrics (`ip:port`); none when unset. */
   readonly metricsAddress: string | undefined
+  /** TLS for the node's port, replica and admin services limited to cluster certificates; plaintext when unset. */
+  readonly security: SecuritySettings | undefined
 }
 
 const DEFAULTS: NodeSettings = {
@@ -51,6 +67,7 @@ const DEFAULTS: NodeSettings = {
   failSilent: [],
   logLevel: 'info',
   metricsAddress: undefined,
+  security: undefined,
 }
 export const DEFAULT_SETTINGS: NodeSettings = Object.freeze(DEFAULTS)
 

@@ -2,6 +2,7 @@ import { ContainerModule } from 'inversify'
 import { sha256 } from '../../core/hash/sha256-argmin.js'
 import { Transport } from '../../core/ports/transport.js'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
+import type { ClusterTls } from '../tls/cluster-tls.js'
 import { GrpcServerHost } from './grpc-server-host.js'
 import { GrpcTransport } from './grpc-transport.js'
 
@@ -11,11 +12,11 @@ export function schemeFingerprint(scheme: ReplicationScheme): string {
   return Buffer.from(digest).toString('hex').slice(0, 16)
 }
 
-/** Binds the node's gRPC server host and the Transport that serves the replica protocol on it. */
-export function grpcTransportModule(address: string, scheme: ReplicationScheme): ContainerModule {
+/** Binds the node's gRPC server host and the Transport that serves the replica protocol on it; `tls` secures both. */
+export function grpcTransportModule(address: string, scheme: ReplicationScheme, tls?: ClusterTls): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(GrpcServerHost).toConstantValue(new GrpcServerHost(address))
-    bind<Transport>(Transport).toDynamicValue((ctx) =>
-      new GrpcTransport(ctx.get(GrpcServerHost), { fingerprint: schemeFingerprint(scheme) })).inSingletonScope()
+    bind(GrpcServerHost).toConstantValue(new GrpcServerHost(address, tls?.serverCredentials()))
+    bind<Transport>(Transport).toDynamicValue((ctx) => new GrpcTransport(ctx.get(GrpcServerHost),
+      { fingerprint: schemeFingerprint(scheme), dialPeer: tls && ((peer) => tls.dialPeer(peer)) })).inSingletonScope()
   })
 }

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js'
 import type { MessageHandler, Transport } from '../../core/ports/transport.js'
 import type { Envelope, NodeId } from '../../core/protocol/messages.js'
 import type { GrpcServerHost } from './grpc-server-host.js'
-import { PeerLink } from './peer-link.js'
+import { PeerLink, type PeerLinkOptions } from './peer-link.js'
 import { loadTokenManagerPackage } from './proto.js'
 import { envelopeFromWire, type WireBatch } from './wire-codec.js'
 
@@ -11,6 +11,8 @@ export interface GrpcTransportOptions {
   readonly fingerprint: string
   readonly maxQueuedPerPeer?: number
   readonly maxBatch?: number
+  /** How to dial each peer (mutual TLS when the cluster is secured); plaintext when unset. */
+  readonly dialPeer?: (peer: NodeId) => PeerLinkOptions['dial']
 }
 
 /**
@@ -43,7 +45,7 @@ export class GrpcTransport implements Transport {
     if (link === undefined) {
       link = new PeerLink(envelope.to, loadTokenManagerPackage().ReplicaService, {
         self: this.self, fingerprint: this.options.fingerprint, maxQueued: this.options.maxQueuedPerPeer ?? 50_000,
-        maxBatch: this.options.maxBatch ?? 512, maxBackoffMs: 1_000,
+        maxBatch: this.options.maxBatch ?? 512, maxBackoffMs: 1_000, dial: this.options.dialPeer?.(envelope.to),
       })
       this.links.set(envelope.to, link)
     }

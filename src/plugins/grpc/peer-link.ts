@@ -9,6 +9,8 @@ export interface PeerLinkOptions {
   readonly maxQueued: number
   readonly maxBatch: number
   readonly maxBackoffMs: number
+  /** How to dial the peer (credentials and the channel options they need); plaintext when unset. */
+  readonly dial?: { readonly credentials: grpc.ChannelCredentials; readonly options: grpc.ChannelOptions }
 }
 
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -36,7 +38,7 @@ export class PeerLink {
   dropped = 0
 
   constructor(readonly peer: NodeId, ctor: grpc.ServiceClientConstructor, private readonly options: PeerLinkOptions) {
-    this.client = new ctor(peer, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)
+    this.client = new ctor(peer, options.dial?.credentials ?? grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, ...options.dial?.options })
   }
 
   send(message: ReplicaMessage): void {

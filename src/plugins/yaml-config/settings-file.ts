@@ -16,13 +16,17 @@
  *   metricsAddress: 127.0.0.1:9464  # Prometheus /metrics; unset = no endpoint
  *   failSilent:                 # scheduled crash-stops: node, token, and after (5s, 1500ms, 2m, or a number of ms)
  *     - { node: 127.0.0.1:50053, token: 1, after: 5s }
+ *   security:                   # TLS; paths relative to this file; clientCerts: optional (default) | required
+ *     { ca: certs/ca.pem, cert: certs/node-127.0.0.1-50051.pem, key: certs/node-127.0.0.1-50051-key.pem }
  */
+import { dirname, resolve } from 'node:path'
 import { isMap, isScalar, isSeq } from 'yaml'
 import type { Pair, ParsedNode } from 'yaml'
 import { InvalidArgumentError } from '../../core/errors.js'
 import { resolveSettings } from '../../core/settings/node-settings.js'
-import type { FailSilentEvent, NodeSettings, QuorumSettings } from '../../core/settings/node-settings.js'
+import type { FailSilentEvent, NodeSettings, QuorumSettings, SecuritySettings } from '../../core/settings/node-settings.js'
 import { parseUint64 } from '../../core/uint64.js'
+import { loadTlsFiles, type PemKind, readPem } from '../tls/tls-files.js'
 import { ConfigLocator, describeNode, parseConfigDocument, readConfigText } from './config-error.js'
 import { accessPointOf, tokenIdOf } from './scheme-file.js'
 
@@ -44,6 +48,7 @@ const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } =
   failSilent: failSilentOf,
   logLevel: (node, at, key) => choiceOf(node, at, key, ['debug', 'info', 'warn', 'error', 'silent'] as const),
   metricsAddress: (node, at, key) => accessPointOf(node, key, at),
+  security: securityOf,
 }
 const KEYS = Object.keys(READERS) as (keyof NodeSettings)[]
 
@@ -197,6 +202,38 @@ function failSilentOf(node: ParsedNode, at: ConfigLocator): FailSilentEvent[] {
     const afterMs = durationOf(required(fields, 'after', item, 'failSilent entry', at), at)
     return { node, token, afterMs }
   })
+}
+
+/** The TLS files, each read and checked (pointing at its own line), then checked against each other. */
+function securityOf(node: ParsedNode, at: ConfigLocator): SecuritySettings {
+  const example = '{ ca: ca.pem, cert: node.pem, key: node-key.pem, clientCerts: optional }'
+  if (!isMap<ParsedNode, ParsedNode>(node)) throw at.at(`security must be a mapping ${example}; got ${describeNode(node)}`, node)
+  const fields = fieldsOf(node.items, ['ca', 'cert', 'key', 'clientCerts'], 'security', at)
+  const path = (kind: PemKind): string => {
+    const value = required(fields, kind, node, 'security', at)
+    if (!isScalar(value) || typeof value.value !== 'string' || value.value === '') {
+      throw at.at(`security ${kind} must be a file path; got ${describeNode(value)}`, value)
+    }
+    const full = resolve(dirname(at.file), value.value)
+    try {
+      readPem(full, kind)
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw at.at(error.message, value)
+      throw error
+    }
+    return full
+  }
+  const paths = { ca: path('ca'), cert: path('cert'), key: path('key') }
+  const choice = fields.get('clientCerts')
+  const clientCerts = choice === undefined ? 'optional'
+    : choiceOf(valueOf(choice, at), at, 'security clientCerts', ['optional', 'required'] as const)
+  try {
+    loadTlsFiles(paths)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw at.at(error.message, node)
+    throw error
+  }
+  return { ...paths, clientCerts }
 }
 
 function durationOf(node: ParsedNode, at: ConfigLocator): number {

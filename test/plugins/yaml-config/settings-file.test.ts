@@ -22,8 +22,8 @@ function failsAt(t: ExecutionContext, text: string, line: number, problem: RegEx
 
 test('config/settings.yaml loads and spells out exactly the defaults', (t) => {
   const partial = loadSettingsFile(join(repoRoot(), 'config/settings.yaml'))
-  // metricsAddress is unset by default: the file shows it commented out.
-  const spelled = Object.keys(DEFAULT_SETTINGS).filter((k) => k !== 'metricsAddress').sort()
+  // metricsAddress and security are unset by default: the file shows them commented out.
+  const spelled = Object.keys(DEFAULT_SETTINGS).filter((k) => k !== 'metricsAddress' && k !== 'security').sort()
   t.deepEqual(Object.keys(partial).sort(), spelled)
   t.deepEqual(resolveSettings(partial), DEFAULT_SETTINGS)
 })
