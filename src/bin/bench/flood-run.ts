@@ -67,7 +67,7 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
       rssPeakKiB = Math.max(rssPeakKiB, rssOf(server))
       parkedPeak = Math.max(parkedPeak, (await parked(metrics)) ?? 0)
       return (outcomes.get('RESOURCE_EXHAUSTED') ?? 0) >= expectedRefused && parkedPeak >= Math.min(options.requests, options.maxParked)
-    }, options.waitMs, 'the flood to be parked or refused')
+    }, options.waitMs, () => `the flood to be parked or refused (${parkedPeak} parked, outcomes ${JSON.stringify(Object.fromEntries(outcomes))})`)
     log(`peak: ${parkedPeak} parked, ${outcomes.get('RESOURCE_EXHAUSTED') ?? 0} refused; RSS ${rssPeakKiB} KiB; cancelling`)
     const cancelledAt = Date.now()
     for (const call of calls) call.cancel()
@@ -107,10 +107,10 @@ async function parked(url: string): Promise<number | undefined> {
   }
 }
 
-async function until(check: () => Promise<boolean>, waitMs: number, what: string): Promise<void> {
+async function until(check: () => Promise<boolean>, waitMs: number, what: string | (() => string)): Promise<void> {
   const endMs = Date.now() + waitMs
   while (!(await check())) {
-    if (Date.now() > endMs) throw new Error(`gave up waiting ${waitMs} ms for ${what}`)
+    if (Date.now() > endMs) throw new Error(`gave up waiting ${waitMs} ms for ${typeof what === 'string' ? what : what()}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }

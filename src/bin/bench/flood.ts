@@ -12,9 +12,10 @@ class FloodCommand extends Command {
   requests = Option.String('--requests', '50000', { validator: t.isNumber(), description: 'Reads to send (default 50000)' })
   maxParked = Option.String('--max-parked', '10000', { validator: t.isNumber(), description: 'The node\'s maxParked (default 10000)' })
   deadlineMs = Option.String('--deadline-ms', '600000', { validator: t.isNumber(), description: 'Each read\'s deadline (default 10 min)' })
+  waitMs = Option.String('--wait-ms', '600000', { validator: t.isNumber(), description: 'Bound on each wait for the node (default 10 min)' })
 
   async execute(): Promise<number> {
-    const report = await runFlood({ requests: this.requests, maxParked: this.maxParked, deadlineMs: this.deadlineMs, waitMs: 120_000 },
+    const report = await runFlood({ requests: this.requests, maxParked: this.maxParked, deadlineMs: this.deadlineMs, waitMs: this.waitMs },
       (line) => this.context.stdout.write(`${line}\n`))
     const mib = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`
     this.context.stdout.write([
