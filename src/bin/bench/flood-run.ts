@@ -54,12 +54,17 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
     log(`node ${address} (pid ${server.pid}) silent for S; RSS before ${rssBeforeKiB} KiB; sending ${options.requests} reads`)
     const outcomes = new Map<string, number>()
     const settled = { count: 0 }
-    const calls = Array.from({ length: options.requests }, () =>
-      client.Read({ id: 'S' }, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null) => {
+    // A ready channel, and calls started in slices: grpc-js handles a burst of queued picks badly.
+    await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 10_000, (e: Error | undefined) => (e ? reject(e) : resolve())))
+    const calls: grpc.ClientUnaryCall[] = []
+    for (let i = 0; i < options.requests; i++) {
+      calls.push(client.Read({ id: 'S' }, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null) => {
         const key = error ? grpc.status[error.code] : 'OK'
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
         settled.count++
-      }) as grpc.ClientUnaryCall)
+      }))
+      if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve))
+    }
     let rssPeakKiB = rssBeforeKiB
     let parkedPeak = 0
     const expectedRefused = Math.max(0, options.requests - options.maxParked)
@@ -72,7 +77,10 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
     const cancelledAt = Date.now()
     for (const call of calls) call.cancel()
     let parkedAfterCancel = Infinity
-    await until(async () => (parkedAfterCancel = (await parked(metrics)) ?? Infinity) === 0, options.waitMs, 'the parked reads to be released')
+    await until(async () => {
+      rssPeakKiB = Math.max(rssPeakKiB, rssOf(server))
+      return (parkedAfterCancel = (await parked(metrics)) ?? Infinity) === 0
+    }, options.waitMs, 'the parked reads to be released')
     const releaseMs = Date.now() - cancelledAt
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     const rssAfterCancelKiB = rssOf(server)
