@@ -43,7 +43,7 @@ export class ProcessCluster {
     child.stdout!.on('data', collect)
     child.stderr!.on('data', collect)
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node ${address} did not start: ${lines.join("\n")}`)), 30_000)
+      const timer = setTimeout(() => reject(new Error(`node ${address} did not start: ${lines.join('\n')}`)), 30_000)
       const check = (): void => {
         if (lines.some((l) => l.includes('node started'))) { clearTimeout(timer); resolve() }
       }

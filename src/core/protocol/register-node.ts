@@ -2,7 +2,7 @@ import { InvalidArgumentError, NotFoundError, type TokenManagerError, WrongNodeE
 import type { QuorumStrategy } from '../ports/quorum-strategy.js'
 import type { ReplicationScheme } from '../scheme/replication-scheme.js'
 import type { Argmin } from '../token/argmin.js'
-import { validateWriteInput } from '../token/token-value.js'
+import { isPlausibleValue, validateWriteInput } from '../token/token-value.js'
 import { DeadlineHeap } from './deadline-heap.js'
 import type { Envelope, NodeId } from './messages.js'
 import type { ClientOp } from './operations.js'
@@ -61,6 +61,8 @@ export class RegisterNode {
   private jobIds = 0
   /** Replies that matched no active round: late, duplicate, or for a finished operation. */
   ignoredReplies = 0
+  /** Messages from a node that is no replica of their token, or carrying a value no writer could have made. */
+  refusedMessages = 0
 
   constructor(private readonly config: RegisterNodeConfig) {
     const base = config.reqIdBase ?? 0
@@ -158,6 +160,13 @@ export class RegisterNode {
     const token = envelope.message.token
     const register = this.registers.get(token)
     if (register === undefined || this.silent.has(token) || envelope.to !== this.self) return
+    // The sender is only what the batch claims; still, a stranger's store must not move the register.
+    const message = envelope.message
+    if (!register.replicas.includes(envelope.from) ||
+        ((message.type === 'store' || message.type === 'query-reply') && !isPlausibleValue(message.value, this.config.maxDomainSize))) {
+      this.refusedMessages++
+      return
+    }
     if (!register.onMessage(envelope.from, envelope.message, out)) this.ignoredReplies++
   }
 

@@ -5,6 +5,7 @@ import {
 } from '../errors.js'
 import type { Argmin } from '../token/argmin.js'
 import { ABSENT, EMPTY, type RegisterValue, writtenToken } from '../token/token-value.js'
+import { UINT64_MAX } from '../uint64.js'
 import type { ClientOp, OpResult } from './operations.js'
 import type { Outbox } from './outbox.js'
 import type { QuorumRound } from './quorum-round.js'
@@ -171,7 +172,9 @@ export class WriterPipeline {
   private begin(out: Outbox): void {
     const active = this.active!
     const op = active.write.op
-    const failure = preconditionFailure(op, this.last!.value, this.ctx.token)
+    const failure = this.last!.ts.seq >= UINT64_MAX
+      ? new OverloadedError(`token ${this.ctx.token}: no version left after ${UINT64_MAX}`)
+      : preconditionFailure(op, this.last!.value, this.ctx.token)
     if (failure !== undefined) {
       this.active = undefined
       out.completions.push({ opId: active.write.opId, ok: false, error: failure })

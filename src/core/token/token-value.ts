@@ -61,6 +61,22 @@ export function validateWriteInput(input: WriteInput, maxDomainSize: Uint64): vo
   }
 }
 
+/**
+ * False for a replicated value that no writer of this scheme could have produced (broken domain, oversize name,
+ * argmin outside its range): a replica refuses it rather than store it or hash over it.
+ */
+export function isPlausibleValue(value: RegisterValue, maxDomainSize: Uint64): boolean {
+  if (value.kind !== 'token') return true
+  const t = value.token
+  try {
+    validateWriteInput(t, maxDomainSize)
+  } catch {
+    return false
+  }
+  const within = (a: Argmin | undefined, high: Uint64): boolean => a === undefined || (a.nonce >= t.low && a.nonce < high)
+  return (t.low === t.mid) === (t.partial === undefined) && within(t.partial, t.mid) && within(t.final, t.high)
+}
+
 /** The writer's state after computing the partial value; final is reset. */
 export function writtenToken(input: WriteInput, partial: Argmin | undefined): TokenValue {
   return { name: input.name, low: input.low, mid: input.mid, high: input.high, partial, final: undefined }

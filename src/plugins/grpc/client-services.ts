@@ -1,14 +1,20 @@
 import * as grpc from '@grpc/grpc-js'
-import { InvalidArgumentError } from '../../core/errors.js'
+import { InvalidArgumentError, NotFoundError } from '../../core/errors.js'
 import type { NodeDriver } from '../../core/node/node-driver.js'
 import type { ClientOp, OpResult } from '../../core/protocol/operations.js'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
 import type { NodeLogger } from './node-logger.js'
 import { loadTokenManagerPackage } from './proto.js'
 import { toServiceError } from './status-codes.js'
+import { INVALID_UTF8, withStrictUtf8 } from './strict-utf8.js'
 import { argminToWire, u64, valueToWire, versionToWire } from './wire-codec.js'
 
-type Request = { id?: string; name?: string; low?: string; mid?: string; high?: string; after_ms?: string }
+type Request = { id?: string; name?: string; low?: string; mid?: string; high?: string; after_ms?: string; [INVALID_UTF8]?: true }
+
+/** Longest accepted id: scheme ids have at most 128 characters, and error details quote the id in a trailer. */
+export const MAX_ID_LENGTH = 256
+/** Latest accepted scheduled silence: later ones are surely a mistake, and the node clock stays exact. */
+export const MAX_SILENCE_AFTER_MS = 365 * 24 * 3600 * 1000
 
 /** TokenService and AdminService of one node, answering through its NodeDriver. */
 export class ClientServices {
@@ -18,19 +24,21 @@ export class ClientServices {
 
   register(add: (service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => void): void {
     const pkg = loadTokenManagerPackage()
-    add(pkg.TokenService.service, {
+    add(withStrictUtf8(pkg.TokenService.service), {
       Create: this.unary((r) => ({ type: 'create' }), (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self })),
       Drop: this.unary(() => ({ type: 'drop' }), (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self })),
       Write: this.unary((r) => ({ type: 'write', name: r.name ?? '', low: u64(r.low, 'low'), mid: u64(r.mid, 'mid'), high: u64(r.high, 'high') }),
         (id, res) => this.writeReply(id, res)),
       Read: this.unary(() => ({ type: 'read' }), (id, res) => this.readReply(id, res)),
     })
-    add(pkg.AdminService.service, {
+    add(withStrictUtf8(pkg.AdminService.service), {
       FailSilent: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         try {
           const id = requireId(call.request)
-          if (this.scheme.get(id) === undefined) throw new InvalidArgumentError(`token ${id} is not in the replication scheme`)
-          const atMs = this.driver.silenceAfter(id, Number(u64(call.request.after_ms, 'after_ms')))
+          if (this.scheme.get(id) === undefined) throw new NotFoundError(`token ${id} is not in the replication scheme`)
+          const afterMs = u64(call.request.after_ms, 'after_ms')
+          if (afterMs > BigInt(MAX_SILENCE_AFTER_MS)) throw new InvalidArgumentError(`after_ms exceeds ${MAX_SILENCE_AFTER_MS} (one year)`)
+          const atMs = this.driver.silenceAfter(id, Number(afterMs))
           this.onSilence(atMs)
           this.logger.log('warn', 'fail-silent scheduled', { node: this.driver.self, token: id, atMs: Math.round(atMs) })
           callback(null, { node: this.driver.self, id, at_ms: String(Math.round(atMs)) })
@@ -103,7 +111,9 @@ function describe(value: import('../../core/token/token-value.js').RegisterValue
 }
 
 function requireId(request: Request): string {
+  if (request[INVALID_UTF8]) throw new InvalidArgumentError('request strings must be valid UTF-8')
   if (!request.id) throw new InvalidArgumentError('id is required')
+  if (request.id.length > MAX_ID_LENGTH) throw new InvalidArgumentError(`id longer than ${MAX_ID_LENGTH} characters`)
   return request.id
 }
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml'
+import { readFileSync, statSync } from 'node:fs'
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml'
 import type { ParsedNode, YAMLError } from 'yaml'
 import { InvalidArgumentError } from '../../core/errors.js'
 
@@ -74,8 +74,18 @@ export class ConfigLocator {
   }
 }
 
+/** Config files are a few KiB; anything far larger is a mistake, and parsing it would take the node's memory. */
+export const MAX_CONFIG_BYTES = 1024 * 1024
+
 /** The text of a config file, or a ConfigError naming the file and why it could not be read. */
 export function readConfigText(path: string): string {
+  let size: number
+  try {
+    size = statSync(path).size
+  } catch (error) {
+    throw new ConfigError(path, `cannot read the file: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (size > MAX_CONFIG_BYTES) throw new ConfigError(path, `the file is too large: ${size} bytes, at most ${MAX_CONFIG_BYTES}`)
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {
@@ -90,6 +100,8 @@ export function parseConfigDocument(text: string, file: string): { contents: Par
   const at = new ConfigLocator(file, lines)
   const [first] = doc.errors
   if (first !== undefined) throw at.syntax(first)
+  // Aliases would let a small file stand for a huge one (billion laughs); a config never needs them.
+  visit(doc, { Alias: (_, node) => { throw at.at(`YAML aliases (*${node.source}) are not supported in config files`, node) } })
   return { contents: doc.contents, at }
 }
 

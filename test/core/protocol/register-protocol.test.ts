@@ -75,7 +75,7 @@ test('replica: a store with an older timestamp never overwrites a newer value', 
   net.submit(A, 'T', write('two', 0n, 1n, 2n))
   net.settle()
   const stale = { from: A, to: C, message: { type: 'store' as const, reqId: 999, token: 'T', ts: { seq: 1n, epoch: 1n },
-    value: { kind: 'token' as const, token: { name: 'one', low: 0n, mid: 1n, high: 2n, partial: undefined, final: undefined } } } }
+    value: { kind: 'token' as const, token: { name: 'one', low: 0n, mid: 1n, high: 2n, partial: { nonce: 0n, hash: 0n }, final: undefined } } } }
   net.inflight.push(stale)
   net.deliver()
   const c = net.node(C).status().find((s) => s.token === 'T')!.state!
