@@ -37,6 +37,6 @@ export async function startLocalCluster(children: ChildProcesses, options: Local
   const server = join(packageRoot(), 'dist/src/bin/tm-server.js')
   const servers = await Promise.all(addresses.map((address) => children.start(`tm-server ${address}`, process.execPath,
     [...(options.nodeArgs ?? []), server, '--config', configPath, '--address', address, '--log-level', options.logLevel, ...(options.args ?? [])],
-    { port: Number(address.split(':')[1]) }, 15_000)))
+    { port: Number(address.split(':')[1]) }, 60_000)))
   return { addresses, configPath, dir, pids: servers.map((c) => c.pid!), remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
