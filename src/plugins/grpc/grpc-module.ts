@@ -11,10 +11,13 @@ export function schemeFingerprint(scheme: ReplicationScheme): string {
   return Buffer.from(digest).toString('hex').slice(0, 16)
 }
 
-/** Binds the node's gRPC server host and the Transport that serves the replica protocol on it. */
-export function grpcTransportModule(address: string, scheme: ReplicationScheme): ContainerModule {
+/**
+ * Binds the node's gRPC server host and the Transport that serves the replica protocol on it. The server binds
+ * `listen` (default: the access point itself), e.g. behind a proxy that owns the access point.
+ */
+export function grpcTransportModule(address: string, scheme: ReplicationScheme, listen: string = address): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(GrpcServerHost).toConstantValue(new GrpcServerHost(address))
+    bind(GrpcServerHost).toConstantValue(new GrpcServerHost(listen))
     bind<Transport>(Transport).toDynamicValue((ctx) =>
       new GrpcTransport(ctx.get(GrpcServerHost), { fingerprint: schemeFingerprint(scheme) })).inSingletonScope()
   })
