@@ -44,6 +44,8 @@ export class Nemesis {
   private readonly down = new Set<number>()
   private readonly silent = new Map<number, Set<string>>()
   private readonly pending: { atMs: number; node: number; kind: 'restart' | 'unslow' }[] = []
+  /** Restarts in progress: they run in the background (a start can take seconds), the node counts as down. */
+  private readonly starting = new Map<number, Promise<void>>()
   private injected = 0
 
   constructor(
@@ -76,6 +78,7 @@ export class Nemesis {
   /** Ends every fault: links fast again, down nodes restarted, nodes silent for some token restarted (kill -9). */
   async heal(): Promise<void> {
     this.pending.length = 0
+    await Promise.all(this.starting.values())
     for (const node of this.cluster.nodes) node.proxy.setDelay({ delayMs: 0, jitterMs: 0 })
     const silenced = [...this.silent.keys()].filter((n) => !this.down.has(n))
     await Promise.all(silenced.map((n) => this.cluster.kill(n)))
@@ -85,6 +88,7 @@ export class Nemesis {
 
   /** kill -9 every node at once, then start them all again on their data dirs. */
   async killAll(): Promise<void> {
+    await Promise.all(this.starting.values())
     this.faults['kill-all']++
     await Promise.all(this.cluster.nodes.map((n) => this.cluster.kill(n.index)))
     this.note('kill -9 every node')
@@ -183,8 +187,9 @@ export class Nemesis {
       if (item.kind === 'unslow') {
         this.cluster.nodes[item.node]!.proxy.setDelay({ delayMs: 0, jitterMs: 0 })
         this.note(`links of node ${item.node} fast again`)
-      } else if (this.down.has(item.node)) {
-        await this.startAll([item.node])
+      } else if (this.down.has(item.node) && !this.starting.has(item.node)) {
+        const start = this.startAll([item.node]).finally(() => this.starting.delete(item.node))
+        this.starting.set(item.node, start)
       }
     }
   }
