@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ChaosResult } from '../../src/bin/chaos/chaos-result.js'
+import { type ChaosResult, summaryLine } from '../../src/bin/chaos/chaos-result.js'
 import { repoRoot } from '../support/repo-root.js'
 
 /*
@@ -34,6 +34,7 @@ test('a short chaos run with silences, kill -9, slow links and a kill of every n
     t.fail(`tm-chaos printed no JSON (exit ${code}): ${stderr.slice(-3000)}`)
     return
   }
+  t.log(summaryLine(result))
   const details = JSON.stringify({ tokens: result.tokenVerdicts, lost: result.lostWrites, liveness: result.livenessFailures,
     finals: result.finalReadFailures, errors: result.nemesisErrors }, null, 1).slice(0, 6000)
   t.is(result.verdict, 'linearizable', details)

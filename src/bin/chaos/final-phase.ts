@@ -26,7 +26,9 @@ export async function probeLiveness(ops: TokenOps, tokens: readonly string[], bo
     const deadlineMs = startMs + boundMs
     const client = `probe-${token}`
     const read = await untilServed(() => ops.read(client, token), deadlineMs)
-    const write = read === undefined ? await untilServed(() => ops.write(client, token, writeFields(`${client}-w`)), deadlineMs) : read
+    let attempt = 0
+    const write = read === undefined
+      ? await untilServed(() => ops.write(client, token, writeFields(`${client}-w${attempt++}`)), deadlineMs) : read
     const elapsedMs = Date.now() - startMs
     if (write !== undefined) return { token, ok: false, elapsedMs, error: write }
     // An attempt started before the deadline may end after it: served, but not within the bound.
