@@ -46,6 +46,7 @@ class ChaosCommand extends Command {
   livenessBound = Option.String('--liveness-bound', '10s', { description: 'After the heal, each token must answer within this' })
   checkTimeout = Option.String('--check-timeout', { description: 'Budget of the linearizability check (default: 60s or the duration)' })
   interval = Option.String('--fault-interval', '700ms-2500ms', { description: 'Pause between faults, as MIN-MAX' })
+  startTimeout = Option.String('--start-timeout', '60s', { description: 'A node (re)start must serve within this' })
   think = Option.String('--think', '10ms', { description: 'Client pause after each operation, up to this' })
 
   async execute(): Promise<number> {
@@ -68,7 +69,7 @@ class ChaosCommand extends Command {
       durationMs, seed, nodes: this.nodes, tokens: this.tokens, clients: this.clients, lifecycle: this.lifecycle,
       ...(this.historyDir === undefined ? {} : { historyDir: this.historyDir }),
       livenessBoundMs: duration(this.livenessBound, '--liveness-bound'),
-      clientTimeoutMs: 4_000, operationTimeoutMs: 3_000, startTimeoutMs: 30_000,
+      clientTimeoutMs: 4_000, operationTimeoutMs: 3_000, startTimeoutMs: duration(this.startTimeout, '--start-timeout'),
       checkTimeoutMs: this.checkTimeout === undefined ? Math.max(60_000, durationMs) : duration(this.checkTimeout, '--check-timeout'),
       thinkMs: duration(this.think, '--think'),
       nemesis: { intervalMs: range(this.interval), downMs: [1_000, 5_000], slowMs: [2_000, 8_000], overQuorumChance: 0.08, killAllAt: 0.5 },

@@ -75,8 +75,12 @@ export class ChaosCluster {
     child.stdout!.on('data', collect)
     child.stderr!.on('data', collect)
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node ${node.address} did not start within ${this.options.startTimeoutMs} ms`)),
-        this.options.startTimeoutMs)
+      // A node that does not serve in time is killed, so that it is plainly down, never half-started.
+      const timer = setTimeout(() => {
+        child.off('exit', onExit)
+        child.once('exit', () => reject(new Error(`node ${node.address} did not start within ${this.options.startTimeoutMs} ms`)))
+        child.kill('SIGKILL')
+      }, this.options.startTimeoutMs)
       const onExit = (code: number | null, signal: string | null): void => {
         clearTimeout(timer)
         reject(new Error(`node ${node.address} exited (${code ?? signal}) while starting: ${output.slice(-2000)}`))

@@ -82,8 +82,19 @@ export class Nemesis {
     for (const node of this.cluster.nodes) node.proxy.setDelay({ delayMs: 0, jitterMs: 0 })
     const silenced = [...this.silent.keys()].filter((n) => !this.down.has(n))
     await Promise.all(silenced.map((n) => this.cluster.kill(n)))
-    await this.startAll(this.cluster.nodes.map((n) => n.index).filter((i) => !this.cluster.isUp(i)))
+    await this.startEvery()
     this.note(`heal: links fast, restarted ${silenced.length} silenced node(s), all nodes up`)
+  }
+
+  /** Starts every node that is down, retrying a node that failed to start (bounded); throws if one never does. */
+  private async startEvery(attempts = 3): Promise<void> {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const down = this.cluster.nodes.map((n) => n.index).filter((i) => !this.cluster.isUp(i))
+      if (down.length === 0) return
+      await this.startAll(down)
+    }
+    const down = this.cluster.nodes.map((n) => n.index).filter((i) => !this.cluster.isUp(i))
+    if (down.length > 0) throw new Error(`node(s) ${down.join(', ')} did not restart in ${attempts} attempts: ${this.errors.slice(-down.length).join('; ')}`)
   }
 
   /** kill -9 every node at once, then start them all again on their data dirs. */
@@ -94,7 +105,7 @@ export class Nemesis {
     this.note('kill -9 every node')
     for (const n of this.cluster.nodes) this.down.add(n.index)
     await sleep(this.random.int(200, 1_000))
-    await this.startAll(this.cluster.nodes.map((n) => n.index))
+    await this.startEvery()
   }
 
   private async inject(): Promise<void> {
