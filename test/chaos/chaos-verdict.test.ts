@@ -1,10 +1,14 @@
 import test from 'ava'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { ChaosRecorder, chaosCompletionOfError } from '../../src/bin/chaos/chaos-recorder.js'
 import { type ChaosResult, summarize, summaryLine } from '../../src/bin/chaos/chaos-result.js'
 import { countLostWrites } from '../../src/bin/chaos/lost-writes.js'
 import { Nemesis } from '../../src/bin/chaos/nemesis.js'
+import { parseHistoryFile } from '../../src/bin/check/history-file.js'
 import { RpcError } from '../../src/bin/client/rpc-error.js'
 import { checkLinearizability } from '../../src/core/checker/linearizability-checker.js'
+import { repoRoot } from '../support/repo-root.js'
 
 /*
  * The harness's verdict path without processes: histories recorded through ChaosRecorder (the chaos run's own
@@ -66,4 +70,15 @@ test('a write that never reached a connection is failed, one that may have been 
   t.is(chaosCompletionOfError(write, new RpcError('n', 14, 'No connection established. Last error: x', 1)).type, 'failed')
   t.is(chaosCompletionOfError(write, new RpcError('n', 14, 'Connection dropped', 1)).type, 'unknown')
   t.is(chaosCompletionOfError(write, new RpcError('n', 4, 'Deadline exceeded', 1)).type, 'unknown')
+})
+
+test('the real history tm-chaos recorded when a refusal revealed an unacknowledged drop (seed 600, token t0) is a violation', (t) => {
+  // Failed operations removed (they had no effect) and cut after the offending read: c1's write and c0's drop were
+  // refused not-found by a restarted writer that had learned a drop held by a minority; c0's next read returned
+  // the value from before that drop. Fixed in WriterPipeline (a refusal first imposes the state it is based on).
+  const file = join(repoRoot(), 'test/chaos/fixtures/seed600-t0-lost-drop.jsonl')
+  const { operations } = parseHistoryFile(readFileSync(file, 'utf8'), file)
+  const report = checkLinearizability(operations, { timeoutMs: 30_000 })
+  t.is(report.verdict, 'violation')
+  t.regex(report.tokens[0]!.counterexample!.message, /no order explains #127 read by c0/)
 })

@@ -64,8 +64,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const recorder = new ChaosRecorder(historyFile)
     const ops = new TokenOps(recorder, pool, nodesByToken(scheme, addresses))
     const tokens = scheme.map((t) => t.token)
+    const eventsFile = join(outDir, 'nemesis.jsonl')
+    rmSync(eventsFile, { force: true })
     const nemesis = new Nemesis(cluster, scheme, silencer(options.clientTimeoutMs), random,
-      { ...options.nemesis, durationMs: options.durationMs })
+      { ...options.nemesis, durationMs: options.durationMs }, eventsFile)
     const workload = new Workload(ops, { clients: options.clients, tokens, lifecycle: options.lifecycle,
       thinkMs: options.thinkMs, writeBackoffMs: 1_500 })
     options.log(`chaos: ${options.nodes} nodes, ${tokens.length} tokens, ${options.clients} clients, seed ${options.seed}, `
@@ -80,7 +82,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     options.log('chaos: durability round: kill -9 every node, restart all')
     await nemesis.killAll().catch((error: Error) => { nemesis.errors.push(`durability round: ${error.message}`) })
     const finals = await finalReads(ops, tokens, options.livenessBoundMs)
-    writeFileSync(join(outDir, 'nemesis.jsonl'), nemesis.events.map((e) => JSON.stringify(e)).join('\n') + '\n')
     options.log(`chaos: checking ${recorder.recordCount / 2 | 0} operations for linearizability`)
     const report = checkLinearizability(recorder.operations(), { timeoutMs: options.checkTimeoutMs })
     const lost = countLostWrites(ops.acked, finals.filter((f): f is FinalRead => f !== undefined))

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs'
 import type { ChaosCluster } from './chaos-cluster.js'
 import { type ChaosToken, faultBudget, replicasOf } from './chaos-scheme.js'
 import type { SeededRandom } from './seeded-random.js'
@@ -54,6 +55,8 @@ export class Nemesis {
     private readonly silence: Silencer,
     private readonly random: SeededRandom,
     private readonly options: NemesisOptions,
+    /** Events are appended here as they happen (JSON lines), so a run that dies still shows what it did. */
+    private readonly eventsFile?: string,
   ) {}
 
   async run(): Promise<void> {
@@ -220,6 +223,8 @@ export class Nemesis {
   }
 
   private note(what: string): void {
-    this.events.push({ atMs: Date.now(), what })
+    const event = { atMs: Date.now(), what }
+    this.events.push(event)
+    if (this.eventsFile !== undefined) appendFileSync(this.eventsFile, `${JSON.stringify(event)}\n`)
   }
 }
