@@ -1,6 +1,8 @@
 import { appendFileSync } from 'node:fs'
 import type { ChaosCluster } from './chaos-cluster.js'
-import { type ChaosToken, faultBudget, replicasOf } from './chaos-scheme.js'
+import { Availability } from './availability.js'
+import type { ChaosToken } from './chaos-scheme.js'
+import { replicasOf } from './chaos-scheme.js'
 import type { SeededRandom } from './seeded-random.js'
 import { sleep } from './workload.js'
 
@@ -42,8 +44,7 @@ export class Nemesis {
   overQuorum = 0
   readonly events: NemesisEvent[] = []
   readonly errors: string[] = []
-  private readonly down = new Set<number>()
-  private readonly silent = new Map<number, Set<string>>()
+  private readonly availability: Availability
   private readonly pending: { atMs: number; node: number; kind: 'restart' | 'unslow' }[] = []
   /** Restarts in progress: they run in the background (a start can take seconds), the node counts as down. */
   private readonly starting = new Map<number, Promise<void>>()
@@ -57,7 +58,9 @@ export class Nemesis {
     private readonly options: NemesisOptions,
     /** Events are appended here as they happen (JSON lines), so a run that dies still shows what it did. */
     private readonly eventsFile?: string,
-  ) {}
+  ) {
+    this.availability = new Availability(tokens)
+  }
 
   async run(): Promise<void> {
     const startMs = Date.now()
@@ -83,7 +86,7 @@ export class Nemesis {
     this.pending.length = 0
     await Promise.all(this.starting.values())
     for (const node of this.cluster.nodes) node.proxy.setDelay({ delayMs: 0, jitterMs: 0 })
-    const silenced = [...this.silent.keys()].filter((n) => !this.down.has(n))
+    const silenced = this.availability.silencedNodes()
     await Promise.all(silenced.map((n) => this.cluster.kill(n)))
     await this.startEvery()
     this.note(`heal: links fast, restarted ${silenced.length} silenced node(s), all nodes up`)
@@ -106,7 +109,7 @@ export class Nemesis {
     this.faults['kill-all']++
     await Promise.all(this.cluster.nodes.map((n) => this.cluster.kill(n.index)))
     this.note('kill -9 every node')
-    for (const n of this.cluster.nodes) this.down.add(n.index)
+    for (const n of this.cluster.nodes) this.availability.markDown(n.index)
     await sleep(this.random.int(200, 1_000))
     await this.startEvery()
   }
@@ -122,11 +125,11 @@ export class Nemesis {
 
   private async silenceOne(): Promise<void> {
     const candidates = this.tokens.flatMap((t) => replicasOf(t)
-      .filter((n) => !this.down.has(n) && !this.silent.get(n)?.has(t.token)).map((n) => ({ token: t.token, node: n })))
-    const choice = this.choose(this.random.sample(candidates, candidates.length), (c) => this.fits([], [c]))
+      .filter((n) => !this.availability.isDown(n) && !this.availability.isSilent(n, t.token)).map((n) => ({ token: t.token, node: n })))
+    const choice = this.choose(this.random.sample(candidates, candidates.length), (c) => this.availability.fits([], [c]))
     if (choice === undefined) {
       // Every token is at its budget: free some by restarting a silenced node (a kill like any other).
-      const silenced = [...this.silent.keys()].filter((n) => !this.down.has(n))
+      const silenced = this.availability.silencedNodes()
       if (silenced.length > 0) await this.kill(this.random.pick(silenced), 'to clear its silences')
       return
     }
@@ -138,22 +141,20 @@ export class Nemesis {
       return
     }
     this.faults.silence++
-    const set = this.silent.get(choice.node) ?? new Set<string>()
-    set.add(choice.token)
-    this.silent.set(choice.node, set)
+    this.availability.markSilent(choice.node, choice.token)
     this.note(`silence token ${choice.token} at node ${choice.node}`)
   }
 
   private async killOne(): Promise<void> {
-    const up = this.cluster.nodes.map((n) => n.index).filter((i) => !this.down.has(i))
-    const node = this.choose(this.random.sample(up, up.length), (n) => this.fits([n], []))
+    const up = this.cluster.nodes.map((n) => n.index).filter((i) => !this.availability.isDown(i))
+    const node = this.choose(this.random.sample(up, up.length), (n) => this.availability.fits([n], []))
     if (node !== undefined) await this.kill(node, '')
   }
 
   private async kill(node: number, why: string): Promise<void> {
     await this.cluster.kill(node)
     this.faults.kill++
-    this.down.add(node)
+    this.availability.markDown(node)
     const downMs = this.random.int(...this.options.downMs)
     this.pending.push({ atMs: Date.now() + downMs, node, kind: 'restart' })
     this.note(`kill -9 node ${node}${why === '' ? '' : ` ${why}`}, restart in ${downMs} ms`)
@@ -184,15 +185,6 @@ export class Nemesis {
     return candidates[0]
   }
 
-  /** Whether every token keeps a live majority with `downs` also down and `silences` also silent. */
-  private fits(downs: readonly number[], silences: readonly { token: string; node: number }[]): boolean {
-    return this.tokens.every((t) => {
-      const unavailable = replicasOf(t).filter((n) => this.down.has(n) || downs.includes(n)
-        || this.silent.get(n)?.has(t.token) === true || silences.some((s) => s.node === n && s.token === t.token))
-      return unavailable.length <= faultBudget(t)
-    })
-  }
-
   private async runDue(): Promise<void> {
     const now = Date.now()
     const due = this.pending.filter((p) => p.atMs <= now).sort((a, b) => a.atMs - b.atMs)
@@ -201,7 +193,7 @@ export class Nemesis {
       if (item.kind === 'unslow') {
         this.cluster.nodes[item.node]!.proxy.setDelay({ delayMs: 0, jitterMs: 0 })
         this.note(`links of node ${item.node} fast again`)
-      } else if (this.down.has(item.node) && !this.starting.has(item.node)) {
+      } else if (this.availability.isDown(item.node) && !this.starting.has(item.node)) {
         const start = this.startAll([item.node]).finally(() => this.starting.delete(item.node))
         this.starting.set(item.node, start)
       }
@@ -212,8 +204,7 @@ export class Nemesis {
     await Promise.all(nodes.map(async (node) => {
       try {
         await this.cluster.start(node)
-        this.down.delete(node)
-        this.silent.delete(node)
+        this.availability.markUp(node)
         this.note(`node ${node} restarted`)
       } catch (error) {
         this.errors.push(`restart of node ${node}: ${(error as Error).message}`)
