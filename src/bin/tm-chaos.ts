@@ -105,4 +105,6 @@ const cli = new Cli({ binaryName: 'tm-chaos', binaryLabel: 'atomic-token-manager
 cli.register(ChaosCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)
+// Interrupted: exit at once; the cluster's exit hook kills the nodes.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
 process.exitCode = await cli.run(process.argv.slice(2))

@@ -47,7 +47,10 @@ export class ChaosCluster {
   static async create(options: ClusterOptions, random: () => number): Promise<ChaosCluster> {
     const proxies = await Promise.all(options.addresses.map((address, i) =>
       DelayProxy.start(portOf(address), portOf(options.listens[i]!), random)))
-    return new ChaosCluster(options, proxies)
+    const cluster = new ChaosCluster(options, proxies)
+    // However the harness ends (an interrupt included), no node outlives it.
+    process.once('exit', () => { for (const node of cluster.nodes) node.process?.kill('SIGKILL') })
+    return cluster
   }
 
   isUp(index: number): boolean {
