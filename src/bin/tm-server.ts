@@ -22,6 +22,7 @@ class ServerCommand extends Command {
 
   config = Option.String('--config', { required: true, description: 'Replication scheme (YAML)' })
   address = Option.String('--address', { required: true, description: 'This node\'s access point, ip:port' })
+  listen = Option.String('--listen', { description: 'Bind this ip:port instead of --address (which stays the node\'s identity and access point)' })
   settings = Option.String('--settings', { description: 'Node settings (YAML)' })
   logLevel = Option.String('--log-level', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent (default: settings, then info)' })
   dataDir = Option.String('--data-dir', { description: 'Keep replica state durably (LevelDB) in this directory' })
@@ -40,7 +41,7 @@ class ServerCommand extends Command {
         security: securityWithFlags({ ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey }, fromFile.security) })
       logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
       if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
-      const node = await startNode(this.address, scheme, settings, logger)
+      const node = await startNode(this.address, scheme, settings, logger, this.listen ?? this.address)
       await waitForSignal()
       await node.stop()
       return 0

@@ -43,6 +43,7 @@ export class ProcessCluster {
     child.stdout!.on('data', collect)
     child.stderr!.on('data', collect)
     await new Promise<void>((resolve, reject) => {
+      // Generous: on a loaded 2-core machine (the chaos test runs 5 nodes beside this one) a start can take 10 s+.
       const timer = setTimeout(() => reject(new Error(`node ${address} did not start: ${lines.join('\n')}`)), 30_000)
       const check = (): void => {
         if (lines.some((l) => l.includes('node started'))) { clearTimeout(timer); resolve() }

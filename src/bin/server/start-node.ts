@@ -25,11 +25,12 @@ export interface RunningNode {
 }
 
 /**
- * Starts one node on gRPC: client, admin and replica services on one server at `address`. Refuses an address that
+ * Starts one node on gRPC: client, admin and replica services on one server at `address` (its access point in
+ * the scheme), bound at `listen` when that differs (like etcd's listen vs advertise URLs). Refuses an address that
  * plays no role in the scheme.
  */
 export async function startNode(address: string, scheme: ReplicationScheme, settings: NodeSettings,
-  logger: NodeLogger): Promise<RunningNode> {
+  logger: NodeLogger, listen: string = address): Promise<RunningNode> {
   if (scheme.tokensOf(address).length === 0) {
     throw new InvalidArgumentError(`${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`)
   }
@@ -42,7 +43,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
     overrides.push(new ContainerModule(({ rebind }) => { rebind<Persistence>(Persistence).toConstantValue(store) }))
   }
   const tls = settings.security && ClusterTls.load(settings.security, address, scheme.nodes())
-  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme, tls), overrides)
+  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme, tls, listen), overrides)
   const driver = container.get(NodeDriver)
   const host = container.get(GrpcServerHost)
   const health = new HealthAndReflection(driver)
@@ -58,8 +59,9 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
     await metricsServer.start(settings.metricsAddress)
     logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
   }
-  logger.log('info', 'node started', { address, tokens: scheme.tokensOf(address), fingerprint: schemeFingerprint(scheme),
-    quorum: settings.quorum.kind, tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}` })
+  logger.log('info', 'node started', { address, ...(listen === address ? {} : { listen }), tokens: scheme.tokensOf(address),
+    fingerprint: schemeFingerprint(scheme), quorum: settings.quorum.kind,
+    tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}` })
   return {
     driver, host, port,
     stop: async (graceMs = 2_000) => {

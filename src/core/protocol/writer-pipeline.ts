@@ -24,7 +24,7 @@ interface PendingWrite {
 type Phase =
   | { readonly name: 'learn'; readonly round: QuorumRound }
   | { readonly name: 'hash'; readonly jobId: number }
-  | { readonly name: 'store'; readonly round: QuorumRound; readonly state: Versioned }
+  | { readonly name: 'store'; readonly round: QuorumRound; readonly state: Versioned; readonly refusal?: TokenManagerError }
 
 /**
  * The writer side of one token: writes, creates and drops run one at a time in arrival order (so timestamps
@@ -36,6 +36,11 @@ export class WriterPipeline {
   private active: { readonly write: PendingWrite; phase: Phase } | undefined
   /** The last state this writer assigned (or learned); undefined until learned. */
   private last: Versioned | undefined
+  /**
+   * Whether a write quorum is known to hold `last`. Not after learning it (an orphaned write may sit on a minority)
+   * nor after a write that timed out; a refusal based on `last` must first impose it (see begin).
+   */
+  private lastAtQuorum = false
 
   constructor(
     private readonly ctx: TokenContext,
@@ -160,21 +165,36 @@ export class WriterPipeline {
     this.ctx.roundDone(phase.round, phase.name === 'learn' ? 'learn' : 'write', out)
     if (phase.name === 'learn') {
       this.last = phase.round.replies.reduce<Versioned>((best, reply) => newest(best, reply), phase.round.replies[0]!)
+      this.lastAtQuorum = false
       this.begin(out)
       return
     }
     this.active = undefined
-    out.completions.push({ opId: active.write.opId, ok: true, result: resultOf(active.write.op, phase.state) })
+    if (phase.state === this.last) this.lastAtQuorum = true
+    if (phase.refusal !== undefined) out.completions.push({ opId: active.write.opId, ok: false, error: phase.refusal })
+    else out.completions.push({ opId: active.write.opId, ok: true, result: resultOf(active.write.op, phase.state) })
     this.startNext(out)
   }
 
-  /** Checks the precondition against the last state, then hashes (writes) or stores directly. */
+  /**
+   * Checks the precondition against the last state, then hashes (writes) or stores directly. A refusal reveals
+   * `last` to the client (a read, in effect), so, like a read, it first imposes `last` on a write quorum unless one
+   * is known to hold it: else a drop that timed out on a minority could be seen by this refusal and then missed by
+   * a later read (not linearizable).
+   */
   private begin(out: Outbox): void {
     const active = this.active!
     const op = active.write.op
     const failure = this.last!.ts.seq >= UINT64_MAX
       ? new OverloadedError(`token ${this.ctx.token}: no version left after ${UINT64_MAX}`)
       : preconditionFailure(op, this.last!.value, this.ctx.token)
+    if (failure !== undefined && !this.lastAtQuorum) {
+      const state = this.last!
+      const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
+      active.phase = { name: 'store', round, state, refusal: failure }
+      if (round.complete) this.roundDone(out)
+      return
+    }
     if (failure !== undefined) {
       this.active = undefined
       out.completions.push({ opId: active.write.opId, ok: false, error: failure })
@@ -195,6 +215,7 @@ export class WriterPipeline {
     // From here on the write may take effect: later writes are decided as if it did.
     const state: Versioned = { ts, value }
     this.last = state
+    this.lastAtQuorum = false
     const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
     active.phase = { name: 'store', round, state }
     if (round.complete) this.roundDone(out)

@@ -12,10 +12,13 @@ export function schemeFingerprint(scheme: ReplicationScheme): string {
   return Buffer.from(digest).toString('hex').slice(0, 16)
 }
 
-/** Binds the node's gRPC server host and the Transport that serves the replica protocol on it; `tls` secures both. */
-export function grpcTransportModule(address: string, scheme: ReplicationScheme, tls?: ClusterTls): ContainerModule {
+/**
+ * Binds the node's gRPC server host and the Transport that serves the replica protocol on it; `tls` secures both.
+ * The server binds `listen` (default: the access point itself), e.g. behind a proxy that owns the access point.
+ */
+export function grpcTransportModule(address: string, scheme: ReplicationScheme, tls?: ClusterTls, listen: string = address): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(GrpcServerHost).toConstantValue(new GrpcServerHost(address, tls?.serverCredentials()))
+    bind(GrpcServerHost).toConstantValue(new GrpcServerHost(listen, tls?.serverCredentials()))
     bind<Transport>(Transport).toDynamicValue((ctx) => new GrpcTransport(ctx.get(GrpcServerHost),
       { fingerprint: schemeFingerprint(scheme), dialPeer: tls && ((peer) => tls.dialPeer(peer)) })).inSingletonScope()
   })

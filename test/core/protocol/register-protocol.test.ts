@@ -304,3 +304,26 @@ test('hash failure: the writer fails the write at once and moves on; waiting rea
   const read = ok(net.completions.get(r3))
   t.true(read.type === 'read' && read.value.kind === 'token' && read.value.token.final?.nonce === 70n)
 })
+
+test('a refusal the writer bases on an unacknowledged state waits until a majority holds that state (no read of a lost drop)', (t) => {
+  const net = new ManualNet(scheme)
+  net.submit(A, 'T', write('one', 0n, 1n, 2n))
+  net.settle()
+  // A drop that only A's own copy took before its deadline: its outcome is unknown.
+  const drop = net.submit(A, 'T', { type: 'drop' }, 100)
+  net.drop(() => true)
+  net.tick(100)
+  const dropped = net.completions.get(drop)
+  t.true(dropped !== undefined && !dropped.ok && dropped.error.code === 'deadline-exceeded')
+  // The next write is refused (the writer decides as if the drop took effect), but only once the tombstone is at a
+  // majority: otherwise a later read could still return "one", after the client saw the token gone.
+  const w = net.submit(A, 'T', write('two', 0n, 1n, 2n), 1_000)
+  t.is(net.completions.get(w), undefined, 'no refusal before the tombstone is imposed')
+  net.settle()
+  const refused = net.completions.get(w)
+  t.true(refused !== undefined && !refused.ok && refused.error.code === 'not-found')
+  const r = net.submit(B, 'T', { type: 'read' })
+  net.settle()
+  const read = net.completions.get(r)
+  t.true(read !== undefined && !read.ok && read.error.code === 'not-found', 'a read after the refusal sees the drop')
+})

@@ -1,0 +1,51 @@
+import * as grpc from '@grpc/grpc-js'
+import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
+import type { LifecycleReply, ReadReply, WriteReply, WriteRequest } from '../client/token-client.js'
+import { unaryCall } from '../client/unary-call.js'
+
+/**
+ * Reconnect quickly once a killed node is back: grpc-js's default backoff grows to minutes, which would read as a
+ * liveness failure of the cluster when it is only the client waiting.
+ */
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+  'grpc.enable_retries': 0,
+}
+
+/** One TokenService channel per node, shared by every chaos client; each call has its own deadline. */
+export class ClientPool {
+  private readonly clients = new Map<string, grpc.Client>()
+
+  constructor(private readonly timeoutMs: number) {}
+
+  write(node: string, request: WriteRequest): Promise<WriteReply> {
+    return this.call(node, 'Write', request)
+  }
+
+  read(node: string, id: string): Promise<ReadReply> {
+    return this.call(node, 'Read', { id })
+  }
+
+  create(node: string, id: string): Promise<LifecycleReply> {
+    return this.call(node, 'Create', { id })
+  }
+
+  drop(node: string, id: string): Promise<LifecycleReply> {
+    return this.call(node, 'Drop', { id })
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close()
+    this.clients.clear()
+  }
+
+  private call<Reply>(node: string, method: string, request: object): Promise<Reply> {
+    let client = this.clients.get(node)
+    if (client === undefined) {
+      client = new (loadTokenManagerPackage().TokenService)(node, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)
+      this.clients.set(node, client)
+    }
+    return unaryCall<Reply>(client, node, method, request, this.timeoutMs)
+  }
+}
