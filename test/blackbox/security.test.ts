@@ -88,7 +88,8 @@ function unary(address: string, service: 'TokenService' | 'AdminService', method
 /** Sends one forged batch claiming to come from `from` on a replica stream; resolves with the stream's status. */
 function forgeBatch(address: string, how: ReturnType<typeof dial>, from: string): Promise<grpc.status> {
   const client = new (loadTokenManagerPackage().ReplicaService)(address, how.credentials, how.options)
-  const store = { version: { seq: '999999', epoch: '999999' }, value: { token: { name: 'forged', low: '0', mid: '1', high: '2' } } }
+  // A plausible value (partial inside [low, mid)), so that only the credentials can be the reason for a refusal.
+  const store = { version: { seq: '999999', epoch: '999999' }, value: { token: { name: 'forged', low: '0', mid: '1', high: '2', partial: { nonce: '0', hash: '1' } } } }
   const batch: WireBatch = { from, scheme_fingerprint: fingerprint, messages: [{ req_id: '1', token: '2', to: address, store }] }
   return new Promise((resolve) => {
     const timer = setTimeout(() => { call.cancel() }, 5_000)
