@@ -1,8 +1,9 @@
 import test from 'ava'
 import type { Hasher } from '../../src/core/ports/hasher.js'
 import { InlineHasher } from '../../src/plugins/inline-hasher/inline-hasher.js'
+import { WasmHasher } from '../../src/plugins/wasm-hasher/wasm-hasher.js'
 
-const implementations: [string, () => Hasher][] = [['inline', () => new InlineHasher()]]
+const implementations: [string, () => Hasher][] = [['inline', () => new InlineHasher()], ['wasm', () => new WasmHasher()]]
 
 const vectors: [string, bigint, bigint, bigint][] = [
   ['abc', 0n, 10n, 4n], ['abc', 10n, 100n, 70n], ['hello', 0n, 1000n, 826n], ['token-name', 0n, 100000n, 255n],
