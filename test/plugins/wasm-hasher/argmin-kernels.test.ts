@@ -152,6 +152,20 @@ for (const [label, kernelOf] of kernels) {
     }
   })
 
+  test(`${label}: every sub-range of [995, 1085) (each alignment to lanes and decades, and 999 -> 1000)`, (t) => {
+    const kernel = kernelOf()
+    const hashes = new Map<bigint, bigint>()
+    for (let x = 995n; x < 1085n; x++) hashes.set(x, cryptoHash('edges', x))
+    for (let low = 995n; low < 1085n; low++) {
+      let best: Argmin | undefined
+      for (let high = low + 1n; high <= 1085n; high++) {
+        const hash = hashes.get(high - 1n)!
+        if (best === undefined || hash < best.hash) best = { nonce: high - 1n, hash }
+        t.deepEqual(kernel.argminRange('edges', low, high), best, `[${low}, ${high})`)
+      }
+    }
+  })
+
   test(`${label}: an empty or inverted range has no argmin`, (t) => {
     const kernel = kernelOf()
     fc.assert(
