@@ -13,7 +13,7 @@
  * snapshot, the digit's own round is three additions, and the schedule words that do not depend on it are kept
  * (schedule-plan.ts); a second tail block without digits keeps its whole schedule.
  */
-import { IV, KV, V, add, bigSigma0, bigSigma1, choose, compressScalar, expandAll, initRoundConstants, majority, rounds } from './sha256-lanes'
+import { IV, KV, V, add, bigSigma0, bigSigma1, choose, compressScalar, expandAll, initRoundConstants, majority, rounds, roundsExpanding } from './sha256-lanes'
 import { expandPlanned, planSchedule } from './schedule-plan'
 
 /** 10^0 .. 10^19: the first nonce of each digit count. */
@@ -168,7 +168,7 @@ function hashLanes(): void {
     const chainIn = CHAIN + <usize>blk * 8 * V
     if (blk == snapBlock) {
       if (snapValid && from >= blk * 64 + snapRound * 4) {
-        expandPlanned(w, kw)
+        expandPlanned(w, kw, 32)
       } else {
         planSchedule(w, kw, snapRound)
         rounds(chainIn, kw, 0, snapRound, SNAP)
@@ -176,7 +176,7 @@ function hashLanes(): void {
         snapValid = true
       }
       digitRound(v128.load(w + <usize>snapRound * V))
-      rounds(NEXT, kw, snapRound + 1, 64, WORK)
+      roundsExpanding(NEXT, w, kw, snapRound + 1, WORK)
     } else {
       if (blk < snapBlock) expandAll(w, kw) // block 0 before a last digit in block 1
       rounds(chainIn, kw, 0, 64, WORK)

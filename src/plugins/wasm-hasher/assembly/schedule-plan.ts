@@ -43,9 +43,10 @@ export function planSchedule(w: usize, kw: usize, s: usize): void {
   while (plainFrom > 16 && load<i32>(VARYING + (plainFrom - 1) * 4) == 15) plainFrom--
 }
 
-/** Recomputes the schedule words that depend on word s, the only message word changed since the plan. */
-export function expandPlanned(w: usize, kw: usize): void {
-  for (let t: usize = 16; t < plainFrom; t++) {
+/** Recomputes the schedule words [16, to) that depend on word s, the only message word changed since the plan. */
+export function expandPlanned(w: usize, kw: usize, to: usize): void {
+  const planned = plainFrom < to ? plainFrom : to
+  for (let t: usize = 16; t < planned; t++) {
     const mask = load<i32>(VARYING + t * 4)
     if (mask == 0) continue
     let sum = v128.load(CONSTANT_PART + t * V)
@@ -56,5 +57,5 @@ export function expandPlanned(w: usize, kw: usize): void {
     v128.store(w + t * V, sum)
     v128.store(kw + t * V, add(sum, v128.load(KV + t * V)))
   }
-  expandFrom(w, kw, plainFrom)
+  if (planned < to) expandFrom(w, kw, planned, to)
 }
