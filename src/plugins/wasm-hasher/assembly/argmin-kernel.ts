@@ -13,7 +13,8 @@
  * snapshot, the digit's own round is three additions, and the schedule words that do not depend on it are kept
  * (schedule-plan.ts); a second tail block without digits keeps its whole schedule.
  */
-import { IV, KV, V, add, bigSigma0, bigSigma1, choose, compressScalar, expandAll, initRoundConstants, majority, rounds, roundsExpanding } from './sha256-lanes'
+import { IV, KV, V, add, bigSigma0, bigSigma1, choose, compressScalar, expandAll, initRoundConstants, majority, rounds } from './sha256-lanes'
+import { roundsExpanding } from './rounds-expanding'
 import { expandPlanned, planSchedule } from './schedule-plan'
 
 /** 10^0 .. 10^19: the first nonce of each digit count. */
@@ -168,7 +169,7 @@ function hashLanes(): void {
     const chainIn = CHAIN + <usize>blk * 8 * V
     if (blk == snapBlock) {
       if (snapValid && from >= blk * 64 + snapRound * 4) {
-        expandPlanned(w, kw, 32)
+        expandPlanned(w, kw, snapRound < 8 ? 24 : 32) // roundsExpanding computes the rest
       } else {
         planSchedule(w, kw, snapRound)
         rounds(chainIn, kw, 0, snapRound, SNAP)

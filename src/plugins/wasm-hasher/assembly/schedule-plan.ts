@@ -4,14 +4,12 @@
  * does not depend on word s is kept, and one that does is the planned sum of its constant terms plus its
  * varying terms. Saves about a fifth of the schedule for short names (words 16..33 are mostly constant).
  */
-import { KV, V, add, addRoundConstants, expandFrom, smallSigma0, smallSigma1 } from './sha256-lanes'
+import { KV, V, add, addRoundConstants, smallSigma0, smallSigma1 } from './sha256-lanes'
 
 /** Per schedule word: 0 when it does not depend on word s, else a mask of its varying terms (1, 2, 4, 8). */
 const VARYING: usize = memory.data(64 * 4, 4)
 /** Per schedule word t >= 16: the sum of its terms that do not depend on word s. */
 const CONSTANT_PART: usize = memory.data(64 * 16, 16)
-/** Every word from here on has all four terms varying: a plain expansion. */
-let plainFrom: usize = 16
 
 // @ts-ignore: decorator
 @inline function varies(t: usize): bool {
@@ -39,23 +37,23 @@ export function planSchedule(w: usize, kw: usize, s: usize): void {
     v128.store(w + t * V, sum)
     v128.store(kw + t * V, add(sum, v128.load(KV + t * V)))
   }
-  plainFrom = 64
-  while (plainFrom > 16 && load<i32>(VARYING + (plainFrom - 1) * 4) == 15) plainFrom--
+}
+
+/** Schedule word t (16 <= t < 64) and its KW, when only word s changed since the plan. */
+// @ts-ignore: decorator
+@inline export function plannedWord(w: usize, kw: usize, t: usize): void {
+  const mask = load<i32>(VARYING + t * 4)
+  if (mask == 0) return
+  let sum = v128.load(CONSTANT_PART + t * V)
+  if (mask & 1) sum = add(sum, v128.load(w + (t - 16) * V))
+  if (mask & 2) sum = add(sum, smallSigma0(v128.load(w + (t - 15) * V)))
+  if (mask & 4) sum = add(sum, v128.load(w + (t - 7) * V))
+  if (mask & 8) sum = add(sum, smallSigma1(v128.load(w + (t - 2) * V)))
+  v128.store(w + t * V, sum)
+  v128.store(kw + t * V, add(sum, v128.load(KV + t * V)))
 }
 
 /** Recomputes the schedule words [16, to) that depend on word s, the only message word changed since the plan. */
 export function expandPlanned(w: usize, kw: usize, to: usize): void {
-  const planned = plainFrom < to ? plainFrom : to
-  for (let t: usize = 16; t < planned; t++) {
-    const mask = load<i32>(VARYING + t * 4)
-    if (mask == 0) continue
-    let sum = v128.load(CONSTANT_PART + t * V)
-    if (mask & 1) sum = add(sum, v128.load(w + (t - 16) * V))
-    if (mask & 2) sum = add(sum, smallSigma0(v128.load(w + (t - 15) * V)))
-    if (mask & 4) sum = add(sum, v128.load(w + (t - 7) * V))
-    if (mask & 8) sum = add(sum, smallSigma1(v128.load(w + (t - 2) * V)))
-    v128.store(w + t * V, sum)
-    v128.store(kw + t * V, add(sum, v128.load(KV + t * V)))
-  }
-  if (planned < to) expandFrom(w, kw, planned, to)
+  for (let t: usize = 16; t < to; t++) plannedWord(w, kw, t)
 }
