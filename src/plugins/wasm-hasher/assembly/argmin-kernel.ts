@@ -16,6 +16,9 @@
 import { IV, KV, V, add, bigSigma0, bigSigma1, choose, compressScalar, expandAll, initRoundConstants, majority, rounds } from './sha256-lanes'
 import { roundsExpanding } from './rounds-expanding'
 import { expandPlanned, planSchedule } from './schedule-plan'
+import { bestHi, offer, resetBest } from './best-candidate'
+
+export { offer, resetBest, resultFound, resultHash, resultNonce } from './best-candidate'
 
 /** 10^0 .. 10^19: the first nonce of each digit count. */
 const POW10: usize = memory.data<u64>([
@@ -59,12 +62,6 @@ let snapRound: i32 = 0
 let snapValid: bool = false
 /** Lowest tail byte changed in any lane since the last hash. */
 let dirtyFrom: i32 = 0
-
-// The best candidate so far.
-let hasBest: bool = false
-let bestHi: u32 = 0xffffffff
-let bestLo: u32 = 0xffffffff
-let bestNonce: u64 = 0
 
 /** Address of tail byte p of a lane (the byte sits in a native i32 holding a big-endian word). */
 // @ts-ignore: decorator
@@ -188,31 +185,6 @@ function hashLanes(): void {
   }
 }
 
-/** Does (hi, lo, nonce) beat the best so far? Smaller hash wins; equal hashes go to the smaller nonce. */
-// @ts-ignore: decorator
-@inline function beats(hi: u32, lo: u32, nonce: u64): bool {
-  if (!hasBest) return true
-  if (hi != bestHi) return hi < bestHi
-  if (lo != bestLo) return lo < bestLo
-  return nonce < bestNonce
-}
-
-/** Offers a candidate to the best so far; every lane's result goes through here (tests call it too). */
-export function offer(hi: u32, lo: u32, nonce: u64): void {
-  if (!beats(hi, lo, nonce)) return
-  hasBest = true
-  bestHi = hi
-  bestLo = lo
-  bestNonce = nonce
-}
-
-export function resetBest(): void {
-  hasBest = false
-  bestHi = 0xffffffff
-  bestLo = 0xffffffff
-  bestNonce = 0
-}
-
 /** Lanes (bit i = lane i) whose nonce 10 * (q0 + i) + d lies in [first, last], q = nonce / 10 throughout. */
 function activeLanes(q0: u64, d: u64, qFirst: u64, dFirst: u64, qLast: u64, dLast: u64): i32 {
   let mask = 0
@@ -270,16 +242,4 @@ export function argmin(low: u64, last: u64): void {
     const end = last < segmentHigh ? last : segmentHigh
     if (first <= end) scanSegment(digits, first, end)
   }
-}
-
-export function resultFound(): bool {
-  return hasBest
-}
-
-export function resultNonce(): u64 {
-  return bestNonce
-}
-
-export function resultHash(): u64 {
-  return (<u64>bestHi << 32) | <u64>bestLo
 }
