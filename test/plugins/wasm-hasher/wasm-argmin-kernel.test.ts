@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import { InvalidArgumentError } from '../../../src/core/errors.js'
 import {
   WasmSimdArgminKernel,
@@ -11,6 +13,7 @@ import {
   defaultWasmPath,
   loadArgminKernel,
 } from '../../../src/plugins/wasm-hasher/wasm-argmin-kernel.js'
+import { repoRoot } from '../../support/repo-root.js'
 
 const TWO_64 = 1n << 64n
 
@@ -32,6 +35,22 @@ function freshWasmKernel(): WasmSimdArgminKernel {
 test('loadArgminKernel returns one cached WASM SIMD kernel per thread', (t) => {
   t.is(loadArgminKernel().kind, 'wasm-simd')
   t.is(loadArgminKernel(), loadArgminKernel())
+})
+
+test('a worker thread loads its own WASM kernel synchronously at start-up', async (t) => {
+  const loader = pathToFileURL(join(repoRoot(), 'dist', 'src', 'plugins', 'wasm-hasher', 'wasm-argmin-kernel.js')).href
+  const script = `
+    import { parentPort } from 'node:worker_threads'
+    import { loadArgminKernel } from ${JSON.stringify(loader)}
+    const kernel = loadArgminKernel()
+    parentPort.postMessage({ kind: kernel.kind, nonce: String(kernel.argminRange('hello', 0n, 1000n)?.nonce) })`
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(script)}`))
+  const reply = await new Promise((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  await worker.terminate()
+  t.deepEqual(reply, { kind: 'wasm-simd', nonce: '826' })
 })
 
 test('a missing .wasm falls back to the TypeScript kernel', (t) => {
