@@ -2,11 +2,14 @@ import test from 'ava'
 import type { Hasher } from '../../src/core/ports/hasher.js'
 import { argminRange } from '../../src/core/hash/sha256-argmin.js'
 import { InlineHasher } from '../../src/plugins/inline-hasher/inline-hasher.js'
+import { WasmHasher } from '../../src/plugins/wasm-hasher/wasm-hasher.js'
 import { WorkerPoolHasher } from '../../src/plugins/worker-pool-hasher/worker-pool-hasher.js'
 
 // Tiny chunks and inline bound, so that the vectors cross many chunk boundaries on the pool.
 const smallPool = () => new WorkerPoolHasher({ threads: 2, chunkValues: 777, inlineMaxValues: 16, maxQueuedChunks: 64 })
-const implementations: [string, () => Hasher][] = [['inline', () => new InlineHasher()], ['worker-pool', smallPool]]
+const implementations: [string, () => Hasher][] = [
+  ['inline', () => new InlineHasher()], ['wasm', () => new WasmHasher()], ['worker-pool', smallPool],
+]
 
 const vectors: [string, bigint, bigint, bigint][] = [
   ['abc', 0n, 10n, 4n], ['abc', 10n, 100n, 70n], ['hello', 0n, 1000n, 826n], ['token-name', 0n, 100000n, 255n],

@@ -32,7 +32,8 @@ interface WebAssemblyApi {
   CompileError: new () => Error
   LinkError: new () => Error
 }
-const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
+/** Undefined where the engine has no WebAssembly at all (e.g. node --jitless). */
+const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly
 
 const UINT64_LIMIT = 1n << 64n
 const utf8 = new TextEncoder()
@@ -80,6 +81,7 @@ export class WasmSimdArgminKernel implements ArgminKernel {
  * the TypeScript kernel when the file is missing or the engine rejects it (no WASM SIMD).
  */
 export function createArgminKernel(wasmPath: string = defaultWasmPath()): ArgminKernel {
+  if (wasm === undefined) return typescriptArgminKernel
   let bytes: Buffer
   try {
     bytes = readFileSync(wasmPath)
