@@ -3,8 +3,7 @@ import type { MessageHandler, Transport } from '../../core/ports/transport.js'
 import type { Envelope, NodeId } from '../../core/protocol/messages.js'
 import type { GrpcServerHost } from './grpc-server-host.js'
 import { PeerLink, type PeerLinkOptions } from './peer-link.js'
-import { loadTokenManagerPackage } from './proto.js'
-import { envelopeFromWire, type WireBatch } from './wire-codec.js'
+import { type IncomingBatch, type IncomingMessage, replicaClientConstructor, replicaServiceDefinition } from './replica-batch-codec.js'
 
 export interface GrpcTransportOptions {
   /** Fingerprint of this node's replication scheme; batches carrying another are refused. */
@@ -34,8 +33,7 @@ export class GrpcTransport implements Transport {
   async start(self: NodeId, handler: MessageHandler): Promise<void> {
     this.self = self
     this.handler = handler
-    const pkg = loadTokenManagerPackage()
-    this.host.addService(pkg.ReplicaService.service, { Exchange: this.exchange.bind(this) })
+    this.host.addService(replicaServiceDefinition(), { Exchange: this.exchange.bind(this) })
     await this.host.listen()
   }
 
@@ -43,7 +41,7 @@ export class GrpcTransport implements Transport {
     if (this.self === undefined || envelope.from !== this.self) return
     let link = this.links.get(envelope.to)
     if (link === undefined) {
-      link = new PeerLink(envelope.to, loadTokenManagerPackage().ReplicaService, {
+      link = new PeerLink(envelope.to, replicaClientConstructor(), {
         self: this.self, fingerprint: this.options.fingerprint, maxQueued: this.options.maxQueuedPerPeer ?? 50_000,
         maxBatch: this.options.maxBatch ?? 512, maxBackoffMs: 1_000, dial: this.options.dialPeer?.(envelope.to),
       })
@@ -61,7 +59,7 @@ export class GrpcTransport implements Transport {
     this.calls.clear()
   }
 
-  private exchange(call: grpc.ServerReadableStream<WireBatch, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+  private exchange(call: grpc.ServerReadableStream<IncomingBatch, unknown>, callback: grpc.sendUnaryData<unknown>): void {
     let received = 0
     let done = false
     const finish = (error: grpc.ServiceError | null): void => {
@@ -72,7 +70,7 @@ export class GrpcTransport implements Transport {
     }
     const end = (): void => finish(null)
     this.calls.add(end)
-    call.on('data', (batch: WireBatch) => {
+    call.on('data', (batch: IncomingBatch) => {
       if (batch.scheme_fingerprint !== this.options.fingerprint) {
         this.refusedBatches++
         return finish(Object.assign(new Error(
@@ -87,16 +85,13 @@ export class GrpcTransport implements Transport {
     call.on('cancelled', () => finish(null))
   }
 
-  private deliver(from: NodeId, wire: WireBatch['messages'][number]): void {
+  private deliver(from: NodeId, incoming: IncomingMessage): void {
     const handler = this.handler
     if (handler === undefined) return
-    let envelope: Envelope
-    try {
-      envelope = envelopeFromWire(from, wire)
-    } catch {
+    if ('malformed' in incoming) {
       this.malformedMessages++
       return
     }
-    handler(envelope)
+    handler({ from, to: incoming.to, message: incoming.message })
   }
 }

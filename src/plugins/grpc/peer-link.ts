@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 import type { NodeId, ReplicaMessage } from '../../core/protocol/messages.js'
-import { messageToWire, type WireBatch, type WireMessage } from './wire-codec.js'
+import type { OutgoingBatch, OutgoingMessage } from './replica-batch-codec.js'
 
 export interface PeerLinkOptions {
   readonly self: NodeId
@@ -27,8 +27,8 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
  */
 export class PeerLink {
   private readonly client: grpc.Client
-  private stream: grpc.ClientWritableStream<WireBatch> | undefined
-  private queue: WireMessage[] = []
+  private stream: grpc.ClientWritableStream<OutgoingBatch> | undefined
+  private queue: OutgoingMessage[] = []
   private flushScheduled = false
   private blocked = false
   private backoffMs = 0
@@ -47,7 +47,7 @@ export class PeerLink {
       this.dropped++
       return
     }
-    this.queue.push(messageToWire(this.peer, message))
+    this.queue.push({ to: this.peer, message })
     if (!this.flushScheduled) {
       this.flushScheduled = true
       setImmediate(() => this.flush())
@@ -69,7 +69,7 @@ export class PeerLink {
     if (stream === undefined) return this.retryLater()
     while (this.queue.length > 0 && !this.blocked) {
       const messages = this.queue.splice(0, this.options.maxBatch)
-      const more = stream.write({ from: this.options.self, scheme_fingerprint: this.options.fingerprint, messages })
+      const more = stream.write({ from: this.options.self, fingerprint: this.options.fingerprint, messages })
       if (!more) {
         this.blocked = true
         stream.once('drain', () => { this.blocked = false; this.flush() })
@@ -77,10 +77,10 @@ export class PeerLink {
     }
   }
 
-  private open(): grpc.ClientWritableStream<WireBatch> | undefined {
+  private open(): grpc.ClientWritableStream<OutgoingBatch> | undefined {
     if (this.stream !== undefined) return this.stream
     if (Date.now() < this.retryAtMs) return undefined
-    const stream = (this.client as unknown as { Exchange: (cb: (e: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<WireBatch> })
+    const stream = (this.client as unknown as { Exchange: (cb: (e: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<OutgoingBatch> })
       .Exchange((error) => this.broken(stream, error))
     stream.on('error', () => {})
     this.stream = stream
@@ -89,7 +89,7 @@ export class PeerLink {
   }
 
   /** The stream ended (peer down, restarted, or refused us): back off, then reopen on the next send. */
-  private broken(stream: grpc.ClientWritableStream<WireBatch>, error: grpc.ServiceError | null): void {
+  private broken(stream: grpc.ClientWritableStream<OutgoingBatch>, error: grpc.ServiceError | null): void {
     if (this.stream !== stream) return
     this.stream = undefined
     this.blocked = false
