@@ -1,7 +1,7 @@
 import test from 'ava'
 import { Availability } from '../../src/bin/chaos/availability.js'
 import { faultBudget, generateScheme, replicasOf } from '../../src/bin/chaos/chaos-scheme.js'
-import { SeededRandom } from '../../src/bin/chaos/seeded-random.js'
+import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 
 const tokens = [{ token: 'a', writer: 0, readers: [0, 1, 2] }, { token: 'b', writer: 3, readers: [1, 2, 4] }]
 

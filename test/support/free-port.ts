@@ -1,20 +1,6 @@
-import { createServer } from 'node:net'
+import { freePorts } from '../../src/bin/support/free-ports.js'
 
-/** A port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
+/** `count` distinct free 127.0.0.1 access points (the same helper the benchmarks and the chaos run use). */
 export async function freeAddresses(count: number): Promise<string[]> {
-  const ports = new Set<number>()
-  while (ports.size < count) ports.add(await freePort())
-  return [...ports].map((p) => `127.0.0.1:${p}`)
+  return (await freePorts(count)).map((p) => `127.0.0.1:${p}`)
 }

@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
+import { freePorts } from '../support/free-ports.js'
 
 export interface FloodOptions {
   readonly requests: number
@@ -36,7 +36,7 @@ export interface FloodReport {
  */
 export async function runFlood(options: FloodOptions, log: (line: string) => void = () => {}): Promise<FloodReport> {
   const dir = mkdtempSync(join(tmpdir(), 'tm-flood-'))
-  const [port, metricsPort] = [await freePort(), await freePort()]
+  const [port, metricsPort] = (await freePorts(2)) as [number, number]
   const address = `127.0.0.1:${port}`
   writeFileSync(join(dir, 'tokens.yaml'), `- token: S\n  writer: ${address}\n  readers: [${address}]\n`)
   writeFileSync(join(dir, 'settings.yaml'), `maxParked: ${options.maxParked}\noperationTimeoutMs: ${options.deadlineMs}\n` +
@@ -126,16 +126,6 @@ async function until(check: () => Promise<boolean>, waitMs: number, what: string
 function unary(client: any, method: string, request: object): Promise<unknown> {
   return new Promise((resolve, reject) => client[method](request, { deadline: Date.now() + 10_000 },
     (error: Error | null, reply: unknown) => (error ? reject(error) : resolve(reply))))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().on('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 function stop(child: ChildProcess): Promise<void> {

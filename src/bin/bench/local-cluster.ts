@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
 import type { ChildProcesses } from './child-processes.js'
-import { freePorts } from './free-address.js'
+import { freePorts } from '../support/free-ports.js'
 
 export interface LocalClusterOptions {
   readonly nodes: number

@@ -1,4 +1,4 @@
-import type { SeededRandom } from './seeded-random.js'
+import type { SeededRandom } from '../../plugins/in-process/seeded-random.js'
 
 /** One token of the generated scheme, nodes as indices into the cluster's access points. */
 export interface ChaosToken {

@@ -3,7 +3,7 @@ import type { ChaosCluster } from './chaos-cluster.js'
 import { Availability } from './availability.js'
 import type { ChaosToken } from './chaos-scheme.js'
 import { replicasOf } from './chaos-scheme.js'
-import type { SeededRandom } from './seeded-random.js'
+import type { SeededRandom } from '../../plugins/in-process/seeded-random.js'
 import { sleep } from './workload.js'
 
 export type FaultKind = 'silence' | 'kill' | 'slow' | 'kill-all'

@@ -58,11 +58,8 @@ export class ReadCoordinator {
   }
 
   onHashed(jobId: number, upper: Argmin | undefined, out: Outbox): boolean {
-    const key = this.jobKeys.get(jobId)
-    if (key === undefined) return false
-    const job = this.finalJobs.get(key)!
-    this.jobKeys.delete(jobId)
-    this.finalJobs.delete(key)
+    const { key, job } = this.takeJob(jobId) ?? {}
+    if (job === undefined) return false
     for (const read of job.waiting) {
       if (read.phase.name !== 'final' || read.phase.key !== key) continue
       const best = read.phase.best
@@ -74,11 +71,8 @@ export class ReadCoordinator {
 
   /** The final's hash job failed: every read waiting for it fails now, and the next read starts a new job. */
   onHashFailed(jobId: number, reason: string, out: Outbox): boolean {
-    const key = this.jobKeys.get(jobId)
-    if (key === undefined) return false
-    const job = this.finalJobs.get(key)!
-    this.jobKeys.delete(jobId)
-    this.finalJobs.delete(key)
+    const job = this.takeJob(jobId)?.job
+    if (job === undefined) return false
     for (const read of job.waiting) {
       this.finish(read)
       out.completions.push({ opId: read.opId, ok: false,
@@ -167,6 +161,16 @@ export class ReadCoordinator {
   private finish(read: ActiveRead): void {
     this.reads.delete(read.opId)
     if (read.phase.name !== 'final') this.byReqId.delete(read.phase.round.reqId)
+  }
+
+  /** Removes a finished (or failed) final job from the books; undefined when it is not ours. */
+  private takeJob(jobId: number): { key: string; job: FinalJob } | undefined {
+    const key = this.jobKeys.get(jobId)
+    if (key === undefined) return undefined
+    const job = this.finalJobs.get(key)!
+    this.jobKeys.delete(jobId)
+    this.finalJobs.delete(key)
+    return { key, job }
   }
 
   /** A read gave up waiting for a final: cancel the hash job when nobody else needs it. */
