@@ -17,7 +17,7 @@ const fullToken = {
     partial: { nonce: UINT64_MAX - 2n, hash: UINT64_MAX }, final: { nonce: 0n, hash: 1n } },
 }
 
-function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+export function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
   const started = Date.now()
   return new Promise((resolve, reject) => {
     const poll = (): void => {

@@ -9,23 +9,8 @@ import {
   sha256,
 } from '../../../src/core/hash/sha256-argmin.js'
 import { InvalidArgumentError } from '../../../src/core/errors.js'
-import { type Argmin, betterArgmin } from '../../../src/core/token/argmin.js'
-
-const TWO_64 = 1n << 64n
-
-function cryptoHash(name: string, x: bigint): bigint {
-  return createHash('sha256').update(`${name} ${x}`).digest().readBigUInt64BE(0)
-}
-
-/** The argmin by definition: node:crypto per nonce, bigint loop, strict < keeps the smaller nonce on ties. */
-function referenceArgmin(name: string, low: bigint, high: bigint): Argmin | undefined {
-  let best: Argmin | undefined
-  for (let x = low; x < high; x++) {
-    const hash = cryptoHash(name, x)
-    if (best === undefined || hash < best.hash) best = { nonce: x, hash }
-  }
-  return best
-}
+import { betterArgmin } from '../../../src/core/token/argmin.js'
+import { cryptoHash, referenceArgmin, TWO_64 } from '../../support/reference-argmin.js'
 
 /** Names of 0..130 UTF-8 bytes: ASCII, multi-code-point graphemes, and any code point. */
 const nameArb = fc

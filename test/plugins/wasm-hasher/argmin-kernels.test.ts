@@ -5,29 +5,13 @@
  */
 import test from 'ava'
 import fc from 'fast-check'
-import { createHash } from 'node:crypto'
 import type { Argmin } from '../../../src/core/token/argmin.js'
 import {
   type ArgminKernel,
   loadArgminKernel,
   typescriptArgminKernel,
 } from '../../../src/plugins/wasm-hasher/wasm-argmin-kernel.js'
-
-const TWO_64 = 1n << 64n
-
-function cryptoHash(name: string, x: bigint): bigint {
-  return createHash('sha256').update(`${name} ${x}`).digest().readBigUInt64BE(0)
-}
-
-/** The argmin by definition: strict < in increasing nonce order keeps the smaller nonce on a tie. */
-function referenceArgmin(name: string, low: bigint, high: bigint): Argmin | undefined {
-  let best: Argmin | undefined
-  for (let x = low; x < high; x++) {
-    const hash = cryptoHash(name, x)
-    if (best === undefined || hash < best.hash) best = { nonce: x, hash }
-  }
-  return best
-}
+import { cryptoHash, referenceArgmin, TWO_64 } from '../../support/reference-argmin.js'
 
 const clampHigh = (high: bigint) => (high > TWO_64 ? TWO_64 : high)
 
