@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
-import { requireUint64, type Uint64 } from '../uint64.js'
+import { isUint64, type Uint64 } from '../uint64.js'
 import { type Argmin, betterArgmin } from './argmin.js'
 
 /**
@@ -41,25 +41,43 @@ export const DEFAULT_MAX_DOMAIN_SIZE = 100_000_000n
 /** Longest accepted name in UTF-8 bytes: bounds message sizes and per-hash work. */
 export const MAX_NAME_BYTES = 4096
 
-const utf8 = new TextEncoder()
-
 /** Rejects a write that breaks `low <= mid < high`, leaves uint64, or exceeds the domain limit. */
 export function validateWriteInput(input: WriteInput, maxDomainSize: Uint64): void {
-  requireUint64(input.low, 'low')
-  requireUint64(input.mid, 'mid')
-  requireUint64(input.high, 'high')
+  const problem = writeInputProblem(input, maxDomainSize)
+  if (problem !== undefined) throw new InvalidArgumentError(problem)
+}
+
+/** Why `input` is not a valid write, or undefined; never throws (replicas call it for every value they receive). */
+export function writeInputProblem(input: WriteInput, maxDomainSize: Uint64): string | undefined {
+  for (const field of ['low', 'mid', 'high'] as const) {
+    if (!isUint64(input[field])) return `${field} must be within 0..2^64-1, got ${input[field]}`
+  }
   if (!(input.low <= input.mid && input.mid < input.high)) {
-    throw new InvalidArgumentError(
-      `domain must satisfy low <= mid < high, got low=${input.low} mid=${input.mid} high=${input.high}`)
+    return `domain must satisfy low <= mid < high, got low=${input.low} mid=${input.mid} high=${input.high}`
   }
   const size = input.high - input.low
-  if (size > maxDomainSize) {
-    throw new InvalidArgumentError(`domain size ${size} exceeds the maximum of ${maxDomainSize} values`)
-  }
-  if (utf8.encode(input.name).length > MAX_NAME_BYTES) {
-    throw new InvalidArgumentError(`name exceeds ${MAX_NAME_BYTES} bytes of UTF-8`)
-  }
+  if (size > maxDomainSize) return `domain size ${size} exceeds the maximum of ${maxDomainSize} values`
+  if (utf8Length(input.name) > MAX_NAME_BYTES) return `name exceeds ${MAX_NAME_BYTES} bytes of UTF-8`
+  return undefined
 }
+
+/** UTF-8 length without encoding: a UTF-16 unit is at most 3 bytes, so short names need no count at all. */
+function utf8Length(text: string): number {
+  if (text.length * 3 <= MAX_NAME_BYTES) return text.length
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0x80) bytes += 1
+    else if (unit < 0x800) bytes += 2
+    else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 4
+      i++
+    } else bytes += 3 // the rest of the BMP, and a lone surrogate (encoded as U+FFFD)
+  }
+  return bytes
+}
+
+const isLowSurrogate = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff
 
 /**
  * False for a replicated value that no writer of this scheme could have produced (broken domain, oversize name,
@@ -68,11 +86,7 @@ export function validateWriteInput(input: WriteInput, maxDomainSize: Uint64): vo
 export function isPlausibleValue(value: RegisterValue, maxDomainSize: Uint64): boolean {
   if (value.kind !== 'token') return true
   const t = value.token
-  try {
-    validateWriteInput(t, maxDomainSize)
-  } catch {
-    return false
-  }
+  if (writeInputProblem(t, maxDomainSize) !== undefined) return false
   const within = (a: Argmin | undefined, high: Uint64): boolean => a === undefined || (a.nonce >= t.low && a.nonce < high)
   return (t.low === t.mid) === (t.partial === undefined) && within(t.partial, t.mid) && within(t.final, t.high)
 }

@@ -1,6 +1,7 @@
 import test from 'ava'
+import fc from 'fast-check'
 import { betterArgmin } from '../../../src/core/token/argmin.js'
-import { validateWriteInput, withFinal, writtenToken } from '../../../src/core/token/token-value.js'
+import { MAX_NAME_BYTES, validateWriteInput, withFinal, writeInputProblem, writtenToken } from '../../../src/core/token/token-value.js'
 import { UINT64_MAX, parseUint64 } from '../../../src/core/uint64.js'
 
 const write = (low: bigint, mid: bigint, high: bigint, name = 'n') => ({ name, low, mid, high })
@@ -32,4 +33,17 @@ test('final is the better of partial and the upper argmin; smaller hash wins, ti
   const token = writtenToken(write(0n, 0n, 10n), undefined)
   t.is(withFinal(token, c).final, c, 'low == mid: final is the upper argmin')
   t.is(withFinal(writtenToken(write(0n, 5n, 10n), c), a).final, c)
+})
+
+test('the name bound counts UTF-8 bytes exactly as an encoder would, without encoding', (t) => {
+  const tooLong = (name: string) => writeInputProblem(write(0n, 1n, 2n, name), 10n) !== undefined
+  t.false(tooLong('é'.repeat(MAX_NAME_BYTES / 2)))
+  t.true(tooLong('é'.repeat(MAX_NAME_BYTES / 2 + 1)))
+  t.false(tooLong('🚀'.repeat(MAX_NAME_BYTES / 4)))
+  t.true(tooLong('🚀'.repeat(MAX_NAME_BYTES / 4) + 'x'))
+  const encoder = new TextEncoder()
+  const unit = fc.oneof(fc.constantFrom('a', 'é', '名', '🚀', '\ud800', '\udc00'), fc.string({ unit: 'binary', maxLength: 2 }))
+  fc.assert(fc.property(fc.array(unit, { minLength: 1300, maxLength: 2200 }).map((parts) => parts.join('')), (name) => {
+    t.is(tooLong(name), encoder.encode(name).length > MAX_NAME_BYTES)
+  }), { numRuns: 200 })
 })
