@@ -97,11 +97,12 @@ export class NodeDriver {
 
   /**
    * Callback form of `execute`: `done` runs exactly once, possibly before `submit` returns. Simulations use it to
-   * stay synchronous and therefore replayable.
+   * stay synchronous and therefore replayable. Returns the operation's id for `cancel`, or undefined when it is
+   * already done.
    */
-  submit(token: string, op: ClientOp, options: ExecuteOptions, done: Done): void {
-    if (this.stopped) return done(new UnavailableError(`node ${this.self} is stopping`))
-    if (options.signal?.aborted) return done(new CancelledError('cancelled by the caller'))
+  submit(token: string, op: ClientOp, options: ExecuteOptions, done: Done): number | undefined {
+    if (this.stopped) return void done(new UnavailableError(`node ${this.self} is stopping`))
+    if (options.signal?.aborted) return void done(new CancelledError('cancelled by the caller'))
     const now = this.ports.clock.nowMs()
     const deadlineMs = now + Math.max(1, Math.min(options.timeoutMs, this.options.maxOperationMs))
     const opId = ++this.opIds
@@ -109,18 +110,28 @@ export class NodeDriver {
     this.pending.set(opId, entry)
     this.opDeadlines.push(deadlineMs, opId)
     if (options.signal) {
-      const onAbort = (): void => {
-        this.settle(opId, new CancelledError('cancelled by the caller'))
-        this.feed({ type: 'cancel', opId, token })
-      }
+      const onAbort = (): void => this.cancel(opId)
       options.signal.addEventListener('abort', onAbort, { once: true })
       entry.detach = () => options.signal!.removeEventListener('abort', onAbort)
     }
     if (this.ports.failures.isSilent(this.self, token, now)) {
       this.park(opId, entry)
-      return this.schedule()
+      this.schedule()
+    } else {
+      this.feed({ type: 'client', opId, token, op, deadlineMs })
     }
-    this.feed({ type: 'client', opId, token, op, deadlineMs })
+    return this.pending.has(opId) ? opId : undefined
+  }
+
+  /**
+   * The caller gave up on an operation: it fails with CancelledError now, and the protocol drops whatever work of
+   * it has not reached the replicas. A no-op for an operation already done. Cheaper than a signal per call.
+   */
+  cancel(opId: number): void {
+    const op = this.pending.get(opId)
+    if (op === undefined) return
+    this.settle(opId, new CancelledError('cancelled by the caller'))
+    this.feed({ type: 'cancel', opId, token: op.token })
   }
 
   /** Makes this node silent for `token` from `atMs` on (now when omitted). */

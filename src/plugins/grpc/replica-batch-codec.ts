@@ -6,6 +6,7 @@ import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue, TokenValue } from '../../core/token/token-value.js'
 import { loadTokenManagerPackage } from './proto.js'
+import { LEN, tag, VARINT, writeArgmin, writeEmpty, writeString, writeU64, writeVersion } from './protobuf-fields.js'
 
 /*
  * ReplicaBatch (proto/tokenmanager/v1/token_manager.proto) encoded and decoded by hand, straight from and to the
@@ -36,33 +37,8 @@ export interface IncomingBatch {
 }
 
 const { Writer, Reader } = protobuf
-type ProtoWriter = protobuf.Writer
 type ProtoReader = protobuf.Reader
-const LEN = 2
-const VARINT = 0
-const tag = (field: number, wireType: number): number => (field << 3) | wireType
-const MAX_U32 = 0xffffffffn
-
-function writeU64(w: ProtoWriter, field: number, value: bigint): void {
-  if (value === 0n) return
-  w.uint32(tag(field, VARINT)).uint64({ low: Number(value & MAX_U32), high: Number(value >> 32n) } as unknown as number)
-}
-
-function writeString(w: ProtoWriter, field: number, value: string): void {
-  if (value !== '') w.uint32(tag(field, LEN)).string(value)
-}
-
-function writeEmpty(w: ProtoWriter, field: number): void {
-  w.uint32(tag(field, LEN)).uint32(0)
-}
-
-function writeArgmin(w: ProtoWriter, field: number, a: Argmin | undefined): void {
-  if (a === undefined) return
-  w.uint32(tag(field, LEN)).fork()
-  writeU64(w, 1, a.nonce)
-  writeU64(w, 2, a.hash)
-  w.ldelim()
-}
+type ProtoWriter = protobuf.Writer
 
 function writeToken(w: ProtoWriter, t: TokenValue): void {
   writeString(w, 1, t.name)
@@ -75,10 +51,7 @@ function writeToken(w: ProtoWriter, t: TokenValue): void {
 
 function writeVersioned(w: ProtoWriter, field: number, ts: Timestamp, value: RegisterValue): void {
   w.uint32(tag(field, LEN)).fork()
-  w.uint32(tag(1, LEN)).fork()
-  writeU64(w, 1, ts.seq)
-  writeU64(w, 2, ts.epoch)
-  w.ldelim()
+  writeVersion(w, 1, ts)
   w.uint32(tag(2, LEN)).fork()
   if (value.kind === 'empty') writeEmpty(w, 1)
   else if (value.kind === 'absent') writeEmpty(w, 2)

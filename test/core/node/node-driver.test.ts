@@ -86,6 +86,24 @@ test('a caller that cancels a write stops its hash job at once; the next write p
   await driver.stop()
 })
 
+test('cancel(opId) from submit fails the operation as cancelled and stops its hash job; a finished op is a no-op', async (t) => {
+  const hasher = new HeldHasher()
+  const { driver } = soloDriver({ hasher })
+  await driver.start()
+  const outcomes: string[] = []
+  const opId = driver.submit('T', write, { timeoutMs: 5000 }, (error) => outcomes.push(error?.code ?? 'ok'))
+  t.not(opId, undefined, 'a write waiting for its hash is still running')
+  await flush()
+  driver.cancel(opId!)
+  t.deepEqual(outcomes, ['cancelled'])
+  t.true(hasher.held[0]!.signal.aborted, 'the hash job was aborted')
+  driver.cancel(opId!)
+  t.deepEqual(outcomes, ['cancelled'], 'done runs exactly once')
+  const late = driver.submit('U', { type: 'create' }, { timeoutMs: 5000 }, () => {})
+  t.is(late, undefined, 'an operation answered in place has no id left to cancel')
+  await driver.stop()
+})
+
 test('a hasher failure fails the waiting write at once instead of at its deadline', async (t) => {
   const hasher = new HeldHasher()
   const { driver } = soloDriver({ hasher })

@@ -1,22 +1,17 @@
 import test from 'ava'
 import fc from 'fast-check'
 import type { ReplicaMessage } from '../../../src/core/protocol/messages.js'
-import type { RegisterValue } from '../../../src/core/token/token-value.js'
 import { loadTokenManagerPackage } from '../../../src/plugins/grpc/proto.js'
 import {
   decodeReplicaBatch, encodeReplicaBatch, type OutgoingMessage,
 } from '../../../src/plugins/grpc/replica-batch-codec.js'
 import type { WireBatch } from '../../../src/plugins/grpc/wire-codec.js'
 import { envelopeFromWire, messageToWire } from '../../support/generic-replica-codec.js'
+import { registerValue, timestamp } from '../../support/wire-arbitraries.js'
 
 const generic = loadTokenManagerPackage().ReplicaService.service.Exchange!
-const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom(0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n))
-const argmin = fc.option(fc.record({ nonce: u64, hash: u64 }), { nil: undefined })
-const value: fc.Arbitrary<RegisterValue> = fc.oneof(
-  fc.constant({ kind: 'empty' as const }), fc.constant({ kind: 'absent' as const }),
-  fc.record({ name: fc.string({ unit: 'grapheme', maxLength: 40 }), low: u64, mid: u64, high: u64, partial: argmin, final: argmin })
-    .map((token) => ({ kind: 'token' as const, token })))
-const ts = fc.record({ seq: u64, epoch: u64 })
+const value = registerValue
+const ts = timestamp
 const base = { reqId: fc.nat({ max: Number.MAX_SAFE_INTEGER }), token: fc.string({ maxLength: 12 }) }
 const message: fc.Arbitrary<ReplicaMessage> = fc.oneof(
   fc.record({ type: fc.constant('query' as const), ...base }),
