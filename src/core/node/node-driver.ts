@@ -270,9 +270,9 @@ export class NodeDriver {
   private schedule(): void {
     if (this.stopped) return
     const now = this.ports.clock.nowMs()
-    const candidates = [this.node.nextDeadlineMs(), this.opDeadlines.peekMs(),
-      this.ports.failures.nextSilenceMs(this.self, now)].filter((t): t is number => t !== undefined)
-    const atMs = Math.min(...candidates)
+    // Runs after every input: no arrays, no spread.
+    const atMs = Math.min(this.node.nextDeadlineMs() ?? Infinity, this.opDeadlines.peekMs() ?? Infinity,
+      this.ports.failures.nextSilenceMs(this.self, now) ?? Infinity)
     if (atMs >= this.timerAtMs || !Number.isFinite(atMs)) return
     this.timer?.cancel()
     this.timerAtMs = atMs

@@ -7,7 +7,7 @@ import type { NodeLogger } from './node-logger.js'
 import { loadTokenManagerPackage } from './proto.js'
 import { toServiceError } from './status-codes.js'
 import { INVALID_UTF8, withStrictUtf8 } from './strict-utf8.js'
-import { type ReadReplyFields, withFastReplies, type WriteReplyFields } from './token-reply-codec.js'
+import { type ReadReplyFields, type TokenRequest, withFastCodec, type WriteReplyFields } from './token-service-codec.js'
 import { u64, valueToWire, versionToWire } from './wire-codec.js'
 
 type Request = { id?: string; name?: string; low?: string; mid?: string; high?: string; after_ms?: string; [INVALID_UTF8]?: true }
@@ -25,10 +25,11 @@ export class ClientServices {
 
   register(add: (service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => void): void {
     const pkg = loadTokenManagerPackage()
-    add(withFastReplies(withStrictUtf8(pkg.TokenService.service)), {
+    add(withFastCodec(withStrictUtf8(pkg.TokenService.service)), {
       Create: this.unary((r) => ({ type: 'create' }), (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self })),
       Drop: this.unary(() => ({ type: 'drop' }), (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self })),
-      Write: this.unary((r) => ({ type: 'write', name: r.name ?? '', low: u64(r.low, 'low'), mid: u64(r.mid, 'mid'), high: u64(r.high, 'high') }),
+      // Read and Write requests come from the hand-written decoder, with uint64 already bigint.
+      Write: this.unary((r) => { const w = r as unknown as TokenRequest; return { type: 'write', name: w.name, low: w.low, mid: w.mid, high: w.high } },
         (id, res) => this.writeReply(id, res)),
       Read: this.unary(() => ({ type: 'read' }), (id, res) => this.readReply(id, res)),
     })

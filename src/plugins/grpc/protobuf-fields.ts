@@ -16,7 +16,15 @@ const MAX_U32 = 0xffffffffn
 
 export function writeU64(w: ProtoWriter, field: number, value: bigint): void {
   if (value === 0n) return
-  w.uint32(tag(field, VARINT)).uint64({ low: Number(value & MAX_U32), high: Number(value >> 32n) } as unknown as number)
+  w.uint32(tag(field, VARINT))
+  // Small values (sequence numbers, most domains) skip the two BigInt operations and the LongBits object.
+  if (value <= MAX_U32) w.uint32(Number(value))
+  else w.uint64({ low: Number(value & MAX_U32), high: Number(value >> 32n) } as unknown as number)
+}
+
+export function readU64(r: protobuf.Reader): bigint {
+  const long = r.uint64() as unknown as { low: number; high: number }
+  return long.high === 0 ? BigInt(long.low >>> 0) : (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0)
 }
 
 export function writeString(w: ProtoWriter, field: number, value: string): void {

@@ -6,7 +6,7 @@ import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue, TokenValue } from '../../core/token/token-value.js'
 import { loadTokenManagerPackage } from './proto.js'
-import { LEN, tag, VARINT, writeArgmin, writeEmpty, writeString, writeU64, writeVersion } from './protobuf-fields.js'
+import { LEN, readU64, tag, VARINT, writeArgmin, writeEmpty, writeString, writeU64, writeVersion } from './protobuf-fields.js'
 
 /*
  * ReplicaBatch (proto/tokenmanager/v1/token_manager.proto) encoded and decoded by hand, straight from and to the
@@ -85,11 +85,6 @@ export function encodeReplicaBatch(batch: OutgoingBatch): Buffer {
   for (const message of batch.messages) writeMessage(w, message)
   const bytes = w.finish()
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
-function readU64(r: ProtoReader): bigint {
-  const long = r.uint64() as unknown as { low: number; high: number }
-  return (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0)
 }
 
 /** Reads the fields of one length-delimited message, calling `field` for each; unknown fields are skipped. */
