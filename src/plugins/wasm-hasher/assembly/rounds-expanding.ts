@@ -3,7 +3,7 @@
  * instructions in order, and the CPU only overlaps what is close, so interleaving the independent schedule
  * work with the round chain hides latency.
  */
-import { V, add, expandWord, t1Of, t2Of } from './sha256-lanes'
+import { KV, V, add, expandWord, t1Of, t2Of } from './sha256-lanes'
 import { plannedWord } from './schedule-plan'
 
 /**
@@ -58,31 +58,32 @@ export function roundsExpanding(src: usize, w: usize, kw: usize, from: i32, dst:
   }
   const expandEnd = kw + 48 * V
   for (; p < expandEnd; p += 8 * V) {
-    const q = p - kw + 16 * V // byte offset of word t + 16
+    const wt = w + (p - kw) // &W[t]
+    const kt = KV + (p - kw) // &KV[t]
     let t1 = t1Of(e, f, g, h, v128.load(p, 0))
     y = v128.xor(a, b); d = add(d, t1); h = add(t1, t2Of(a, b, y, x))
-    expandWord(w, kw, q + 0)
+    expandWord(wt, p, kt)
     t1 = t1Of(d, e, f, g, v128.load(p, 16))
     x = v128.xor(h, a); c = add(c, t1); g = add(t1, t2Of(h, a, x, y))
-    expandWord(w, kw, q + 16)
+    expandWord(wt + 16, p + 16, kt + 16)
     t1 = t1Of(c, d, e, f, v128.load(p, 32))
     y = v128.xor(g, h); b = add(b, t1); f = add(t1, t2Of(g, h, y, x))
-    expandWord(w, kw, q + 32)
+    expandWord(wt + 32, p + 32, kt + 32)
     t1 = t1Of(b, c, d, e, v128.load(p, 48))
     x = v128.xor(f, g); a = add(a, t1); e = add(t1, t2Of(f, g, x, y))
-    expandWord(w, kw, q + 48)
+    expandWord(wt + 48, p + 48, kt + 48)
     t1 = t1Of(a, b, c, d, v128.load(p, 64))
     y = v128.xor(e, f); h = add(h, t1); d = add(t1, t2Of(e, f, y, x))
-    expandWord(w, kw, q + 64)
+    expandWord(wt + 64, p + 64, kt + 64)
     t1 = t1Of(h, a, b, c, v128.load(p, 80))
     x = v128.xor(d, e); g = add(g, t1); c = add(t1, t2Of(d, e, x, y))
-    expandWord(w, kw, q + 80)
+    expandWord(wt + 80, p + 80, kt + 80)
     t1 = t1Of(g, h, a, b, v128.load(p, 96))
     y = v128.xor(c, d); f = add(f, t1); b = add(t1, t2Of(c, d, y, x))
-    expandWord(w, kw, q + 96)
+    expandWord(wt + 96, p + 96, kt + 96)
     t1 = t1Of(f, g, h, a, v128.load(p, 112))
     x = v128.xor(b, c); e = add(e, t1); a = add(t1, t2Of(b, c, x, y))
-    expandWord(w, kw, q + 112)
+    expandWord(wt + 112, p + 112, kt + 112)
   }
   const end = kw + 64 * V
   for (; p < end; p += 8 * V) {

@@ -99,15 +99,19 @@ export function expandAll(w: usize, kw: usize): void {
   expandFrom(w, kw, 16)
 }
 
-/** Schedule word at byte offset q (t >= 16) and its KW. */
+/**
+ * Schedule word t + 16 and its KW, from wt = &W[t], kwt = &KW[t] and kt = &KV[t]. Every access is a base plus a
+ * small positive constant, which Binaryen folds into the instruction's offset (a computed address costs V8 an
+ * extra instruction per access).
+ */
 // @ts-ignore: decorator
-@inline export function expandWord(w: usize, kw: usize, q: usize): void {
+@inline export function expandWord(wt: usize, kwt: usize, kt: usize): void {
   const sum = add(
-    add(v128.load(w + q - 16 * V), smallSigma0(v128.load(w + q - 15 * V))),
-    add(v128.load(w + q - 7 * V), smallSigma1(v128.load(w + q - 2 * V))),
+    add(v128.load(wt), smallSigma0(v128.load(wt + V))),
+    add(v128.load(wt + 9 * V), smallSigma1(v128.load(wt + 14 * V))),
   )
-  v128.store(w + q, sum)
-  v128.store(kw + q, add(sum, v128.load(KV + q)))
+  v128.store(wt + 16 * V, sum)
+  v128.store(kwt + 16 * V, add(sum, v128.load(kt + 16 * V)))
 }
 
 /** T1 = h + Sigma1(e) + Ch(e, f, g) + KW[t]. */
