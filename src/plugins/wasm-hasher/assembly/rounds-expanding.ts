@@ -4,7 +4,7 @@
  * work with the round chain hides latency.
  */
 import { KV, V, expandWord, nextA, nextE } from './sha256-lanes'
-import { plannedWord } from './schedule-plan'
+import { earlyPlannedWord } from './schedule-plan'
 
 /**
  * Rounds [from, 64) of the last digit's block like rounds(), computing schedule words (and KW) on the way:
@@ -32,28 +32,28 @@ export function roundsExpanding(src: usize, w: usize, kw: usize, from: i32, dst:
   if (p == kw + 8 * V) {
     let n = nextE(d, e, f, g, h, v128.load(p, 0))
     y = v128.xor(a, b); h = nextA(a, b, y, x, d, n); d = n
-    plannedWord(w, kw, 24)
+    earlyPlannedWord(w, kw, 24)
     n = nextE(c, d, e, f, g, v128.load(p, 16))
     x = v128.xor(h, a); g = nextA(h, a, x, y, c, n); c = n
-    plannedWord(w, kw, 25)
+    earlyPlannedWord(w, kw, 25)
     n = nextE(b, c, d, e, f, v128.load(p, 32))
     y = v128.xor(g, h); f = nextA(g, h, y, x, b, n); b = n
-    plannedWord(w, kw, 26)
+    earlyPlannedWord(w, kw, 26)
     n = nextE(a, b, c, d, e, v128.load(p, 48))
     x = v128.xor(f, g); e = nextA(f, g, x, y, a, n); a = n
-    plannedWord(w, kw, 27)
+    earlyPlannedWord(w, kw, 27)
     n = nextE(h, a, b, c, d, v128.load(p, 64))
     y = v128.xor(e, f); d = nextA(e, f, y, x, h, n); h = n
-    plannedWord(w, kw, 28)
+    earlyPlannedWord(w, kw, 28)
     n = nextE(g, h, a, b, c, v128.load(p, 80))
     x = v128.xor(d, e); c = nextA(d, e, x, y, g, n); g = n
-    plannedWord(w, kw, 29)
+    earlyPlannedWord(w, kw, 29)
     n = nextE(f, g, h, a, b, v128.load(p, 96))
     y = v128.xor(c, d); b = nextA(c, d, y, x, f, n); f = n
-    plannedWord(w, kw, 30)
+    earlyPlannedWord(w, kw, 30)
     n = nextE(e, f, g, h, a, v128.load(p, 112))
     x = v128.xor(b, c); a = nextA(b, c, x, y, e, n); e = n
-    plannedWord(w, kw, 31)
+    expandWord(w + 15 * V, kw + 15 * V, KV + 15 * V) // W[16] may vary (s <= 1)
     p += 8 * V
   }
   const expandEnd = kw + 48 * V
