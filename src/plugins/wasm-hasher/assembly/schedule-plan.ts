@@ -67,6 +67,14 @@ export function planSchedule(w: usize, kw: usize, s: usize): void {
   v128.store(kw + t * V, add(sum, v128.load(KV + t * V)))
 }
 
+/** earlyPlannedWord for word t + 16 (8 <= t < 15) from wt = &W[t], kwt = &KW[t] and kt = &KV[t]. */
+// @ts-ignore: decorator
+@inline export function earlyPlannedWordAt(wt: usize, kwt: usize, kt: usize, t: usize): void {
+  const sum = add(add(v128.load(EARLY_PART + (t - 8) * V), v128.load(wt + 9 * V)), smallSigma1(v128.load(wt + 14 * V)))
+  v128.store(wt + 16 * V, sum)
+  v128.store(kwt + 16 * V, add(sum, v128.load(kt + 16 * V)))
+}
+
 /** Recomputes the schedule words [16, to) that depend on word s, the only message word changed since the plan. */
 export function expandPlanned(w: usize, kw: usize, to: usize): void {
   for (let t: usize = 16; t < to; t++) plannedWord(w, kw, t)
