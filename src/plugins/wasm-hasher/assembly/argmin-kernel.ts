@@ -15,6 +15,7 @@
  */
 import { IV, KV, V, add, bigSigma0, bigSigma1, choose, compressScalar, expandAll, initRoundConstants, majority, rounds } from './sha256-lanes'
 import { roundsExpanding } from './rounds-expanding'
+import { roundsExpandingPair } from './rounds-expanding-pair'
 import { expandPlanned, planSchedule } from './schedule-plan'
 import { bestHi, offer, resetBest } from './best-candidate'
 
@@ -39,6 +40,12 @@ const NEXT: usize = memory.data(8 * 16, 16)
 const ROUND_S: usize = memory.data(2 * 16, 16)
 /** Working variables after the last round of a block. */
 const WORK: usize = memory.data(8 * 16, 16)
+/** The second state of hashPair (the next last digit): its schedule of the last digit's block, variables, H0 and H1. */
+const SCHED2: usize = memory.data(64 * 16, 16)
+const KWS2: usize = memory.data(64 * 16, 16)
+const NEXT2: usize = memory.data(8 * 16, 16)
+const WORK2: usize = memory.data(8 * 16, 16)
+const DIGEST2: usize = memory.data(2 * 16, 16)
 /** Scalar state and schedule for the name's midstate. */
 const MID: usize = memory.data(8 * 4, 16)
 const MSCHED: usize = memory.data(64 * 4, 16)
@@ -145,15 +152,74 @@ function prepareDigitRound(): void {
   const k = v128.load(KV + <usize>snapRound * V)
   v128.store(ROUND_S, add(add(h, bigSigma1(e)), add(choose(e, f, g), k)))
   v128.store(ROUND_S + V, add(bigSigma0(a), majority(b, v128.xor(a, b), v128.xor(b, c))))
-  v128.store(NEXT, b, 32); v128.store(NEXT, c, 48)
-  v128.store(NEXT, a, 16); v128.store(NEXT, e, 80); v128.store(NEXT, f, 96); v128.store(NEXT, g, 112)
+  for (let next = NEXT; ; next = NEXT2) {
+    v128.store(next, b, 32); v128.store(next, c, 48)
+    v128.store(next, a, 16); v128.store(next, e, 80); v128.store(next, f, 96); v128.store(next, g, 112)
+    if (next == NEXT2) break
+  }
 }
 
-/** Round s with the current word s: T1 = P + W[s]; a = T1 + Q; e = d + T1. */
-function digitRound(ws: v128): void {
+/** Round s with word s = ws into next (NEXT or NEXT2): T1 = P + W[s]; a = T1 + Q; e = d + T1. */
+function digitRound(ws: v128, next: usize): void {
   const t1 = add(v128.load(ROUND_S), ws)
-  v128.store(NEXT, add(t1, v128.load(ROUND_S + V)), 0)
-  v128.store(NEXT, add(v128.load(SNAP, 48), t1), 64)
+  v128.store(next, add(t1, v128.load(ROUND_S + V)), 0)
+  v128.store(next, add(v128.load(SNAP, 48), t1), 64)
+}
+
+/** Block blk (not the last digit's) from its chaining value: the schedule too if it comes before the digit's. */
+function hashBlock(blk: i32): void {
+  const w = SCHED + <usize>blk * 64 * V
+  const kw = KWS + <usize>blk * 64 * V
+  const chainIn = CHAIN + <usize>blk * 8 * V
+  if (blk < snapBlock) expandAll(w, kw) // block 0 before a last digit in block 1
+  rounds(chainIn, kw, 0, 64, WORK)
+  chainOut(blk, WORK, chainIn + 8 * V)
+}
+
+/** The chaining value after block blk from its working variables: H0 and H1 only after the last block. */
+function chainOut(blk: i32, work: usize, out: usize): void {
+  const chainIn = CHAIN + <usize>blk * 8 * V
+  const words: usize = blk == tailBlocks - 1 ? 2 : 8 // the digest needs H0 and H1 only
+  for (let i: usize = 0; i < words; i++) v128.store(out + i * V, add(v128.load(chainIn + i * V), v128.load(work + i * V)))
+}
+
+/** Brings the last digit's block up to date for a new word s: a new snapshot and plan if anything before s changed. */
+function planDigitBlock(from: i32): void {
+  if (snapValid && from >= snapBlock * 64 + snapRound * 4) return
+  const w = SCHED + <usize>snapBlock * 64 * V
+  const kw = KWS + <usize>snapBlock * 64 * V
+  planSchedule(w, kw, snapRound)
+  rounds(CHAIN + <usize>snapBlock * 8 * V, kw, 0, snapRound, SNAP)
+  prepareDigitRound()
+  snapValid = true
+  // The second state shares every word but s (hashPair sets it), varying words included until recomputed.
+  memory.copy(SCHED2, w, 64 * V)
+  memory.copy(KWS2, kw, 64 * V)
+}
+
+/**
+ * hashLanes for the current last digits and the next ones (word s + step) at once, into the digest and DIGEST2;
+ * for a last digit in the last block. Two independent round chains keep the CPU busier than one.
+ */
+function hashPair(step: v128): void {
+  const from = dirtyFrom
+  dirtyFrom = CLEAN
+  for (let blk = from >> 6; blk < snapBlock; blk++) hashBlock(blk)
+  planDigitBlock(from)
+  const w = SCHED + <usize>snapBlock * 64 * V
+  const kw = KWS + <usize>snapBlock * 64 * V
+  const ws = v128.load(w + <usize>snapRound * V)
+  const ws2 = add(ws, step)
+  v128.store(SCHED2 + <usize>snapRound * V, ws2)
+  const planned: usize = snapRound < 8 ? 24 : 32 // roundsExpandingPair computes the rest
+  expandPlanned(w, kw, planned)
+  expandPlanned(SCHED2, KWS2, planned)
+  digitRound(ws, NEXT)
+  digitRound(ws2, NEXT2)
+  roundsExpandingPair(NEXT, NEXT2, w, kw, SCHED2, KWS2, snapRound + 1, WORK, WORK2)
+  const chainIn = CHAIN + <usize>snapBlock * 8 * V
+  chainOut(snapBlock, WORK, chainIn + 8 * V)
+  chainOut(snapBlock, WORK2, DIGEST2)
 }
 
 /** Hashes the four lanes into the digest, recomputing only what changed since the last hash. */
@@ -161,27 +227,29 @@ function hashLanes(): void {
   const from = dirtyFrom
   dirtyFrom = CLEAN
   for (let blk = from >> 6; blk < tailBlocks; blk++) {
+    if (blk != snapBlock) {
+      hashBlock(blk)
+      continue
+    }
     const w = SCHED + <usize>blk * 64 * V
     const kw = KWS + <usize>blk * 64 * V
-    const chainIn = CHAIN + <usize>blk * 8 * V
-    if (blk == snapBlock) {
-      if (snapValid && from >= blk * 64 + snapRound * 4) {
-        expandPlanned(w, kw, snapRound < 8 ? 24 : 32) // roundsExpanding computes the rest
-      } else {
-        planSchedule(w, kw, snapRound)
-        rounds(chainIn, kw, 0, snapRound, SNAP)
-        prepareDigitRound()
-        snapValid = true
-      }
-      digitRound(v128.load(w + <usize>snapRound * V))
-      roundsExpanding(NEXT, w, kw, snapRound + 1, WORK)
-    } else {
-      if (blk < snapBlock) expandAll(w, kw) // block 0 before a last digit in block 1
-      rounds(chainIn, kw, 0, 64, WORK)
-    }
-    const chainOut = chainIn + 8 * V
-    const words: usize = blk == tailBlocks - 1 ? 2 : 8 // the digest needs H0 and H1 only
-    for (let i: usize = 0; i < words; i++) v128.store(chainOut + i * V, add(v128.load(chainIn + i * V), v128.load(WORK + i * V)))
+    const planned = snapValid && from >= blk * 64 + snapRound * 4
+    planDigitBlock(from)
+    if (planned) expandPlanned(w, kw, snapRound < 8 ? 24 : 32) // roundsExpanding computes the rest
+    digitRound(v128.load(w + <usize>snapRound * V), NEXT)
+    roundsExpanding(NEXT, w, kw, snapRound + 1, WORK)
+    chainOut(blk, WORK, CHAIN + <usize>blk * 8 * V + 8 * V)
+  }
+}
+
+/** Offers the lanes in mask with last digit d from a digest (H0 row, then H1 row). */
+function offerLanes(digest: usize, mask: i32, q0: u64, d: i32): void {
+  // Cheap filter: only a lane whose top word is <= the best's can win (always true before the first).
+  if (!v128.any_true(i32x4.le_u(v128.load(digest), i32x4.splat(<i32>bestHi)))) return
+  for (let lane = 0; lane < 4; lane++) {
+    if ((mask & (1 << lane)) == 0) continue
+    const at = digest + <usize>(lane << 2)
+    offer(load<u32>(at), load<u32>(at + V), (q0 + <u64>lane) * 10 + <u64>d)
   }
 }
 
@@ -204,25 +272,27 @@ function scanSegment(digitCount: i32, first: u64, last: u64): void {
   const digest = CHAIN + <usize>tailBlocks * 8 * V
   const lastWord = SCHED + <usize>snapBlock * 64 * V + <usize>snapRound * V
   const shift = (3 - (lastPos & 3)) << 3
+  // Last digits in pairs (d, d + 1) when the digit's block is the last; else one at a time.
+  const pairs = snapBlock == tailBlocks - 1
+  const step = i32x4.splat(1 << shift)
   let q0 = qFirst
   while (true) {
     const decades = v128.load(lastWord) // every lane's last digit is '0' here
     // No u64 overflow: q <= (2^64 - 1) / 10, so q + 4 fits.
     const interior = (q0 > qFirst || dFirst == 0) && (q0 + 3 < qLast || (q0 + 3 == qLast && dLast == 9))
-    for (let d = 0; d < 10; d++) {
+    for (let d = 0; d < 10; d += pairs ? 2 : 1) {
       const mask = interior ? 15 : activeLanes(q0, <u64>d, qFirst, dFirst, qLast, dLast)
-      if (mask == 0) continue
+      const mask2 = !pairs ? 0 : interior ? 15 : activeLanes(q0, <u64>(d + 1), qFirst, dFirst, qLast, dLast)
+      if ((mask | mask2) == 0) continue
       v128.store(lastWord, add(decades, i32x4.splat(d << shift)))
       if (dirtyFrom > lastPos) dirtyFrom = lastPos
-      hashLanes()
-      // Cheap filter: only a lane whose top word is <= the best's can win (always true before the first).
-      if (v128.any_true(i32x4.le_u(v128.load(digest), i32x4.splat(<i32>bestHi)))) {
-        for (let lane = 0; lane < 4; lane++) {
-          if ((mask & (1 << lane)) == 0) continue
-          const at = digest + <usize>(lane << 2)
-          offer(load<u32>(at), load<u32>(at + V), (q0 + <u64>lane) * 10 + <u64>d)
-        }
+      if (pairs) {
+        hashPair(step)
+        offerLanes(DIGEST2, mask2, q0, d + 1)
+      } else {
+        hashLanes()
       }
+      offerLanes(digest, mask, q0, d)
     }
     v128.store(lastWord, decades)
     if (q0 + 4 > qLast) break

@@ -3,8 +3,8 @@
  * instructions in order, and the CPU only overlaps what is close, so interleaving the independent schedule
  * work with the round chain hides latency.
  */
-import { V, add, expandWord, t1Of, t2Of } from './sha256-lanes'
-import { plannedWord } from './schedule-plan'
+import { KV, V, expandWord, nextA, nextE } from './sha256-lanes'
+import { earlyPlannedWord } from './schedule-plan'
 
 /**
  * Rounds [from, 64) of the last digit's block like rounds(), computing schedule words (and KW) on the way:
@@ -20,88 +20,89 @@ export function roundsExpanding(src: usize, w: usize, kw: usize, from: i32, dst:
   let p = kw + <usize>from * V
   // Single rounds until 64 - t is a multiple of 8 (and at most 16, so no expansion is due yet).
   for (let t = from; ((64 - t) & 7) != 0; t++) {
-    const t1 = t1Of(e, f, g, h, v128.load(p))
+    const eNext = nextE(d, e, f, g, h, v128.load(p))
     y = v128.xor(a, b)
-    const t2 = t2Of(a, b, y, x)
-    h = g; g = f; f = e; e = add(d, t1)
-    d = c; c = b; b = a; a = add(t1, t2)
+    const aNext = nextA(a, b, y, x, d, eNext)
+    h = g; g = f; f = e; e = eNext
+    d = c; c = b; b = a; a = aNext
     x = y
     p += V
   }
   // Rounds 8..15 (run here when from <= 8) compute the planned words 24..31.
   if (p == kw + 8 * V) {
-    let t1 = t1Of(e, f, g, h, v128.load(p, 0))
-    y = v128.xor(a, b); d = add(d, t1); h = add(t1, t2Of(a, b, y, x))
-    plannedWord(w, kw, 24)
-    t1 = t1Of(d, e, f, g, v128.load(p, 16))
-    x = v128.xor(h, a); c = add(c, t1); g = add(t1, t2Of(h, a, x, y))
-    plannedWord(w, kw, 25)
-    t1 = t1Of(c, d, e, f, v128.load(p, 32))
-    y = v128.xor(g, h); b = add(b, t1); f = add(t1, t2Of(g, h, y, x))
-    plannedWord(w, kw, 26)
-    t1 = t1Of(b, c, d, e, v128.load(p, 48))
-    x = v128.xor(f, g); a = add(a, t1); e = add(t1, t2Of(f, g, x, y))
-    plannedWord(w, kw, 27)
-    t1 = t1Of(a, b, c, d, v128.load(p, 64))
-    y = v128.xor(e, f); h = add(h, t1); d = add(t1, t2Of(e, f, y, x))
-    plannedWord(w, kw, 28)
-    t1 = t1Of(h, a, b, c, v128.load(p, 80))
-    x = v128.xor(d, e); g = add(g, t1); c = add(t1, t2Of(d, e, x, y))
-    plannedWord(w, kw, 29)
-    t1 = t1Of(g, h, a, b, v128.load(p, 96))
-    y = v128.xor(c, d); f = add(f, t1); b = add(t1, t2Of(c, d, y, x))
-    plannedWord(w, kw, 30)
-    t1 = t1Of(f, g, h, a, v128.load(p, 112))
-    x = v128.xor(b, c); e = add(e, t1); a = add(t1, t2Of(b, c, x, y))
-    plannedWord(w, kw, 31)
+    let n = nextE(d, e, f, g, h, v128.load(p, 0))
+    y = v128.xor(a, b); h = nextA(a, b, y, x, d, n); d = n
+    earlyPlannedWord(w, kw, 24)
+    n = nextE(c, d, e, f, g, v128.load(p, 16))
+    x = v128.xor(h, a); g = nextA(h, a, x, y, c, n); c = n
+    earlyPlannedWord(w, kw, 25)
+    n = nextE(b, c, d, e, f, v128.load(p, 32))
+    y = v128.xor(g, h); f = nextA(g, h, y, x, b, n); b = n
+    earlyPlannedWord(w, kw, 26)
+    n = nextE(a, b, c, d, e, v128.load(p, 48))
+    x = v128.xor(f, g); e = nextA(f, g, x, y, a, n); a = n
+    earlyPlannedWord(w, kw, 27)
+    n = nextE(h, a, b, c, d, v128.load(p, 64))
+    y = v128.xor(e, f); d = nextA(e, f, y, x, h, n); h = n
+    earlyPlannedWord(w, kw, 28)
+    n = nextE(g, h, a, b, c, v128.load(p, 80))
+    x = v128.xor(d, e); c = nextA(d, e, x, y, g, n); g = n
+    earlyPlannedWord(w, kw, 29)
+    n = nextE(f, g, h, a, b, v128.load(p, 96))
+    y = v128.xor(c, d); b = nextA(c, d, y, x, f, n); f = n
+    earlyPlannedWord(w, kw, 30)
+    n = nextE(e, f, g, h, a, v128.load(p, 112))
+    x = v128.xor(b, c); a = nextA(b, c, x, y, e, n); e = n
+    expandWord(w + 15 * V, kw + 15 * V, KV + 15 * V) // W[16] may vary (s <= 1)
     p += 8 * V
   }
   const expandEnd = kw + 48 * V
   for (; p < expandEnd; p += 8 * V) {
-    const q = p - kw + 16 * V // byte offset of word t + 16
-    let t1 = t1Of(e, f, g, h, v128.load(p, 0))
-    y = v128.xor(a, b); d = add(d, t1); h = add(t1, t2Of(a, b, y, x))
-    expandWord(w, kw, q + 0)
-    t1 = t1Of(d, e, f, g, v128.load(p, 16))
-    x = v128.xor(h, a); c = add(c, t1); g = add(t1, t2Of(h, a, x, y))
-    expandWord(w, kw, q + 16)
-    t1 = t1Of(c, d, e, f, v128.load(p, 32))
-    y = v128.xor(g, h); b = add(b, t1); f = add(t1, t2Of(g, h, y, x))
-    expandWord(w, kw, q + 32)
-    t1 = t1Of(b, c, d, e, v128.load(p, 48))
-    x = v128.xor(f, g); a = add(a, t1); e = add(t1, t2Of(f, g, x, y))
-    expandWord(w, kw, q + 48)
-    t1 = t1Of(a, b, c, d, v128.load(p, 64))
-    y = v128.xor(e, f); h = add(h, t1); d = add(t1, t2Of(e, f, y, x))
-    expandWord(w, kw, q + 64)
-    t1 = t1Of(h, a, b, c, v128.load(p, 80))
-    x = v128.xor(d, e); g = add(g, t1); c = add(t1, t2Of(d, e, x, y))
-    expandWord(w, kw, q + 80)
-    t1 = t1Of(g, h, a, b, v128.load(p, 96))
-    y = v128.xor(c, d); f = add(f, t1); b = add(t1, t2Of(c, d, y, x))
-    expandWord(w, kw, q + 96)
-    t1 = t1Of(f, g, h, a, v128.load(p, 112))
-    x = v128.xor(b, c); e = add(e, t1); a = add(t1, t2Of(b, c, x, y))
-    expandWord(w, kw, q + 112)
+    const wt = w + (p - kw) // &W[t]
+    const kt = KV + (p - kw) // &KV[t]
+    let n = nextE(d, e, f, g, h, v128.load(p, 0))
+    y = v128.xor(a, b); h = nextA(a, b, y, x, d, n); d = n
+    expandWord(wt, p, kt)
+    n = nextE(c, d, e, f, g, v128.load(p, 16))
+    x = v128.xor(h, a); g = nextA(h, a, x, y, c, n); c = n
+    expandWord(wt + 16, p + 16, kt + 16)
+    n = nextE(b, c, d, e, f, v128.load(p, 32))
+    y = v128.xor(g, h); f = nextA(g, h, y, x, b, n); b = n
+    expandWord(wt + 32, p + 32, kt + 32)
+    n = nextE(a, b, c, d, e, v128.load(p, 48))
+    x = v128.xor(f, g); e = nextA(f, g, x, y, a, n); a = n
+    expandWord(wt + 48, p + 48, kt + 48)
+    n = nextE(h, a, b, c, d, v128.load(p, 64))
+    y = v128.xor(e, f); d = nextA(e, f, y, x, h, n); h = n
+    expandWord(wt + 64, p + 64, kt + 64)
+    n = nextE(g, h, a, b, c, v128.load(p, 80))
+    x = v128.xor(d, e); c = nextA(d, e, x, y, g, n); g = n
+    expandWord(wt + 80, p + 80, kt + 80)
+    n = nextE(f, g, h, a, b, v128.load(p, 96))
+    y = v128.xor(c, d); b = nextA(c, d, y, x, f, n); f = n
+    expandWord(wt + 96, p + 96, kt + 96)
+    n = nextE(e, f, g, h, a, v128.load(p, 112))
+    x = v128.xor(b, c); a = nextA(b, c, x, y, e, n); e = n
+    expandWord(wt + 112, p + 112, kt + 112)
   }
   const end = kw + 64 * V
   for (; p < end; p += 8 * V) {
-    let t1 = t1Of(e, f, g, h, v128.load(p, 0))
-    y = v128.xor(a, b); d = add(d, t1); h = add(t1, t2Of(a, b, y, x))
-    t1 = t1Of(d, e, f, g, v128.load(p, 16))
-    x = v128.xor(h, a); c = add(c, t1); g = add(t1, t2Of(h, a, x, y))
-    t1 = t1Of(c, d, e, f, v128.load(p, 32))
-    y = v128.xor(g, h); b = add(b, t1); f = add(t1, t2Of(g, h, y, x))
-    t1 = t1Of(b, c, d, e, v128.load(p, 48))
-    x = v128.xor(f, g); a = add(a, t1); e = add(t1, t2Of(f, g, x, y))
-    t1 = t1Of(a, b, c, d, v128.load(p, 64))
-    y = v128.xor(e, f); h = add(h, t1); d = add(t1, t2Of(e, f, y, x))
-    t1 = t1Of(h, a, b, c, v128.load(p, 80))
-    x = v128.xor(d, e); g = add(g, t1); c = add(t1, t2Of(d, e, x, y))
-    t1 = t1Of(g, h, a, b, v128.load(p, 96))
-    y = v128.xor(c, d); f = add(f, t1); b = add(t1, t2Of(c, d, y, x))
-    t1 = t1Of(f, g, h, a, v128.load(p, 112))
-    x = v128.xor(b, c); e = add(e, t1); a = add(t1, t2Of(b, c, x, y))
+    let n = nextE(d, e, f, g, h, v128.load(p, 0))
+    y = v128.xor(a, b); h = nextA(a, b, y, x, d, n); d = n
+    n = nextE(c, d, e, f, g, v128.load(p, 16))
+    x = v128.xor(h, a); g = nextA(h, a, x, y, c, n); c = n
+    n = nextE(b, c, d, e, f, v128.load(p, 32))
+    y = v128.xor(g, h); f = nextA(g, h, y, x, b, n); b = n
+    n = nextE(a, b, c, d, e, v128.load(p, 48))
+    x = v128.xor(f, g); e = nextA(f, g, x, y, a, n); a = n
+    n = nextE(h, a, b, c, d, v128.load(p, 64))
+    y = v128.xor(e, f); d = nextA(e, f, y, x, h, n); h = n
+    n = nextE(g, h, a, b, c, v128.load(p, 80))
+    x = v128.xor(d, e); c = nextA(d, e, x, y, g, n); g = n
+    n = nextE(f, g, h, a, b, v128.load(p, 96))
+    y = v128.xor(c, d); b = nextA(c, d, y, x, f, n); f = n
+    n = nextE(e, f, g, h, a, v128.load(p, 112))
+    x = v128.xor(b, c); a = nextA(b, c, x, y, e, n); e = n
   }
   v128.store(dst, a, 0); v128.store(dst, b, 16); v128.store(dst, c, 32); v128.store(dst, d, 48)
   v128.store(dst, e, 64); v128.store(dst, f, 80); v128.store(dst, g, 96); v128.store(dst, h, 112)

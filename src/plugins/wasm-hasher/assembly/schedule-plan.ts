@@ -10,6 +10,8 @@ import { KV, V, add, addRoundConstants, smallSigma0, smallSigma1 } from './sha25
 const VARYING: usize = memory.data(64 * 4, 4)
 /** Per schedule word t >= 16: the sum of its terms that do not depend on word s. */
 const CONSTANT_PART: usize = memory.data(64 * 16, 16)
+/** Per schedule word t in [24, 31), for s < 8: W[t - 16] + s0(W[t - 15]), message words other than s. */
+const EARLY_PART: usize = memory.data(7 * 16, 16)
 
 // @ts-ignore: decorator
 @inline function varies(t: usize): bool {
@@ -33,6 +35,7 @@ export function planSchedule(w: usize, kw: usize, s: usize): void {
     if ((mask & 8) == 0) constant = add(constant, d)
     store<i32>(VARYING + t * 4, mask)
     v128.store(CONSTANT_PART + t * V, constant)
+    if (t >= 24 && t < 31) v128.store(EARLY_PART + (t - 24) * V, add(a, b))
     const sum = add(add(a, b), add(c, d))
     v128.store(w + t * V, sum)
     v128.store(kw + t * V, add(sum, v128.load(KV + t * V)))
@@ -51,6 +54,25 @@ export function planSchedule(w: usize, kw: usize, s: usize): void {
   if (mask & 8) sum = add(sum, smallSigma1(v128.load(w + (t - 2) * V)))
   v128.store(w + t * V, sum)
   v128.store(kw + t * V, add(sum, v128.load(KV + t * V)))
+}
+
+/**
+ * Schedule word t (24 <= t < 31) and its KW when s < 8, as EARLY_PART + W[t - 7] + s1(W[t - 2]): no branch on
+ * the varying terms, so V8 keeps it in one basic block with the rounds it is interleaved with.
+ */
+// @ts-ignore: decorator
+@inline export function earlyPlannedWord(w: usize, kw: usize, t: usize): void {
+  const sum = add(add(v128.load(EARLY_PART + (t - 24) * V), v128.load(w + (t - 7) * V)), smallSigma1(v128.load(w + (t - 2) * V)))
+  v128.store(w + t * V, sum)
+  v128.store(kw + t * V, add(sum, v128.load(KV + t * V)))
+}
+
+/** earlyPlannedWord for word t + 16 (8 <= t < 15) from wt = &W[t], kwt = &KW[t] and kt = &KV[t]. */
+// @ts-ignore: decorator
+@inline export function earlyPlannedWordAt(wt: usize, kwt: usize, kt: usize, t: usize): void {
+  const sum = add(add(v128.load(EARLY_PART + (t - 8) * V), v128.load(wt + 9 * V)), smallSigma1(v128.load(wt + 14 * V)))
+  v128.store(wt + 16 * V, sum)
+  v128.store(kwt + 16 * V, add(sum, v128.load(kt + 16 * V)))
 }
 
 /** Recomputes the schedule words [16, to) that depend on word s, the only message word changed since the plan. */

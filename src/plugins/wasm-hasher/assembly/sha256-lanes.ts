@@ -99,27 +99,35 @@ export function expandAll(w: usize, kw: usize): void {
   expandFrom(w, kw, 16)
 }
 
-/** Schedule word at byte offset q (t >= 16) and its KW. */
+/**
+ * Schedule word t + 16 and its KW, from wt = &W[t], kwt = &KW[t] and kt = &KV[t]. Every access is a base plus a
+ * small positive constant, which Binaryen folds into the instruction's offset (a computed address costs V8 an
+ * extra instruction per access).
+ */
 // @ts-ignore: decorator
-@inline export function expandWord(w: usize, kw: usize, q: usize): void {
+@inline export function expandWord(wt: usize, kwt: usize, kt: usize): void {
   const sum = add(
-    add(v128.load(w + q - 16 * V), smallSigma0(v128.load(w + q - 15 * V))),
-    add(v128.load(w + q - 7 * V), smallSigma1(v128.load(w + q - 2 * V))),
+    add(v128.load(wt), smallSigma0(v128.load(wt + V))),
+    add(v128.load(wt + 9 * V), smallSigma1(v128.load(wt + 14 * V))),
   )
-  v128.store(w + q, sum)
-  v128.store(kw + q, add(sum, v128.load(KV + q)))
+  v128.store(wt + 16 * V, sum)
+  v128.store(kwt + 16 * V, add(sum, v128.load(kt + 16 * V)))
 }
 
-/** T1 = h + Sigma1(e) + Ch(e, f, g) + KW[t]. */
+/**
+ * A round's new e, d + T1, summed as (h + KW[t] + d + Ch(e, f, g)) + Sigma1(e). Vector instructions take two
+ * cycles here (Zen 5) and the rounds are latency-bound: this order leaves Sigma1's four levels and one add
+ * after e is known (five levels instead of seven), the rest was ready earlier.
+ */
 // @ts-ignore: decorator
-@inline export function t1Of(e: v128, f: v128, g: v128, h: v128, kwt: v128): v128 {
-  return add(add(h, bigSigma1(e)), add(choose(e, f, g), kwt))
+@inline export function nextE(d: v128, e: v128, f: v128, g: v128, h: v128, kwt: v128): v128 {
+  return add(add(add(add(h, kwt), d), choose(e, f, g)), bigSigma1(e))
 }
 
-/** T2 = Sigma0(a) + Maj(a, b, c). */
+/** A round's new a, T1 + T2, as Sigma0(a) + (Maj(a, b, c) + (eNext - d)): off the new e's path. */
 // @ts-ignore: decorator
-@inline export function t2Of(a: v128, b: v128, ab: v128, bc: v128): v128 {
-  return add(bigSigma0(a), majority(b, ab, bc))
+@inline export function nextA(a: v128, b: v128, ab: v128, bc: v128, d: v128, eNext: v128): v128 {
+  return add(bigSigma0(a), add(majority(b, ab, bc), i32x4.sub(eNext, d)))
 }
 
 /**
@@ -134,32 +142,32 @@ export function rounds(src: usize, kw: usize, from: i32, to: i32, dst: usize): v
   let p = kw + <usize>from * V
   // Single rounds until to - from is a multiple of 8.
   for (let t = from; ((to - t) & 7) != 0; t++) {
-    const t1 = t1Of(e, f, g, h, v128.load(p))
+    const eNext = nextE(d, e, f, g, h, v128.load(p))
     y = v128.xor(a, b)
-    const t2 = t2Of(a, b, y, x)
-    h = g; g = f; f = e; e = add(d, t1)
-    d = c; c = b; b = a; a = add(t1, t2)
+    const aNext = nextA(a, b, y, x, d, eNext)
+    h = g; g = f; f = e; e = eNext
+    d = c; c = b; b = a; a = aNext
     x = y
     p += V
   }
   const end = kw + <usize>to * V
   for (; p < end; p += 8 * V) {
-    let t1 = t1Of(e, f, g, h, v128.load(p, 0))
-    y = v128.xor(a, b); d = add(d, t1); h = add(t1, t2Of(a, b, y, x))
-    t1 = t1Of(d, e, f, g, v128.load(p, 16))
-    x = v128.xor(h, a); c = add(c, t1); g = add(t1, t2Of(h, a, x, y))
-    t1 = t1Of(c, d, e, f, v128.load(p, 32))
-    y = v128.xor(g, h); b = add(b, t1); f = add(t1, t2Of(g, h, y, x))
-    t1 = t1Of(b, c, d, e, v128.load(p, 48))
-    x = v128.xor(f, g); a = add(a, t1); e = add(t1, t2Of(f, g, x, y))
-    t1 = t1Of(a, b, c, d, v128.load(p, 64))
-    y = v128.xor(e, f); h = add(h, t1); d = add(t1, t2Of(e, f, y, x))
-    t1 = t1Of(h, a, b, c, v128.load(p, 80))
-    x = v128.xor(d, e); g = add(g, t1); c = add(t1, t2Of(d, e, x, y))
-    t1 = t1Of(g, h, a, b, v128.load(p, 96))
-    y = v128.xor(c, d); f = add(f, t1); b = add(t1, t2Of(c, d, y, x))
-    t1 = t1Of(f, g, h, a, v128.load(p, 112))
-    x = v128.xor(b, c); e = add(e, t1); a = add(t1, t2Of(b, c, x, y))
+    let n = nextE(d, e, f, g, h, v128.load(p, 0))
+    y = v128.xor(a, b); h = nextA(a, b, y, x, d, n); d = n
+    n = nextE(c, d, e, f, g, v128.load(p, 16))
+    x = v128.xor(h, a); g = nextA(h, a, x, y, c, n); c = n
+    n = nextE(b, c, d, e, f, v128.load(p, 32))
+    y = v128.xor(g, h); f = nextA(g, h, y, x, b, n); b = n
+    n = nextE(a, b, c, d, e, v128.load(p, 48))
+    x = v128.xor(f, g); e = nextA(f, g, x, y, a, n); a = n
+    n = nextE(h, a, b, c, d, v128.load(p, 64))
+    y = v128.xor(e, f); d = nextA(e, f, y, x, h, n); h = n
+    n = nextE(g, h, a, b, c, v128.load(p, 80))
+    x = v128.xor(d, e); c = nextA(d, e, x, y, g, n); g = n
+    n = nextE(f, g, h, a, b, v128.load(p, 96))
+    y = v128.xor(c, d); b = nextA(c, d, y, x, f, n); f = n
+    n = nextE(e, f, g, h, a, v128.load(p, 112))
+    x = v128.xor(b, c); a = nextA(b, c, x, y, e, n); e = n
   }
   v128.store(dst, a, 0); v128.store(dst, b, 16); v128.store(dst, c, 32); v128.store(dst, d, 48)
   v128.store(dst, e, 64); v128.store(dst, f, 80); v128.store(dst, g, 96); v128.store(dst, h, 112)
