@@ -1,7 +1,7 @@
 /*
- * The rounds of the block holding the last digit, with the schedule computed inside them: WASM engines keep the
- * instructions in order, and the CPU only overlaps what is close, so interleaving the independent schedule
- * work with the round chain hides latency.
+ * The rounds of the block holding the last digit, with the schedule computed inside them: the CPU only overlaps
+ * what is close in the instruction stream, and V8 keeps the source order roughly (it regroups within a block,
+ * hence its spills), so interleaving the independent schedule work with the round chain hides latency.
  */
 import { KV, V, expandWord, nextA, nextE } from './sha256-lanes'
 import { earlyPlannedWord } from './schedule-plan'
