@@ -34,7 +34,8 @@ export function valueFromWire(value: WireValue | null | undefined): RegisterValu
 export function messageToWire(to: NodeId, m: ReplicaMessage): WireMessage {
   const base = { req_id: String(m.reqId), token: m.token, to }
   switch (m.type) {
-    case 'query': return { ...base, query: {} }
+    case 'query': return { ...base, query: m.known ? { known: versionToWire(m.known.ts), known_complete: m.known.complete } : {} }
+    case 'query-same': return { ...base, query_same: {} }
     case 'query-reply': return { ...base, query_reply: { version: versionToWire(m.ts), value: valueToWire(m.value) } }
     case 'store': return { ...base, store: { version: versionToWire(m.ts), value: valueToWire(m.value) } }
     case 'store-ack': return { ...base, store_ack: {} }
@@ -48,7 +49,12 @@ export function envelopeFromWire(from: NodeId, m: WireMessage): Envelope {
   const base = { reqId, token: m.token }
   let message: ReplicaMessage
   switch (m.body) {
-    case 'query': message = { type: 'query', ...base }; break
+    case 'query': {
+      const known = m.query?.known
+      message = known ? { type: 'query', ...base, known: { ts: versionFromWire(known), complete: m.query!.known_complete ?? false } } : { type: 'query', ...base }
+      break
+    }
+    case 'query_same': message = { type: 'query-same', ...base }; break
     case 'store_ack': message = { type: 'store-ack', ...base }; break
     case 'query_reply':
       message = { type: 'query-reply', ...base, ts: versionFromWire(m.query_reply?.version), value: valueFromWire(m.query_reply?.value) }

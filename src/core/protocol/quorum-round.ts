@@ -1,6 +1,7 @@
 import assert from 'node:assert'
 import type { RegisterValue } from '../token/token-value.js'
 import type { NodeId } from './messages.js'
+import type { Versioned } from './replica-state.js'
 import type { Timestamp } from './timestamp.js'
 
 export interface RoundReply {
@@ -23,6 +24,8 @@ export class QuorumRound {
     readonly needed: number,
     private readonly replicas: readonly NodeId[],
     readonly startedMs: number,
+    /** A query's local state when it was sent: what a 'query-same' reply stands for. */
+    readonly basis?: Versioned,
   ) {
     assert(needed >= 1 && needed <= replicas.length, `quorum ${needed} out of 1..${replicas.length}`)
   }

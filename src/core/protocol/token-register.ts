@@ -4,7 +4,9 @@ import type { Envelope, NodeId, ReplicaMessage } from './messages.js'
 import type { ClientOp } from './operations.js'
 import type { Outbox } from './outbox.js'
 import { QuorumRound } from './quorum-round.js'
+import { isComplete } from '../token/token-value.js'
 import { applyStore, INITIAL, type Versioned } from './replica-state.js'
+import { compareTimestamps } from './timestamp.js'
 import { ReadCoordinator } from './read-coordinator.js'
 import type { TokenContext } from './token-context.js'
 import { WriterPipeline } from './writer-pipeline.js'
@@ -85,11 +87,14 @@ export class TokenRegister implements TokenContext {
         this.serve(from, message, out)
         return true
       case 'query-reply':
+      case 'query-same':
       case 'store-ack': {
-        const reply = { from, ts: message.type === 'query-reply' ? message.ts : this.state.ts,
-          value: message.type === 'query-reply' ? message.value : this.state.value }
-        const accept = (round: QuorumRound): boolean =>
-          round.kind === (message.type === 'query-reply' ? 'query' : 'store') && round.accept(reply)
+        const accept = (round: QuorumRound): boolean => {
+          if (round.kind !== (message.type === 'store-ack' ? 'store' : 'query')) return false
+          if (message.type === 'query-reply') return round.accept({ from, ts: message.ts, value: message.value })
+          if (message.type === 'store-ack') return round.accept({ from, ts: this.state.ts, value: this.state.value })
+          return round.basis !== undefined && round.accept({ from, ts: round.basis.ts, value: round.basis.value })
+        }
         return (this.writer?.onReply(message.reqId, accept, out) ?? false) ||
           (this.reader?.onReply(message.reqId, accept, out) ?? false)
       }
@@ -133,9 +138,12 @@ export class TokenRegister implements TokenContext {
   }
 
   startQuery(needed: number, out: Outbox): QuorumRound {
-    const round = new QuorumRound(this.ids.nextReqId(), 'query', needed, this.replicas, this.ids.nowMs())
-    this.broadcast({ type: 'query', reqId: round.reqId, token: this.token }, out)
-    if (this.isReplica) round.accept({ from: this.self, ts: this.state.ts, value: this.state.value })
+    const basis = this.isReplica ? this.state : undefined
+    const round = new QuorumRound(this.ids.nextReqId(), 'query', needed, this.replicas, this.ids.nowMs(), basis)
+    // Replicas holding what this node holds answer without the value: most reads find the replicas agreeing.
+    const known = basis === undefined ? undefined : { ts: basis.ts, complete: isComplete(basis.value) }
+    this.broadcast({ type: 'query', reqId: round.reqId, token: this.token, ...(known && { known }) }, out)
+    if (basis !== undefined) round.accept({ from: this.self, ts: basis.ts, value: basis.value })
     return round
   }
 
@@ -157,7 +165,11 @@ export class TokenRegister implements TokenContext {
     if (!this.isReplica) return
     let reply: Envelope
     if (message.type === 'query') {
-      reply = { from: this.self, to: from, message: { type: 'query-reply', reqId: message.reqId, token: this.token, ts: this.state.ts, value: this.state.value } }
+      const known = message.known
+      const same = known !== undefined && compareTimestamps(known.ts, this.state.ts) === 0 && known.complete === isComplete(this.state.value)
+      reply = { from: this.self, to: from, message: same
+        ? { type: 'query-same', reqId: message.reqId, token: this.token }
+        : { type: 'query-reply', reqId: message.reqId, token: this.token, ts: this.state.ts, value: this.state.value } }
     } else {
       this.store({ ts: message.ts, value: message.value }, out)
       reply = { from: this.self, to: from, message: { type: 'store-ack', reqId: message.reqId, token: this.token } }

@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs/minimal.js'
 import { InvalidArgumentError } from '../../core/errors.js'
-import type { NodeId, ReplicaMessage } from '../../core/protocol/messages.js'
+import type { KnownVersion, NodeId, ReplicaMessage } from '../../core/protocol/messages.js'
 import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue, TokenValue } from '../../core/token/token-value.js'
 import { loadTokenManagerPackage } from './proto.js'
-import { LEN, readU64, tag, VARINT, writeArgmin, writeEmpty, writeString, writeU64, writeVersion } from './protobuf-fields.js'
+import { LEN, readU64, tag, VARINT, writeArgmin, writeBool, writeEmpty, writeString, writeU64, writeVersion } from './protobuf-fields.js'
 
 /*
  * ReplicaBatch (proto/tokenmanager/v1/token_manager.proto) encoded and decoded by hand, straight from and to the
@@ -64,13 +64,22 @@ function writeVersioned(w: ProtoWriter, field: number, ts: Timestamp, value: Reg
   w.ldelim()
 }
 
+function writeQuery(w: ProtoWriter, known: KnownVersion | undefined): void {
+  if (known === undefined) return writeEmpty(w, 4)
+  w.uint32(tag(4, LEN)).fork()
+  writeVersion(w, 1, known.ts)
+  writeBool(w, 2, known.complete)
+  w.ldelim()
+}
+
 function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void {
   w.uint32(tag(3, LEN)).fork()
   writeU64(w, 1, BigInt(m.reqId))
   writeString(w, 2, m.token)
   writeString(w, 3, to)
   switch (m.type) {
-    case 'query': writeEmpty(w, 4); break
+    case 'query': writeQuery(w, m.known); break
+    case 'query-same': writeEmpty(w, 8); break
     case 'query-reply': writeVersioned(w, 5, m.ts, m.value); break
     case 'store': writeVersioned(w, 6, m.ts, m.value); break
     case 'store-ack': writeEmpty(w, 7); break
@@ -137,20 +146,35 @@ function readValue(r: ProtoReader): RegisterValue | undefined {
   return value
 }
 
+function readVersion(r: ProtoReader): Timestamp {
+  const version = { seq: 0n, epoch: 0n }
+  readFields(r, endOf(r), (n, wt) => {
+    if (wt !== VARINT || (n !== 1 && n !== 2)) return false
+    version[n === 1 ? 'seq' : 'epoch'] = readU64(r)
+    return true
+  })
+  return version
+}
+
+function readQuery(r: ProtoReader): { known?: KnownVersion } {
+  let ts: Timestamp | undefined
+  let complete = false
+  readFields(r, endOf(r), (n, wt) => {
+    if (n === 1 && wt === LEN) ts = readVersion(r)
+    else if (n === 2 && wt === VARINT) complete = r.bool()
+    else return false
+    return true
+  })
+  return ts === undefined ? {} : { known: { ts, complete } }
+}
+
 function readVersioned(r: ProtoReader): { ts: Timestamp; value: RegisterValue } {
   let ts: Timestamp | undefined
   let value: RegisterValue | undefined
   readFields(r, endOf(r), (n, wt) => {
     if (wt !== LEN) return false
-    if (n === 1) {
-      const version = { seq: 0n, epoch: 0n }
-      readFields(r, endOf(r), (vn, vwt) => {
-        if (vwt !== VARINT || (vn !== 1 && vn !== 2)) return false
-        version[vn === 1 ? 'seq' : 'epoch'] = readU64(r)
-        return true
-      })
-      ts = version
-    } else if (n === 2) value = readValue(r)
+    if (n === 1) ts = readVersion(r)
+    else if (n === 2) value = readValue(r)
     else return false
     return true
   })
@@ -168,15 +192,17 @@ function readMessage(r: ProtoReader, end: number): IncomingMessage {
     if (n === 1 && wt === VARINT) reqId = readU64(r)
     else if (n === 2 && wt === LEN) token = r.string()
     else if (n === 3 && wt === LEN) to = r.string()
-    else if ((n === 4 || n === 7) && wt === LEN) {
+    else if ((n === 7 || n === 8) && wt === LEN) {
       r.skipType(LEN)
-      body = n === 4 ? (b) => ({ type: 'query', ...b }) : (b) => ({ type: 'store-ack', ...b })
-    } else if ((n === 5 || n === 6) && wt === LEN) {
+      body = n === 7 ? (b) => ({ type: 'store-ack', ...b }) : (b) => ({ type: 'query-same', ...b })
+    } else if (n >= 4 && n <= 6 && wt === LEN) {
       const start = r.pos
       r.skipType(LEN)
       const bytes = r.buf.subarray(start, r.pos)
       // Decoded only once the message is known to be well formed up to here; a bad body marks this message only.
-      body = (b) => ({ type: n === 5 ? 'query-reply' : 'store', ...b, ...readVersioned(Reader.create(bytes)) })
+      body = n === 4
+        ? (b) => ({ type: 'query', ...b, ...readQuery(Reader.create(bytes)) })
+        : (b) => ({ type: n === 5 ? 'query-reply' : 'store', ...b, ...readVersioned(Reader.create(bytes)) })
     } else return false
     return true
   })

@@ -11,7 +11,8 @@ export interface WireValue { kind?: 'empty' | 'absent' | 'token'; empty?: object
 export interface WireVersioned { version?: WireVersion | null; value?: WireValue | null }
 export interface WireMessage {
   req_id: string; token: string; to: string; body?: string
-  query?: object | null; query_reply?: WireVersioned | null; store?: WireVersioned | null; store_ack?: object | null
+  query?: { known?: WireVersion | null; known_complete?: boolean } | null; query_reply?: WireVersioned | null
+  store?: WireVersioned | null; store_ack?: object | null; query_same?: object | null
 }
 export interface WireBatch { from: string; scheme_fingerprint: string; messages: WireMessage[] }
 

@@ -1,4 +1,5 @@
 import test from 'ava'
+import type { Envelope } from '../../../src/core/protocol/messages.js'
 import type { Completion } from '../../../src/core/protocol/operations.js'
 import { ManualNet } from '../../support/manual-net.js'
 
@@ -9,6 +10,8 @@ const D = 'd:1'
 const E = 'e:1'
 const scheme = [{ token: 'T', writer: A, readers: [A, B, C] }, { token: 'U', writer: B, readers: [C, D, E] }]
 
+/** A query's answer: the value, or 'query-same' when the replica holds what the querier holds. */
+const isAnswer = (e: Envelope): boolean => e.message.type === 'query-reply' || e.message.type === 'query-same'
 const write = (name: string, low: bigint, mid: bigint, high: bigint) => ({ type: 'write' as const, name, low, mid, high })
 
 function ok(done: Completion | undefined) {
@@ -20,7 +23,7 @@ test('write: partial is the argmin of [low, mid) and the write completes at a ma
   const net = new ManualNet(scheme)
   const w = net.submit(A, 'T', write('abc', 0n, 10n, 100n))
   net.deliver((e) => e.message.type === 'query') // learning round: B and C answer A's query
-  net.deliver((e) => e.message.type === 'query-reply' && e.from === B)
+  net.deliver((e) => isAnswer(e) && e.from === B)
   net.deliver((e) => e.message.type === 'store' && e.to === B)
   t.is(net.completions.get(w), undefined, 'no ack yet from B')
   net.deliver((e) => e.message.type === 'store-ack' && e.from === B)
@@ -33,7 +36,7 @@ test('write: partial is the argmin of [low, mid) and the write completes at a ma
   t.true(net.inflight.some((e) => e.to === C), 'the straggler C still receives its copy, nobody waits for it')
 })
 
-test('read: computes final = argmin over [low, high), imposes it, then a second read takes one round trip', (t) => {
+test('read: computes final = argmin over [low, high), imposes it, then a second read takes one round trip without values', (t) => {
   const net = new ManualNet(scheme)
   net.submit(A, 'T', write('abc', 0n, 10n, 100n))
   net.settle()
@@ -43,8 +46,10 @@ test('read: computes final = argmin over [low, high), imposes it, then a second 
   t.true(first.type === 'read' && first.value.kind === 'token' && first.value.token.final?.nonce === 70n)
   const r2 = net.submit(C, 'T', { type: 'read' })
   net.deliver((e) => e.message.type === 'query')
-  net.deliver((e) => e.message.type === 'query-reply')
-  t.truthy(net.completions.get(r2), 'completed on the query round')
+  t.false(net.inflight.some((e) => e.message.type === 'query-reply'), 'replicas holding C\'s version send no value back')
+  net.deliver((e) => e.message.type === 'query-same')
+  const second = ok(net.completions.get(r2))
+  t.true(second.type === 'read' && second.value.kind === 'token' && second.value.token.final?.nonce === 70n, 'the value is C\'s own')
   t.false(net.inflight.some((e) => e.message.type === 'store'), 'no impose when a quorum already holds the final')
 })
 
@@ -207,7 +212,7 @@ test('a late reply meant for an earlier incarnation never counts in a new round'
   const first = new ManualNet(scheme)
   first.submit(A, 'T', write('one', 0n, 1n, 2n))
   first.deliver((e) => e.message.type === 'query')
-  first.deliver((e) => e.message.type === 'query-reply')
+  first.deliver(isAnswer)
   first.deliver((e) => e.message.type === 'store' && e.to === B)
   const lateAck = first.inflight.find((e) => e.message.type === 'store-ack' && e.from === B)!
   // A restarts (epoch 2) with its durable copy; C answers its learning round; its stores are lost.
@@ -215,7 +220,7 @@ test('a late reply meant for an earlier incarnation never counts in a new round'
   for (const id of [A, B, C]) restarted.node(id).restore([{ token: 'T', ...first.node(id).status().find((s) => s.token === 'T')!.state! }])
   const w2 = restarted.submit(A, 'T', write('two', 0n, 1n, 2n))
   restarted.deliver((e) => e.message.type === 'query' && e.to === C)
-  restarted.deliver((e) => e.message.type === 'query-reply')
+  restarted.deliver(isAnswer)
   restarted.drop((e) => e.message.type === 'store')
   restarted.inflight.push(lateAck)
   restarted.deliver()
@@ -249,7 +254,7 @@ test('cancel: a queued write is dropped; a write already sent to the replicas ru
   const net = new ManualNet(scheme)
   const sent = net.submit(A, 'T', write('sent', 0n, 1n, 2n))
   net.deliver((e) => e.message.type === 'query')
-  net.deliver((e) => e.message.type === 'query-reply') // now storing
+  net.deliver(isAnswer) // now storing
   const queued = net.submit(A, 'T', write('queued', 0n, 1n, 2n))
   net.cancel(A, 'T', queued)
   net.cancel(A, 'T', sent)

@@ -15,6 +15,8 @@ const ts = timestamp
 const base = { reqId: fc.nat({ max: Number.MAX_SAFE_INTEGER }), token: fc.string({ maxLength: 12 }) }
 const message: fc.Arbitrary<ReplicaMessage> = fc.oneof(
   fc.record({ type: fc.constant('query' as const), ...base }),
+  fc.record({ type: fc.constant('query' as const), ...base, known: fc.record({ ts, complete: fc.boolean() }) }),
+  fc.record({ type: fc.constant('query-same' as const), ...base }),
   fc.record({ type: fc.constant('store-ack' as const), ...base }),
   fc.record({ type: fc.constant('query-reply' as const), ...base, ts, value }),
   fc.record({ type: fc.constant('store' as const), ...base, ts, value }))
