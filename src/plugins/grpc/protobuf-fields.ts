@@ -1,6 +1,7 @@
 import type protobuf from 'protobufjs/minimal.js'
 import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { Argmin } from '../../core/token/argmin.js'
+import type { TokenValue } from '../../core/token/token-value.js'
 
 /*
  * Protobuf field writers shared by the hand-written codecs (replica batches, token replies): proto3 rules, so a
@@ -46,6 +47,19 @@ export function writeArgmin(w: ProtoWriter, field: number, a: Argmin | undefined
   writeU64(w, 1, a.nonce)
   writeU64(w, 2, a.hash)
   w.ldelim()
+}
+
+/**
+ * A token's fields name, low, mid, high, partial, final as fields first .. first + 5: a TokenValue message (first = 1)
+ * and ReadReply (first = 3) lay them out alike.
+ */
+export function writeTokenFields(w: ProtoWriter, t: TokenValue, first: number): void {
+  writeString(w, first, t.name)
+  writeU64(w, first + 1, t.low)
+  writeU64(w, first + 2, t.mid)
+  writeU64(w, first + 3, t.high)
+  writeArgmin(w, first + 4, t.partial)
+  writeArgmin(w, first + 5, t.final)
 }
 
 /** A Version message, always present (even seq = epoch = 0, as proto-loader writes it). */

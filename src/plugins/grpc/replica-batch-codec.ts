@@ -6,7 +6,7 @@ import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue, TokenValue } from '../../core/token/token-value.js'
 import { loadTokenManagerPackage } from './proto.js'
-import { LEN, readU64, tag, VARINT, writeArgmin, writeBool, writeEmpty, writeString, writeU64, writeVersion } from './protobuf-fields.js'
+import { LEN, readU64, tag, VARINT, writeBool, writeEmpty, writeString, writeTokenFields, writeU64, writeVersion } from './protobuf-fields.js'
 
 /*
  * ReplicaBatch (proto/tokenmanager/v1/token_manager.proto) encoded and decoded by hand, straight from and to the
@@ -40,15 +40,6 @@ const { Writer, Reader } = protobuf
 type ProtoReader = protobuf.Reader
 type ProtoWriter = protobuf.Writer
 
-function writeToken(w: ProtoWriter, t: TokenValue): void {
-  writeString(w, 1, t.name)
-  writeU64(w, 2, t.low)
-  writeU64(w, 3, t.mid)
-  writeU64(w, 4, t.high)
-  writeArgmin(w, 5, t.partial)
-  writeArgmin(w, 6, t.final)
-}
-
 function writeVersioned(w: ProtoWriter, field: number, ts: Timestamp, value: RegisterValue): void {
   w.uint32(tag(field, LEN)).fork()
   writeVersion(w, 1, ts)
@@ -57,7 +48,7 @@ function writeVersioned(w: ProtoWriter, field: number, ts: Timestamp, value: Reg
   else if (value.kind === 'absent') writeEmpty(w, 2)
   else {
     w.uint32(tag(3, LEN)).fork()
-    writeToken(w, value.token)
+    writeTokenFields(w, value.token, 1)
     w.ldelim()
   }
   w.ldelim()

@@ -4,7 +4,7 @@ import protobuf from 'protobufjs/minimal.js'
 import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue } from '../../core/token/token-value.js'
-import { readU64, writeArgmin, writeBool, writeString, writeU64, writeVersion } from './protobuf-fields.js'
+import { readU64, writeArgmin, writeBool, writeString, writeTokenFields, writeVersion } from './protobuf-fields.js'
 import { INVALID_UTF8 } from './strict-utf8.js'
 
 /*
@@ -49,14 +49,8 @@ export function encodeReadReply(reply: ReadReplyFields): Buffer {
   const w = protobuf.Writer.create()
   writeString(w, 1, reply.id)
   if (reply.value.kind === 'token') {
-    const t = reply.value.token
     writeBool(w, 2, true)
-    writeString(w, 3, t.name)
-    writeU64(w, 4, t.low)
-    writeU64(w, 5, t.mid)
-    writeU64(w, 6, t.high)
-    writeArgmin(w, 7, t.partial)
-    writeArgmin(w, 8, t.final)
+    writeTokenFields(w, reply.value.token, 3)
   }
   writeVersion(w, 9, reply.ts)
   writeString(w, 10, reply.writer)
