@@ -51,8 +51,9 @@ const argmin = fc.option(fc.record({ nonce: u64, hash: u64 }), { nil: undefined 
 const tokenValue = fc.record({ name: fc.oneof(fc.string({ maxLength: 10 }), fc.constant('n'.repeat(4097))), low: u64, mid: u64, high: u64, partial: argmin, final: argmin })
 const value = fc.oneof(fc.constant({ empty: {} }), fc.constant({ absent: {} }), tokenValue.map((token) => ({ token })), fc.constant({}))
 const versioned = fc.record({ version: fc.option(fc.record({ seq: u64, epoch: u64 }), { nil: undefined }), value: fc.option(value, { nil: undefined }) })
-const body = fc.oneof(fc.constant({ query: {} }), fc.constant({ store_ack: {} }), versioned.map((store) => ({ store })),
-  versioned.map((query_reply) => ({ query_reply })), fc.constant({}))
+const known = fc.record({ known: fc.option(fc.record({ seq: u64, epoch: u64 }), { nil: undefined }), known_complete: fc.boolean() })
+const body = fc.oneof(fc.constant({ query: {} }), known.map((query) => ({ query })), fc.constant({ query_same: {} }),
+  fc.constant({ store_ack: {} }), versioned.map((store) => ({ store })), versioned.map((query_reply) => ({ query_reply })), fc.constant({}))
 // Bodies that could move the register are never from a replica with a plausible value (see hostileStore).
 const message = fc.tuple(fc.record({ req_id: u64, token: fc.constantFrom('E', 'E', 'Z', ''), to: fc.constantFrom('self', 'self', '127.0.0.1:2', '') }), body)
   .map(([m, b]) => ({ ...m, to: m.to === 'self' ? self : m.to, ...b }))
