@@ -9,7 +9,7 @@ import type { HistoryRecord } from '../../src/bin/client/history-recorder.js'
 import { RpcError } from '../../src/bin/client/rpc-error.js'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import { repoRoot } from '../support/repo-root.js'
-import { runClient } from './run-client.js'
+import { runClient } from '../support/run-client.js'
 
 /*
  * tm-client --history: the records each operation leaves, against fake nodes (grpc-js servers whose handlers

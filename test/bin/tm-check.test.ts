@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { runCheck } from '../../src/bin/check/check-cli.js'
 import { exitCodeOf } from '../../src/bin/check/check-report.js'
 import { repoRoot } from '../support/repo-root.js'
-import { Capture } from './run-client.js'
+import { Capture } from '../support/run-client.js'
 
 /* tm-check on hand-written history files in tm-client's --history format. */
 

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import type { ReadCommand } from '../../src/bin/client/read-command.js'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import { repoRoot } from '../support/repo-root.js'
-import { runClient } from './run-client.js'
-import type { ClientRun } from './run-client.js'
+import { runClient } from '../support/run-client.js'
+import type { ClientRun } from '../support/run-client.js'
 
 /*
  * tm-client against fake nodes: grpc-js servers on 127.0.0.1 port 0 whose handlers return canned replies or

@@ -17,7 +17,7 @@ import { WriteCommand } from '../../src/bin/client/write-command.js'
 import { InvalidArgumentError } from '../../src/core/errors.js'
 import { ConfigError } from '../../src/plugins/yaml-config/config-error.js'
 import { repoRoot } from '../support/repo-root.js'
-import { runClient } from './run-client.js'
+import { runClient } from '../support/run-client.js'
 
 const MAX = '18446744073709551615'
 const SCHEME = join(repoRoot(), 'config/tokens.yaml')

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
-import { runClient } from './run-client.js'
+import { runClient } from '../support/run-client.js'
 
 /*
  * `tm-client status --config`: every node of the scheme, against fake AdminService servers on 127.0.0.1 port 0

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import type { Argmin } from '../../src/core/token/argmin.js'
 
@@ -17,3 +18,12 @@ export function referenceArgmin(name: string, low: bigint, high: bigint): Argmin
   }
   return best
 }
+
+/** Names of 0..130 UTF-8 bytes: ASCII, multi-code-point graphemes, any code point (1..4 bytes each). */
+export const nameArb = fc
+  .oneof(
+    fc.string({ maxLength: 130 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+  )
+  .filter((name) => Buffer.byteLength(name) <= 130)

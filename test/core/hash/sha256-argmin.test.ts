@@ -10,16 +10,7 @@ import {
 } from '../../../src/core/hash/sha256-argmin.js'
 import { InvalidArgumentError } from '../../../src/core/errors.js'
 import { betterArgmin } from '../../../src/core/token/argmin.js'
-import { cryptoHash, referenceArgmin, TWO_64 } from '../../support/reference-argmin.js'
-
-/** Names of 0..130 UTF-8 bytes: ASCII, multi-code-point graphemes, and any code point. */
-const nameArb = fc
-  .oneof(
-    fc.string({ maxLength: 130 }),
-    fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.string({ unit: 'binary', maxLength: 40 }),
-  )
-  .filter((name) => Buffer.byteLength(name) <= 130)
+import { cryptoHash, nameArb, referenceArgmin, TWO_64 } from '../../support/reference-argmin.js'
 
 const rangeArb = fc
   .tuple(fc.bigInt({ min: 0n, max: TWO_64 - 1n }), fc.integer({ min: 0, max: 300 }))

@@ -11,18 +11,9 @@ import {
   loadArgminKernel,
   typescriptArgminKernel,
 } from '../../../src/plugins/wasm-hasher/wasm-argmin-kernel.js'
-import { cryptoHash, referenceArgmin, TWO_64 } from '../../support/reference-argmin.js'
+import { cryptoHash, nameArb, referenceArgmin, TWO_64 } from '../../support/reference-argmin.js'
 
 const clampHigh = (high: bigint) => (high > TWO_64 ? TWO_64 : high)
-
-/** Names of 0..130 UTF-8 bytes: ASCII, multi-code-point graphemes, any code point (1..4 bytes each). */
-const nameArb = fc
-  .oneof(
-    fc.string({ maxLength: 130 }),
-    fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.string({ unit: 'binary', maxLength: 40 }),
-  )
-  .filter((name) => Buffer.byteLength(name) <= 130)
 
 /** A name of exactly `bytes` UTF-8 bytes mixing 1-, 2- and 3-byte characters. */
 const nameOfLengthArb = (bytes: number) =>
