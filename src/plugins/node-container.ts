@@ -73,7 +73,7 @@ const driverModule = new ContainerModule(({ bind }) => {
     const node = new RegisterNode({
       self, scheme, epoch, quorum: ctx.get<QuorumStrategy>(QuorumStrategy), maxDomainSize: settings.maxDomainSize,
       limits: { maxQueuedWrites: settings.maxQueuedWrites, maxConcurrentReads: settings.maxConcurrentReads },
-      reqIdBase: reqIdBaseOf(epoch),
+      reqIdBase: reqIdBaseOf(epoch), leases: { leaseMs: settings.readLeaseMs, driftRate: settings.clockDriftRate },
     })
     const clock = ctx.get<Clock>(Clock)
     const failures = ctx.get<FailureInjector>(FailureInjector)

@@ -33,12 +33,16 @@ export function valueFromWire(value: WireValue | null | undefined): RegisterValu
 
 export function messageToWire(to: NodeId, m: ReplicaMessage): WireMessage {
   const base = { req_id: String(m.reqId), token: m.token, to }
+  const committed = (c: Timestamp | undefined) => (c === undefined ? {} : { committed: versionToWire(c) })
   switch (m.type) {
     case 'query': return { ...base, query: m.known ? { known: versionToWire(m.known.ts), known_complete: m.known.complete } : {} }
-    case 'query-same': return { ...base, query_same: {} }
-    case 'query-reply': return { ...base, query_reply: { version: versionToWire(m.ts), value: valueToWire(m.value) } }
+    case 'query-same': return { ...base, query_same: {}, ...committed(m.committed) }
+    case 'query-reply': return { ...base, query_reply: { version: versionToWire(m.ts), value: valueToWire(m.value) }, ...committed(m.committed) }
+    case 'lease-request': return { ...base, lease_request: { stored: versionToWire(m.ts) } }
+    case 'lease-grant': return { ...base, lease_grant: { lease_ms: String(m.leaseMs), committed: versionToWire(m.committed) } }
+    case 'commit': return { ...base, commit: versionToWire(m.ts) }
     case 'store': return { ...base, store: { version: versionToWire(m.ts), value: valueToWire(m.value) } }
-    case 'store-ack': return { ...base, store_ack: {} }
+    case 'store-ack': return { ...base, store_ack: m.holders === undefined ? {} : { lease_holders: [...m.holders], lease_holders_known: true } }
   }
 }
 
@@ -47,6 +51,7 @@ export function envelopeFromWire(from: NodeId, m: WireMessage): Envelope {
   const reqId = Number(m.req_id)
   if (!Number.isSafeInteger(reqId)) throw new InvalidArgumentError(`bad req_id ${m.req_id} from ${from}`)
   const base = { reqId, token: m.token }
+  const committed = m.committed == null ? {} : { committed: versionFromWire(m.committed) }
   let message: ReplicaMessage
   switch (m.body) {
     case 'query': {
@@ -54,10 +59,19 @@ export function envelopeFromWire(from: NodeId, m: WireMessage): Envelope {
       message = known ? { type: 'query', ...base, known: { ts: versionFromWire(known), complete: m.query!.known_complete ?? false } } : { type: 'query', ...base }
       break
     }
-    case 'query_same': message = { type: 'query-same', ...base }; break
-    case 'store_ack': message = { type: 'store-ack', ...base }; break
+    case 'query_same': message = { type: 'query-same', ...base, ...committed }; break
+    case 'lease_request': message = { type: 'lease-request', ...base, ts: versionFromWire(m.lease_request?.stored) }; break
+    case 'lease_grant':
+      message = { type: 'lease-grant', ...base, leaseMs: Number(m.lease_grant?.lease_ms ?? '0'),
+        committed: versionFromWire(m.lease_grant?.committed ?? { seq: '0', epoch: '0' }) }
+      break
+    case 'commit': message = { type: 'commit', ...base, ts: versionFromWire(m.commit) }; break
+    case 'store_ack':
+      message = m.store_ack?.lease_holders_known === true
+        ? { type: 'store-ack', ...base, holders: m.store_ack.lease_holders ?? [] } : { type: 'store-ack', ...base }
+      break
     case 'query_reply':
-      message = { type: 'query-reply', ...base, ts: versionFromWire(m.query_reply?.version), value: valueFromWire(m.query_reply?.value) }
+      message = { type: 'query-reply', ...base, ts: versionFromWire(m.query_reply?.version), value: valueFromWire(m.query_reply?.value), ...committed }
       break
     case 'store':
       message = { type: 'store', ...base, ts: versionFromWire(m.store?.version), value: valueFromWire(m.store?.value) }

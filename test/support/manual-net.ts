@@ -2,6 +2,7 @@ import { argminRange } from '../../src/core/hash/sha256-argmin.js'
 import type { Envelope, NodeId } from '../../src/core/protocol/messages.js'
 import type { ClientOp, Completion } from '../../src/core/protocol/operations.js'
 import type { HashJob, Outbox } from '../../src/core/protocol/outbox.js'
+import type { LeaseTiming } from '../../src/core/protocol/read-lease.js'
 import { RegisterNode } from '../../src/core/protocol/register-node.js'
 import { ReplicationScheme, type TokenScheme } from '../../src/core/scheme/replication-scheme.js'
 import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
@@ -22,11 +23,11 @@ export class ManualNet {
   readonly hashCancels: number[] = []
   private opIds = 0
 
-  constructor(entries: TokenScheme[], quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n) {
+  constructor(entries: TokenScheme[], quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n, leases?: LeaseTiming) {
     const scheme = new ReplicationScheme(entries)
     for (const self of scheme.nodes()) {
       this.nodes.set(self, new RegisterNode({ self, scheme, quorum, epoch, maxDomainSize: 1_000_000n,
-        limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: Number(epoch) * 2 ** 32 }))
+        limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: Number(epoch) * 2 ** 32, ...(leases && { leases }) }))
     }
   }
 

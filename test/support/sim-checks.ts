@@ -11,7 +11,9 @@ export interface Findings {
 /**
  * The simulation's verdicts: (a) every token's history is linearizable; (b) an operation sent to a live node of a
  * token whose live replicas still form a quorum completes before its deadline; (c) on a token whose majority is
- * silent, no read completes and no write takes effect (the writer may still refuse one from what it knows).
+ * silent, no write takes effect (the writer may still refuse one from what it knows) and no read completes
+ * once the leases have run out: the writer grants none without hearing from a write quorum within one lease, so
+ * holders stop within two (until then their committed version is still the newest, which (a) checks).
  */
 export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) => number): Findings {
   const report = checkLinearizability(run.history)
@@ -29,7 +31,8 @@ export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) =>
       liveness.push(`op ${op.id} ${op.op.kind} on ${op.token} at ${op.node} failed with ${op.error} although a quorum was live`)
     }
     const lostAt = run.majorityLost.get(op.token)
-    if (lostAt !== undefined && op.invokeMs > lostAt && tookEffect(op)) {
+    const graceMs = op.op.kind === 'read' ? 2.1 * run.readLeaseMs : 0
+    if (lostAt !== undefined && op.invokeMs > lostAt + graceMs && tookEffect(op)) {
       noQuorum.push(`op ${op.id} ${op.op.kind} on ${op.token} completed although its majority was silent since ${lostAt}`)
     }
   }

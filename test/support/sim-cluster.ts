@@ -3,6 +3,8 @@ import { ContainerModule } from 'inversify'
 import { NodeDriver } from '../../src/core/node/node-driver.js'
 import { Clock } from '../../src/core/ports/clock.js'
 import { FailureInjector } from '../../src/core/ports/failure-injector.js'
+import { Metrics, NO_METRICS } from '../../src/core/ports/metrics.js'
+import type { RoundEvent } from '../../src/core/protocol/outbox.js'
 import { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
 import type { NodeId } from '../../src/core/protocol/messages.js'
 import { ReplicationScheme, type TokenScheme } from '../../src/core/scheme/replication-scheme.js'
@@ -13,6 +15,7 @@ import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 import { type NetworkOptions, SimulatedNetwork } from '../../src/plugins/in-process/simulated-network.js'
 import { SimulatedTime } from '../../src/plugins/in-process/simulated-time.js'
 import { createNodeContainer } from '../../src/plugins/node-container.js'
+import { DriftingClock, DriftingFailures } from './drifting-clock.js'
 
 export interface SimClusterOptions {
   readonly seed: number
@@ -21,6 +24,8 @@ export interface SimClusterOptions {
   readonly settings?: Partial<NodeSettings>
   /** Replaces the settings' quorum strategy (tests use it to break the protocol on purpose). */
   readonly quorum?: QuorumStrategy
+  /** Each node's clock runs at a rate drawn from [1 - clockDrift, 1 + clockDrift] of real time (default 0). */
+  readonly clockDrift?: number
 }
 
 /**
@@ -34,6 +39,8 @@ export class SimCluster {
   readonly failures = new ScheduledFailureInjector()
   readonly scheme: ReplicationScheme
   readonly drivers = new Map<NodeId, NodeDriver>()
+  /** Quorum rounds completed, and reads answered locally under a lease ('local'), over all nodes. */
+  readonly rounds: Record<RoundEvent['phase'], number> = { learn: 0, write: 0, query: 0, impose: 0, local: 0 }
 
   private constructor(readonly options: SimClusterOptions) {
     this.random = new SeededRandom(options.seed)
@@ -44,10 +51,14 @@ export class SimCluster {
   static async start(options: SimClusterOptions): Promise<SimCluster> {
     const cluster = new SimCluster(options)
     const settings = resolveSettings({ transport: 'in-process', hasher: 'inline', ...options.settings })
+    const drift = options.clockDrift ?? 0
     for (const self of cluster.scheme.nodes()) {
-      const overrides = new ContainerModule(({ rebind }) => {
-        rebind<Clock>(Clock).toConstantValue(cluster.time)
-        rebind<FailureInjector>(FailureInjector).toConstantValue(cluster.failures)
+      const rate = drift === 0 ? 1 : 1 - drift + 2 * drift * cluster.random.next()
+      const clock = rate === 1 ? undefined : new DriftingClock(cluster.time, rate)
+      const overrides = new ContainerModule(({ bind, rebind }) => {
+        rebind<Clock>(Clock).toConstantValue(clock ?? cluster.time)
+        rebind<FailureInjector>(FailureInjector).toConstantValue(clock ? new DriftingFailures(cluster.failures, clock, cluster.time) : cluster.failures)
+        bind<Metrics>(Metrics).toConstantValue({ ...NO_METRICS, roundDone: (event) => { cluster.rounds[event.phase]++ } })
         if (options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(options.quorum)
       })
       const container = createNodeContainer({ self, scheme: cluster.scheme, settings, epoch: 1n },

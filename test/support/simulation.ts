@@ -20,6 +20,15 @@ export interface SimulationOptions {
   readonly operationTimeoutMs: number
   /** Probability that a client gives up on an operation after a random delay (cancels it). */
   readonly cancelProbability?: number
+  /** Read leases: drawn from the seed when omitted (off in some runs, short or long in others). */
+  readonly readLeaseMs?: number
+  /** The drift the nodes assume (clockDriftRate) and the drift their clocks really have; drawn when omitted. */
+  readonly assumedDrift?: number
+  readonly actualDrift?: number
+  /** Share of reads in the workload (default 0.5; the rest writes, creates and drops). */
+  readonly readFraction?: number
+  /** Overrides the network regime the seed draws (e.g. to make slow messages common). */
+  readonly network?: Partial<NetworkOptions>
 }
 
 export interface SimOperation extends HistoryOperation {
@@ -40,6 +49,7 @@ export interface SimulationRun {
   readonly wrongFinals: string[]
   readonly cluster: SimCluster
   readonly endMs: number
+  readonly readLeaseMs: number
 }
 
 const node = (i: number): NodeId => `10.0.0.${i + 1}:7000`
@@ -62,15 +72,19 @@ function drawWorld(random: SeededRandom, options: SimulationOptions) {
     slowDelayMs: random.pick([20, 100]),
     duplicateProbability: random.pick([0, 0.01]),
   }
-  return { scheme, network }
+  return { scheme, network: { ...network, ...options.network } }
 }
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationRun> {
   const random = new SeededRandom(options.seed)
   const { scheme, network } = drawWorld(random, options)
+  // Leases stay well below the operation timeout: a write may wait out one lease of a silent holder.
+  const readLeaseMs = options.readLeaseMs ?? random.pick([0, 20, 100, 300])
+  const assumedDrift = options.assumedDrift ?? 0.01
   const cluster = await SimCluster.start({
     seed: random.int(0, 2 ** 31), scheme, network, quorum: options.quorum,
-    settings: { operationTimeoutMs: options.operationTimeoutMs, maxParked: 1_000_000 },
+    settings: { operationTimeoutMs: options.operationTimeoutMs, maxParked: 1_000_000, readLeaseMs, clockDriftRate: assumedDrift },
+    clockDrift: options.actualDrift ?? random.pick([0, assumedDrift / 2, assumedDrift]),
   })
   const horizonMs = options.operations * 1.5
   const silences = new Map<string, number>()
@@ -97,7 +111,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     let remaining = perClient
     const next = (): void => {
       if (remaining-- <= 0) return
-      const { token, op, target, recorded } = drawOperation(clientRandom, cluster, `c${c}`, ids)
+      const { token, op, target, recorded } = drawOperation(clientRandom, cluster, `c${c}`, ids, options.readFraction ?? 0.5)
       const invokeMs = cluster.time.nowMs()
       const id = ids++
       const controller = new AbortController()
@@ -116,24 +130,26 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   cluster.time.run(Infinity, 50_000_000)
   const endMs = cluster.time.nowMs()
   await cluster.stop()
-  return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs }
+  return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs, readLeaseMs }
 }
 
-function drawOperation(random: SeededRandom, cluster: SimCluster, client: string, id: number) {
+function drawOperation(random: SeededRandom, cluster: SimCluster, client: string, id: number, readFraction: number) {
   const entry = random.pick(cluster.scheme.entries)
+  // The other operations keep their proportions (70 % writes, 16 % creates, 14 % drops) whatever the read share.
   const roll = random.next()
+  const scaled = roll < readFraction ? 0 : 0.5 + 0.5 * (roll - readFraction) / (1 - readFraction)
   let op: ClientOp
   let recorded: RegisterOp
-  if (roll < 0.5) {
+  if (roll < readFraction) {
     op = { type: 'read' }
     recorded = { kind: 'read' }
-  } else if (roll < 0.85) {
+  } else if (scaled < 0.85) {
     const low = BigInt(random.int(0, 30))
     const mid = low + BigInt(random.int(0, 10))
     const name = `${client}-w${id}-${random.pick(['a', 'é', '名前', 'z'])}`
     op = { type: 'write', name, low, mid, high: mid + BigInt(random.int(1, 20)) }
     recorded = { kind: 'write', value: name }
-  } else if (roll < 0.93) {
+  } else if (scaled < 0.93) {
     op = { type: 'create' }
     recorded = { kind: 'create' }
   } else {

@@ -14,20 +14,33 @@ export interface KnownVersion {
   readonly complete: boolean
 }
 
-/** Replica protocol messages between nodes. `reqId` correlates a reply with its request. */
+/**
+ * Replica protocol messages between nodes. `reqId` correlates a reply with its request. Query answers carry the
+ * replier's `committed` watermark (unset means none): the newest version it knows every lease holder has.
+ */
 export type ReplicaMessage =
   | { readonly type: 'query'; readonly reqId: number; readonly token: string; readonly known?: KnownVersion }
   /** The answer to a query whose `known` is exactly this replica's state: the querier already has the value. */
-  | { readonly type: 'query-same'; readonly reqId: number; readonly token: string }
+  | { readonly type: 'query-same'; readonly reqId: number; readonly token: string; readonly committed?: Timestamp }
   | {
     readonly type: 'query-reply'; readonly reqId: number; readonly token: string
-    readonly ts: Timestamp; readonly value: RegisterValue
+    readonly ts: Timestamp; readonly value: RegisterValue; readonly committed?: Timestamp
   }
   | {
     readonly type: 'store'; readonly reqId: number; readonly token: string
     readonly ts: Timestamp; readonly value: RegisterValue
   }
-  | { readonly type: 'store-ack'; readonly reqId: number; readonly token: string }
+  /**
+   * `holders`, from the writer only: the readers that may hold a lease from it. Any other reader got its lease
+   * after the writer had this version, so it has it too: a read imposing the version waits only for these.
+   */
+  | { readonly type: 'store-ack'; readonly reqId: number; readonly token: string; readonly holders?: readonly NodeId[] }
+  /** A reader asks the writer for a read lease; `ts` is the reader's stored version. */
+  | { readonly type: 'lease-request'; readonly reqId: number; readonly token: string; readonly ts: Timestamp }
+  /** The writer's answer: `leaseMs` 0 refuses (the reader lacks a version the writer has). */
+  | { readonly type: 'lease-grant'; readonly reqId: number; readonly token: string; readonly leaseMs: number; readonly committed: Timestamp }
+  /** The writer's notice that every lease holder has `ts` (reqId 0: nothing answers it). */
+  | { readonly type: 'commit'; readonly reqId: number; readonly token: string; readonly ts: Timestamp }
 
 export interface Envelope {
   readonly from: NodeId
@@ -36,5 +49,6 @@ export interface Envelope {
 }
 
 export function isReply(message: ReplicaMessage): boolean {
-  return message.type === 'query-reply' || message.type === 'query-same' || message.type === 'store-ack'
+  return message.type === 'query-reply' || message.type === 'query-same' || message.type === 'store-ack' ||
+    message.type === 'lease-grant'
 }

@@ -13,10 +13,13 @@ export interface HashJob {
   readonly high: bigint
 }
 
-/** A quorum round that reached its quorum: which phase and how long it waited (for metrics). */
+/**
+ * A quorum round that reached its quorum: which phase and how long it waited (for metrics). 'local' is a read
+ * answered from the node's own copy under a read lease, with no round at all.
+ */
 export interface RoundEvent {
   readonly token: string
-  readonly phase: 'learn' | 'write' | 'query' | 'impose'
+  readonly phase: 'learn' | 'write' | 'query' | 'impose' | 'local'
   readonly durationMs: number
 }
 

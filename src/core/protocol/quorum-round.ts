@@ -8,11 +8,14 @@ export interface RoundReply {
   readonly from: NodeId
   readonly ts: Timestamp
   readonly value: RegisterValue
+  /** The replier's committed watermark (query answers only). */
+  readonly committed?: Timestamp
 }
 
 /**
  * One phase of an operation: a request sent to every replica, replies counted as they arrive (one per replica,
- * duplicates ignored) until `needed` distinct replicas answered. Never waits for the rest.
+ * duplicates ignored) until `needed` distinct replicas answered. Never waits for the rest, except the replicas in
+ * `must` (read-lease holders), each until its time passes: bounded, so a silent holder delays, never blocks.
  */
 export class QuorumRound {
   private readonly repliedFrom = new Set<NodeId>()
@@ -26,6 +29,9 @@ export class QuorumRound {
     readonly startedMs: number,
     /** A query's local state when it was sent: what a 'query-same' reply stands for. */
     readonly basis?: Versioned,
+    /** Replicas whose reply is also needed, each until the time (node clock) its lease surely ended. */
+    private must?: ReadonlyMap<NodeId, number>,
+    private readonly nowMs?: () => number,
   ) {
     assert(needed >= 1 && needed <= replicas.length, `quorum ${needed} out of 1..${replicas.length}`)
   }
@@ -39,6 +45,23 @@ export class QuorumRound {
   }
 
   get complete(): boolean {
-    return this.repliedFrom.size >= this.needed
+    if (this.repliedFrom.size < this.needed) return false
+    if (this.must === undefined) return true
+    const nowMs = this.nowMs!()
+    for (const [node, untilMs] of this.must) if (nowMs < untilMs && !this.repliedFrom.has(node)) return false
+    return true
+  }
+
+  /** Only these replicas may still hold a lease (the writer said so): stop waiting for the others. */
+  narrowMust(holders: readonly NodeId[]): void {
+    if (this.must === undefined) return
+    const must = new Map<NodeId, number>()
+    for (const [node, untilMs] of this.must) if (holders.includes(node)) must.set(node, untilMs)
+    this.must = must
+  }
+
+  /** The times at which a silent `must` replica stops counting: when to look at `complete` again. */
+  wakeTimesMs(): number[] {
+    return this.must === undefined ? [] : [...this.must.values()]
   }
 }

@@ -1,6 +1,7 @@
 import { CancelledError, DeadlineExceededError, NotFoundError, OverloadedError, UnavailableError } from '../errors.js'
 import type { Argmin } from '../token/argmin.js'
 import { isComplete, withFinal } from '../token/token-value.js'
+import type { Completion } from './operations.js'
 import type { Outbox } from './outbox.js'
 import type { QuorumRound } from './quorum-round.js'
 import { newest, type Versioned } from './replica-state.js'
@@ -9,7 +10,8 @@ import type { TokenContext } from './token-context.js'
 
 type Phase =
   | { readonly name: 'query'; readonly round: QuorumRound }
-  | { readonly name: 'final'; readonly key: string; readonly best: Versioned }
+  /** `safe`: the version is known committed, so imposing it on a write quorum suffices (see impose). */
+  | { readonly name: 'final'; readonly key: string; readonly best: Versioned; readonly safe: boolean }
   | { readonly name: 'impose'; readonly round: QuorumRound; readonly state: Versioned }
 
 interface ActiveRead {
@@ -28,6 +30,10 @@ interface FinalJob {
  * The reader side of one token (read-impose, §4.3 / ABD): query every replica, take the newest value of a read
  * quorum, compute its final if missing, write it back to a write quorum unless a write quorum already holds it
  * complete, then return. Reads run concurrently; each is bounded by its deadline.
+ *
+ * With read leases a read is answered from the local copy when the node holds a lease and its version is
+ * committed (TokenContext.localRead). A quorum read that returns a version nobody reported committed first makes
+ * sure every lease holder has it: it imposes it on every replica, waiting for each one at most a lease's time.
  */
 export class ReadCoordinator {
   private readonly reads = new Map<number, ActiveRead>()
@@ -41,6 +47,12 @@ export class ReadCoordinator {
     if (this.reads.size >= this.maxReads) {
       out.completions.push({ opId, ok: false, error: new OverloadedError(
         `token ${this.ctx.token}: ${this.maxReads} reads already in progress on this node`) })
+      return
+    }
+    const local = this.ctx.localRead(out)
+    if (local !== undefined) {
+      out.rounds.push({ token: this.ctx.token, phase: 'local', durationMs: 0 })
+      out.completions.push(completionOf(opId, local, this.ctx.token))
       return
     }
     const round = this.ctx.startQuery(this.ctx.readQuorum, out)
@@ -64,7 +76,8 @@ export class ReadCoordinator {
       if (read.phase.name !== 'final' || read.phase.key !== key) continue
       const best = read.phase.best
       if (best.value.kind !== 'token') continue
-      this.impose(read, { ts: best.ts, value: { kind: 'token', token: withFinal(best.value.token, upper) } }, out)
+      const state = { ts: best.ts, value: { kind: 'token', token: withFinal(best.value.token, upper) } } as const
+      this.impose(read, state, read.phase.safe, out)
     }
     return true
   }
@@ -93,6 +106,11 @@ export class ReadCoordinator {
 
   expire(nowMs: number, out: Outbox): void {
     for (const read of this.reads.values()) {
+      // A write-back waiting for lease holders completes when their leases end.
+      if (read.phase.name === 'impose' && read.phase.round.complete) {
+        this.roundDone(read, out)
+        continue
+      }
       if (read.deadlineMs > nowMs) continue
       this.finish(read)
       out.completions.push({ opId: read.opId, ok: false, error: new DeadlineExceededError(
@@ -121,16 +139,18 @@ export class ReadCoordinator {
     if (phase.name === 'impose') return this.succeed(read, phase.state, out)
     const replies = phase.round.replies
     const best = replies.reduce<Versioned>((a, b) => newest(a, b), replies[0]!)
-    if (best.value.kind === 'token' && best.value.token.final === undefined) return this.awaitFinal(read, best, out)
+    for (const reply of replies) if (reply.committed !== undefined) this.ctx.noteCommitted(reply.committed)
+    const safe = compareTimestamps(best.ts, this.ctx.committed) <= 0
+    if (best.value.kind === 'token' && best.value.token.final === undefined) return this.awaitFinal(read, best, safe, out)
     // One round trip suffices when a write quorum already holds the newest value complete.
     const holders = replies.filter((r) => compareTimestamps(r.ts, best.ts) === 0 && isComplete(r.value)).length
-    if (holders >= this.ctx.writeQuorum) return this.succeed(read, best, out)
-    this.impose(read, best, out)
+    if (holders >= this.ctx.writeQuorum && (safe || this.ctx.writeBackMust() === undefined)) return this.succeed(read, best, out)
+    this.impose(read, best, safe, out)
   }
 
-  private awaitFinal(read: ActiveRead, best: Versioned, out: Outbox): void {
+  private awaitFinal(read: ActiveRead, best: Versioned, safe: boolean, out: Outbox): void {
     const key = timestampKey(best.ts)
-    read.phase = { name: 'final', key, best }
+    read.phase = { name: 'final', key, best, safe }
     let job = this.finalJobs.get(key)
     if (job === undefined) {
       job = { jobId: this.ctx.nextJobId(), waiting: new Set() }
@@ -144,8 +164,8 @@ export class ReadCoordinator {
     job.waiting.add(read)
   }
 
-  private impose(read: ActiveRead, state: Versioned, out: Outbox): void {
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
+  private impose(read: ActiveRead, state: Versioned, safe: boolean, out: Outbox): void {
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, safe ? undefined : this.ctx.writeBackMust())
     read.phase = { name: 'impose', round, state }
     this.byReqId.set(round.reqId, read)
     if (round.complete) this.roundDone(read, out)
@@ -153,9 +173,9 @@ export class ReadCoordinator {
 
   private succeed(read: ActiveRead, state: Versioned, out: Outbox): void {
     this.finish(read)
-    out.completions.push(state.value.kind === 'absent'
-      ? { opId: read.opId, ok: false, error: new NotFoundError(`token ${this.ctx.token} was dropped`) }
-      : { opId: read.opId, ok: true, result: { type: 'read', ts: state.ts, value: state.value } })
+    // Every holder has it now (it was committed, or imposed on each holder or outlived its lease).
+    this.ctx.noteCommitted(state.ts)
+    out.completions.push(completionOf(read.opId, state, this.ctx.token))
   }
 
   private finish(read: ActiveRead): void {
@@ -184,4 +204,10 @@ export class ReadCoordinator {
     this.jobKeys.delete(job.jobId)
     out.hashCancels.push(job.jobId)
   }
+}
+
+function completionOf(opId: number, state: Versioned, token: string): Completion {
+  return state.value.kind === 'absent'
+    ? { opId, ok: false, error: new NotFoundError(`token ${token} was dropped`) }
+    : { opId, ok: true, result: { type: 'read', ts: state.ts, value: state.value } }
 }

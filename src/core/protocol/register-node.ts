@@ -7,6 +7,7 @@ import { DeadlineHeap } from './deadline-heap.js'
 import type { Envelope, NodeId } from './messages.js'
 import type { ClientOp } from './operations.js'
 import { Outbox, type PersistEntry } from './outbox.js'
+import { type LeaseTiming, NO_LEASES } from './read-lease.js'
 import type { Versioned } from './replica-state.js'
 import { type RegisterLimits, TokenRegister } from './token-register.js'
 
@@ -23,6 +24,8 @@ export interface RegisterNodeConfig {
    * incarnation must not match a new round: each incarnation takes its own block of 2^32 ids.
    */
   readonly reqIdBase?: number
+  /** Read leases (README, "Read leases"); off when omitted. */
+  readonly leases?: LeaseTiming
 }
 
 export type NodeInput =
@@ -58,6 +61,7 @@ export class RegisterNode {
   private readonly jobTokens = new Map<number, string>()
   private reqIds = 0
   private nowMs = 0
+  private startedMs: number | undefined
   private jobIds = 0
   /** Replies that matched no active round: late, duplicate, or for a finished operation. */
   ignoredReplies = 0
@@ -68,14 +72,16 @@ export class RegisterNode {
     const base = config.reqIdBase ?? 0
     // Wrapping within the block is safe: a round never outlives its deadline, long before 2^32 more rounds.
     const nextReqId = (): number => base + (this.reqIds = (this.reqIds + 1) % 2 ** 32)
-    const ids = { nowMs: () => this.nowMs, nextReqId, nextJobId: () => ++this.jobIds }
+    const leases = config.leases ?? NO_LEASES
     for (const token of config.scheme.tokensOf(config.self)) {
+      const ids = { nowMs: () => this.nowMs, nextReqId, nextJobId: () => ++this.jobIds,
+        startedMs: () => this.startedMs ?? this.nowMs, wakeAt: (atMs: number) => this.deadlines.push(atMs, token) }
       const entry = config.scheme.get(token)!
       const replicas = config.scheme.replicasOf(token)
       config.quorum.validate(replicas.length)
       const roles = { token, self: config.self, writer: entry.writer, readers: entry.readers, replicas,
         readQuorum: config.quorum.readQuorum(replicas.length), writeQuorum: config.quorum.writeQuorum(replicas.length) }
-      this.registers.set(token, new TokenRegister(roles, config.epoch, config.limits, ids))
+      this.registers.set(token, new TokenRegister(roles, config.epoch, config.limits, ids, leases))
     }
   }
 
@@ -95,6 +101,7 @@ export class RegisterNode {
   step(input: NodeInput, nowMs: number): Outbox {
     const out = new Outbox()
     this.nowMs = nowMs
+    this.startedMs ??= nowMs
     switch (input.type) {
       case 'client': this.onClient(input, nowMs, out); break
       case 'message': this.onMessage(input.envelope, out); break
@@ -163,7 +170,8 @@ export class RegisterNode {
     // The sender is only what the batch claims; still, a stranger's store must not move the register.
     const message = envelope.message
     if (!register.replicas.includes(envelope.from) ||
-        ((message.type === 'store' || message.type === 'query-reply') && !isPlausibleValue(message.value, this.config.maxDomainSize))) {
+        ((message.type === 'store' || message.type === 'query-reply') && !isPlausibleValue(message.value, this.config.maxDomainSize)) ||
+        (message.type === 'lease-grant' && !(Number.isFinite(message.leaseMs) && message.leaseMs >= 0))) {
       this.refusedMessages++
       return
     }

@@ -2,6 +2,7 @@ import type { Outbox } from './outbox.js'
 import type { NodeId } from './messages.js'
 import type { QuorumRound } from './quorum-round.js'
 import type { Versioned } from './replica-state.js'
+import type { Timestamp } from './timestamp.js'
 
 /**
  * What a token's coordinators (writer pipeline, read coordinator) share: identity, quorums, rounds, ids.
@@ -18,6 +19,23 @@ export interface TokenContext {
   roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void
   /** Queries every replica; the local replica (if any) answers in place, so the round may already be complete. */
   startQuery(needed: number, out: Outbox): QuorumRound
-  /** Stores `state` on every replica; the local one applies it in place. */
-  startStore(needed: number, state: Versioned, out: Outbox): QuorumRound
+  /**
+   * Stores `state` on every replica; the local one applies it in place. The round also waits for each replica in
+   * `must` until its time (see QuorumRound).
+   */
+  startStore(needed: number, state: Versioned, out: Outbox, must?: ReadonlyMap<NodeId, number>): QuorumRound
+  /** The newest version this node knows every read-lease holder has (see README, read leases). */
+  readonly committed: Timestamp
+  noteCommitted(ts: Timestamp): void
+  /** The local state when this node may answer a read from it alone (a valid lease, a committed version). */
+  localRead(out: Outbox): Versioned | undefined
+  /**
+   * What a read imposing a version nobody knows committed must wait for: every other replica, or one lease's time
+   * (any lease granted before that version existed has then ended). Undefined with leases off.
+   */
+  writeBackMust(): ReadonlyMap<NodeId, number> | undefined
+  /** Writer only: the readers that may hold a lease, and until when. */
+  leaseHolders(): ReadonlyMap<NodeId, number> | undefined
+  /** Writer only: a store of its reached its quorum and every holder: it is committed; holders hear of it. */
+  writerCommitted(ts: Timestamp, out: Outbox): void
 }

@@ -28,7 +28,8 @@ type Phase =
 
 /**
  * The writer side of one token: writes, creates and drops run one at a time in arrival order (so timestamps
- * are assigned in order and preconditions see every earlier write), each bounded by its deadline.
+ * are assigned in order and preconditions see every earlier write), each bounded by its deadline. A store
+ * completes on a write quorum that includes every read-lease holder (or outlives its lease): then it is committed.
  * After start the first operation learns the highest timestamp from a read quorum before assigning one.
  */
 export class WriterPipeline {
@@ -105,6 +106,8 @@ export class WriterPipeline {
   }
 
   expire(nowMs: number, out: Outbox): void {
+    // A store waiting for a silent lease holder completes when that lease ends.
+    if (this.active?.phase.name === 'store' && this.active.phase.round.complete) this.roundDone(out)
     if (this.active !== undefined && this.active.write.deadlineMs <= nowMs) {
       const { write, phase } = this.active
       this.abandonPhase(phase, out)
@@ -140,6 +143,11 @@ export class WriterPipeline {
     return this.queue.length + (this.active === undefined ? 0 : 1)
   }
 
+  /** The newest version this writer assigned or learned: no lease goes to a reader lacking it. */
+  get lastTs(): Timestamp | undefined {
+    return this.last?.ts
+  }
+
   private abandonPhase(phase: Phase, out: Outbox): void {
     if (phase.name === 'hash') out.hashCancels.push(phase.jobId)
   }
@@ -171,6 +179,7 @@ export class WriterPipeline {
     }
     this.active = undefined
     if (phase.state === this.last) this.lastAtQuorum = true
+    this.ctx.writerCommitted(phase.state.ts, out)
     if (phase.refusal !== undefined) out.completions.push({ opId: active.write.opId, ok: false, error: phase.refusal })
     else out.completions.push({ opId: active.write.opId, ok: true, result: resultOf(active.write.op, phase.state) })
     this.startNext(out)
@@ -190,7 +199,7 @@ export class WriterPipeline {
       : preconditionFailure(op, this.last!.value, this.ctx.token)
     if (failure !== undefined && !this.lastAtQuorum) {
       const state = this.last!
-      const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
+      const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders())
       active.phase = { name: 'store', round, state, refusal: failure }
       if (round.complete) this.roundDone(out)
       return
@@ -216,7 +225,7 @@ export class WriterPipeline {
     const state: Versioned = { ts, value }
     this.last = state
     this.lastAtQuorum = false
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders())
     active.phase = { name: 'store', round, state }
     if (round.complete) this.roundDone(out)
   }

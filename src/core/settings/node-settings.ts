@@ -40,6 +40,13 @@ export interface NodeSettings {
   readonly hashChunkValues: number
   /** Upper bound on one client operation at a node (its quorum waits included). */
   readonly operationTimeoutMs: number
+  /**
+   * Read leases: a reader holding one answers reads of committed versions from its own copy; a writer's stores
+   * then also wait for every holder (a silent one at most this long). 0 turns them off. Same on every node.
+   */
+  readonly readLeaseMs: number
+  /** Bound on any node's clock rate error assumed by leases (0.01 = 1 %). Same on every node. */
+  readonly clockDriftRate: number
   readonly maxDomainSize: bigint
   readonly maxQueuedWrites: number
   readonly maxConcurrentReads: number
@@ -60,6 +67,8 @@ const DEFAULTS: NodeSettings = {
   hashThreads: 0,
   hashChunkValues: 1 << 18,
   operationTimeoutMs: 5_000,
+  readLeaseMs: 1_000,
+  clockDriftRate: 0.01,
   maxDomainSize: DEFAULT_MAX_DOMAIN_SIZE,
   maxQueuedWrites: 256,
   maxConcurrentReads: 4096,
@@ -84,6 +93,12 @@ export function resolveSettings(partial: Partial<NodeSettings>): NodeSettings {
   positive(settings.hashChunkValues, 'hashChunkValues')
   if (!Number.isInteger(settings.hashThreads) || settings.hashThreads < 0) {
     throw new InvalidArgumentError(`hashThreads must be 0 (one per core) or a positive integer, got ${settings.hashThreads}`)
+  }
+  if (!Number.isInteger(settings.readLeaseMs) || settings.readLeaseMs < 0) {
+    throw new InvalidArgumentError(`readLeaseMs must be 0 (no leases) or a positive integer, got ${settings.readLeaseMs}`)
+  }
+  if (!(settings.clockDriftRate >= 0 && settings.clockDriftRate < 0.5)) {
+    throw new InvalidArgumentError(`clockDriftRate must be in [0, 0.5), got ${settings.clockDriftRate}`)
   }
   if (settings.maxDomainSize < 1n) throw new InvalidArgumentError('maxDomainSize must be >= 1')
   for (const event of settings.failSilent) {

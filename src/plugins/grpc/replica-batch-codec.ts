@@ -63,6 +63,27 @@ function writeQuery(w: ProtoWriter, known: KnownVersion | undefined): void {
   w.ldelim()
 }
 
+function writeStoreAck(w: ProtoWriter, holders: readonly NodeId[] | undefined): void {
+  if (holders === undefined) return writeEmpty(w, 7)
+  w.uint32(tag(7, LEN)).fork()
+  for (const holder of holders) w.uint32(tag(1, LEN)).string(holder)
+  writeBool(w, 2, true)
+  w.ldelim()
+}
+
+function writeLeaseRequest(w: ProtoWriter, ts: Timestamp): void {
+  w.uint32(tag(9, LEN)).fork()
+  writeVersion(w, 1, ts)
+  w.ldelim()
+}
+
+function writeLeaseGrant(w: ProtoWriter, leaseMs: number, committed: Timestamp): void {
+  w.uint32(tag(10, LEN)).fork()
+  writeU64(w, 1, BigInt(leaseMs))
+  writeVersion(w, 2, committed)
+  w.ldelim()
+}
+
 function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void {
   w.uint32(tag(3, LEN)).fork()
   writeU64(w, 1, BigInt(m.reqId))
@@ -73,8 +94,12 @@ function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void
     case 'query-same': writeEmpty(w, 8); break
     case 'query-reply': writeVersioned(w, 5, m.ts, m.value); break
     case 'store': writeVersioned(w, 6, m.ts, m.value); break
-    case 'store-ack': writeEmpty(w, 7); break
+    case 'store-ack': writeStoreAck(w, m.holders); break
+    case 'lease-request': writeLeaseRequest(w, m.ts); break
+    case 'lease-grant': writeLeaseGrant(w, m.leaseMs, m.committed); break
+    case 'commit': writeVersion(w, 11, m.ts); break
   }
+  if ((m.type === 'query-same' || m.type === 'query-reply') && m.committed !== undefined) writeVersion(w, 12, m.committed)
   w.ldelim()
 }
 
@@ -159,6 +184,41 @@ function readQuery(r: ProtoReader): { known?: KnownVersion } {
   return ts === undefined ? {} : { known: { ts, complete } }
 }
 
+function readStoreAck(r: ProtoReader): { holders?: NodeId[] } {
+  const holders: NodeId[] = []
+  let known = false
+  readFields(r, endOf(r), (n, wt) => {
+    if (n === 1 && wt === LEN) holders.push(r.string())
+    else if (n === 2 && wt === VARINT) known = r.bool()
+    else return false
+    return true
+  })
+  return known ? { holders } : {}
+}
+
+function readLeaseRequest(r: ProtoReader): { ts: Timestamp } {
+  let ts: Timestamp = { seq: 0n, epoch: 0n }
+  readFields(r, endOf(r), (n, wt) => {
+    if (n !== 1 || wt !== LEN) return false
+    ts = readVersion(r)
+    return true
+  })
+  return { ts }
+}
+
+function readLeaseGrant(r: ProtoReader): { leaseMs: number; committed: Timestamp } {
+  let leaseMs = 0n
+  let committed: Timestamp = { seq: 0n, epoch: 0n }
+  readFields(r, endOf(r), (n, wt) => {
+    if (n === 1 && wt === VARINT) leaseMs = readU64(r)
+    else if (n === 2 && wt === LEN) committed = readVersion(r)
+    else return false
+    return true
+  })
+  // Beyond any sane lease: the node refuses the grant as implausible rather than lose precision here.
+  return { leaseMs: leaseMs > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(leaseMs), committed }
+}
+
 function readVersioned(r: ProtoReader): { ts: Timestamp; value: RegisterValue } {
   let ts: Timestamp | undefined
   let value: RegisterValue | undefined
@@ -174,33 +234,52 @@ function readVersioned(r: ProtoReader): { ts: Timestamp; value: RegisterValue } 
   return { ts, value }
 }
 
+type BodyDecoder = (base: { reqId: number; token: string }) => ReplicaMessage
+
+/** The decoder of a length-delimited body field (4-7, 9-11); field 8 carries nothing. */
+function bodyDecoder(n: number, bytes: Uint8Array): BodyDecoder {
+  switch (n) {
+    case 4: return (b) => ({ type: 'query', ...b, ...readQuery(Reader.create(bytes)) })
+    case 5: return (b) => ({ type: 'query-reply', ...b, ...readVersioned(Reader.create(bytes)) })
+    case 6: return (b) => ({ type: 'store', ...b, ...readVersioned(Reader.create(bytes)) })
+    case 7: return (b) => ({ type: 'store-ack', ...b, ...readStoreAck(Reader.create(bytes)) })
+    case 9: return (b) => ({ type: 'lease-request', ...b, ...readLeaseRequest(Reader.create(bytes)) })
+    case 10: return (b) => ({ type: 'lease-grant', ...b, ...readLeaseGrant(Reader.create(bytes)) })
+    default: return (b) => ({ type: 'commit', ...b, ts: readVersion(Reader.create(bytes)) })
+  }
+}
+
 function readMessage(r: ProtoReader, end: number): IncomingMessage {
   let reqId = 0n
   let token = ''
   let to = ''
-  let body: ((base: { reqId: number; token: string }) => ReplicaMessage) | undefined
+  let body: BodyDecoder | undefined
+  let committed: Uint8Array | undefined
   readFields(r, end, (n, wt) => {
     if (n === 1 && wt === VARINT) reqId = readU64(r)
     else if (n === 2 && wt === LEN) token = r.string()
     else if (n === 3 && wt === LEN) to = r.string()
-    else if ((n === 7 || n === 8) && wt === LEN) {
+    else if (n === 8 && wt === LEN) {
       r.skipType(LEN)
-      body = n === 7 ? (b) => ({ type: 'store-ack', ...b }) : (b) => ({ type: 'query-same', ...b })
-    } else if (n >= 4 && n <= 6 && wt === LEN) {
+      body = (b) => ({ type: 'query-same', ...b })
+    } else if (n >= 4 && n <= 12 && wt === LEN) {
       const start = r.pos
       r.skipType(LEN)
       const bytes = r.buf.subarray(start, r.pos)
       // Decoded only once the message is known to be well formed up to here; a bad body marks this message only.
-      body = n === 4
-        ? (b) => ({ type: 'query', ...b, ...readQuery(Reader.create(bytes)) })
-        : (b) => ({ type: n === 5 ? 'query-reply' : 'store', ...b, ...readVersioned(Reader.create(bytes)) })
+      if (n === 12) committed = bytes
+      else body = bodyDecoder(n, bytes)
     } else return false
     return true
   })
   if (reqId > BigInt(Number.MAX_SAFE_INTEGER)) return { malformed: `bad req_id ${reqId}` }
   if (body === undefined) return { malformed: 'replica message without a body' }
   try {
-    return { to, message: body({ reqId: Number(reqId), token }) }
+    const message = body({ reqId: Number(reqId), token })
+    if (committed !== undefined && (message.type === 'query-reply' || message.type === 'query-same')) {
+      return { to, message: { ...message, committed: readVersion(Reader.create(committed)) } }
+    }
+    return { to, message }
   } catch (error) {
     return { malformed: error instanceof Error ? error.message : String(error) }
   }

@@ -12,7 +12,9 @@ export interface WireVersioned { version?: WireVersion | null; value?: WireValue
 export interface WireMessage {
   req_id: string; token: string; to: string; body?: string
   query?: { known?: WireVersion | null; known_complete?: boolean } | null; query_reply?: WireVersioned | null
-  store?: WireVersioned | null; store_ack?: object | null; query_same?: object | null
+  store?: WireVersioned | null; store_ack?: { lease_holders?: string[]; lease_holders_known?: boolean } | null; query_same?: object | null
+  lease_request?: { stored?: WireVersion | null } | null; lease_grant?: { lease_ms?: string; committed?: WireVersion | null } | null
+  commit?: WireVersion | null; committed?: WireVersion | null
 }
 export interface WireBatch { from: string; scheme_fingerprint: string; messages: WireMessage[] }
 

@@ -8,6 +8,8 @@
  *   hashThreads: 0              # worker-pool threads; 0 = one per core
  *   hashChunkValues: 262144     # values per worker-pool chunk (the unit of sharing threads between jobs)
  *   operationTimeoutMs: 5000
+ *   readLeaseMs: 1000           # read leases (0 = off); same on every node
+ *   clockDriftRate: 0.01        # clock rate error leases allow for; same on every node
  *   maxDomainSize: 100000000    # integer or decimal string, up to 18446744073709551615, read exactly
  *   maxQueuedWrites: 256
  *   maxConcurrentReads: 4096
@@ -41,6 +43,8 @@ const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } =
   hashThreads: nonNegativeIntegerOf,
   hashChunkValues: positiveIntegerOf,
   operationTimeoutMs: positiveIntegerOf,
+  readLeaseMs: nonNegativeIntegerOf,
+  clockDriftRate: rateOf,
   maxDomainSize: domainSizeOf,
   maxQueuedWrites: positiveIntegerOf,
   maxConcurrentReads: positiveIntegerOf,
@@ -174,6 +178,11 @@ function positiveIntegerOf(node: ParsedNode, at: ConfigLocator, key: string): nu
   const value = source !== undefined && /^[0-9]+$/.test(source) ? Number(source) : NaN
   if (Number.isSafeInteger(value) && value >= 1) return value
   throw at.at(`${key} must be a positive integer; got ${describeNode(node)}`, node)
+}
+
+function rateOf(node: ParsedNode, at: ConfigLocator, key: string): number {
+  if (isScalar(node) && typeof node.value === 'number' && node.value >= 0 && node.value < 0.5) return node.value
+  throw at.at(`${key} must be a number in [0, 0.5); got ${describeNode(node)}`, node)
 }
 
 /** Exact as bigint: a YAML integer past 2^53 becomes an inexact JS number, so read its source text instead. */
