@@ -52,8 +52,13 @@ const tokenValue = fc.record({ name: fc.oneof(fc.string({ maxLength: 10 }), fc.c
 const value = fc.oneof(fc.constant({ empty: {} }), fc.constant({ absent: {} }), tokenValue.map((token) => ({ token })), fc.constant({}))
 const versioned = fc.record({ version: fc.option(fc.record({ seq: u64, epoch: u64 }), { nil: undefined }), value: fc.option(value, { nil: undefined }) })
 const known = fc.record({ known: fc.option(fc.record({ seq: u64, epoch: u64 }), { nil: undefined }), known_complete: fc.boolean() })
+const version = fc.option(fc.record({ seq: u64, epoch: u64 }), { nil: undefined })
+const holders = fc.array(fc.constantFrom('127.0.0.1:1', '', '\u{1F600}'), { maxLength: 3 })
 const body = fc.oneof(fc.constant({ query: {} }), known.map((query) => ({ query })), fc.constant({ query_same: {} }),
-  fc.constant({ store_ack: {} }), versioned.map((store) => ({ store })), versioned.map((query_reply) => ({ query_reply })), fc.constant({}))
+  fc.constant({ store_ack: {} }), versioned.map((store) => ({ store })), versioned.map((query_reply) => ({ query_reply })), fc.constant({}),
+  fc.record({ lease_request: fc.record({ stored: version }) }), fc.record({ lease_grant: fc.record({ lease_ms: u64, committed: version }) }),
+  fc.record({ commit: version }), fc.record({ store_ack: fc.record({ lease_holders: holders, lease_holders_known: fc.boolean() }) }),
+  fc.record({ query_same: fc.constant({}), committed: version }))
 // Bodies that could move the register are never from a replica with a plausible value (see hostileStore).
 const message = fc.tuple(fc.record({ req_id: u64, token: fc.constantFrom('E', 'E', 'Z', ''), to: fc.constantFrom('self', 'self', '127.0.0.1:2', '') }), body)
   .map(([m, b]) => ({ ...m, to: m.to === 'self' ? self : m.to, ...b }))

@@ -17,8 +17,14 @@ const message: fc.Arbitrary<ReplicaMessage> = fc.oneof(
   fc.record({ type: fc.constant('query' as const), ...base }),
   fc.record({ type: fc.constant('query' as const), ...base, known: fc.record({ ts, complete: fc.boolean() }) }),
   fc.record({ type: fc.constant('query-same' as const), ...base }),
+  fc.record({ type: fc.constant('query-same' as const), ...base, committed: ts }),
   fc.record({ type: fc.constant('store-ack' as const), ...base }),
+  fc.record({ type: fc.constant('store-ack' as const), ...base, holders: fc.array(fc.string({ maxLength: 21 }), { maxLength: 6 }) }),
   fc.record({ type: fc.constant('query-reply' as const), ...base, ts, value }),
+  fc.record({ type: fc.constant('query-reply' as const), ...base, ts, value, committed: ts }),
+  fc.record({ type: fc.constant('lease-request' as const), ...base, ts }),
+  fc.record({ type: fc.constant('lease-grant' as const), ...base, leaseMs: fc.nat({ max: Number.MAX_SAFE_INTEGER }), committed: ts }),
+  fc.record({ type: fc.constant('commit' as const), ...base, ts }),
   fc.record({ type: fc.constant('store' as const), ...base, ts, value }))
 const batch = fc.record({ from: fc.string({ maxLength: 21 }), fingerprint: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 16 }),
   messages: fc.array(fc.record({ to: fc.string({ maxLength: 21 }), message }), { maxLength: 8 }) })
