@@ -73,7 +73,8 @@ const driverModule = new ContainerModule(({ bind }) => {
     const node = new RegisterNode({
       self, scheme, epoch, quorum: ctx.get<QuorumStrategy>(QuorumStrategy), maxDomainSize: settings.maxDomainSize,
       limits: { maxQueuedWrites: settings.maxQueuedWrites, maxConcurrentReads: settings.maxConcurrentReads },
-      reqIdBase: reqIdBaseOf(epoch), leases: { leaseMs: settings.readLeaseMs, driftRate: settings.clockDriftRate },
+      reqIdBase: reqIdBaseOf(epoch), leases: { leaseMs: settings.readLeaseMs, driftRate: settings.clockDriftRate,
+        survey: settings.persistence.kind === 'memory' },
     })
     const clock = ctx.get<Clock>(Clock)
     const failures = ctx.get<FailureInjector>(FailureInjector)

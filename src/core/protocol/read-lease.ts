@@ -9,9 +9,14 @@ export interface LeaseTiming {
   readonly leaseMs: number
   /** Bound on how far any node's clock rate may stray from real time (0.01 = 1 %). */
   readonly driftRate: number
+  /**
+   * Whether a writer must first hear every replica's version (see TokenRegister): true unless the writer keeps its
+   * replica state across restarts (durable persistence).
+   */
+  readonly survey: boolean
 }
 
-export const NO_LEASES: LeaseTiming = Object.freeze({ leaseMs: 0, driftRate: 0 })
+export const NO_LEASES: LeaseTiming = Object.freeze({ leaseMs: 0, driftRate: 0, survey: true })
 
 /** After a refusal (the reader lacked the writer's newest version) the reader asks again this much later. */
 const REFUSED_RETRY_MS = 5

@@ -54,9 +54,10 @@ export class TokenRegister implements TokenContext {
   private readonly writerNode: NodeId
   private readonly readerNodes: readonly NodeId[]
   /**
-   * Writer only: leases are granted (and the writer reads locally) once a query to every replica, sent one lease
-   * after start, has shown the newest version any of them holds. A writer that restarted without its state (memory
-   * persistence) may otherwise not know a version its earlier incarnation left on a minority.
+   * Writer only, with `leases.survey`: leases are granted (and the writer reads locally) once a query to every
+   * replica, sent one lease after start, has shown the newest version any of them holds. A writer that restarted
+   * without its state (memory persistence) may otherwise not know a version its earlier incarnation left on a
+   * minority. A durable writer needs none: it stored every version it made before sending it.
    */
   private survey: QuorumRound | undefined
   private surveyed: Timestamp | undefined
@@ -235,6 +236,8 @@ export class TokenRegister implements TokenContext {
 
   writeBackMust(): ReadonlyMap<NodeId, number> | undefined {
     if (this.leases.leaseMs <= 0) return undefined
+    // The writer knows its holders: it waits for those alone, as its own stores do.
+    if (this.leaseTable !== undefined) return this.leaseTable.holders(this.ids.nowMs()) ?? new Map()
     const untilMs = this.ids.nowMs() + this.leases.leaseMs
     const must = new Map<NodeId, number>()
     for (const replica of this.replicas) if (replica !== this.self) must.set(replica, untilMs)
@@ -286,7 +289,7 @@ export class TokenRegister implements TokenContext {
 
   /** Whether the survey is done; starts (or restarts, one lease after the last try) the survey when it is due. */
   private leaseReady(out: Outbox): boolean {
-    if (this.surveyed !== undefined) return true
+    if (this.surveyed !== undefined || !this.leases.survey) return true
     const nowMs = this.ids.nowMs()
     const dueMs = this.survey === undefined ? this.ids.startedMs() + this.leases.leaseMs : this.survey.startedMs + this.leases.leaseMs
     if (nowMs < dueMs) return false

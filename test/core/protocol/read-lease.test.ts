@@ -23,7 +23,7 @@ function valueOf(done: Completion | undefined): string {
  * replicas, after which B asks for a lease and gets one: B holds a lease from t = 110 to 210.
  */
 function leasedCluster(): ManualNet {
-  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0 })
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0, survey: true })
   net.submit(A, 'T', write('one'))
   net.settle()
   net.submit(B, 'T', read) // computes and imposes the final; B's copy is then complete
@@ -47,7 +47,7 @@ test('a holder answers a committed version from its own copy, with no message at
 })
 
 test('without a lease (or before the writer surveyed the replicas) reads query a quorum', (t) => {
-  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0 })
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0, survey: true })
   net.submit(A, 'T', write('one'))
   net.settle()
   const r = net.submit(C, 'T', read)
@@ -139,10 +139,22 @@ test('a read imposing an uncommitted version waits at most one lease for replica
 })
 
 test('after start the writer treats every reader as a holder for one lease (its earlier incarnation may have granted one)', (t) => {
-  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0 })
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0, survey: true })
   const w = net.submit(A, 'T', write('one'))
   net.settle((e) => e.to !== C)
   t.is(valueOf(net.completions.get(w)), 'pending')
   net.tick(LEASE_MS)
   t.is(valueOf(net.completions.get(w)), 'write')
+})
+
+test('a durable writer grants leases at once: it stored every version it made, so it needs no survey', (t) => {
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0, survey: false })
+  net.submit(A, 'T', write('one'))
+  net.settle()
+  net.submit(B, 'T', read)
+  net.settle()
+  t.false(net.inflight.length > 0)
+  const r = net.submit(B, 'T', read)
+  t.is(valueOf(net.completions.get(r)), 'one')
+  t.deepEqual(net.inflight, [], 'answered from B\'s copy before one lease has passed')
 })
