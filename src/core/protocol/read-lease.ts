@@ -18,8 +18,11 @@ export interface LeaseTiming {
 
 export const NO_LEASES: LeaseTiming = Object.freeze({ leaseMs: 0, driftRate: 0, survey: true })
 
-/** After a refusal (the reader lacked the writer's newest version) the reader asks again this much later. */
-const REFUSED_RETRY_MS = 5
+/**
+ * After a refusal the reader asks again after this share of a lease: soon enough when it only lacked a version
+ * still in flight, rarely enough when the writer cannot grant for a while (no live quorum, survey not done).
+ */
+const REFUSED_RETRY_SHARE = 1 / 20
 
 /**
  * A reader's lease from the writer of one token. The writer counts a lease from when the request reached it;
@@ -53,7 +56,7 @@ export class ReadLease {
     if (request === undefined || request.reqId !== reqId) return false
     this.request = undefined
     if (leaseMs <= 0) {
-      this.retryAtMs = nowMs + REFUSED_RETRY_MS
+      this.retryAtMs = nowMs + this.timing.leaseMs * REFUSED_RETRY_SHARE
       return true
     }
     // Never longer than our own setting: a writer configured otherwise must not stretch our promise.
