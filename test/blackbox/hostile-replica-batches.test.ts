@@ -60,7 +60,8 @@ const body = fc.oneof(fc.constant({ query: {} }), known.map((query) => ({ query 
   fc.record({ commit: version }), fc.record({ store_ack: fc.record({ lease_holders: holders, lease_holders_known: fc.boolean() }) }),
   fc.record({ query_same: fc.constant({}), committed: version }))
 // Bodies that could move the register are never from a replica with a plausible value (see hostileStore).
-const message = fc.tuple(fc.record({ req_id: u64, token: fc.constantFrom('E', 'E', 'Z', ''), to: fc.constantFrom('self', 'self', '127.0.0.1:2', '') }), body)
+const message = fc.tuple(fc.record({ req_id: u64, token: fc.constantFrom('E', 'E', 'Z', ''), to: fc.constantFrom('self', 'self', '127.0.0.1:2', ''),
+  writer_epoch: fc.option(u64, { nil: undefined }) }), body)
   .map(([m, b]) => ({ ...m, to: m.to === 'self' ? self : m.to, ...b }))
 
 /** A store that a correct node would take only from a replica and only if a writer could have made the value. */

@@ -34,14 +34,15 @@ export function valueFromWire(value: WireValue | null | undefined): RegisterValu
 export function messageToWire(to: NodeId, m: ReplicaMessage): WireMessage {
   const base = { req_id: String(m.reqId), token: m.token, to }
   const committed = (c: Timestamp | undefined) => (c === undefined ? {} : { committed: versionToWire(c) })
+  const epoch = (e: bigint | undefined) => (e === undefined ? {} : { writer_epoch: e.toString() })
   switch (m.type) {
-    case 'query': return { ...base, query: m.known ? { known: versionToWire(m.known.ts), known_complete: m.known.complete } : {} }
+    case 'query': return { ...base, query: m.known ? { known: versionToWire(m.known.ts), known_complete: m.known.complete } : {}, ...epoch(m.writerEpoch) }
     case 'query-same': return { ...base, query_same: {}, ...committed(m.committed) }
     case 'query-reply': return { ...base, query_reply: { version: versionToWire(m.ts), value: valueToWire(m.value) }, ...committed(m.committed) }
     case 'lease-request': return { ...base, lease_request: { stored: versionToWire(m.ts) } }
     case 'lease-grant': return { ...base, lease_grant: { lease_ms: String(m.leaseMs), committed: versionToWire(m.committed) } }
     case 'commit': return { ...base, commit: versionToWire(m.ts) }
-    case 'store': return { ...base, store: { version: versionToWire(m.ts), value: valueToWire(m.value) } }
+    case 'store': return { ...base, store: { version: versionToWire(m.ts), value: valueToWire(m.value) }, ...epoch(m.writerEpoch) }
     case 'store-ack': return { ...base, store_ack: m.holders === undefined ? {} : { lease_holders: [...m.holders], lease_holders_known: true } }
   }
 }
@@ -52,11 +53,13 @@ export function envelopeFromWire(from: NodeId, m: WireMessage): Envelope {
   if (!Number.isSafeInteger(reqId)) throw new InvalidArgumentError(`bad req_id ${m.req_id} from ${from}`)
   const base = { reqId, token: m.token }
   const committed = m.committed == null ? {} : { committed: versionFromWire(m.committed) }
+  // proto3: an unset uint64 reads as "0"; our encoder never sends epoch 0 (epochs start at 1).
+  const writerEpoch = m.writer_epoch === undefined || m.writer_epoch === '0' ? {} : { writerEpoch: u64(m.writer_epoch, 'writer_epoch') }
   let message: ReplicaMessage
   switch (m.body) {
     case 'query': {
       const known = m.query?.known
-      message = known ? { type: 'query', ...base, known: { ts: versionFromWire(known), complete: m.query!.known_complete ?? false } } : { type: 'query', ...base }
+      message = known ? { type: 'query', ...base, known: { ts: versionFromWire(known), complete: m.query!.known_complete ?? false }, ...writerEpoch } : { type: 'query', ...base, ...writerEpoch }
       break
     }
     case 'query_same': message = { type: 'query-same', ...base, ...committed }; break
@@ -74,7 +77,7 @@ export function envelopeFromWire(from: NodeId, m: WireMessage): Envelope {
       message = { type: 'query-reply', ...base, ts: versionFromWire(m.query_reply?.version), value: valueFromWire(m.query_reply?.value), ...committed }
       break
     case 'store':
-      message = { type: 'store', ...base, ts: versionFromWire(m.store?.version), value: valueFromWire(m.store?.value) }
+      message = { type: 'store', ...base, ts: versionFromWire(m.store?.version), value: valueFromWire(m.store?.value), ...writerEpoch }
       break
     default: throw new InvalidArgumentError(`replica message without a body from ${from}`)
   }

@@ -23,12 +23,29 @@ export class ManualNet {
   readonly hashCancels: number[] = []
   private opIds = 0
 
-  constructor(entries: TokenScheme[], quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n, leases?: LeaseTiming) {
+  private readonly scheme: ReplicationScheme
+
+  constructor(entries: TokenScheme[], private readonly quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n, leases?: LeaseTiming) {
     const scheme = new ReplicationScheme(entries)
+    this.scheme = scheme
     for (const self of scheme.nodes()) {
       this.nodes.set(self, new RegisterNode({ self, scheme, quorum, epoch, maxDomainSize: 1_000_000n,
         limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: Number(epoch) * 2 ** 32, ...(leases && { leases }) }))
     }
+  }
+
+  /**
+   * Replaces `id` by a new incarnation with `epoch` (its earlier one is gone, with whatever it held unless
+   * `durable`), as a process restart would; its first step is its start.
+   */
+  restart(id: NodeId, epoch: bigint, options: { leases?: LeaseTiming; durable?: boolean } = {}): void {
+    const old = this.node(id)
+    const node = new RegisterNode({ self: id, scheme: this.scheme, quorum: this.quorum, epoch, maxDomainSize: 1_000_000n,
+      limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: Number(epoch) * 2 ** 32, ...(options.leases && { leases: options.leases }) })
+    if (options.durable === true) {
+      node.restore(old.status().flatMap((s) => (s.state === undefined ? [] : [{ token: s.token, ts: s.state.ts, value: s.state.value }])))
+    }
+    this.nodes.set(id, node)
   }
 
   node(id: NodeId): RegisterNode {

@@ -19,16 +19,21 @@ export interface KnownVersion {
  * replier's `committed` watermark (unset means none): the newest version it knows every lease holder has.
  */
 export type ReplicaMessage =
-  | { readonly type: 'query'; readonly reqId: number; readonly token: string; readonly known?: KnownVersion }
+  /** `writerEpoch`: set by a writer's survey (see TokenRegister): the replica fences older incarnations' stores. */
+  | {
+    readonly type: 'query'; readonly reqId: number; readonly token: string; readonly known?: KnownVersion
+    readonly writerEpoch?: bigint
+  }
   /** The answer to a query whose `known` is exactly this replica's state: the querier already has the value. */
   | { readonly type: 'query-same'; readonly reqId: number; readonly token: string; readonly committed?: Timestamp }
   | {
     readonly type: 'query-reply'; readonly reqId: number; readonly token: string
     readonly ts: Timestamp; readonly value: RegisterValue; readonly committed?: Timestamp
   }
+  /** `writerEpoch`: set when the token's writer sends it, the incarnation sending (see TokenRegister's fence). */
   | {
     readonly type: 'store'; readonly reqId: number; readonly token: string
-    readonly ts: Timestamp; readonly value: RegisterValue
+    readonly ts: Timestamp; readonly value: RegisterValue; readonly writerEpoch?: bigint
   }
   /**
    * `holders`, from the writer only: the readers that may hold a lease from it. Any other reader got its lease

@@ -64,6 +64,13 @@ export class TokenRegister implements TokenContext {
   /** Writer only: when each replica last sent anything about this token (leases need a live write quorum). */
   private readonly heardMs = new Map<NodeId, number>()
   private probedMs = -Infinity
+  /**
+   * Replica side: the newest incarnation of the writer this replica has heard (its stores and surveys carry their
+   * epoch). A store the writer's address sent with an older epoch comes from a dead incarnation and is dropped:
+   * otherwise it could land after a survey and leave a version the restarted writer never learns.
+   */
+  private fence = 0n
+  private readonly epoch: bigint
   readonly token: string
   readonly self: NodeId
   readonly replicas: readonly NodeId[]
@@ -76,6 +83,7 @@ export class TokenRegister implements TokenContext {
     this.token = roles.token
     this.writerNode = roles.writer
     this.readerNodes = roles.readers
+    this.epoch = epoch
     this.self = roles.self
     this.replicas = roles.replicas
     this.readQuorum = roles.readQuorum
@@ -211,7 +219,8 @@ export class TokenRegister implements TokenContext {
     const round = new QuorumRound(this.ids.nextReqId(), 'store', needed, this.replicas, this.ids.nowMs(), undefined,
       must, this.ids.nowMs)
     for (const atMs of round.wakeTimesMs()) this.ids.wakeAt(atMs)
-    this.broadcast({ type: 'store', reqId: round.reqId, token: this.token, ts: state.ts, value: state.value }, out)
+    const writerEpoch = this.self === this.writerNode ? { writerEpoch: this.epoch } : undefined
+    this.broadcast({ type: 'store', reqId: round.reqId, token: this.token, ts: state.ts, value: state.value, ...writerEpoch }, out)
     if (this.isReplica) {
       this.store(state, out)
       round.accept({ from: this.self, ts: this.state.ts, value: this.state.value })
@@ -222,7 +231,10 @@ export class TokenRegister implements TokenContext {
   localRead(out: Outbox): Versioned | undefined {
     if (!this.isReplica || this.leases.leaseMs <= 0) return undefined
     const nowMs = this.ids.nowMs()
-    if (this.leaseTable !== undefined && !(this.leaseReady(out) && this.quorumAlive(nowMs, out))) return undefined
+    // The writer reads its own copy only when that copy is the newest version it knows of (a restarted memory-mode
+    // writer's empty copy is not, nor is an older one when the survey found a newer version elsewhere).
+    if (this.leaseTable !== undefined &&
+        !(this.leaseReady(out) && this.quorumAlive(nowMs, out) && compareTimestamps(this.state.ts, this.floor()) >= 0)) return undefined
     if (this.lease?.due(nowMs) === true) {
       const reqId = this.ids.nextReqId()
       this.lease.requested(reqId, nowMs)
@@ -262,9 +274,7 @@ export class TokenRegister implements TokenContext {
    */
   private serveLease(from: NodeId, message: ReplicaMessage & { type: 'lease-request' }, out: Outbox): void {
     if (this.leaseTable === undefined || !this.readerNodes.includes(from) || from === this.self) return
-    let floor = this.state.ts
-    for (const ts of [this.writer!.lastTs, this.surveyed]) if (ts !== undefined && compareTimestamps(ts, floor) > 0) floor = ts
-    const fresh = this.leaseReady(out) && this.quorumAlive(this.ids.nowMs(), out) && compareTimestamps(message.ts, floor) >= 0
+    const fresh = this.leaseReady(out) && this.quorumAlive(this.ids.nowMs(), out) && compareTimestamps(message.ts, this.floor()) >= 0
     if (fresh) this.leaseTable.grant(from, this.ids.nowMs())
     out.sends.push({ from: this.self, to: from, message: { type: 'lease-grant', reqId: message.reqId, token: this.token,
       leaseMs: fresh ? this.leases.leaseMs : 0, committed: this.committedTs } })
@@ -287,6 +297,13 @@ export class TokenRegister implements TokenContext {
     return false
   }
 
+  /** Writer only: the newest version it knows exists (assigned, stored or surveyed). */
+  private floor(): Timestamp {
+    let floor = this.state.ts
+    for (const ts of [this.writer!.lastTs, this.surveyed]) if (ts !== undefined && compareTimestamps(ts, floor) > 0) floor = ts
+    return floor
+  }
+
   /** Whether the survey is done; starts (or restarts, one lease after the last try) the survey when it is due. */
   private leaseReady(out: Outbox): boolean {
     if (this.surveyed !== undefined || !this.leases.survey) return true
@@ -295,7 +312,7 @@ export class TokenRegister implements TokenContext {
     if (nowMs < dueMs) return false
     const survey = new QuorumRound(this.ids.nextReqId(), 'query', this.replicas.length, this.replicas, nowMs)
     this.survey = survey
-    this.broadcast({ type: 'query', reqId: survey.reqId, token: this.token }, out)
+    this.broadcast({ type: 'query', reqId: survey.reqId, token: this.token, writerEpoch: this.epoch }, out)
     if (this.isReplica) this.onSurveyReply(this.self, { type: 'query-reply', reqId: survey.reqId, token: this.token, ...this.state })
     return this.surveyed !== undefined
   }
@@ -316,6 +333,10 @@ export class TokenRegister implements TokenContext {
 
   private serve(from: NodeId, message: ReplicaMessage & { type: 'query' | 'store' }, out: Outbox): void {
     if (!this.isReplica) return
+    if (message.writerEpoch !== undefined && from === this.writerNode) {
+      if (message.writerEpoch < this.fence) return
+      this.fence = message.writerEpoch
+    }
     let reply: Envelope
     if (message.type === 'query') {
       const known = message.known

@@ -100,6 +100,7 @@ function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void
     case 'commit': writeVersion(w, 11, m.ts); break
   }
   if ((m.type === 'query-same' || m.type === 'query-reply') && m.committed !== undefined) writeVersion(w, 12, m.committed)
+  if ((m.type === 'query' || m.type === 'store') && m.writerEpoch !== undefined) writeU64(w, 13, m.writerEpoch)
   w.ldelim()
 }
 
@@ -255,8 +256,10 @@ function readMessage(r: ProtoReader, end: number): IncomingMessage {
   let to = ''
   let body: BodyDecoder | undefined
   let committed: Uint8Array | undefined
+  let writerEpoch: bigint | undefined
   readFields(r, end, (n, wt) => {
     if (n === 1 && wt === VARINT) reqId = readU64(r)
+    else if (n === 13 && wt === VARINT) writerEpoch = readU64(r)
     else if (n === 2 && wt === LEN) token = r.string()
     else if (n === 3 && wt === LEN) to = r.string()
     else if (n === 8 && wt === LEN) {
@@ -279,6 +282,7 @@ function readMessage(r: ProtoReader, end: number): IncomingMessage {
     if (committed !== undefined && (message.type === 'query-reply' || message.type === 'query-same')) {
       return { to, message: { ...message, committed: readVersion(Reader.create(committed)) } }
     }
+    if (writerEpoch !== undefined && (message.type === 'query' || message.type === 'store')) return { to, message: { ...message, writerEpoch } }
     return { to, message }
   } catch (error) {
     return { malformed: error instanceof Error ? error.message : String(error) }

@@ -14,7 +14,7 @@ export interface WireMessage {
   query?: { known?: WireVersion | null; known_complete?: boolean } | null; query_reply?: WireVersioned | null
   store?: WireVersioned | null; store_ack?: { lease_holders?: string[]; lease_holders_known?: boolean } | null; query_same?: object | null
   lease_request?: { stored?: WireVersion | null } | null; lease_grant?: { lease_ms?: string; committed?: WireVersion | null } | null
-  commit?: WireVersion | null; committed?: WireVersion | null
+  commit?: WireVersion | null; committed?: WireVersion | null; writer_epoch?: string
 }
 export interface WireBatch { from: string; scheme_fingerprint: string; messages: WireMessage[] }
 

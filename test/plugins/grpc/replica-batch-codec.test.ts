@@ -25,6 +25,8 @@ const message: fc.Arbitrary<ReplicaMessage> = fc.oneof(
   fc.record({ type: fc.constant('lease-request' as const), ...base, ts }),
   fc.record({ type: fc.constant('lease-grant' as const), ...base, leaseMs: fc.nat({ max: Number.MAX_SAFE_INTEGER }), committed: ts }),
   fc.record({ type: fc.constant('commit' as const), ...base, ts }),
+  fc.record({ type: fc.constant('query' as const), ...base, writerEpoch: fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }) }),
+  fc.record({ type: fc.constant('store' as const), ...base, ts, value, writerEpoch: fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }) }),
   fc.record({ type: fc.constant('store' as const), ...base, ts, value }))
 const batch = fc.record({ from: fc.string({ maxLength: 21 }), fingerprint: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 16 }),
   messages: fc.array(fc.record({ to: fc.string({ maxLength: 21 }), message }), { maxLength: 8 }) })
