@@ -5,7 +5,8 @@ import type { Envelope, NodeId, ReplicaMessage } from './messages.js'
 import type { ClientOp } from './operations.js'
 import type { Outbox } from './outbox.js'
 import { QuorumRound } from './quorum-round.js'
-import { LeaseTable, ReadLease, type LeaseTiming } from './read-lease.js'
+import { LeaseGrantor } from './lease-grantor.js'
+import { ReadLease, type LeaseTiming } from './read-lease.js'
 import { applyStore, INITIAL, type Versioned } from './replica-state.js'
 import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from './timestamp.js'
 import { ReadCoordinator } from './read-coordinator.js'
@@ -50,20 +51,9 @@ export class TokenRegister implements TokenContext {
   private readonly reader: ReadCoordinator | undefined
   /** This reader's lease (undefined on the writer, which needs none: every version starts at it). */
   private readonly lease: ReadLease | undefined
-  private readonly leaseTable: LeaseTable | undefined
+  /** The writer's side of read leases (on the writer, with leases on). */
+  private readonly grantor: LeaseGrantor | undefined
   private readonly writerNode: NodeId
-  private readonly readerNodes: readonly NodeId[]
-  /**
-   * Writer only, with `leases.survey`: leases are granted (and the writer reads locally) once a query to every
-   * replica, sent one lease after start, has shown the newest version any of them holds. A writer that restarted
-   * without its state (memory persistence) may otherwise not know a version its earlier incarnation left on a
-   * minority. A durable writer needs none: it stored every version it made before sending it.
-   */
-  private survey: QuorumRound | undefined
-  private surveyed: Timestamp | undefined
-  /** Writer only: when each replica last sent anything about this token (leases need a live write quorum). */
-  private readonly heardMs = new Map<NodeId, number>()
-  private probedMs = -Infinity
   /**
    * Replica side: the newest incarnation of the writer this replica has heard (its stores and surveys carry their
    * epoch). A store the writer's address sent with an older epoch comes from a dead incarnation and is dropped:
@@ -82,7 +72,6 @@ export class TokenRegister implements TokenContext {
     private readonly leases: LeaseTiming) {
     this.token = roles.token
     this.writerNode = roles.writer
-    this.readerNodes = roles.readers
     this.epoch = epoch
     this.self = roles.self
     this.replicas = roles.replicas
@@ -93,9 +82,7 @@ export class TokenRegister implements TokenContext {
     this.reader = roles.readers.includes(roles.self) ? new ReadCoordinator(this, limits.maxConcurrentReads) : undefined
     const leasing = leases.leaseMs > 0
     this.lease = leasing && this.reader !== undefined && this.writer === undefined ? new ReadLease(leases) : undefined
-    this.leaseTable = leasing && this.writer !== undefined
-      ? new LeaseTable(roles.readers.filter((r) => r !== roles.self), leases, () => ids.startedMs())
-      : undefined
+    this.grantor = leasing && this.writer !== undefined ? this.makeGrantor(roles.readers) : undefined
   }
 
   get committed(): Timestamp {
@@ -127,14 +114,14 @@ export class TokenRegister implements TokenContext {
 
   /** A replica request or a reply from `from`. Returns false for a reply that matched no active round. */
   onMessage(from: NodeId, message: ReplicaMessage, out: Outbox): boolean {
-    if (this.leaseTable !== undefined) this.heardMs.set(from, this.ids.nowMs())
+    this.grantor?.heard(from)
     switch (message.type) {
       case 'query':
       case 'store':
         this.serve(from, message, out)
         return true
       case 'lease-request':
-        this.serveLease(from, message, out)
+        this.grantor?.serve(from, message, out)
         return true
       case 'lease-grant': {
         if (from !== this.writerNode || this.lease === undefined) return false
@@ -149,7 +136,7 @@ export class TokenRegister implements TokenContext {
       case 'query-reply':
       case 'query-same':
       case 'store-ack': {
-        if (this.survey !== undefined && message.reqId === this.survey.reqId) return this.onSurveyReply(from, message)
+        if (this.grantor?.onReply(from, message) === true) return true
         const accept = (round: QuorumRound): boolean => {
           if (round.kind !== (message.type === 'store-ack' ? 'store' : 'query')) return false
           if (message.type === 'query-reply') {
@@ -231,10 +218,7 @@ export class TokenRegister implements TokenContext {
   localRead(out: Outbox): Versioned | undefined {
     if (!this.isReplica || this.leases.leaseMs <= 0) return undefined
     const nowMs = this.ids.nowMs()
-    // The writer reads its own copy only when that copy is the newest version it knows of (a restarted memory-mode
-    // writer's empty copy is not, nor is an older one when the survey found a newer version elsewhere).
-    if (this.leaseTable !== undefined &&
-        !(this.leaseReady(out) && this.quorumAlive(nowMs, out) && compareTimestamps(this.state.ts, this.floor()) >= 0)) return undefined
+    if (this.grantor !== undefined && !this.grantor.mayReadOwnCopy(out)) return undefined
     if (this.lease?.due(nowMs) === true) {
       const reqId = this.ids.nextReqId()
       this.lease.requested(reqId, nowMs)
@@ -249,7 +233,7 @@ export class TokenRegister implements TokenContext {
   writeBackMust(): ReadonlyMap<NodeId, number> | undefined {
     if (this.leases.leaseMs <= 0) return undefined
     // The writer knows its holders: it waits for those alone, as its own stores do.
-    if (this.leaseTable !== undefined) return this.leaseTable.holders(this.ids.nowMs()) ?? new Map()
+    if (this.grantor !== undefined) return this.grantor.table.holders(this.ids.nowMs()) ?? new Map()
     const untilMs = this.ids.nowMs() + this.leases.leaseMs
     const must = new Map<NodeId, number>()
     for (const replica of this.replicas) if (replica !== this.self) must.set(replica, untilMs)
@@ -257,74 +241,24 @@ export class TokenRegister implements TokenContext {
   }
 
   leaseHolders(): ReadonlyMap<NodeId, number> | undefined {
-    return this.leaseTable?.holders(this.ids.nowMs())
+    return this.grantor?.table.holders(this.ids.nowMs())
   }
 
   writerCommitted(ts: Timestamp, out: Outbox): void {
     this.noteCommitted(ts)
-    if (this.leaseTable === undefined) return
-    for (const to of this.leaseTable.grantees(this.ids.nowMs())) {
+    if (this.grantor === undefined) return
+    for (const to of this.grantor.table.grantees(this.ids.nowMs())) {
       out.sends.push({ from: this.self, to, message: { type: 'commit', reqId: 0, token: this.token, ts } })
     }
   }
 
-  /**
-   * The writer grants a lease only to a reader holding every version the writer has (assigned or stored): a
-   * lease granted after a version exists then never lets its holder serve an older one.
-   */
-  private serveLease(from: NodeId, message: ReplicaMessage & { type: 'lease-request' }, out: Outbox): void {
-    if (this.leaseTable === undefined || !this.readerNodes.includes(from) || from === this.self) return
-    const fresh = this.leaseReady(out) && this.quorumAlive(this.ids.nowMs(), out) && compareTimestamps(message.ts, this.floor()) >= 0
-    if (fresh) this.leaseTable.grant(from, this.ids.nowMs())
-    out.sends.push({ from: this.self, to: from, message: { type: 'lease-grant', reqId: message.reqId, token: this.token,
-      leaseMs: fresh ? this.leases.leaseMs : 0, committed: this.committedTs } })
-  }
-
-  /**
-   * Whether a write quorum (this writer included) was heard from within one lease. Not needed for atomicity (no
-   * write completes without a quorum, so a holder's committed version stays the newest) but for what users expect:
-   * with a silent majority, reads stop within one lease rather than go on from holders' copies.
-   */
-  private quorumAlive(nowMs: number, out: Outbox): boolean {
-    let alive = this.isReplica ? 1 : 0
-    for (const heardMs of this.heardMs.values()) if (nowMs - heardMs < this.leases.leaseMs) alive++
-    if (alive >= this.writeQuorum) return true
-    // Idle replicas send the writer nothing: ask them (their answers match no round; hearing them is the point).
-    if (nowMs - this.probedMs >= this.leases.leaseMs / 4) {
-      this.probedMs = nowMs
-      this.broadcast({ type: 'query', reqId: this.ids.nextReqId(), token: this.token, known: { ts: this.state.ts, complete: isComplete(this.state.value) } }, out)
-    }
-    return false
-  }
-
-  /** Writer only: the newest version it knows exists (assigned, stored or surveyed). */
-  private floor(): Timestamp {
-    let floor = this.state.ts
-    for (const ts of [this.writer!.lastTs, this.surveyed]) if (ts !== undefined && compareTimestamps(ts, floor) > 0) floor = ts
-    return floor
-  }
-
-  /** Whether the survey is done; starts (or restarts, one lease after the last try) the survey when it is due. */
-  private leaseReady(out: Outbox): boolean {
-    if (this.surveyed !== undefined || !this.leases.survey) return true
-    const nowMs = this.ids.nowMs()
-    const dueMs = this.survey === undefined ? this.ids.startedMs() + this.leases.leaseMs : this.survey.startedMs + this.leases.leaseMs
-    if (nowMs < dueMs) return false
-    const survey = new QuorumRound(this.ids.nextReqId(), 'query', this.replicas.length, this.replicas, nowMs)
-    this.survey = survey
-    this.broadcast({ type: 'query', reqId: survey.reqId, token: this.token, writerEpoch: this.epoch }, out)
-    if (this.isReplica) this.onSurveyReply(this.self, { type: 'query-reply', reqId: survey.reqId, token: this.token, ...this.state })
-    return this.surveyed !== undefined
-  }
-
-  private onSurveyReply(from: NodeId, message: ReplicaMessage): boolean {
-    const survey = this.survey!
-    if (message.type !== 'query-reply') return false
-    survey.accept({ from, ts: message.ts, value: message.value })
-    if (!survey.complete) return true
-    this.surveyed = survey.replies.reduce((max, r) => (compareTimestamps(r.ts, max) > 0 ? r.ts : max), this.state.ts)
-    this.survey = undefined
-    return true
+  private makeGrantor(readers: readonly NodeId[]): LeaseGrantor {
+    return new LeaseGrantor({
+      token: this.token, self: this.self, replicas: this.replicas, readers, writeQuorum: this.writeQuorum, epoch: this.epoch,
+      state: () => this.state, lastTs: () => this.writer?.lastTs, committed: () => this.committedTs,
+      nowMs: this.ids.nowMs, startedMs: this.ids.startedMs, nextReqId: this.ids.nextReqId,
+      broadcast: (message, out) => this.broadcast(message, out),
+    }, this.leases)
   }
 
   private broadcast(message: ReplicaMessage, out: Outbox): void {
@@ -348,7 +282,7 @@ export class TokenRegister implements TokenContext {
           ...(committed && { committed }) } }
     } else {
       this.store({ ts: message.ts, value: message.value }, out)
-      const holders = this.leaseTable === undefined ? undefined : [...this.leaseTable.holders(this.ids.nowMs())?.keys() ?? []]
+      const holders = this.grantor === undefined ? undefined : [...this.grantor.table.holders(this.ids.nowMs())?.keys() ?? []]
       reply = { from: this.self, to: from, message: { type: 'store-ack', reqId: message.reqId, token: this.token, ...(holders && { holders }) } }
     }
     out.sends.push(reply)

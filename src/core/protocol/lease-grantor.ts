@@ -1,0 +1,127 @@
+import { isComplete } from '../token/token-value.js'
+import type { NodeId, ReplicaMessage } from './messages.js'
+import type { Outbox } from './outbox.js'
+import { QuorumRound } from './quorum-round.js'
+import { LeaseTable, type LeaseTiming } from './read-lease.js'
+import type { Versioned } from './replica-state.js'
+import { compareTimestamps, type Timestamp } from './timestamp.js'
+
+/** What the grantor needs of its token's register on the writer node. */
+export interface GrantorHost {
+  readonly token: string
+  readonly self: NodeId
+  readonly replicas: readonly NodeId[]
+  readonly readers: readonly NodeId[]
+  readonly writeQuorum: number
+  readonly epoch: bigint
+  /** The writer's replica copy. */
+  state(): Versioned
+  /** The newest version the writer pipeline assigned or learned. */
+  lastTs(): Timestamp | undefined
+  committed(): Timestamp
+  nowMs(): number
+  startedMs(): number
+  nextReqId(): number
+  broadcast(message: ReplicaMessage, out: Outbox): void
+}
+
+/**
+ * The writer's side of read leases for one token: whom it granted a lease, when it may grant one, and the newest
+ * version it knows exists (no lease goes to a reader lacking it, and the writer reads its own copy only when that
+ * copy is it).
+ *
+ * With `leases.survey` (memory persistence) leases wait for a query to every replica, sent one lease after start:
+ * a writer that restarted without its state may otherwise not know a version its earlier incarnation left on a
+ * minority. The query carries the writer's epoch, so replicas drop later stores of older incarnations (see
+ * TokenRegister's fence). A durable writer needs no survey: it stored every version it made before sending it.
+ */
+export class LeaseGrantor {
+  readonly table: LeaseTable
+  private survey: QuorumRound | undefined
+  private surveyed: Timestamp | undefined
+  /** When each replica last sent anything about this token (leases need a live write quorum). */
+  private readonly heardMs = new Map<NodeId, number>()
+  private probedMs = -Infinity
+
+  constructor(private readonly host: GrantorHost, private readonly timing: LeaseTiming) {
+    this.table = new LeaseTable(host.readers.filter((r) => r !== host.self), timing, () => host.startedMs())
+  }
+
+  heard(from: NodeId): void {
+    this.heardMs.set(from, this.host.nowMs())
+  }
+
+  /** A reader's lease request: granted when it holds the newest version this writer knows of, refused (0) if not. */
+  serve(from: NodeId, message: ReplicaMessage & { type: 'lease-request' }, out: Outbox): void {
+    if (!this.host.readers.includes(from) || from === this.host.self) return
+    const fresh = this.mayLease(out) && compareTimestamps(message.ts, this.floor()) >= 0
+    if (fresh) this.table.grant(from, this.host.nowMs())
+    out.sends.push({ from: this.host.self, to: from, message: { type: 'lease-grant', reqId: message.reqId,
+      token: this.host.token, leaseMs: fresh ? this.timing.leaseMs : 0, committed: this.host.committed() } })
+  }
+
+  /** Whether the writer may answer a read from its own copy (it needs no lease of its own: it makes every version). */
+  mayReadOwnCopy(out: Outbox): boolean {
+    return this.mayLease(out) && compareTimestamps(this.host.state().ts, this.floor()) >= 0
+  }
+
+  /** A reply to our survey: consumed (true) when it is one. */
+  onReply(from: NodeId, message: ReplicaMessage): boolean {
+    const survey = this.survey
+    if (survey === undefined || message.reqId !== survey.reqId) return false
+    if (message.type === 'query-reply') this.surveyReply(from, message.ts, message.value)
+    return true
+  }
+
+  private mayLease(out: Outbox): boolean {
+    return this.surveyDone(out) && this.quorumAlive(out)
+  }
+
+  /** The newest version this writer knows exists: assigned, stored, or found by the survey. */
+  private floor(): Timestamp {
+    let floor = this.host.state().ts
+    for (const ts of [this.host.lastTs(), this.surveyed]) if (ts !== undefined && compareTimestamps(ts, floor) > 0) floor = ts
+    return floor
+  }
+
+  /**
+   * Whether a write quorum (this writer included) was heard from within one lease. Not needed for atomicity (no
+   * write completes without a quorum, so a holder's committed version stays the newest) but for what users expect:
+   * with a silent majority, reads stop once the leases run out rather than go on from holders' copies.
+   */
+  private quorumAlive(out: Outbox): boolean {
+    const nowMs = this.host.nowMs()
+    let alive = this.host.replicas.includes(this.host.self) ? 1 : 0
+    for (const heardMs of this.heardMs.values()) if (nowMs - heardMs < this.timing.leaseMs) alive++
+    if (alive >= this.host.writeQuorum) return true
+    // Idle replicas send the writer nothing: ask them (their answers match no round; hearing them is the point).
+    if (nowMs - this.probedMs >= this.timing.leaseMs / 4) {
+      this.probedMs = nowMs
+      const state = this.host.state()
+      this.host.broadcast({ type: 'query', reqId: this.host.nextReqId(), token: this.host.token,
+        known: { ts: state.ts, complete: isComplete(state.value) } }, out)
+    }
+    return false
+  }
+
+  /** Whether the survey is done (or not needed); starts it, or starts it again one lease later, when it is due. */
+  private surveyDone(out: Outbox): boolean {
+    if (this.surveyed !== undefined || !this.timing.survey) return true
+    const nowMs = this.host.nowMs()
+    const dueMs = (this.survey?.startedMs ?? this.host.startedMs()) + this.timing.leaseMs
+    if (nowMs < dueMs) return false
+    const survey = new QuorumRound(this.host.nextReqId(), 'query', this.host.replicas.length, this.host.replicas, nowMs)
+    this.survey = survey
+    this.host.broadcast({ type: 'query', reqId: survey.reqId, token: this.host.token, writerEpoch: this.host.epoch }, out)
+    if (this.host.replicas.includes(this.host.self)) this.surveyReply(this.host.self, this.host.state().ts, this.host.state().value)
+    return this.surveyed !== undefined
+  }
+
+  private surveyReply(from: NodeId, ts: Timestamp, value: Versioned['value']): void {
+    const survey = this.survey!
+    survey.accept({ from, ts, value })
+    if (!survey.complete) return
+    this.surveyed = survey.replies.reduce((max, r) => (compareTimestamps(r.ts, max) > 0 ? r.ts : max), this.host.state().ts)
+    this.survey = undefined
+  }
+}
