@@ -160,15 +160,22 @@ test('a durable writer grants leases at once: it stored every version it made, s
 })
 
 const memory = { leaseMs: LEASE_MS, driftRate: 0, survey: true }
-const isQueryAnswer = (e: Envelope): boolean => e.message.type === 'query-reply' || e.message.type === 'query-same'
 
-test('a writer restarted without its state does not read its empty copy locally, even after its survey', (t) => {
-  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, memory)
+/** `one` written and read (its final imposed) on every replica; at t = 50. */
+function committedEverywhere(leases: typeof memory): ManualNet {
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, leases)
   net.submit(A, 'T', write('one'))
   net.settle()
   net.submit(B, 'T', read)
   net.settle()
   net.tick(50)
+  return net
+}
+
+const isQueryAnswer = (e: Envelope): boolean => e.message.type === 'query-reply' || e.message.type === 'query-same'
+
+test('a writer restarted without its state does not read its empty copy locally, even after its survey', (t) => {
+  const net = committedEverywhere(memory)
   net.restart(A, 2n, { leases: memory })
   net.tick(200) // the new incarnation starts
   net.tick(300)
@@ -184,12 +191,7 @@ test('a writer restarted without its state does not read its empty copy locally,
 })
 
 test('a replica that answered a restarted writer\'s survey drops stores of the writer\'s earlier incarnation', (t) => {
-  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, memory)
-  net.submit(A, 'T', write('one'))
-  net.settle()
-  net.submit(B, 'T', read)
-  net.settle()
-  net.tick(50)
+  const net = committedEverywhere(memory)
   net.submit(A, 'T', write('two')) // the old incarnation's last write: lost to B, delayed to C
   net.drop((e) => e.message.type === 'store' && e.to === B)
   const orphan = net.inflight.find((e) => e.message.type === 'store' && e.to === C)!
