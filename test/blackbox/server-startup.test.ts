@@ -45,3 +45,17 @@ test('a node whose scheme differs is refused by its peers: its writes find no qu
     await cluster.stop()
   }
 })
+
+test('a read lease longer than half the operation timeout starts, with a warning that names both settings', async (t) => {
+  const cluster = await ProcessCluster.create(1, [{ token: 'T', writer: 0, readers: [0] }], 'readLeaseMs: 1000\noperationTimeoutMs: 1500\n')
+  try {
+    await cluster.start(0, ['--settings', join(cluster.dir, 'settings.yaml')])
+    const logs = cluster.logs.get(cluster.addresses[0]!)!.join('\n')
+    t.regex(logs, /readLeaseMs is more than half of operationTimeoutMs/)
+    t.regex(logs, /"readLeaseMs":1000/)
+    const r = await cluster.call(0, 'TokenService', 'Read', { id: 'T' })
+    t.is(r.error, undefined, 'the node serves')
+  } finally {
+    await cluster.stop()
+  }
+})

@@ -59,8 +59,13 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
     await metricsServer.start(settings.metricsAddress)
     logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
   }
+  if (settings.readLeaseMs * 2 > settings.operationTimeoutMs) {
+    // Not refused: a deliberate setting may accept it. But a write waiting out a silent holder's lease then times out.
+    logger.log('warn', 'readLeaseMs is more than half of operationTimeoutMs: a write that waits out a silent lease holder may time out',
+      { readLeaseMs: settings.readLeaseMs, operationTimeoutMs: settings.operationTimeoutMs })
+  }
   logger.log('info', 'node started', { address, ...(listen === address ? {} : { listen }), tokens: scheme.tokensOf(address),
-    fingerprint: schemeFingerprint(scheme), quorum: settings.quorum.kind,
+    fingerprint: schemeFingerprint(scheme), quorum: settings.quorum.kind, readLeaseMs: settings.readLeaseMs,
     tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}` })
   return {
     driver, host, port,
