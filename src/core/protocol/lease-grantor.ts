@@ -79,9 +79,8 @@ export class LeaseGrantor {
 
   /** The newest version this writer knows exists: assigned, stored, or found by the survey. */
   private floor(): Timestamp {
-    let floor = this.host.state().ts
-    for (const ts of [this.host.lastTs(), this.surveyed]) if (ts !== undefined && compareTimestamps(ts, floor) > 0) floor = ts
-    return floor
+    // Runs on every read at the writer: no arrays.
+    return later(later(this.host.state().ts, this.host.lastTs()), this.surveyed)
   }
 
   /**
@@ -121,7 +120,11 @@ export class LeaseGrantor {
     const survey = this.survey!
     survey.accept({ from, ts, value })
     if (!survey.complete) return
-    this.surveyed = survey.replies.reduce((max, r) => (compareTimestamps(r.ts, max) > 0 ? r.ts : max), this.host.state().ts)
+    this.surveyed = survey.replies.reduce((max, r) => later(max, r.ts), this.host.state().ts)
     this.survey = undefined
   }
+}
+
+function later(a: Timestamp, b: Timestamp | undefined): Timestamp {
+  return b !== undefined && compareTimestamps(b, a) > 0 ? b : a
 }

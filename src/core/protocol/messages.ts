@@ -52,8 +52,3 @@ export interface Envelope {
   readonly to: NodeId
   readonly message: ReplicaMessage
 }
-
-export function isReply(message: ReplicaMessage): boolean {
-  return message.type === 'query-reply' || message.type === 'query-same' || message.type === 'store-ack' ||
-    message.type === 'lease-grant'
-}

@@ -10,7 +10,7 @@ import type { TokenContext } from './token-context.js'
 
 type Phase =
   | { readonly name: 'query'; readonly round: QuorumRound }
-  /** `safe`: the version is known committed, so imposing it on a write quorum suffices (see impose). */
+  /** `safe`: no lease holder can lack the version (known committed, or no leases), so a write quorum suffices. */
   | { readonly name: 'final'; readonly key: string; readonly best: Versioned; readonly safe: boolean }
   | { readonly name: 'impose'; readonly round: QuorumRound; readonly state: Versioned }
 
@@ -140,11 +140,11 @@ export class ReadCoordinator {
     const replies = phase.round.replies
     const best = replies.reduce<Versioned>((a, b) => newest(a, b), replies[0]!)
     for (const reply of replies) if (reply.committed !== undefined) this.ctx.noteCommitted(reply.committed)
-    const safe = compareTimestamps(best.ts, this.ctx.committed) <= 0
+    const safe = !this.ctx.leasing || compareTimestamps(best.ts, this.ctx.committed) <= 0
     if (best.value.kind === 'token' && best.value.token.final === undefined) return this.awaitFinal(read, best, safe, out)
     // One round trip suffices when a write quorum already holds the newest value complete.
     const holders = replies.filter((r) => compareTimestamps(r.ts, best.ts) === 0 && isComplete(r.value)).length
-    if (holders >= this.ctx.writeQuorum && (safe || this.ctx.writeBackMust() === undefined)) return this.succeed(read, best, out)
+    if (holders >= this.ctx.writeQuorum && safe) return this.succeed(read, best, out)
     this.impose(read, best, safe, out)
   }
 

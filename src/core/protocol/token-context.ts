@@ -29,11 +29,13 @@ export interface TokenContext {
   noteCommitted(ts: Timestamp): void
   /** The local state when this node may answer a read from it alone (a valid lease, a committed version). */
   localRead(out: Outbox): Versioned | undefined
+  /** Whether this token runs read leases (then committed watermarks matter to reads). */
+  readonly leasing: boolean
   /**
-   * What a read imposing a version nobody knows committed must wait for: every other replica, or one lease's time
-   * (any lease granted before that version existed has then ended). Undefined with leases off.
+   * What a read imposing a version nobody knows committed must wait for (leasing only): every other replica, or one
+   * lease's time (any lease granted before that version existed has then ended).
    */
-  writeBackMust(): ReadonlyMap<NodeId, number> | undefined
+  writeBackMust(): ReadonlyMap<NodeId, number>
   /** Writer only: the readers that may hold a lease, and until when. */
   leaseHolders(): ReadonlyMap<NodeId, number> | undefined
   /** Writer only: a store of its reached its quorum and every holder: it is committed; holders hear of it. */

@@ -67,6 +67,7 @@ export class TokenRegister implements TokenContext {
   readonly readQuorum: number
   readonly writeQuorum: number
   readonly isReplica: boolean
+  readonly leasing: boolean
 
   constructor(roles: TokenRoles, epoch: bigint, limits: RegisterLimits, private readonly ids: Ids,
     private readonly leases: LeaseTiming) {
@@ -81,6 +82,7 @@ export class TokenRegister implements TokenContext {
     this.writer = roles.writer === roles.self ? new WriterPipeline(this, epoch, limits.maxQueuedWrites) : undefined
     this.reader = roles.readers.includes(roles.self) ? new ReadCoordinator(this, limits.maxConcurrentReads) : undefined
     const leasing = leases.leaseMs > 0
+    this.leasing = leasing
     this.lease = leasing && this.reader !== undefined && this.writer === undefined ? new ReadLease(leases) : undefined
     this.grantor = leasing && this.writer !== undefined ? this.makeGrantor(roles.readers) : undefined
   }
@@ -216,7 +218,7 @@ export class TokenRegister implements TokenContext {
   }
 
   localRead(out: Outbox): Versioned | undefined {
-    if (!this.isReplica || this.leases.leaseMs <= 0) return undefined
+    if (!this.isReplica || !this.leasing) return undefined
     const nowMs = this.ids.nowMs()
     if (this.grantor !== undefined && !this.grantor.mayReadOwnCopy(out)) return undefined
     if (this.lease?.due(nowMs) === true) {
@@ -230,8 +232,7 @@ export class TokenRegister implements TokenContext {
     return isComplete(this.state.value) ? this.state : undefined
   }
 
-  writeBackMust(): ReadonlyMap<NodeId, number> | undefined {
-    if (this.leases.leaseMs <= 0) return undefined
+  writeBackMust(): ReadonlyMap<NodeId, number> {
     // The writer knows its holders: it waits for those alone, as its own stores do.
     if (this.grantor !== undefined) return this.grantor.table.holders(this.ids.nowMs()) ?? new Map()
     const untilMs = this.ids.nowMs() + this.leases.leaseMs
