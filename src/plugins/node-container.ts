@@ -9,6 +9,7 @@ import { QuorumStrategy } from '../core/ports/quorum-strategy.js'
 import { Transport } from '../core/ports/transport.js'
 import type { NodeId } from '../core/protocol/messages.js'
 import { RegisterNode } from '../core/protocol/register-node.js'
+import type { RecoveryTiming } from '../core/protocol/replica-recovery.js'
 import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import type { NodeSettings } from '../core/settings/node-settings.js'
 import { failureModule } from './failure/failure-module.js'
@@ -24,8 +25,14 @@ export interface NodeIdentity {
   readonly self: NodeId
   readonly scheme: ReplicationScheme
   readonly settings: NodeSettings
-  /** This incarnation's epoch; must grow across restarts of the same node. */
+  /**
+   * This incarnation's writer epoch (see Timestamp): unique per start, normally above every earlier one (a durable
+   * counter or wall-clock ms as its generation, `epochOf`); a writer whose epoch went backwards is told by the
+   * replicas' fences and moves above them.
+   */
   readonly epoch: bigint
+  /** A random id of this process start (see RegisterNodeConfig.incarnation). */
+  readonly incarnation: number
 }
 
 export const NodeIdentity = Symbol('NodeIdentity')
@@ -62,18 +69,26 @@ function hasherModuleFor(settings: NodeSettings): ContainerModule {
   return workerPoolHasherModule({ threads: settings.hashThreads, chunkValues: settings.hashChunkValues })
 }
 
-/** A block of request ids per incarnation (2^20 blocks of 2^32: exact in a JS number). */
-export function reqIdBaseOf(epoch: bigint): number {
-  return Number(epoch % 2n ** 20n) * 2 ** 32
+/**
+ * How a replica without its earlier state recovers (ReplicaRecovery): it may trust a read quorum alone once every
+ * round that could count one of its lost acks has ended, i.e. after the longest operation on any node's clock
+ * (drift stretches it both ways); it asks again every twentieth of that, within [10 ms, 250 ms].
+ */
+export function recoveryTimingOf(settings: NodeSettings): RecoveryTiming {
+  const drift = settings.clockDriftRate
+  const settleMs = Math.ceil(settings.operationTimeoutMs * (1 + drift) / (1 - drift)) + 1
+  return { settleMs, retryMs: Math.min(250, Math.max(10, Math.floor(settleMs / 20))) }
 }
 
 const driverModule = new ContainerModule(({ bind }) => {
   bind(NodeDriver).toDynamicValue((ctx) => {
-    const { self, scheme, settings, epoch } = ctx.get<NodeIdentity>(NodeIdentity)
+    const { self, scheme, settings, epoch, incarnation } = ctx.get<NodeIdentity>(NodeIdentity)
+    // Every replica recovers tokens the persistence holds no copy of (all of them in memory mode): see restore.
     const node = new RegisterNode({
-      self, scheme, epoch, quorum: ctx.get<QuorumStrategy>(QuorumStrategy), maxDomainSize: settings.maxDomainSize,
+      self, scheme, epoch, incarnation, recovery: recoveryTimingOf(settings), quorum: ctx.get<QuorumStrategy>(QuorumStrategy),
+      maxDomainSize: settings.maxDomainSize,
       limits: { maxQueuedWrites: settings.maxQueuedWrites, maxConcurrentReads: settings.maxConcurrentReads },
-      reqIdBase: reqIdBaseOf(epoch), leases: { leaseMs: settings.readLeaseMs, driftRate: settings.clockDriftRate,
+      leases: { leaseMs: settings.readLeaseMs, driftRate: settings.clockDriftRate,
         survey: settings.persistence.kind === 'memory' },
     })
     const clock = ctx.get<Clock>(Clock)
@@ -85,6 +100,7 @@ const driverModule = new ContainerModule(({ bind }) => {
     return new NodeDriver(node, {
       transport: ctx.get<Transport>(Transport), persistence: ctx.get<Persistence>(Persistence),
       hasher: ctx.get<Hasher>(Hasher), clock, failures, metrics: ctx.get<Metrics>(Metrics, { optional: true }) ?? NO_METRICS,
-    }, { maxOperationMs: settings.operationTimeoutMs, maxParked: settings.maxParked })
+    }, { maxOperationMs: settings.operationTimeoutMs, maxParked: settings.maxParked,
+      stallThresholdMs: Math.max(2, settings.readLeaseMs * settings.clockDriftRate) })
   }).inSingletonScope()
 })

@@ -3,6 +3,7 @@ import type { Envelope, NodeId } from '../../src/core/protocol/messages.js'
 import type { ClientOp, Completion } from '../../src/core/protocol/operations.js'
 import type { HashJob, Outbox } from '../../src/core/protocol/outbox.js'
 import type { LeaseTiming } from '../../src/core/protocol/read-lease.js'
+import type { RecoveryTiming } from '../../src/core/protocol/replica-recovery.js'
 import { RegisterNode } from '../../src/core/protocol/register-node.js'
 import { ReplicationScheme, type TokenScheme } from '../../src/core/scheme/replication-scheme.js'
 import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
@@ -38,10 +39,12 @@ export class ManualNet {
    * Replaces `id` by a new incarnation with `epoch` (its earlier one is gone, with whatever it held unless
    * `durable`), as a process restart would; its first step is its start.
    */
-  restart(id: NodeId, epoch: bigint, options: { leases?: LeaseTiming; durable?: boolean } = {}): void {
+  restart(id: NodeId, epoch: bigint, options: { leases?: LeaseTiming; durable?: boolean; recovery?: RecoveryTiming; incarnation?: number } = {}): void {
     const old = this.node(id)
     const node = new RegisterNode({ self: id, scheme: this.scheme, quorum: this.quorum, epoch, maxDomainSize: 1_000_000n,
-      limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: Number(epoch) * 2 ** 32, ...(options.leases && { leases: options.leases }) })
+      limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: options.incarnation === undefined ? Number(epoch) * 2 ** 32 : 0,
+      ...(options.leases && { leases: options.leases }), ...(options.recovery && { recovery: options.recovery }),
+      ...(options.incarnation !== undefined && { incarnation: options.incarnation }) })
     if (options.durable === true) {
       node.restore(old.status().flatMap((s) => (s.state === undefined ? [] : [{ token: s.token, ts: s.state.ts, value: s.state.value }])))
     }

@@ -27,7 +27,9 @@ export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) =>
     const silentBy = (t: number) => replicas.filter((r) => (run.silences.get(`${r}|${op.token}`) ?? Infinity) <= t).length
     const contactedSilent = (run.silences.get(`${op.node}|${op.token}`) ?? Infinity) <= returnMs
     const live = replicas.length - silentBy(returnMs)
-    if (!contactedSilent && live >= quorumNeeded(replicas.length) && op.error !== undefined && op.cancelled !== true) {
+    // While replicas recover their state at start, a silent one delays the token by up to the settle time.
+    const recovering = op.invokeMs < run.recoveryBoundMs && silentBy(run.recoveryBoundMs) > 0
+    if (!contactedSilent && !recovering && live >= quorumNeeded(replicas.length) && op.error !== undefined && op.cancelled !== true) {
       liveness.push(`op ${op.id} ${op.op.kind} on ${op.token} at ${op.node} failed with ${op.error} although a quorum was live`)
     }
     const lostAt = run.majorityLost.get(op.token)

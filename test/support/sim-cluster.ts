@@ -16,6 +16,7 @@ import { type NetworkOptions, SimulatedNetwork } from '../../src/plugins/in-proc
 import { SimulatedTime } from '../../src/plugins/in-process/simulated-time.js'
 import { createNodeContainer } from '../../src/plugins/node-container.js'
 import { DriftingClock, DriftingFailures } from './drifting-clock.js'
+import { epochOf } from '../../src/core/protocol/timestamp.js'
 
 export interface SimClusterOptions {
   readonly seed: number
@@ -61,7 +62,8 @@ export class SimCluster {
         bind<Metrics>(Metrics).toConstantValue({ ...NO_METRICS, roundDone: (event) => { cluster.rounds[event.phase]++ } })
         if (options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(options.quorum)
       })
-      const container = createNodeContainer({ self, scheme: cluster.scheme, settings, epoch: 1n },
+      const incarnation = cluster.random.int(1, 2 ** 30)
+      const container = createNodeContainer({ self, scheme: cluster.scheme, settings, epoch: epochOf(1n, incarnation), incarnation },
         inProcessTransportModule(cluster.network), [overrides])
       const driver = container.get(NodeDriver)
       await driver.start()

@@ -8,6 +8,8 @@ import type { TokenScheme } from '../../src/core/scheme/replication-scheme.js'
 import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 import type { NetworkOptions } from '../../src/plugins/in-process/simulated-network.js'
 import { SimCluster } from './sim-cluster.js'
+import { recoveryTimingOf } from '../../src/plugins/node-container.js'
+import { resolveSettings } from '../../src/core/settings/node-settings.js'
 
 export interface SimulationOptions {
   readonly seed: number
@@ -50,6 +52,12 @@ export interface SimulationRun {
   readonly cluster: SimCluster
   readonly endMs: number
   readonly readLeaseMs: number
+  /**
+   * Every node starts without state (memory persistence) and recovers each token (ReplicaRecovery): at once when
+   * every replica answers, else after the settle time. Operations invoked before this, on a token with a replica
+   * silent by then, are not held to liveness.
+   */
+  readonly recoveryBoundMs: number
 }
 
 const node = (i: number): NodeId => `10.0.0.${i + 1}:7000`
@@ -130,7 +138,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   cluster.time.run(Infinity, 50_000_000)
   const endMs = cluster.time.nowMs()
   await cluster.stop()
-  return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs, readLeaseMs }
+  const timing = recoveryTimingOf(resolveSettings({ operationTimeoutMs: options.operationTimeoutMs, clockDriftRate: assumedDrift }))
+  const recoveryBoundMs = timing.settleMs + 2 * timing.retryMs
+  return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs, readLeaseMs, recoveryBoundMs }
 }
 
 function drawOperation(random: SeededRandom, cluster: SimCluster, client: string, id: number, readFraction: number) {

@@ -1,4 +1,6 @@
 import 'reflect-metadata'
+import { randomInt } from 'node:crypto'
+import { epochOf } from '../../core/protocol/timestamp.js'
 import { ContainerModule } from 'inversify'
 import { Persistence } from '../../core/ports/persistence.js'
 import { LevelPersistence } from '../../plugins/level-persistence/level-persistence.js'
@@ -16,6 +18,11 @@ import { ClusterTls } from '../../plugins/tls/cluster-tls.js'
 import { MetricsServer } from '../../plugins/prometheus-metrics/metrics-server.js'
 import { PrometheusMetrics } from '../../plugins/prometheus-metrics/prometheus-metrics.js'
 import { prometheusMetricsModule } from '../../plugins/prometheus-metrics/prometheus-metrics-module.js'
+
+/** A random incarnation id in [1, 2^48): replies to an earlier process never match this one's rounds. */
+function randomIncarnation(): number {
+  return randomInt(1, 2 ** 48 - 1)
+}
 
 export interface RunningNode {
   readonly driver: NodeDriver
@@ -35,15 +42,17 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
     throw new InvalidArgumentError(`${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`)
   }
   const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address)]
-  // A later incarnation must outrank an earlier one: a durable counter with a data dir, else wall-clock ms.
-  let epoch = BigInt(Date.now())
+  // A later incarnation normally outranks an earlier one (a durable counter with a data dir, else wall-clock ms);
+  // the random nonce keeps two starts in one generation apart, and fences correct a generation that went back.
+  const incarnation = randomIncarnation()
+  let epoch = epochOf(BigInt(Date.now()), incarnation)
   if (settings.persistence.kind === 'durable') {
     const store = await LevelPersistence.open(settings.persistence.dataDir, address)
-    epoch = await store.nextEpoch()
+    epoch = epochOf(await store.nextEpoch(), incarnation)
     overrides.push(new ContainerModule(({ rebind }) => { rebind<Persistence>(Persistence).toConstantValue(store) }))
   }
   const tls = settings.security && ClusterTls.load(settings.security, address, scheme.nodes())
-  const container = createNodeContainer({ self: address, scheme, settings, epoch }, grpcTransportModule(address, scheme, tls, listen), overrides)
+  const container = createNodeContainer({ self: address, scheme, settings, epoch, incarnation }, grpcTransportModule(address, scheme, tls, listen), overrides)
   const driver = container.get(NodeDriver)
   const host = container.get(GrpcServerHost)
   const health = new HealthAndReflection(driver)

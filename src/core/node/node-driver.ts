@@ -26,6 +26,11 @@ export interface NodeDriverOptions {
   readonly maxOperationMs: number
   /** Bound on client requests parked on silent tokens (they are never answered, only released). */
   readonly maxParked: number
+  /**
+   * Wall time passing this much faster than monotonic time between two inputs means the monotonic clock stood
+   * still (suspend, VM pause): leases are dropped. Below it, the leases' drift margin covers the gap.
+   */
+  readonly stallThresholdMs?: number
 }
 
 export interface ExecuteOptions {
@@ -60,9 +65,13 @@ export class NodeDriver {
   private timer: Timer | undefined
   private timerAtMs = Infinity
   private opIds = 0
+  /** Times the monotonic clock was found to have stood still (each dropped every lease). */
+  clockStalls = 0
   private parkedCount = 0
   private stopped = false
   private readonly metrics: Metrics
+  private lastWallMs: number | undefined
+  private lastMonoMs = 0
 
   constructor(readonly node: RegisterNode, private readonly ports: NodeDriverPorts, private readonly options: NodeDriverOptions) {
     this.metrics = ports.metrics ?? NO_METRICS
@@ -75,6 +84,7 @@ export class NodeDriver {
     this.metrics.watch(() => ({
       parkedRequests: this.parkedCount, pendingOperations: this.pending.size,
       silentTokens: this.node.tokens().filter((t) => this.node.isSilent(t)).length, ignoredReplies: this.node.ignoredReplies,
+      recoveringTokens: this.node.recoveringCount(),
     }))
   }
 
@@ -191,11 +201,26 @@ export class NodeDriver {
 
   private process(input: NodeInput): void {
     const now = this.ports.clock.nowMs()
+    this.checkClockStall(now)
     this.applySilences(now)
     if (input.type === 'tick') this.expireParked(now)
     const out = this.node.step(input, now)
     if (input.type === 'client' && this.node.isSilent(input.token)) this.park(input.opId, this.pending.get(input.opId))
     this.apply(out)
+  }
+
+  /** Before any input is served: if wall time ran ahead of monotonic time, the node was suspended. */
+  private checkClockStall(nowMs: number): void {
+    const wallMs = this.ports.clock.wallMs?.()
+    if (wallMs === undefined) return
+    const lastWallMs = this.lastWallMs
+    this.lastWallMs = wallMs
+    const stalledMs = lastWallMs === undefined ? 0 : (wallMs - lastWallMs) - (nowMs - this.lastMonoMs)
+    this.lastMonoMs = nowMs
+    if (stalledMs > (this.options.stallThresholdMs ?? 10)) {
+      this.clockStalls++
+      this.apply(this.node.step({ type: 'clock-stalled' }, nowMs))
+    }
   }
 
   /** Silences due by now reach the protocol before any input, so nothing received after them is answered. */

@@ -5,6 +5,11 @@
  */
 export interface Clock {
   nowMs(): number
+  /**
+   * Wall-clock time (may step either way), when the clock has one. The driver compares it with `nowMs` to notice
+   * that monotonic time stood still while the machine was suspended (see RegisterNode's 'clock-stalled').
+   */
+  wallMs?(): number
   setTimer(delayMs: number, callback: () => void): Timer
 }
 

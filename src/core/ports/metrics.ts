@@ -7,6 +7,8 @@ export interface NodeGauges {
   readonly parkedRequests: number
   readonly pendingOperations: number
   readonly silentTokens: number
+  /** Tokens whose replica on this node is recovering its state (see ReplicaRecovery): no vote until it has. */
+  readonly recoveringTokens: number
   readonly ignoredReplies: number
 }
 

@@ -13,7 +13,10 @@ export interface GrantorHost {
   readonly replicas: readonly NodeId[]
   readonly readers: readonly NodeId[]
   readonly writeQuorum: number
-  readonly epoch: bigint
+  /** The writer's epoch now (it rises when a replica answers with a newer fence). */
+  epoch(): bigint
+  /** Whether the writer's own copy is still recovering (then it grants nothing and reads nothing locally). */
+  recovering(): boolean
   /** The writer's replica copy. */
   state(): Versioned
   /** The newest version the writer pipeline assigned or learned. */
@@ -42,6 +45,8 @@ export class LeaseGrantor {
   /** When each replica last sent anything about this token (leases need a live write quorum). */
   private readonly heardMs = new Map<NodeId, number>()
   private probedMs = -Infinity
+  /** When a survey restarted for a new epoch is due (undefined: one lease after start, or after the last one). */
+  private surveyDueMs: number | undefined
 
   constructor(private readonly host: GrantorHost, private readonly timing: LeaseTiming) {
     this.table = new LeaseTable(host.readers.filter((r) => r !== host.self), timing, () => host.startedMs())
@@ -52,12 +57,13 @@ export class LeaseGrantor {
   }
 
   /** A reader's lease request: granted when it holds the newest version this writer knows of, refused (0) if not. */
-  serve(from: NodeId, message: ReplicaMessage & { type: 'lease-request' }, out: Outbox): void {
+  serve(from: NodeId, message: ReplicaMessage & { type: 'lease-request' }, inc: number | undefined, out: Outbox): void {
     if (!this.host.readers.includes(from) || from === this.host.self) return
     const fresh = this.mayLease(out) && compareTimestamps(message.ts, this.floor()) >= 0
     if (fresh) this.table.grant(from, this.host.nowMs())
     out.sends.push({ from: this.host.self, to: from, message: { type: 'lease-grant', reqId: message.reqId,
-      token: this.host.token, leaseMs: fresh ? this.timing.leaseMs : 0, committed: this.host.committed() } })
+      token: this.host.token, leaseMs: fresh ? this.timing.leaseMs : 0, committed: this.host.committed(),
+      ...(inc !== undefined && { re: inc }) } })
   }
 
   /** Whether the writer may answer a read from its own copy (it needs no lease of its own: it makes every version). */
@@ -69,12 +75,27 @@ export class LeaseGrantor {
   onReply(from: NodeId, message: ReplicaMessage): boolean {
     const survey = this.survey
     if (survey === undefined || message.reqId !== survey.reqId) return false
-    if (message.type === 'query-reply') this.surveyReply(from, message.ts, message.value)
+    // A fenced or recovering answer is no survey answer: the survey starts over under the raised epoch, or waits.
+    if (message.type === 'query-reply' && message.fenced !== true && message.recovering !== true) {
+      this.surveyReply(from, message.ts, message.value)
+    }
     return true
   }
 
+  /** A reader restarted: its new incarnation holds no lease (leases live in memory only). */
+  revoke(reader: NodeId): void {
+    this.table.revoke(reader)
+  }
+
+  /** The writer moved to a newer epoch: a survey under the old one was (or will be) refused, so start it over. */
+  epochRaised(): void {
+    if (this.surveyed !== undefined) return
+    this.survey = undefined
+    this.surveyDueMs = this.host.nowMs()
+  }
+
   private mayLease(out: Outbox): boolean {
-    return this.surveyDone(out) && this.quorumAlive(out)
+    return !this.host.recovering() && this.surveyDone(out) && this.quorumAlive(out)
   }
 
   /** The newest version this writer knows exists: assigned, stored, or found by the survey. */
@@ -107,11 +128,12 @@ export class LeaseGrantor {
   private surveyDone(out: Outbox): boolean {
     if (this.surveyed !== undefined || !this.timing.survey) return true
     const nowMs = this.host.nowMs()
-    const dueMs = (this.survey?.startedMs ?? this.host.startedMs()) + this.timing.leaseMs
+    const dueMs = this.surveyDueMs ?? (this.survey?.startedMs ?? this.host.startedMs()) + this.timing.leaseMs
     if (nowMs < dueMs) return false
+    this.surveyDueMs = undefined
     const survey = new QuorumRound(this.host.nextReqId(), 'query', this.host.replicas.length, this.host.replicas, nowMs)
     this.survey = survey
-    this.host.broadcast({ type: 'query', reqId: survey.reqId, token: this.host.token, writerEpoch: this.host.epoch }, out)
+    this.host.broadcast({ type: 'query', reqId: survey.reqId, token: this.host.token, writerEpoch: this.host.epoch() }, out)
     if (this.host.replicas.includes(this.host.self)) this.surveyReply(this.host.self, this.host.state().ts, this.host.state().value)
     return this.surveyed !== undefined
   }

@@ -15,6 +15,21 @@ export interface KnownVersion {
 }
 
 /**
+ * What every answer (query-reply, query-same, store-ack, lease-grant) carries besides its body. `re` is the
+ * incarnation of the node whose request it answers (Envelope.inc of the request): a node drops answers meant for
+ * another incarnation, so a late reply to a dead process never joins a round of its successor with the same reqId.
+ * `recovering`: the replier lost its state in a restart and has not recovered it yet (see ReplicaRecovery): its
+ * answer counts in no quorum. `fence`: on answers to the token's writer, the newest writer epoch the replier has
+ * seen (see TokenRegister's fence); `fenced`: the store or survey was refused because its epoch is below it.
+ */
+export interface AnswerFields {
+  readonly re?: number
+  readonly recovering?: boolean
+  readonly fence?: bigint
+  readonly fenced?: boolean
+}
+
+/**
  * Replica protocol messages between nodes. `reqId` correlates a reply with its request. Query answers carry the
  * replier's `committed` watermark (unset means none): the newest version it knows every lease holder has.
  */
@@ -23,13 +38,15 @@ export type ReplicaMessage =
   | {
     readonly type: 'query'; readonly reqId: number; readonly token: string; readonly known?: KnownVersion
     readonly writerEpoch?: bigint
+    /** A recovering replica's query (ReplicaRecovery): answered at once even by a replica that is recovering too. */
+    readonly recover?: boolean
   }
   /** The answer to a query whose `known` is exactly this replica's state: the querier already has the value. */
-  | { readonly type: 'query-same'; readonly reqId: number; readonly token: string; readonly committed?: Timestamp }
-  | {
+  | ({ readonly type: 'query-same'; readonly reqId: number; readonly token: string; readonly committed?: Timestamp } & AnswerFields)
+  | ({
     readonly type: 'query-reply'; readonly reqId: number; readonly token: string
     readonly ts: Timestamp; readonly value: RegisterValue; readonly committed?: Timestamp
-  }
+  } & AnswerFields)
   /** `writerEpoch`: set when the token's writer sends it, the incarnation sending (see TokenRegister's fence). */
   | {
     readonly type: 'store'; readonly reqId: number; readonly token: string
@@ -39,11 +56,11 @@ export type ReplicaMessage =
    * `holders`, from the writer only: the readers that may hold a lease from it. Any other reader got its lease
    * after the writer had this version, so it has it too: a read imposing the version waits only for these.
    */
-  | { readonly type: 'store-ack'; readonly reqId: number; readonly token: string; readonly holders?: readonly NodeId[] }
+  | ({ readonly type: 'store-ack'; readonly reqId: number; readonly token: string; readonly holders?: readonly NodeId[] } & AnswerFields)
   /** A reader asks the writer for a read lease; `ts` is the reader's stored version. */
   | { readonly type: 'lease-request'; readonly reqId: number; readonly token: string; readonly ts: Timestamp }
   /** The writer's answer: `leaseMs` 0 refuses (the reader lacks a version the writer has). */
-  | { readonly type: 'lease-grant'; readonly reqId: number; readonly token: string; readonly leaseMs: number; readonly committed: Timestamp }
+  | ({ readonly type: 'lease-grant'; readonly reqId: number; readonly token: string; readonly leaseMs: number; readonly committed: Timestamp } & AnswerFields)
   /** The writer's notice that every lease holder has `ts` (reqId 0: nothing answers it). */
   | { readonly type: 'commit'; readonly reqId: number; readonly token: string; readonly ts: Timestamp }
 
@@ -51,4 +68,16 @@ export interface Envelope {
   readonly from: NodeId
   readonly to: NodeId
   readonly message: ReplicaMessage
+  /**
+   * The sending process's incarnation: a random id drawn at each start (RegisterNode stamps it on every send).
+   * Answers echo it as `re`; a receiver that sees a new one from a peer knows the peer restarted.
+   */
+  readonly inc?: number
+}
+
+export type AnswerMessage = ReplicaMessage & { type: 'query-reply' | 'query-same' | 'store-ack' | 'lease-grant' }
+
+export function isAnswer(message: ReplicaMessage): message is AnswerMessage {
+  const type = message.type
+  return type === 'query-reply' || type === 'query-same' || type === 'store-ack' || type === 'lease-grant'
 }

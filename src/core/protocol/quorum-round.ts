@@ -52,6 +52,16 @@ export class QuorumRound {
     return true
   }
 
+  /**
+   * `from` restarted since it answered: its answer (an ack of state its new incarnation may have lost) no longer
+   * counts. The replica then recovers from the others before it answers again (see ReplicaRecovery).
+   */
+  forget(from: NodeId): void {
+    if (!this.repliedFrom.delete(from)) return
+    const index = this.replies.findIndex((reply) => reply.from === from)
+    if (index >= 0) this.replies.splice(index, 1)
+  }
+
   /** Only these replicas may still hold a lease (the writer said so): stop waiting for the others. */
   narrowMust(holders: readonly NodeId[]): void {
     if (this.must === undefined) return

@@ -1,6 +1,7 @@
 import { CancelledError, DeadlineExceededError, NotFoundError, OverloadedError, UnavailableError } from '../errors.js'
 import type { Argmin } from '../token/argmin.js'
 import { isComplete, withFinal } from '../token/token-value.js'
+import type { NodeId } from './messages.js'
 import type { Completion } from './operations.js'
 import type { Outbox } from './outbox.js'
 import type { QuorumRound } from './quorum-round.js'
@@ -13,6 +14,8 @@ type Phase =
   /** `safe`: no lease holder can lack the version (known committed, or no leases), so a write quorum suffices. */
   | { readonly name: 'final'; readonly key: string; readonly best: Versioned; readonly safe: boolean }
   | { readonly name: 'impose'; readonly round: QuorumRound; readonly state: Versioned }
+  /** Waiting on the token's shared write-back of a version nobody knows committed (see CommitWait). */
+  | { readonly name: 'commit-wait'; readonly key: string }
 
 interface ActiveRead {
   readonly opId: number
@@ -25,6 +28,23 @@ interface FinalJob {
   readonly jobId: number
   readonly waiting: Set<ActiveRead>
 }
+
+/**
+ * The write-back of one version nobody reported committed, on every replica, waiting for lease holders (each at
+ * most until its lease surely ended). It belongs to the token and version, not to the read that started it: it
+ * runs on when that read gives up (a client deadline shorter than a lease would otherwise restart the wait forever)
+ * and later reads of the same version join it.
+ */
+interface CommitWait {
+  readonly round: QuorumRound
+  readonly state: Versioned
+  readonly waiting: Set<ActiveRead>
+  /** Dropped after this when nobody waits and it has not completed (no write quorum answers): bounded. */
+  readonly expiresMs: number
+}
+
+/** Bound on write-backs kept at once (one per version that is not known committed; usually none or one). */
+const MAX_COMMIT_WAITS = 16
 
 /**
  * The reader side of one token (read-impose, §4.3 / ABD): query every replica, take the newest value of a read
@@ -40,6 +60,8 @@ export class ReadCoordinator {
   private readonly byReqId = new Map<number, ActiveRead>()
   private readonly finalJobs = new Map<string, FinalJob>()
   private readonly jobKeys = new Map<number, string>()
+  private readonly commitWaits = new Map<string, CommitWait>()
+  private readonly commitWaitByReqId = new Map<number, string>()
 
   constructor(private readonly ctx: TokenContext, private readonly maxReads: number) {}
 
@@ -63,8 +85,14 @@ export class ReadCoordinator {
   }
 
   onReply(reqId: number, accept: (round: QuorumRound) => boolean, out: Outbox): boolean {
+    const waitKey = this.commitWaitByReqId.get(reqId)
+    if (waitKey !== undefined) {
+      const wait = this.commitWaits.get(waitKey)!
+      if (accept(wait.round) && wait.round.complete) this.commitWaitDone(waitKey, out)
+      return true
+    }
     const read = this.byReqId.get(reqId)
-    if (read === undefined || read.phase.name === 'final') return false
+    if (read === undefined || read.phase.name === 'final' || read.phase.name === 'commit-wait') return false
     if (accept(read.phase.round) && read.phase.round.complete) this.roundDone(read, out)
     return true
   }
@@ -105,6 +133,11 @@ export class ReadCoordinator {
   }
 
   expire(nowMs: number, out: Outbox): void {
+    for (const [key, wait] of this.commitWaits) {
+      // A write-back waiting for lease holders completes when their leases end.
+      if (wait.round.complete) this.commitWaitDone(key, out)
+      else if (wait.waiting.size === 0 && wait.expiresMs <= nowMs) this.dropCommitWait(key)
+    }
     for (const read of this.reads.values()) {
       // A write-back waiting for lease holders completes when their leases end.
       if (read.phase.name === 'impose' && read.phase.round.complete) {
@@ -119,8 +152,30 @@ export class ReadCoordinator {
     }
   }
 
+  /** `peer` restarted: its answers leave every open round (its new incarnation may lack what it acknowledged). */
+  forget(peer: NodeId): void {
+    for (const read of this.reads.values()) {
+      if (read.phase.name === 'query' || read.phase.name === 'impose') read.phase.round.forget(peer)
+    }
+    for (const wait of this.commitWaits.values()) wait.round.forget(peer)
+  }
+
+  /** This node's replica recovered: the open rounds count its copy now. */
+  recovered(out: Outbox): void {
+    for (const [key, wait] of [...this.commitWaits]) {
+      if (this.ctx.joinRecovered(wait.round, out, wait.state)) this.commitWaitDone(key, out)
+    }
+    for (const read of [...this.reads.values()]) {
+      const phase = read.phase
+      if (phase.name !== 'query' && phase.name !== 'impose') continue
+      if (this.ctx.joinRecovered(phase.round, out, phase.name === 'impose' ? phase.state : undefined)) this.roundDone(read, out)
+    }
+  }
+
   abandon(out: Outbox): void {
     for (const job of this.finalJobs.values()) out.hashCancels.push(job.jobId)
+    this.commitWaits.clear()
+    this.commitWaitByReqId.clear()
     this.reads.clear()
     this.byReqId.clear()
     this.finalJobs.clear()
@@ -133,7 +188,7 @@ export class ReadCoordinator {
 
   private roundDone(read: ActiveRead, out: Outbox): void {
     const phase = read.phase
-    if (phase.name === 'final') return
+    if (phase.name === 'final' || phase.name === 'commit-wait') return
     this.ctx.roundDone(phase.round, phase.name, out)
     this.byReqId.delete(phase.round.reqId)
     if (phase.name === 'impose') return this.succeed(read, phase.state, out)
@@ -165,10 +220,65 @@ export class ReadCoordinator {
   }
 
   private impose(read: ActiveRead, state: Versioned, safe: boolean, out: Outbox): void {
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, safe ? undefined : this.ctx.writeBackMust())
+    if (!safe) return this.joinCommitWait(read, state, out)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
     read.phase = { name: 'impose', round, state }
     this.byReqId.set(round.reqId, read)
     if (round.complete) this.roundDone(read, out)
+  }
+
+  /** Joins the token's write-back of `state`, starting it when none runs for that version. */
+  private joinCommitWait(read: ActiveRead, state: Versioned, out: Outbox): void {
+    const key = timestampKey(state.ts)
+    let wait = this.commitWaits.get(key)
+    if (wait === undefined || !isComplete(wait.state.value)) {
+      if (wait !== undefined) this.dropCommitWait(key)
+      wait = this.startCommitWait(key, state, out)
+    }
+    read.phase = { name: 'commit-wait', key }
+    wait.waiting.add(read)
+    if (wait.round.complete) this.commitWaitDone(key, out)
+  }
+
+  private startCommitWait(key: string, state: Versioned, out: Outbox): CommitWait {
+    if (this.commitWaits.size >= MAX_COMMIT_WAITS) this.evictIdleCommitWait()
+    const nowMs = this.ctx.nowMs()
+    const must = this.ctx.writeBackMust()
+    let untilMs = nowMs
+    for (const endMs of must.values()) untilMs = Math.max(untilMs, endMs)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, must)
+    // Two lease spans: the holders' part ends after one; a write quorum that has not answered by the second is gone.
+    const wait: CommitWait = { round, state, waiting: new Set(), expiresMs: untilMs + (untilMs - nowMs) }
+    this.commitWaits.set(key, wait)
+    this.commitWaitByReqId.set(round.reqId, key)
+    return wait
+  }
+
+  private commitWaitDone(key: string, out: Outbox): void {
+    const wait = this.commitWaits.get(key)!
+    this.ctx.roundDone(wait.round, 'impose', out)
+    this.dropCommitWait(key)
+    this.ctx.noteCommitted(wait.state.ts)
+    for (const read of wait.waiting) {
+      this.reads.delete(read.opId)
+      out.completions.push(completionOf(read.opId, wait.state, this.ctx.token))
+    }
+  }
+
+  private dropCommitWait(key: string): void {
+    const wait = this.commitWaits.get(key)
+    if (wait === undefined) return
+    this.commitWaits.delete(key)
+    this.commitWaitByReqId.delete(wait.round.reqId)
+  }
+
+  /** Over the bound: the oldest write-back nobody waits for goes (a later read starts it again if needed). */
+  private evictIdleCommitWait(): void {
+    for (const [key, wait] of this.commitWaits) {
+      if (wait.waiting.size > 0) continue
+      this.dropCommitWait(key)
+      return
+    }
   }
 
   private succeed(read: ActiveRead, state: Versioned, out: Outbox): void {
@@ -180,7 +290,9 @@ export class ReadCoordinator {
 
   private finish(read: ActiveRead): void {
     this.reads.delete(read.opId)
-    if (read.phase.name !== 'final') this.byReqId.delete(read.phase.round.reqId)
+    const phase = read.phase
+    if (phase.name === 'commit-wait') this.commitWaits.get(phase.key)?.waiting.delete(read)
+    else if (phase.name !== 'final') this.byReqId.delete(phase.round.reqId)
   }
 
   /** Removes a finished (or failed) final job from the books; undefined when it is not ours. */

@@ -91,6 +91,11 @@ export class LeaseTable {
     this.grants.set(reader, nowMs + this.timing.leaseMs)
   }
 
+  /** The reader restarted: its new incarnation holds none of our grants. */
+  revoke(reader: NodeId): void {
+    this.grants.delete(reader)
+  }
+
   /** Readers whose lease may still be in force, each with when it surely ends; undefined when there are none. */
   holders(nowMs: number): Map<NodeId, number> | undefined {
     if (this.timing.leaseMs <= 0) return undefined

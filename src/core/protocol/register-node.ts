@@ -4,10 +4,12 @@ import type { ReplicationScheme } from '../scheme/replication-scheme.js'
 import type { Argmin } from '../token/argmin.js'
 import { isPlausibleValue, validateWriteInput } from '../token/token-value.js'
 import { DeadlineHeap } from './deadline-heap.js'
-import type { Envelope, NodeId } from './messages.js'
+import { type Envelope, isAnswer, type NodeId } from './messages.js'
 import type { ClientOp } from './operations.js'
 import { Outbox, type PersistEntry } from './outbox.js'
 import { type LeaseTiming, NO_LEASES } from './read-lease.js'
+import { PeerIncarnations } from './peer-incarnations.js'
+import type { RecoveryTiming } from './replica-recovery.js'
 import type { Versioned } from './replica-state.js'
 import { type RegisterLimits, TokenRegister } from './token-register.js'
 
@@ -24,8 +26,19 @@ export interface RegisterNodeConfig {
    * incarnation must not match a new round: each incarnation takes its own block of 2^32 ids.
    */
   readonly reqIdBase?: number
+  /**
+   * This process's incarnation: drawn at random at each start (a safe integer), stamped on every message sent;
+   * answers echo it, and an answer for another incarnation never joins a round. Derived from the epoch when
+   * omitted (hand-driven tests).
+   */
+  readonly incarnation?: number
   /** Read leases (README, "Read leases"); off when omitted. */
   readonly leases?: LeaseTiming
+  /**
+   * Set when this node starts without the state its earlier incarnation had (memory persistence, a new data dir):
+   * each replica recovers it from the others before it counts in a quorum (see ReplicaRecovery).
+   */
+  readonly recovery?: RecoveryTiming
 }
 
 export type NodeInput =
@@ -38,12 +51,19 @@ export type NodeInput =
   | { readonly type: 'cancel'; readonly opId: number; readonly token: string }
   | { readonly type: 'tick' }
   | { readonly type: 'silence'; readonly token: string }
+  /**
+   * The node's monotonic clock stood still while wall time went on (a suspended machine or paused VM): a lease
+   * counted on it may have run out in real time, so every lease held is dropped before anything is served.
+   */
+  | { readonly type: 'clock-stalled' }
 
 export interface TokenStatus {
   readonly token: string
   readonly roles: readonly ('writer' | 'reader' | 'replica')[]
   readonly state: Versioned | undefined
   readonly silent: boolean
+  /** The replica lost its state in a restart and has not recovered it yet: how far recovery got. */
+  readonly recovering?: { readonly answered: number; readonly ready: number; readonly others: number }
   readonly pending: number
   readonly replicas: number
   readonly readQuorum: number
@@ -63,6 +83,10 @@ export class RegisterNode {
   private nowMs = 0
   private startedMs: number | undefined
   private jobIds = 0
+  private readonly incarnation: number
+  private readonly peers = new PeerIncarnations()
+  /** Messages dropped because they came from a peer's earlier incarnation. */
+  staleMessages = 0
   /** Replies that matched no active round: late, duplicate, or for a finished operation. */
   ignoredReplies = 0
   /** Messages from a node that is no replica of their token, or carrying a value no writer could have made. */
@@ -73,6 +97,7 @@ export class RegisterNode {
     // Wrapping within the block is safe: a round never outlives its deadline, long before 2^32 more rounds.
     const nextReqId = (): number => base + (this.reqIds = (this.reqIds + 1) % 2 ** 32)
     const leases = config.leases ?? NO_LEASES
+    this.incarnation = config.incarnation ?? Number(config.epoch % BigInt(Number.MAX_SAFE_INTEGER))
     for (const token of config.scheme.tokensOf(config.self)) {
       const ids = { nowMs: () => this.nowMs, nextReqId, nextJobId: () => ++this.jobIds,
         startedMs: () => this.startedMs ?? this.nowMs, wakeAt: (atMs: number) => this.deadlines.push(atMs, token) }
@@ -81,7 +106,9 @@ export class RegisterNode {
       config.quorum.validate(replicas.length)
       const roles = { token, self: config.self, writer: entry.writer, readers: entry.readers, replicas,
         readQuorum: config.quorum.readQuorum(replicas.length), writeQuorum: config.quorum.writeQuorum(replicas.length) }
-      this.registers.set(token, new TokenRegister(roles, config.epoch, config.limits, ids, leases))
+      this.registers.set(token, new TokenRegister(roles, config.epoch, config.limits, ids, leases, config.recovery))
+      // Recovery starts with the first tick.
+      if (this.registers.get(token)!.recovering) this.deadlines.push(-Infinity, token)
     }
   }
 
@@ -110,7 +137,9 @@ export class RegisterNode {
       case 'cancel': this.onCancel(input.opId, input.token, out); break
       case 'tick': this.onTick(nowMs, out); break
       case 'silence': this.onSilence(input.token, out); break
+      case 'clock-stalled': for (const register of this.registers.values()) register.dropLease(); break
     }
+    this.stampIncarnation(out)
     for (const job of out.hashJobs) this.jobTokens.set(job.jobId, job.token)
     for (const jobId of out.hashCancels) this.jobTokens.delete(jobId)
     return out
@@ -132,8 +161,9 @@ export class RegisterNode {
       if (entry.writer === this.self) roles.push('writer')
       if (entry.readers.includes(this.self)) roles.push('reader')
       if (r.isReplica) roles.push('replica')
+      const recovering = r.recoveryProgress()
       return { token: r.token, roles, state: r.isReplica ? r.replicaState : undefined, silent: this.silent.has(r.token),
-        pending: r.pendingCount, replicas: r.replicas.length, readQuorum: r.readQuorum, writeQuorum: r.writeQuorum }
+        ...(recovering && { recovering }), pending: r.pendingCount, replicas: r.replicas.length, readQuorum: r.readQuorum, writeQuorum: r.writeQuorum }
     })
   }
 
@@ -163,6 +193,39 @@ export class RegisterNode {
     this.registers.get(input.token)!.submit(input.opId, input.op, input.deadlineMs, out)
   }
 
+  /** Tokens whose replica here is still recovering its state. */
+  recoveringCount(): number {
+    let count = 0
+    for (const register of this.registers.values()) if (register.recovering && !this.silent.has(register.token)) count++
+    return count
+  }
+
+  /** Every message this step sends carries this incarnation (answers also echo the one they answer, as `re`). */
+  private stampIncarnation(out: Outbox): void {
+    const sends = out.sends
+    for (let i = 0; i < sends.length; i++) {
+      const envelope = sends[i]!
+      if (envelope.inc === undefined) sends[i] = { from: envelope.from, to: envelope.to, message: envelope.message, inc: this.incarnation }
+    }
+  }
+
+  /**
+   * Drops a message of a peer's earlier incarnation, and tells the registers when a peer restarted. True when the
+   * message may be processed.
+   */
+  private admitIncarnation(envelope: Envelope): boolean {
+    if (envelope.inc === undefined) return true
+    const seen = this.peers.observe(envelope.from, envelope.inc)
+    if (seen === 'stale') {
+      this.staleMessages++
+      return false
+    }
+    if (seen === 'new') {
+      for (const register of this.registers.values()) if (register.replicas.includes(envelope.from)) register.peerRestarted(envelope.from)
+    }
+    return true
+  }
+
   private onMessage(envelope: Envelope, out: Outbox): void {
     const token = envelope.message.token
     const register = this.registers.get(token)
@@ -175,7 +238,13 @@ export class RegisterNode {
       this.refusedMessages++
       return
     }
-    if (!register.onMessage(envelope.from, envelope.message, out)) this.ignoredReplies++
+    if (!this.admitIncarnation(envelope)) return
+    // An answer meant for another incarnation of this node (a late reply to a dead process) joins no round.
+    if (isAnswer(message) && message.re !== this.incarnation) {
+      this.ignoredReplies++
+      return
+    }
+    if (!register.onMessage(envelope.from, envelope.message, envelope.inc, out)) this.ignoredReplies++
   }
 
   private onHashed(jobId: number, result: Argmin | undefined, out: Outbox): void {

@@ -14,6 +14,8 @@ export interface TokenContext {
   readonly replicas: readonly NodeId[]
   readonly readQuorum: number
   readonly writeQuorum: number
+  /** The time of the step being processed. */
+  nowMs(): number
   nextJobId(): number
   /** Reports a round that reached its quorum (an observation for metrics). */
   roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void
@@ -24,6 +26,11 @@ export interface TokenContext {
    * `must` until its time (see QuorumRound).
    */
   startStore(needed: number, state: Versioned, out: Outbox, must?: ReadonlyMap<NodeId, number>): QuorumRound
+  /**
+   * This node's replica just recovered: it joins a round it started while recovering, as it would have at the
+   * start (taking `stored` first, for a store round). Returns whether the round is now complete.
+   */
+  joinRecovered(round: QuorumRound, out: Outbox, stored?: Versioned): boolean
   /** The newest version this node knows every read-lease holder has (see README, read leases). */
   readonly committed: Timestamp
   noteCommitted(ts: Timestamp): void

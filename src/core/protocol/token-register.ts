@@ -1,17 +1,21 @@
 import assert from 'node:assert'
 import type { Argmin } from '../token/argmin.js'
 import { isComplete } from '../token/token-value.js'
-import type { Envelope, NodeId, ReplicaMessage } from './messages.js'
+import type { AnswerMessage, Envelope, NodeId, ReplicaMessage } from './messages.js'
 import type { ClientOp } from './operations.js'
 import type { Outbox } from './outbox.js'
 import { QuorumRound } from './quorum-round.js'
 import { LeaseGrantor } from './lease-grantor.js'
 import { ReadLease, type LeaseTiming } from './read-lease.js'
 import { applyStore, INITIAL, type Versioned } from './replica-state.js'
-import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from './timestamp.js'
+import { ReplicaRecovery, type RecoveryTiming } from './replica-recovery.js'
+import { compareTimestamps, epochAbove, type Timestamp, ZERO_TIMESTAMP } from './timestamp.js'
 import { ReadCoordinator } from './read-coordinator.js'
 import type { TokenContext } from './token-context.js'
 import { WriterPipeline } from './writer-pipeline.js'
+
+/** Requests a recovering replica holds per token until it has recovered. */
+const MAX_HELD_REQUESTS = 1024
 
 export interface TokenRoles {
   readonly token: string
@@ -60,7 +64,12 @@ export class TokenRegister implements TokenContext {
    * otherwise it could land after a survey and leave a version the restarted writer never learns.
    */
   private fence = 0n
-  private readonly epoch: bigint
+  /** This writer's epoch: raised above any fence a replica answers with (a wall clock stepped back, a restored dir). */
+  private epoch: bigint
+  /** Set while this replica's copy is not trusted (it started without its earlier state); see ReplicaRecovery. */
+  private recovery: ReplicaRecovery | undefined
+  /** Requests held while recovering, answered once recovered (bounded; past the bound they get a recovering answer). */
+  private held: { readonly from: NodeId; readonly message: ReplicaMessage & { type: 'query' | 'store' }; readonly inc: number | undefined }[] = []
   readonly token: string
   readonly self: NodeId
   readonly replicas: readonly NodeId[]
@@ -70,7 +79,7 @@ export class TokenRegister implements TokenContext {
   readonly leasing: boolean
 
   constructor(roles: TokenRoles, epoch: bigint, limits: RegisterLimits, private readonly ids: Ids,
-    private readonly leases: LeaseTiming) {
+    private readonly leases: LeaseTiming, recovery?: RecoveryTiming) {
     this.token = roles.token
     this.writerNode = roles.writer
     this.epoch = epoch
@@ -79,12 +88,26 @@ export class TokenRegister implements TokenContext {
     this.readQuorum = roles.readQuorum
     this.writeQuorum = roles.writeQuorum
     this.isReplica = roles.replicas.includes(roles.self)
-    this.writer = roles.writer === roles.self ? new WriterPipeline(this, epoch, limits.maxQueuedWrites) : undefined
+    this.writer = roles.writer === roles.self ? new WriterPipeline(this, () => this.epoch, limits.maxQueuedWrites) : undefined
     this.reader = roles.readers.includes(roles.self) ? new ReadCoordinator(this, limits.maxConcurrentReads) : undefined
     const leasing = leases.leaseMs > 0
     this.leasing = leasing
     this.lease = leasing && this.reader !== undefined && this.writer === undefined ? new ReadLease(leases) : undefined
     this.grantor = leasing && this.writer !== undefined ? this.makeGrantor(roles.readers) : undefined
+    if (recovery !== undefined && this.isReplica) this.recovery = this.makeRecovery(recovery)
+  }
+
+  /** Whether this replica is still recovering its state (answers count in no quorum, reads never local). */
+  get recovering(): boolean {
+    return this.recovery !== undefined
+  }
+
+  recoveryProgress(): { answered: number; ready: number; others: number } | undefined {
+    return this.recovery?.progress()
+  }
+
+  get writerEpoch(): bigint {
+    return this.epoch
   }
 
   get committed(): Timestamp {
@@ -99,12 +122,17 @@ export class TokenRegister implements TokenContext {
     return this.state
   }
 
-  /** Restores the durable replica state at start, before any input. */
+  /**
+   * Restores the durable replica state at start, before any input. A durable copy needs no recovery: every answer
+   * of the earlier incarnation followed its persist, and a recovering replica persists nothing until it recovered.
+   */
   restore(state: Versioned): void {
     this.state = state
+    this.recovery = undefined
   }
 
   submit(opId: number, op: ClientOp, deadlineMs: number, out: Outbox): void {
+    this.recovery?.poll(out, true)
     if (op.type === 'read') {
       assert(this.reader, 'role checked by the node')
       this.reader.submit(opId, deadlineMs, out)
@@ -114,16 +142,23 @@ export class TokenRegister implements TokenContext {
     }
   }
 
-  /** A replica request or a reply from `from`. Returns false for a reply that matched no active round. */
-  onMessage(from: NodeId, message: ReplicaMessage, out: Outbox): boolean {
-    this.grantor?.heard(from)
+  /**
+   * A replica request or a reply from `from` (whose incarnation is `inc`). Returns false for a reply that matched
+   * no active round.
+   */
+  onMessage(from: NodeId, message: ReplicaMessage, inc: number | undefined, out: Outbox): boolean {
+    const answer = message.type === 'query-reply' || message.type === 'store-ack' ? message : undefined
+    // A recovering replica is no live vote: the writer must not count it toward the quorum its leases need.
+    if (answer?.recovering !== true) this.grantor?.heard(from)
+    // Only answers to the writer carry fences.
+    if (this.writer !== undefined && answer?.fence !== undefined) this.onFence(answer, out)
     switch (message.type) {
       case 'query':
       case 'store':
-        this.serve(from, message, out)
+        this.serve(from, message, inc, out)
         return true
       case 'lease-request':
-        this.grantor?.serve(from, message, out)
+        this.grantor?.serve(from, message, inc, out)
         return true
       case 'lease-grant': {
         if (from !== this.writerNode || this.lease === undefined) return false
@@ -138,8 +173,15 @@ export class TokenRegister implements TokenContext {
       case 'query-reply':
       case 'query-same':
       case 'store-ack': {
+        if (message.type === 'query-reply' && this.recovery?.onAnswer(from, message.reqId, message, message.recovering !== true) === true) {
+          this.tryRecover(out)
+          return true
+        }
         if (this.grantor?.onReply(from, message) === true) return true
         const accept = (round: QuorumRound): boolean => {
+          // A recovering replica's copy may lack what it acknowledged before its restart: it counts for nothing.
+          if (message.type !== 'query-same' && message.recovering === true) return false
+          if (message.type === 'store-ack' && message.fenced === true) return false
           if (round.kind !== (message.type === 'store-ack' ? 'store' : 'query')) return false
           if (message.type === 'query-reply') {
             return round.accept({ from, ts: message.ts, value: message.value, committed: message.committed })
@@ -171,12 +213,27 @@ export class TokenRegister implements TokenContext {
   }
 
   expire(nowMs: number, out: Outbox): void {
+    if (this.recovery !== undefined) {
+      this.recovery.poll(out, false)
+      this.tryRecover(out)
+    }
     this.writer?.expire(nowMs, out)
     this.reader?.expire(nowMs, out)
   }
 
+  /**
+   * `peer` restarted (a message of a new incarnation arrived): what it acknowledged before may be lost, so its
+   * answers leave every open round, and any read lease it held is gone with its memory.
+   */
+  peerRestarted(peer: NodeId): void {
+    this.writer?.forget(peer)
+    this.reader?.forget(peer)
+    this.grantor?.revoke(peer)
+  }
+
   /** Crash-stop for this token: in-flight work is dropped, never completed. */
   abandon(out: Outbox): void {
+    this.held = []
     this.lease?.drop()
     this.writer?.abandon(out)
     this.reader?.abandon(out)
@@ -190,12 +247,16 @@ export class TokenRegister implements TokenContext {
     return this.ids.nextJobId()
   }
 
+  nowMs(): number {
+    return this.ids.nowMs()
+  }
+
   roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void {
     out.rounds.push({ token: this.token, phase, durationMs: this.ids.nowMs() - round.startedMs })
   }
 
   startQuery(needed: number, out: Outbox): QuorumRound {
-    const basis = this.isReplica ? this.state : undefined
+    const basis = this.isReplica && this.recovery === undefined ? this.state : undefined
     const round = new QuorumRound(this.ids.nextReqId(), 'query', needed, this.replicas, this.ids.nowMs(), basis)
     // Replicas holding what this node holds answer without the value: most reads find the replicas agreeing.
     const known = basis === undefined ? undefined : { ts: basis.ts, complete: isComplete(basis.value) }
@@ -210,7 +271,7 @@ export class TokenRegister implements TokenContext {
     for (const atMs of round.wakeTimesMs()) this.ids.wakeAt(atMs)
     const writerEpoch = this.self === this.writerNode ? { writerEpoch: this.epoch } : undefined
     this.broadcast({ type: 'store', reqId: round.reqId, token: this.token, ts: state.ts, value: state.value, ...writerEpoch }, out)
-    if (this.isReplica) {
+    if (this.isReplica && this.recovery === undefined) {
       this.store(state, out)
       round.accept({ from: this.self, ts: this.state.ts, value: this.state.value })
     }
@@ -218,7 +279,7 @@ export class TokenRegister implements TokenContext {
   }
 
   localRead(out: Outbox): Versioned | undefined {
-    if (!this.isReplica || !this.leasing) return undefined
+    if (!this.isReplica || !this.leasing || this.recovery !== undefined) return undefined
     const nowMs = this.ids.nowMs()
     if (this.grantor !== undefined && !this.grantor.mayReadOwnCopy(out)) return undefined
     if (this.lease?.due(nowMs) === true) {
@@ -253,9 +314,15 @@ export class TokenRegister implements TokenContext {
     }
   }
 
+  /** Drops every read lease this reader holds (its clock may have stalled: see RegisterNode's suspend input). */
+  dropLease(): void {
+    this.lease?.drop()
+  }
+
   private makeGrantor(readers: readonly NodeId[]): LeaseGrantor {
     return new LeaseGrantor({
-      token: this.token, self: this.self, replicas: this.replicas, readers, writeQuorum: this.writeQuorum, epoch: this.epoch,
+      token: this.token, self: this.self, replicas: this.replicas, readers, writeQuorum: this.writeQuorum, epoch: () => this.epoch,
+      recovering: () => this.recovery !== undefined,
       state: () => this.state, lastTs: () => this.writer?.lastTs, committed: () => this.committedTs,
       nowMs: this.ids.nowMs, startedMs: this.ids.startedMs, nextReqId: this.ids.nextReqId,
       broadcast: (message, out) => this.broadcast(message, out),
@@ -266,27 +333,102 @@ export class TokenRegister implements TokenContext {
     for (const to of this.replicas) if (to !== this.self) out.sends.push({ from: this.self, to, message })
   }
 
-  private serve(from: NodeId, message: ReplicaMessage & { type: 'query' | 'store' }, out: Outbox): void {
+  private makeRecovery(timing: RecoveryTiming): ReplicaRecovery {
+    return new ReplicaRecovery({
+      token: this.token, self: this.self, replicas: this.replicas, readQuorum: this.readQuorum, writeQuorum: this.writeQuorum,
+      nowMs: this.ids.nowMs, startedMs: this.ids.startedMs, nextReqId: this.ids.nextReqId, wakeAt: this.ids.wakeAt,
+      broadcast: (message, out) => this.broadcast(message, out),
+    }, timing)
+  }
+
+  /** Ends recovery when its rule allows: the newest state heard becomes this replica's copy. */
+  private tryRecover(out: Outbox): void {
+    const outcome = this.recovery?.outcome(this.state)
+    if (outcome === undefined) return
+    this.recovery = undefined
+    this.state = outcome
+    // Persisted even when unchanged: a durable copy on disk is what tells a restart that this token recovered.
+    out.persists.push({ token: this.token, ts: outcome.ts, value: outcome.value })
+    const held = this.held
+    this.held = []
+    for (const request of held) this.serve(request.from, request.message, request.inc, out)
+    // Rounds this node started while recovering did not count its own copy; now they do.
+    this.writer?.recovered(out)
+    this.reader?.recovered(out)
+  }
+
+  joinRecovered(round: QuorumRound, out: Outbox, stored?: Versioned): boolean {
+    if (stored !== undefined) this.store(stored, out)
+    round.accept({ from: this.self, ts: this.state.ts, value: this.state.value, committed: this.committedTs })
+    return round.complete
+  }
+
+  /**
+   * An answer to this writer says a replica has seen a newer writer epoch than ours (another incarnation of this
+   * node used it: a wall clock stepped back, a data dir restored from a copy). Move above it; a refused store is
+   * sent again under the new epoch, a refused survey starts over.
+   */
+  private onFence(message: AnswerMessage, out: Outbox): void {
+    const fence = message.fence!
+    if (fence < this.epoch || fence === this.epoch) return
+    this.epoch = epochAbove(fence, this.epoch)
+    this.writer?.epochRaised(out)
+    this.grantor?.epochRaised()
+  }
+
+  private serve(from: NodeId, message: ReplicaMessage & { type: 'query' | 'store' }, inc: number | undefined, out: Outbox): void {
     if (!this.isReplica) return
+    if (this.recovery !== undefined && !(message.type === 'query' && message.recover === true)) {
+      this.recovery.poll(out, true)
+      // Answered once recovered, so the asking round completes then instead of waiting for its deadline.
+      if (this.held.length < MAX_HELD_REQUESTS) {
+        this.held.push({ from, message, inc })
+        return
+      }
+    }
+    const answer = this.answerFields(from, inc)
     if (message.writerEpoch !== undefined && from === this.writerNode) {
-      if (message.writerEpoch < this.fence) return
+      if (message.writerEpoch < this.fence) {
+        // Refused, and said so: a writer whose epoch went backwards must learn it, not wait in silence.
+        out.sends.push(this.fencedAnswer(from, message, answer))
+        return
+      }
       this.fence = message.writerEpoch
     }
     let reply: Envelope
     if (message.type === 'query') {
       const known = message.known
-      const same = known !== undefined && compareTimestamps(known.ts, this.state.ts) === 0 && known.complete === isComplete(this.state.value)
+      const same = this.recovery === undefined && known !== undefined &&
+        compareTimestamps(known.ts, this.state.ts) === 0 && known.complete === isComplete(this.state.value)
       const committed = this.committedTs === ZERO_TIMESTAMP ? undefined : this.committedTs
       reply = { from: this.self, to: from, message: same
-        ? { type: 'query-same', reqId: message.reqId, token: this.token, ...(committed && { committed }) }
+        ? { type: 'query-same', reqId: message.reqId, token: this.token, ...(committed && { committed }), ...answer }
         : { type: 'query-reply', reqId: message.reqId, token: this.token, ts: this.state.ts, value: this.state.value,
-          ...(committed && { committed }) } }
+          ...(committed && { committed }), ...answer } }
     } else {
-      this.store({ ts: message.ts, value: message.value }, out)
+      // A recovering copy takes nothing: an entry on disk must mean a recovered one (see restore).
+      if (this.recovery === undefined) this.store({ ts: message.ts, value: message.value }, out)
       const holders = this.grantor === undefined ? undefined : [...this.grantor.table.holders(this.ids.nowMs())?.keys() ?? []]
-      reply = { from: this.self, to: from, message: { type: 'store-ack', reqId: message.reqId, token: this.token, ...(holders && { holders }) } }
+      reply = { from: this.self, to: from, message: { type: 'store-ack', reqId: message.reqId, token: this.token,
+        ...(holders && { holders }), ...answer } }
     }
     out.sends.push(reply)
+  }
+
+  /** What every answer to `to` carries: the incarnation it answers, recovery, and our fence when `to` is the writer. */
+  private answerFields(to: NodeId, inc: number | undefined): { re?: number; recovering?: true; fence?: bigint } {
+    const fields: { re?: number; recovering?: true; fence?: bigint } = {}
+    if (inc !== undefined) fields.re = inc
+    if (this.recovery !== undefined) fields.recovering = true
+    if (to === this.writerNode && this.fence > 0n) fields.fence = this.fence
+    return fields
+  }
+
+  private fencedAnswer(to: NodeId, message: ReplicaMessage & { type: 'query' | 'store' }, answer: object): Envelope {
+    const fields = { reqId: message.reqId, token: this.token, fenced: true, fence: this.fence, ...answer }
+    return { from: this.self, to, message: message.type === 'store'
+      ? { type: 'store-ack', ...fields }
+      : { type: 'query-reply', ts: this.state.ts, value: this.state.value, ...fields } }
   }
 
   private store(incoming: Versioned, out: Outbox): void {

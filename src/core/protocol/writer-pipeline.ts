@@ -6,6 +6,7 @@ import {
 import type { Argmin } from '../token/argmin.js'
 import { ABSENT, EMPTY, type RegisterValue, writtenToken } from '../token/token-value.js'
 import { UINT64_MAX } from '../uint64.js'
+import type { NodeId } from './messages.js'
 import type { ClientOp, OpResult } from './operations.js'
 import type { Outbox } from './outbox.js'
 import type { QuorumRound } from './quorum-round.js'
@@ -45,7 +46,8 @@ export class WriterPipeline {
 
   constructor(
     private readonly ctx: TokenContext,
-    private readonly epoch: bigint,
+    /** The token's writer epoch now: it rises when a replica fences an older one (see TokenRegister.onFence). */
+    private readonly epoch: () => bigint,
     private readonly maxQueued: number,
   ) {}
 
@@ -130,6 +132,37 @@ export class WriterPipeline {
     let next = this.active?.write.deadlineMs
     for (const queued of this.queue) if (next === undefined || queued.deadlineMs < next) next = queued.deadlineMs
     return next
+  }
+
+  /** `peer` restarted: its answers to the active round no longer count (its new incarnation may lack the state). */
+  forget(peer: NodeId): void {
+    const phase = this.active?.phase
+    if (phase !== undefined && phase.name !== 'hash') phase.round.forget(peer)
+  }
+
+  /**
+   * The epoch rose because replicas refused our stores: send the active store again under it. A write's own value
+   * moves to the same seq with the new epoch, which outranks the refused copies wherever they landed; an impose of
+   * an earlier value keeps its timestamp.
+   */
+  epochRaised(out: Outbox): void {
+    const active = this.active
+    if (active?.phase.name !== 'store') return
+    const phase = active.phase
+    const own = phase.refusal === undefined && phase.state === this.last
+    const state: Versioned = own ? { ts: { seq: phase.state.ts.seq, epoch: this.epoch() }, value: phase.state.value } : phase.state
+    if (own) this.last = state
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders())
+    active.phase = { name: 'store', round, state, ...(phase.refusal && { refusal: phase.refusal }) }
+    if (round.complete) this.roundDone(out)
+  }
+
+  /** This node's replica recovered: the active round counts its copy now. */
+  recovered(out: Outbox): void {
+    const phase = this.active?.phase
+    if (phase === undefined || phase.name === 'hash') return
+    const stored = phase.name === 'store' ? phase.state : undefined
+    if (this.ctx.joinRecovered(phase.round, out, stored)) this.roundDone(out)
   }
 
   /** Crash-stop: drops everything without completing it. */
@@ -220,7 +253,7 @@ export class WriterPipeline {
 
   private store(value: RegisterValue, out: Outbox): void {
     const active = this.active!
-    const ts: Timestamp = { seq: this.last!.ts.seq + 1n, epoch: this.epoch }
+    const ts: Timestamp = { seq: this.last!.ts.seq + 1n, epoch: this.epoch() }
     // From here on the write may take effect: later writes are decided as if it did.
     const state: Versioned = { ts, value }
     this.last = state

@@ -47,7 +47,7 @@ export class GrpcTransport implements Transport {
       })
       this.links.set(envelope.to, link)
     }
-    link.send(envelope.message)
+    link.send(envelope.message, envelope.inc)
   }
 
   async stop(): Promise<void> {
@@ -77,7 +77,7 @@ export class GrpcTransport implements Transport {
           `replication scheme mismatch: ${batch.from} runs ${batch.scheme_fingerprint}, this node ${this.options.fingerprint}`),
         { code: grpc.status.FAILED_PRECONDITION, details: 'replication scheme mismatch', metadata: new grpc.Metadata() }))
       }
-      for (const wire of batch.messages) this.deliver(batch.from, wire)
+      for (const wire of batch.messages) this.deliver(batch.from, wire, batch.incarnation)
       received += batch.messages.length
     })
     call.on('end', () => finish(null))
@@ -85,13 +85,13 @@ export class GrpcTransport implements Transport {
     call.on('cancelled', () => finish(null))
   }
 
-  private deliver(from: NodeId, incoming: IncomingMessage): void {
+  private deliver(from: NodeId, incoming: IncomingMessage, inc: number | undefined): void {
     const handler = this.handler
     if (handler === undefined) return
     if ('malformed' in incoming) {
       this.malformedMessages++
       return
     }
-    handler({ from, to: incoming.to, message: incoming.message })
+    handler(inc === undefined ? { from, to: incoming.to, message: incoming.message } : { from, to: incoming.to, message: incoming.message, inc })
   }
 }

@@ -38,13 +38,16 @@ export class PeerLink {
   private openedAtMs = 0
   private closed = false
   dropped = 0
+  private incarnation: number | undefined
 
   constructor(readonly peer: NodeId, ctor: grpc.ServiceClientConstructor, private readonly options: PeerLinkOptions) {
     this.client = new ctor(peer, options.dial?.credentials ?? grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, ...options.dial?.options })
   }
 
-  send(message: ReplicaMessage): void {
+  /** `inc`: the sending process's incarnation, carried by every batch (the same for all of a node's messages). */
+  send(message: ReplicaMessage, inc?: number): void {
     if (this.closed) return
+    if (inc !== undefined) this.incarnation = inc
     if (this.queue.length >= this.options.maxQueued) {
       this.dropped++
       return
@@ -71,7 +74,8 @@ export class PeerLink {
     if (stream === undefined) return this.retryLater()
     while (this.queue.length > 0 && !this.blocked) {
       const messages = this.queue.splice(0, this.options.maxBatch)
-      const more = stream.write({ from: this.options.self, fingerprint: this.options.fingerprint, messages })
+      const more = stream.write({ from: this.options.self, fingerprint: this.options.fingerprint, messages,
+        ...(this.incarnation !== undefined && { incarnation: this.incarnation }) })
       if (!more) {
         this.blocked = true
         stream.once('drain', () => { this.blocked = false; this.flush() })

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs/minimal.js'
 import { InvalidArgumentError } from '../../core/errors.js'
-import type { KnownVersion, NodeId, ReplicaMessage } from '../../core/protocol/messages.js'
+import type { AnswerFields, KnownVersion, NodeId, ReplicaMessage } from '../../core/protocol/messages.js'
 import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue, TokenValue } from '../../core/token/token-value.js'
@@ -25,6 +25,7 @@ export interface OutgoingBatch {
   readonly from: NodeId
   readonly fingerprint: string
   readonly messages: readonly OutgoingMessage[]
+  readonly incarnation?: number
 }
 
 /** A decoded message, or why it is malformed (the batch's other messages still count). */
@@ -34,6 +35,7 @@ export interface IncomingBatch {
   readonly from: NodeId
   readonly scheme_fingerprint: string
   readonly messages: readonly IncomingMessage[]
+  readonly incarnation?: number
 }
 
 const { Writer, Reader } = protobuf
@@ -84,6 +86,13 @@ function writeLeaseGrant(w: ProtoWriter, leaseMs: number, committed: Timestamp):
   w.ldelim()
 }
 
+function writeAnswerFields(w: ProtoWriter, m: AnswerFields): void {
+  if (m.re !== undefined) writeU64(w, 14, BigInt(m.re))
+  if (m.recovering === true) writeBool(w, 15, true)
+  if (m.fence !== undefined) writeU64(w, 16, m.fence)
+  if (m.fenced === true) writeBool(w, 17, true)
+}
+
 function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void {
   w.uint32(tag(3, LEN)).fork()
   writeU64(w, 1, BigInt(m.reqId))
@@ -101,6 +110,8 @@ function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void
   }
   if ((m.type === 'query-same' || m.type === 'query-reply') && m.committed !== undefined) writeVersion(w, 12, m.committed)
   if ((m.type === 'query' || m.type === 'store') && m.writerEpoch !== undefined) writeU64(w, 13, m.writerEpoch)
+  if (m.type === 'query' && m.recover === true) writeBool(w, 18, true)
+  if (m.type === 'query-reply' || m.type === 'query-same' || m.type === 'store-ack' || m.type === 'lease-grant') writeAnswerFields(w, m)
   w.ldelim()
 }
 
@@ -109,6 +120,7 @@ export function encodeReplicaBatch(batch: OutgoingBatch): Buffer {
   writeString(w, 1, batch.from)
   writeString(w, 2, batch.fingerprint)
   for (const message of batch.messages) writeMessage(w, message)
+  if (batch.incarnation !== undefined) writeU64(w, 4, BigInt(batch.incarnation))
   const bytes = w.finish()
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
@@ -257,9 +269,17 @@ function readMessage(r: ProtoReader, end: number): IncomingMessage {
   let body: BodyDecoder | undefined
   let committed: Uint8Array | undefined
   let writerEpoch: bigint | undefined
+  const answer: { re?: number; recovering?: boolean; fence?: bigint; fenced?: boolean } = {}
+  let re = 0n
+  let recover = false
   readFields(r, end, (n, wt) => {
     if (n === 1 && wt === VARINT) reqId = readU64(r)
     else if (n === 13 && wt === VARINT) writerEpoch = readU64(r)
+    else if (n === 14 && wt === VARINT) re = readU64(r)
+    else if (n === 15 && wt === VARINT) answer.recovering = r.bool()
+    else if (n === 16 && wt === VARINT) answer.fence = readU64(r)
+    else if (n === 17 && wt === VARINT) answer.fenced = r.bool()
+    else if (n === 18 && wt === VARINT) recover = r.bool()
     else if (n === 2 && wt === LEN) token = r.string()
     else if (n === 3 && wt === LEN) to = r.string()
     else if (n === 8 && wt === LEN) {
@@ -276,9 +296,15 @@ function readMessage(r: ProtoReader, end: number): IncomingMessage {
     return true
   })
   if (reqId > BigInt(Number.MAX_SAFE_INTEGER)) return { malformed: `bad req_id ${reqId}` }
+  if (re > BigInt(Number.MAX_SAFE_INTEGER)) return { malformed: `bad reply_to ${re}` }
+  if (re !== 0n) answer.re = Number(re)
   if (body === undefined) return { malformed: 'replica message without a body' }
   try {
-    const message = body({ reqId: Number(reqId), token })
+    let message = body({ reqId: Number(reqId), token })
+    if (recover && message.type === 'query') message = { ...message, recover: true }
+    if (message.type === 'query-reply' || message.type === 'query-same' || message.type === 'store-ack' || message.type === 'lease-grant') {
+      message = withAnswerFields(message, answer)
+    }
     if (committed !== undefined && (message.type === 'query-reply' || message.type === 'query-same')) {
       return { to, message: { ...message, committed: readVersion(Reader.create(committed)) } }
     }
@@ -289,14 +315,23 @@ function readMessage(r: ProtoReader, end: number): IncomingMessage {
   }
 }
 
+/** Only the fields set: an answer without them stays the same object shape as before. */
+function withAnswerFields(message: ReplicaMessage, answer: AnswerFields): ReplicaMessage {
+  if (answer.re === undefined && answer.recovering !== true && answer.fence === undefined && answer.fenced !== true) return message
+  return { ...message, ...(answer.re !== undefined && { re: answer.re }), ...(answer.recovering === true && { recovering: true }),
+    ...(answer.fence !== undefined && { fence: answer.fence }), ...(answer.fenced === true && { fenced: true }) } as ReplicaMessage
+}
+
 /** Decodes a ReplicaBatch; throws on bytes that are not one (grpc-js then ends the stream). */
 export function decodeReplicaBatch(bytes: Buffer): IncomingBatch {
   const r = Reader.create(bytes)
   let from = ''
   let fingerprint = ''
+  let incarnation = 0n
   const messages: IncomingMessage[] = []
   readFields(r, bytes.length, (n, wt) => {
     if (n === 1 && wt === LEN) from = r.string()
+    else if (n === 4 && wt === VARINT) incarnation = readU64(r)
     else if (n === 2 && wt === LEN) fingerprint = r.string()
     else if (n === 3 && wt === LEN) {
       const end = endOf(r)
@@ -304,7 +339,9 @@ export function decodeReplicaBatch(bytes: Buffer): IncomingBatch {
     } else return false
     return true
   })
-  return { from, scheme_fingerprint: fingerprint, messages }
+  // Beyond a safe integer no node of ours sent it: treated as absent (the node then checks no incarnation).
+  if (incarnation === 0n || incarnation > BigInt(Number.MAX_SAFE_INTEGER)) return { from, scheme_fingerprint: fingerprint, messages }
+  return { from, scheme_fingerprint: fingerprint, messages, incarnation: Number(incarnation) }
 }
 
 let fastService: grpc.ServiceDefinition | undefined

@@ -46,6 +46,8 @@ export class PrometheusMetrics implements Metrics {
     this.watched('tm_parked_requests', 'Requests parked until their token is known', (g) => g.parkedRequests)
     this.watched('tm_pending_operations', 'Operations accepted and not yet answered', (g) => g.pendingOperations)
     this.watched('tm_silent_tokens', 'Tokens this node has gone fail-silent for', (g) => g.silentTokens)
+    this.watched('tm_recovering_tokens', 'Tokens whose replica here lost its state in a restart and has not recovered it yet',
+      (g) => g.recoveringTokens)
     this.ignoredReplies()
     collectDefaultMetrics({ register: this.registry })
   }

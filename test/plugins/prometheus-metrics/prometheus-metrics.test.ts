@@ -82,14 +82,15 @@ test('hashes: total, duration and an exponentially weighted rate', async (t) => 
 
 test('gauges are read through watch at each scrape', async (t) => {
   const metrics = new PrometheusMetrics('n1')
-  let gauges: NodeGauges = { parkedRequests: 1, pendingOperations: 2, silentTokens: 0, ignoredReplies: 5 }
+  let gauges: NodeGauges = { parkedRequests: 1, pendingOperations: 2, silentTokens: 0, recoveringTokens: 1, ignoredReplies: 5 }
   metrics.watch(() => gauges)
   let s = await scrape(metrics)
   t.is(s.get(series('tm_parked_requests')), 1)
   t.is(s.get(series('tm_pending_operations')), 2)
   t.is(s.get(series('tm_silent_tokens')), 0)
+  t.is(s.get(series('tm_recovering_tokens')), 1)
   t.is(s.get(series('tm_ignored_replies_total')), 5)
-  gauges = { parkedRequests: 0, pendingOperations: 7, silentTokens: 3, ignoredReplies: 9 }
+  gauges = { parkedRequests: 0, pendingOperations: 7, silentTokens: 3, recoveringTokens: 0, ignoredReplies: 9 }
   s = await scrape(metrics)
   t.is(s.get(series('tm_parked_requests')), 0)
   t.is(s.get(series('tm_pending_operations')), 7)

@@ -1,0 +1,124 @@
+import type { NodeId, ReplicaMessage } from './messages.js'
+import type { Outbox } from './outbox.js'
+import { newest, type Versioned } from './replica-state.js'
+
+/** What recovery needs of its token's register. */
+export interface RecoveryHost {
+  readonly token: string
+  readonly self: NodeId
+  readonly replicas: readonly NodeId[]
+  readonly readQuorum: number
+  readonly writeQuorum: number
+  nowMs(): number
+  /** When this incarnation took its first step: the settle time counts from it. */
+  startedMs(): number
+  nextReqId(): number
+  wakeAt(atMs: number): void
+  broadcast(message: ReplicaMessage, out: Outbox): void
+}
+
+export interface RecoveryTiming {
+  /**
+   * How long after start a round of the earlier incarnation may still complete with one of its acks: the longest
+   * operation any node runs, stretched by clock drift. Answers to queries sent after it may stand alone.
+   */
+  readonly settleMs: number
+  /** How often to ask again while answers are missing. */
+  readonly retryMs: number
+}
+
+interface Answer {
+  readonly ready: boolean
+  /** The newest state this replica reported in any answer. */
+  readonly state: Versioned
+  /** It answered ready to a query sent after the settle time. */
+  readonly settledReady: boolean
+  /** It answered that it lacked state at least once since this replica started. */
+  readonly lacked: boolean
+}
+
+/** Recovery queries whose answers still count: older ones are forgotten (bounded; a retry asks again). */
+const MAX_OPEN_QUERIES = 16
+
+/**
+ * A replica that started without its earlier incarnation's state (memory persistence, or a new data dir) must not
+ * answer as a replica or count in any quorum with that empty copy: an acknowledged write may live on it and on too
+ * few others. It recovers per token by querying every other replica, and becomes ready with the newest state any
+ * of them reported (ready or not: a newer value is never harmful to take) once either
+ * - every other replica answered: each drops our earlier incarnation's acks from its open rounds when it first
+ *   hears the new one, so whatever a round completed with our lost ack, its coordinator (a replica) already held
+ *   and reported; or
+ * - a read quorum of ready others answered queries sent after `settleMs`: by then every round that counted an ack
+ *   of ours has ended, so each completed value sits on a write quorum of the others, which that read quorum meets.
+ * - a write quorum of the replicas (this one included) lacked state while this one did, after the settle time
+ *   (one that has since recovered counts too: it started after us, and its answer now carries what it recovered).
+ *   The fault model allows fewer than a write quorum without state at once once a token has served, so this is a
+ *   first start (a new cluster, one node still down): without it a cluster could not start with a replica down.
+ *   A majority losing its state at once is outside the model; then the token starts over from what the
+ *   survivors that answered hold.
+ * Until then the token cannot be served with this replica's vote; when too few others are ready, it stays so
+ * (never a stale value), and the node reports the token as recovering.
+ */
+export class ReplicaRecovery {
+  private readonly answers = new Map<NodeId, Answer>()
+  private readonly open = new Map<number, number>()
+  private nextQueryMs = -Infinity
+
+  constructor(private readonly host: RecoveryHost, private readonly timing: RecoveryTiming) {}
+
+  /**
+   * Asks (again) when due. Until just past the settle time it asks on its own every `retryMs`; after that only on
+   * `demand` (a client operation, or another replica asking this one), so a token that cannot recover costs
+   * nothing while nobody uses it.
+   */
+  poll(out: Outbox, demand: boolean): void {
+    const nowMs = this.host.nowMs()
+    const settledMs = this.settledAtMs()
+    if (nowMs < this.nextQueryMs || (!demand && nowMs > settledMs + this.timing.retryMs)) return
+    const reqId = this.host.nextReqId()
+    this.open.set(reqId, nowMs)
+    if (this.open.size > MAX_OPEN_QUERIES) this.open.delete(this.open.keys().next().value!)
+    this.host.broadcast({ type: 'query', reqId, token: this.host.token, recover: true }, out)
+    this.nextQueryMs = nowMs + this.timing.retryMs
+    if (nowMs <= settledMs) this.host.wakeAt(Math.min(this.nextQueryMs, settledMs))
+  }
+
+  /** An answer to one of our recovery queries: consumed (true) when it is one. */
+  onAnswer(from: NodeId, reqId: number, state: Versioned, ready: boolean): boolean {
+    const sentMs = this.open.get(reqId)
+    if (sentMs === undefined) return false
+    const known = this.answers.get(from)
+    const best = known === undefined ? state : newest(known.state, state)
+    const settledReady = (known?.settledReady ?? false) || (ready && sentMs >= this.settledAtMs())
+    this.answers.set(from, { ready, state: best, settledReady, lacked: (known?.lacked ?? false) || !ready })
+    return true
+  }
+
+  /** The state to resume with once recovery may end; undefined while it may not. */
+  outcome(own: Versioned): Versioned | undefined {
+    const others = this.host.replicas.length - 1
+    let settledReady = 0
+    let lacking = 1
+    let best = own
+    for (const answer of this.answers.values()) {
+      best = newest(best, answer.state)
+      if (answer.settledReady) settledReady++
+      if (answer.lacked) lacking++
+    }
+    if (this.answers.size >= others || settledReady >= this.host.readQuorum) return best
+    // A write quorum without state (this one included) can only be a first start: see the class comment.
+    if (this.host.nowMs() >= this.settledAtMs() && lacking >= this.host.writeQuorum) return best
+    return undefined
+  }
+
+  /** For status and errors: how many others answered, how many of them ready, out of how many. */
+  progress(): { answered: number; ready: number; others: number } {
+    let ready = 0
+    for (const answer of this.answers.values()) if (answer.ready) ready++
+    return { answered: this.answers.size, ready, others: this.host.replicas.filter((r) => r !== this.host.self).length }
+  }
+
+  private settledAtMs(): number {
+    return this.host.startedMs() + this.timing.settleMs
+  }
+}

@@ -1,0 +1,170 @@
+import test from 'ava'
+import type { Envelope } from '../../../src/core/protocol/messages.js'
+import type { Completion } from '../../../src/core/protocol/operations.js'
+import type { RecoveryTiming } from '../../../src/core/protocol/replica-recovery.js'
+import { ManualNet } from '../../support/manual-net.js'
+
+/*
+ * Restarts without state (memory persistence, a lost data dir), step by step on the hand-driven network. Token T:
+ * writer A, readers A, B, C; majority quorums of 2.
+ */
+const A = 'a:1'
+const B = 'b:1'
+const C = 'c:1'
+const scheme = [{ token: 'T', writer: A, readers: [A, B, C] }]
+const RECOVERY: RecoveryTiming = { settleMs: 500, retryMs: 50 }
+const write = (name: string) => ({ type: 'write' as const, name, low: 0n, mid: 1n, high: 3n })
+const read = { type: 'read' as const }
+
+function valueOf(done: Completion | undefined): string {
+  if (done === undefined) return 'pending'
+  if (!done.ok) return `error ${done.error.code}`
+  if (done.result.type !== 'read') return done.result.type
+  return done.result.value.kind === 'token' ? done.result.value.token.name : done.result.value.kind
+}
+
+const between = (from: string, to: string) => (e: Envelope): boolean => e.from === from && e.to === to
+const not = (f: (e: Envelope) => boolean) => (e: Envelope): boolean => !f(e)
+
+/** `one` is acknowledged with A and B holding it; C never hears of it. */
+function writtenOnAB(): ManualNet {
+  const net = new ManualNet(scheme)
+  const w = net.submit(A, 'T', write('one'))
+  net.settle(not((e) => e.to === C || e.from === C))
+  net.drop((e) => e.to === C || e.from === C)
+  if (valueOf(net.completions.get(w)) !== 'write') throw new Error('setup: the write must be acknowledged')
+  return net
+}
+
+test('an acknowledged write survives a restart of a replica without its state: it recovers before it answers', (t) => {
+  const net = writtenOnAB()
+  net.restart(A, 2n, { recovery: RECOVERY })
+  net.tick(1) // the restarted A asks the others for the token's state
+  const r = net.submit(C, 'T', read)
+  // A holds C's query until it has recovered; only B and C answering lets it recover.
+  net.settle(not((e) => e.from === B))
+  t.is(valueOf(net.completions.get(r)), 'pending', 'A and C alone must not answer: A lost `one`, C never had it')
+  net.settle()
+  t.is(valueOf(net.completions.get(r)), 'one')
+  t.is(net.node(A).status()[0]!.state?.value.kind, 'token', 'A recovered `one`')
+})
+
+test('proof the test can fail: a restarted replica that skips recovery loses the acknowledged write', (t) => {
+  const net = writtenOnAB()
+  net.restart(A, 2n) // no recovery: the empty copy votes at once
+  const r = net.submit(C, 'T', read)
+  net.settle(not((e) => e.from === B))
+  t.is(valueOf(net.completions.get(r)), 'empty', 'A and C, both without `one`, form a read quorum')
+})
+
+test('a restarted writer learns from the others before it writes: its version outranks every acknowledged one', (t) => {
+  const net = writtenOnAB()
+  net.restart(A, 2n, { recovery: RECOVERY })
+  net.tick(1)
+  const w = net.submit(A, 'T', write('two'))
+  net.settle()
+  t.is(valueOf(net.completions.get(w)), 'write')
+  const done = net.completions.get(w)!
+  t.true(done.ok && done.result.ts.seq === 2n, 'the new write comes after `one` (version 1)')
+  const r = net.submit(B, 'T', read)
+  net.settle()
+  t.is(valueOf(net.completions.get(r)), 'two')
+})
+
+test('a replica that restarted leaves the open rounds: an ack of its earlier incarnation no longer counts', (t) => {
+  const net = new ManualNet(scheme)
+  net.submit(A, 'T', write('zero')) // the writer learns once, then stores at once
+  net.settle()
+  const w = net.submit(A, 'T', write('one'))
+  const stores = net.inflight.filter((e) => e.message.type === 'store')
+  t.is(stores.length, 2)
+  net.deliver(between(A, B)) // B stores `one`; its ack is in flight
+  const ackFromOldB = net.inflight.filter(between(B, A))
+  net.drop(between(B, A))
+  net.drop(between(A, C)) // C never hears of it
+  net.restart(B, 2n, { recovery: RECOVERY })
+  net.tick(1) // B's new incarnation asks A and C: A learns that B restarted
+  net.deliver((e) => e.from === B && e.to === A && e.message.type === 'query')
+  net.inflight.push(...ackFromOldB) // the dead process's ack arrives late
+  net.deliver(between(B, A))
+  t.is(valueOf(net.completions.get(w)), 'pending', 'B lost `one` with its memory: its old ack must not complete the write')
+  t.true(net.node(A).staleMessages >= 1)
+})
+
+test('an answer meant for an earlier incarnation never joins a round of the next one (request ids restart)', (t) => {
+  const net = new ManualNet(scheme)
+  net.restart(C, 5n, { incarnation: 11 })
+  const first = net.submit(C, 'T', read)
+  const lateReplies: Envelope[] = []
+  net.deliver((e) => e.from === C) // A and B answer C's first query
+  lateReplies.push(...net.inflight.filter((e) => e.to === C))
+  net.drop((e) => e.to === C)
+  t.is(valueOf(net.completions.get(first)), 'pending')
+  net.restart(C, 6n, { incarnation: 12 }) // same request ids from 1 again
+  const second = net.submit(C, 'T', read)
+  net.drop((e) => e.from === C) // nobody hears the second query
+  net.inflight.push(...lateReplies)
+  net.deliver()
+  t.is(valueOf(net.completions.get(second)), 'pending', 'replies to the dead incarnation matched nothing')
+  t.true(net.node(C).ignoredReplies >= 2)
+})
+
+test('a cluster that starts without state serves at once when every replica answers', (t) => {
+  const net = new ManualNet(scheme)
+  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  net.tick(1)
+  net.settle()
+  for (const node of [A, B, C]) t.is(net.node(node).recoveringCount(), 0, `${node} recovered`)
+  const w = net.submit(A, 'T', write('one'))
+  net.settle()
+  t.is(valueOf(net.completions.get(w)), 'write')
+})
+
+test('with a replica down at the first start, the others start serving after the settle time, not before', (t) => {
+  const net = new ManualNet(scheme)
+  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  net.silence(C, 'T')
+  net.tick(1)
+  net.settle()
+  t.is(net.node(A).recoveringCount(), 1, 'A and B cannot tell a first start from a lost write yet')
+  net.tick(RECOVERY.settleMs + 1)
+  net.settle()
+  t.is(net.node(A).recoveringCount(), 0)
+  t.is(net.node(B).recoveringCount(), 0)
+  const w = net.submit(A, 'T', write('one'))
+  net.settle()
+  t.is(valueOf(net.completions.get(w)), 'write')
+})
+
+test('a writer whose epoch went backwards is told by the fenced replicas and moves above them', (t) => {
+  const net = new ManualNet(scheme, undefined, 7n << 20n)
+  const first = net.submit(A, 'T', write('one'))
+  net.settle()
+  t.is(valueOf(net.completions.get(first)), 'write')
+  // A restarts with its data but an older epoch (a wall clock stepped back, a data dir restored from a copy).
+  net.restart(A, 3n << 20n, { durable: true })
+  const w = net.submit(A, 'T', write('two'))
+  const fenced = (e: Envelope): boolean => e.message.type === 'store-ack' && e.message.fenced === true
+  net.settle()
+  t.is(valueOf(net.completions.get(w)), 'write', 'fenced once, then stored under an epoch above the fence')
+  const done = net.completions.get(w)!
+  t.true(done.ok && done.result.ts.epoch > 7n << 20n)
+  const r = net.submit(B, 'T', read)
+  net.settle()
+  t.is(valueOf(net.completions.get(r)), 'two')
+  t.false(net.inflight.some(fenced))
+})
+
+test('proof the test can fail: a fence that drops stores without an answer leaves the writer stuck', (t) => {
+  const net = new ManualNet(scheme, undefined, 7n << 20n)
+  net.submit(A, 'T', write('one'))
+  net.settle()
+  net.restart(A, 3n << 20n, { durable: true })
+  const w = net.submit(A, 'T', write('two'))
+  const fenced = (e: Envelope): boolean => e.message.type === 'store-ack' && e.message.fenced === true
+  for (let i = 0; i < 10; i++) {
+    net.drop(fenced) // the replicas stay silent, as before the fix
+    net.deliver()
+  }
+  t.is(valueOf(net.completions.get(w)), 'pending')
+})
