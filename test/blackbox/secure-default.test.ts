@@ -27,7 +27,7 @@ function unary(address: string, service: 'TokenService' | 'AdminService', method
   dial: Dial): Promise<{ reply?: any; error?: grpc.ServiceError }> {
   const client = new (loadTokenManagerPackage()[service])(address, dial.credentials, dial.options)
   return new Promise((resolve) => {
-    (client as any)[method](request, { deadline: Date.now() + 5_000 }, (error: grpc.ServiceError | null, reply: unknown) => {
+    (client as any)[method](request, { deadline: Date.now() + 15_000 }, (error: grpc.ServiceError | null, reply: unknown) => {
       client.close()
       resolve(error ? { error } : { reply })
     })
@@ -38,7 +38,7 @@ function unary(address: string, service: 'TokenService' | 'AdminService', method
 function exchange(address: string, batch: WireBatch, dial: Dial): Promise<grpc.status> {
   const client = new (loadTokenManagerPackage().ReplicaService)(address, dial.credentials, dial.options)
   return new Promise((resolve) => {
-    const call = (client as any).Exchange({ deadline: Date.now() + 5_000 }, (error: grpc.ServiceError | null) => {
+    const call = (client as any).Exchange({ deadline: Date.now() + 15_000 }, (error: grpc.ServiceError | null) => {
       client.close()
       resolve(error === null ? grpc.status.OK : error.code)
     }) as grpc.ClientWritableStream<WireBatch>
