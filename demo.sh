@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Self-checking demo: starts 5 nodes from config/tokens.yaml, drives them with tm-client, checks every result,
+# Self-checking demo: makes the cluster's certificates (tm-certs, into certs/), starts 5 nodes from
+# config/tokens.yaml secured by them (mutual TLS, the default), drives them with tm-client, checks every result,
 # and stops every process it started (also on failure or Ctrl-C). Exits non-zero if anything is off.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -36,7 +37,10 @@ step "build"
 npm run build --silent || exit 1
 mkdir -p "$LOGS"
 
-step "start 5 nodes"
+step "certificates: a cluster CA, one certificate per node of the scheme, an admin certificate (kept if there)"
+node dist/src/bin/tm-certs.js create --config "$CONFIG" --certs-dir certs || exit 1
+
+step "start 5 nodes (TLS with the certificates in certs/, replica and admin calls for cluster members only)"
 for node in "${NODES[@]}"; do
   node dist/src/bin/tm-server.js --config "$CONFIG" --address "$node" --log-level info >"$LOGS/${node/:/_}.log" 2>&1 &
   PIDS+=($!)
@@ -85,6 +89,10 @@ check "write token 1: outcome unknown" 3 client write --config $CONFIG --id 1 --
 # The writer no longer knows its last version committed, and its read lease (1 s) needs a live majority anyway.
 check "read token 1 ends cleanly in a timeout" 7 client read --server 127.0.0.1:50051 --id 1 --timeout 1000
 check "token 2 still served by 50052" 0 client read --server 127.0.0.1:50053 --id 2 --json
+
+step "a program without the cluster's certificates is refused"
+check "plaintext status call to 50053 is refused" 7 client status --server 127.0.0.1:50053 --insecure --timeout 1000
+check "TLS without a client certificate: no status" 9 client status --server 127.0.0.1:50053 --tls-ca certs/ca.pem
 
 step "cluster status from every node"
 check "status of every node in the scheme" 0 client status --config $CONFIG

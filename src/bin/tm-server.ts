@@ -6,8 +6,11 @@ import { resolveSettings } from '../core/settings/node-settings.js'
 import { LOG_LEVELS, type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
 import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
 import { loadSettingsFile } from '../plugins/yaml-config/settings-file.js'
-import { startNode } from './server/start-node.js'
-import { securityWithFlags } from './server/tls-flags.js'
+import { chooseNodeSecurity, MissingCertificatesError } from './server/node-security.js'
+import { assertServesTokens, startNode } from './server/start-node.js'
+
+/** tm-server's exit codes: scripts can tell a broken configuration from certificates not made yet. */
+const EXIT = { ok: 0, configuration: 2, noCertificates: 3 } as const
 
 class ServerCommand extends Command {
   static override usage = Command.Usage({
@@ -16,8 +19,17 @@ class ServerCommand extends Command {
       Serves the tokens that the replication scheme gives this access point (as writer, reader or replica) over gRPC:
       TokenService for clients, ReplicaService between nodes, AdminService for fail-silent control and status.
       Settings come from --settings (YAML); flags override them. SIGINT/SIGTERM stop the node cleanly (exit 0).
+
+      Secure by default: the port speaks mutual TLS with the certificates in --certs-dir (default certs), which
+      \`tm-certs create --config <scheme>\` makes; replica and admin calls need a certificate of the cluster CA.
+      A node without certificates refuses to start (exit 3) unless given --insecure (or \`insecure: true\` in
+      the settings file): plaintext, and anyone who reaches the port may call replica and admin services.
+      Exit codes: 0 stopped cleanly, 2 bad configuration or flags, 3 no certificates.
     `,
-    examples: [['Start the first node of the demo scheme', 'tm-server --config config/tokens.yaml --address 127.0.0.1:50051']],
+    examples: [
+      ['Make the certificates once, then start the first node of the demo scheme', 'tm-certs create --config config/tokens.yaml && tm-server --config config/tokens.yaml --address 127.0.0.1:50051'],
+      ['A plaintext node for a test on one machine', 'tm-server --config config/tokens.yaml --address 127.0.0.1:50051 --insecure'],
+    ],
   })
 
   config = Option.String('--config', { required: true, description: 'Replication scheme (YAML)' })
@@ -27,6 +39,8 @@ class ServerCommand extends Command {
   logLevel = Option.String('--log-level', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent (default: settings, then info)' })
   dataDir = Option.String('--data-dir', { description: 'Keep replica state durably (LevelDB) in this directory' })
   timeoutMs = Option.String('--operation-timeout-ms', { validator: t.isNumber(), description: 'Upper bound on one operation' })
+  certsDir = Option.String('--certs-dir', { description: 'Certificates made by tm-certs: ca.pem, node-<address>.pem and -key.pem (default certs)' })
+  insecure = Option.Boolean('--insecure', false, { description: 'Plaintext: replica and admin calls unauthenticated (for tests on one machine)' })
   tlsCa = Option.String('--tls-ca', { description: 'Cluster CA (PEM): serve TLS, replica and admin calls need its certificates' })
   tlsCert = Option.String('--tls-cert', { description: 'This node\'s certificate (PEM, CN = its access point)' })
   tlsKey = Option.String('--tls-key', { description: 'This node\'s private key (PEM)' })
@@ -35,20 +49,31 @@ class ServerCommand extends Command {
     let logger = new NodeLogger((this.logLevel ?? 'info') as LogLevel, { node: this.address })
     try {
       const scheme = loadSchemeFile(this.config)
-      const fromFile = this.settings === undefined ? {} : loadSettingsFile(this.settings)
+      const { insecure, ...fromFile } = this.settings === undefined ? {} : loadSettingsFile(this.settings)
+      assertServesTokens(this.address, scheme)
+      const security = chooseNodeSecurity(this.address, this.config,
+        { tls: { ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey }, certsDir: this.certsDir, insecure: this.insecure },
+        { security: fromFile.security, insecure })
       const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
         ...(this.dataDir === undefined ? {} : { persistence: { kind: 'durable' as const, dataDir: this.dataDir } }),
-        security: securityWithFlags({ ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey }, fromFile.security) })
+        security: security.kind === 'tls' ? security.settings : undefined })
       logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
       if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
+      if (security.kind === 'insecure') {
+        logger.log('warn', 'insecure: plaintext port, replica and admin traffic is unauthenticated (anyone who reaches it can rewrite tokens)')
+      }
       const node = await startNode(this.address, scheme, settings, logger, this.listen ?? this.address)
       await waitForSignal()
       await node.stop()
-      return 0
+      return EXIT.ok
     } catch (error) {
+      if (error instanceof MissingCertificatesError) {
+        this.context.stderr.write(`tm-server: ${error.message}\n`)
+        return EXIT.noCertificates
+      }
       if (error instanceof TokenManagerError || error instanceof UsageError) {
         this.context.stderr.write(`tm-server: ${error.message}\n`)
-        return 2
+        return EXIT.configuration
       }
       throw error
     }

@@ -9,7 +9,7 @@ import type { HistoryRecord } from '../../src/bin/client/history-recorder.js'
 import { RpcError } from '../../src/bin/client/rpc-error.js'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import { repoRoot } from '../support/repo-root.js'
-import { runClient } from '../support/run-client.js'
+import { runClient, withTestDefaults } from '../support/run-client.js'
 
 /*
  * tm-client --history: the records each operation leaves, against fake nodes (grpc-js servers whose handlers
@@ -127,7 +127,7 @@ test('the recorder passes the reply and the error through, recording both ends w
 })
 
 function spawnClient(args: readonly string[]): Promise<number> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...args], { stdio: 'ignore' })
+  const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...withTestDefaults(args)], { stdio: 'ignore' })
   return new Promise((resolve) => child.on('close', (code) => resolve(code ?? -1)))
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { ReadCommand } from '../../src/bin/client/read-command.js'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import { repoRoot } from '../support/repo-root.js'
-import { runClient } from '../support/run-client.js'
+import { runClient, withTestDefaults } from '../support/run-client.js'
 import type { ClientRun } from '../support/run-client.js'
 
 /*
@@ -256,7 +256,7 @@ test('status prints the node\'s tokens as a table, or one JSON object', async (t
 
 function spawnClient(args: readonly string[]): Promise<ClientRun & { elapsedMs: number }> {
   const started = Date.now()
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...withTestDefaults(args)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })

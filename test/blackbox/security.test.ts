@@ -30,8 +30,9 @@ const certFile = nodeCertName
 
 test.before(async () => {
   cluster = await ProcessCluster.create(3, [{ token: '1', writer: 0, readers: [0, 1, 2] }, { token: '2', writer: 0, readers: [0, 1, 2] }])
+  cluster.plaintext = false
   certs = join(cluster.dir, 'certs')
-  makeTestCerts(cluster.addresses, certs)
+  await makeTestCerts(cluster.addresses, certs)
   fingerprint = schemeFingerprint(loadSchemeFile(cluster.configPath))
   // Nodes 0 and 1 read the security section of their settings file (paths relative to it); node 2 takes flags.
   for (const index of [0, 1]) {
@@ -160,13 +161,13 @@ test.serial('fail-silent without a cluster certificate is refused and the token 
   t.false(status.reply.tokens.find((s: { id: string }) => s.id === '1').silent)
 })
 
-test.serial('a plaintext client to a TLS node fails cleanly, and tm-client without certificates says what is missing', async (t) => {
+test.serial('a plaintext client to a TLS node fails cleanly, and tm-client --insecure hints at the certificates', async (t) => {
   const node = cluster.addresses[0]!
   const raw = await unary(node, 'TokenService', 'Read', { id: '1' }, 'plaintext')
   t.is(raw.error?.code, grpc.status.UNAVAILABLE)
-  const read = await tmClient(['read', '--server', node, '--id', '1', '--timeout', '3000'])
+  const read = await tmClient(['read', '--server', node, '--id', '1', '--timeout', '3000', '--insecure'])
   t.is(read.code, 7)
-  t.regex(read.stderr, /^tm-client: .*unavailable.*--tls-ca[^\n]*\n$/)
+  t.regex(read.stderr, /^tm-client: .*unavailable.*drop --insecure.*--tls-ca[^\n]*\n$/)
   const wrongCa = await tmClient(['read', '--server', node, '--id', '1', '--timeout', '3000', '--tls-ca', join(certs, 'foreign-ca.pem')])
   t.is(wrongCa.code, 7)
   t.regex(wrongCa.stderr, /^tm-client: .*certificate[^\n]*\n$/)
@@ -200,7 +201,8 @@ test.serial('with clientCerts: required the handshake itself wants a cluster cer
   const single = await ProcessCluster.create(1, [{ token: '1', writer: 0, readers: [0] }])
   try {
     const node = single.addresses[0]!
-    const dir = makeTestCerts([node], join(single.dir, 'certs'))
+    single.plaintext = false
+    const dir = await makeTestCerts([node], join(single.dir, 'certs'))
     writeFileSync(join(single.dir, 'settings.yaml'), `security: { ca: certs/ca.pem, cert: certs/${certFile(node)}.pem, ` +
       `key: certs/${certFile(node)}-key.pem, clientCerts: required }\n`)
     await single.start(0, ['--settings', join(single.dir, 'settings.yaml')])

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { ProcessCluster } from '../support/process-cluster.js'
 import { repoRoot } from '../support/repo-root.js'
+import { withTestDefaults } from '../support/run-client.js'
 
 let cluster: ProcessCluster
 
@@ -17,7 +18,7 @@ test.after.always(async () => {
 
 function client(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...withTestDefaults(args)], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => { stdout += d })

@@ -29,10 +29,10 @@ transportCompliance('gRPC transport over mutual TLS', () => {
       hosts.push(host)
       return new GrpcTransport(host, { fingerprint: 'test-scheme', dialPeer: (peer) => tls.dialPeer(peer) })
     },
-    // Certificates for each new node, signed by the same CA (the script keeps what exists).
+    // Certificates for each new node, signed by the same CA (tm-certs keeps what exists).
     nodeIds: async (count) => {
       const ids = await freeAddresses(count)
-      makeTestCerts(ids, dir)
+      await makeTestCerts(ids, dir)
       nodes.push(...ids)
       return ids
     },
@@ -42,7 +42,7 @@ transportCompliance('gRPC transport over mutual TLS', () => {
 
 test.serial('gRPC transport over mutual TLS: a peer without cluster credentials delivers nothing, a cluster node does', async (t) => {
   const [a, b, c] = await freeAddresses(3)
-  makeTestCerts([b!, c!], dir)
+  await makeTestCerts([b!, c!], dir)
   const tlsOf = (self: string) => ClusterTls.load({ ca: join(dir, 'ca.pem'), cert: join(dir, `${nodeCertName(self)}.pem`),
     key: join(dir, `${nodeCertName(self)}-key.pem`), clientCerts: 'optional' }, self, [b!, c!])
   const [tlsB, tlsC] = [tlsOf(b!), tlsOf(c!)]

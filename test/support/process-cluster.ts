@@ -17,6 +17,13 @@ export class ProcessCluster {
   readonly processes = new Map<string, ChildProcess>()
   readonly logs = new Map<string, string[]>()
   private readonly clients: grpc.Client[] = []
+  /**
+   * Nodes start with --insecure (plaintext) unless a test about security turns this off and gives each node its
+   * certificates: most tests drive the protocol, and their raw gRPC clients speak plaintext.
+   */
+  plaintext = true
+  /** The nodes' working directory (where tm-server looks for its default `certs` dir); the test's own when unset. */
+  cwd: string | undefined
 
   private constructor(readonly dir: string, readonly addresses: string[], readonly configPath: string) {}
 
@@ -34,8 +41,9 @@ export class ProcessCluster {
   /** Starts node `index` and waits until it listens. */
   async start(index: number, extraArgs: string[] = []): Promise<ChildProcess> {
     const address = this.addresses[index]!
-    const args = [join(repoRoot(), 'dist/src/bin/tm-server.js'), '--config', this.configPath, '--address', address, ...extraArgs]
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const args = [join(repoRoot(), 'dist/src/bin/tm-server.js'), '--config', this.configPath, '--address', address,
+      ...(this.plaintext ? ['--insecure'] : []), ...extraArgs]
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.cwd })
     const lines: string[] = []
     this.logs.set(address, lines)
     this.processes.set(address, child)

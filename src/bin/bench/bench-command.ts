@@ -2,6 +2,7 @@ import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
+import { dialOf, useClientTls } from '../client/client-tls.js'
 import { BenchProgress } from './bench-progress.js'
 import { formatLoadResult } from './bench-report.js'
 import { runLoad } from './load-generator.js'
@@ -40,12 +41,18 @@ export class BenchCommand extends Command {
   prepare = Option.Boolean('--prepare', true, { description: 'Write and read every token once before measuring (default on)' })
   seed = Option.String('--seed', '1', { validator: t.isNumber(), description: 'Seed of the op and token choice' })
   json = Option.Boolean('--json', false, { description: 'One JSON object on stdout' })
+  certsDir = Option.String('--certs-dir', { description: 'Certificates made by tm-certs (default certs), as for tm-client' })
+  insecure = Option.Boolean('--insecure', false, { description: 'Plaintext, for a cluster whose nodes run with --insecure' })
+  tlsCa = Option.String('--tls-ca', { description: 'Dial with TLS, trusting this CA (PEM)' })
 
   async execute(): Promise<number> {
     if (this.duration !== undefined && this.ops !== undefined) throw new UsageError('give --duration or --ops, not both')
     const durationMs = this.ops === undefined ? parseDuration(this.duration ?? '10s') : undefined
     const scheme = loadSchemeFile(this.config)
-    const target = new TokenTarget(scheme, { tokens: selectTokens(scheme, this.tokens), domainSize: this.domain, timeoutMs: this.timeoutMs })
+    // The same rules as tm-client: the certificates directory by default, plaintext only with --insecure.
+    useClientTls({ ca: this.tlsCa, certsDir: this.certsDir, insecure: this.insecure })
+    const target = new TokenTarget(scheme, { tokens: selectTokens(scheme, this.tokens), domainSize: this.domain, timeoutMs: this.timeoutMs,
+      dialOf })
     const progress = new BenchProgress('tm-bench', { durationMs, ops: this.ops }, this.json ? fakeNonTty() : process.stderr)
     try {
       if (this.prepare) await target.prepare(this.timeoutMs)

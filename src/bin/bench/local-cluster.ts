@@ -36,7 +36,9 @@ export async function startLocalCluster(children: ChildProcesses, options: Local
     `- token: ${i + 1}\n  writer: ${addresses[0]}\n  readers: ${readers}\n`).join(''))
   const server = join(packageRoot(), 'dist/src/bin/tm-server.js')
   const servers = await Promise.all(addresses.map((address) => children.start(`tm-server ${address}`, process.execPath,
-    [...(options.nodeArgs ?? []), server, '--config', configPath, '--address', address, '--log-level', options.logLevel, ...(options.args ?? [])],
+    [...(options.nodeArgs ?? []), server, '--config', configPath, '--address', address, '--log-level', options.logLevel,
+      // Plaintext, like the etcd and echo servers it is compared with: the benchmark measures the protocol, not TLS.
+      '--insecure', ...(options.args ?? [])],
     { port: Number(address.split(':')[1]) }, 60_000)))
   return { addresses, configPath, dir, pids: servers.map((c) => c.pid!), remove: () => rmSync(dir, { recursive: true, force: true }) }
 }

@@ -1,7 +1,7 @@
 import type { ReplicationScheme, TokenScheme } from '../../core/scheme/replication-scheme.js'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
 import type { BenchTarget, OpKind } from './bench-target.js'
-import { clientsFor, type UnaryClient } from './unary-client.js'
+import { clientsFor, type DialOf, type UnaryClient } from './unary-client.js'
 
 export interface TokenTargetOptions {
   /** The tokens to use (ids of the scheme). */
@@ -9,6 +9,8 @@ export interface TokenTargetOptions {
   /** Writes set [0, domainSize) with mid in the middle: small, so hashing is negligible. */
   readonly domainSize: number
   readonly timeoutMs: number
+  /** How to dial each node; plaintext when unset. */
+  readonly dialOf?: DialOf | undefined
 }
 
 interface TokenRoute {
@@ -36,7 +38,7 @@ export class TokenTarget implements BenchTarget {
       if (entry === undefined) throw new Error(`token ${id} is not in the replication scheme`)
       return entry
     })
-    this.clients = clientsFor(entries.flatMap((e) => [e.writer, ...e.readers]), loadTokenManagerPackage().TokenService)
+    this.clients = clientsFor(entries.flatMap((e) => [e.writer, ...e.readers]), loadTokenManagerPackage().TokenService, options.dialOf)
     this.routes = entries.map((e: TokenScheme) => ({ id: e.token, writer: this.clients.get(e.writer)!,
       readers: e.readers.map((r) => this.clients.get(r)!) }))
     this.high = String(options.domainSize)

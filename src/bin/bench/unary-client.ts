@@ -1,4 +1,9 @@
 import * as grpc from '@grpc/grpc-js'
+import type { SecureDial } from '../../plugins/tls/secure-dial.js'
+
+/** How to dial a node; plaintext unless the caller says otherwise (the launchers start --insecure nodes). */
+export type DialOf = (address: string) => SecureDial
+const plaintext: DialOf = () => ({ credentials: grpc.credentials.createInsecure(), options: {} })
 
 type UnaryFn = (request: unknown, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: unknown) => void) => unknown
 
@@ -9,8 +14,9 @@ type UnaryFn = (request: unknown, options: grpc.CallOptions, callback: (error: g
 export class UnaryClient {
   private readonly client: grpc.Client
 
-  constructor(readonly address: string, ctor: grpc.ServiceClientConstructor) {
-    this.client = new ctor(address, grpc.credentials.createInsecure())
+  constructor(readonly address: string, ctor: grpc.ServiceClientConstructor, dialOf: DialOf = plaintext) {
+    const dial = dialOf(address)
+    this.client = new ctor(address, dial.credentials, dial.options)
   }
 
   call<Reply>(method: string, request: object, timeoutMs: number): Promise<Reply> {
@@ -36,8 +42,8 @@ export class UnaryClient {
 }
 
 /** One client per distinct address. */
-export function clientsFor(addresses: Iterable<string>, ctor: grpc.ServiceClientConstructor): Map<string, UnaryClient> {
+export function clientsFor(addresses: Iterable<string>, ctor: grpc.ServiceClientConstructor, dialOf: DialOf = plaintext): Map<string, UnaryClient> {
   const clients = new Map<string, UnaryClient>()
-  for (const address of addresses) if (!clients.has(address)) clients.set(address, new UnaryClient(address, ctor))
+  for (const address of addresses) if (!clients.has(address)) clients.set(address, new UnaryClient(address, ctor, dialOf))
   return clients
 }

@@ -67,7 +67,9 @@ export class ChaosCluster {
     log.write(`--- chaos: start incarnation ${node.incarnation} at ${new Date().toISOString()}\n`)
     const args = [join(packageRoot(), 'dist/src/bin/tm-server.js'), '--config', this.options.configPath,
       '--address', node.address, '--listen', node.listen, '--data-dir', node.dataDir,
-      '--operation-timeout-ms', String(this.options.operationTimeoutMs), '--log-level', 'warn']
+      '--operation-timeout-ms', String(this.options.operationTimeoutMs), '--log-level', 'warn',
+      // Plaintext on purpose: the chaos run tests the protocol under faults, its clients and proxies speak plaintext.
+      '--insecure']
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     node.process = child
     let output = ''

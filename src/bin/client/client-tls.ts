@@ -1,7 +1,9 @@
 import * as grpc from '@grpc/grpc-js'
 import { UsageError } from 'clipanion'
 import { InvalidArgumentError } from '../../core/errors.js'
+import { existsSync } from 'node:fs'
 import type { Failure } from './failure.js'
+import { CertsDir, DEFAULT_CERTS_DIR } from '../../plugins/tls/certs-dir.js'
 import { type SecureDial, secureDial, type SecureDialMaterial } from '../../plugins/tls/secure-dial.js'
 import { type PemKind, readPem } from '../../plugins/tls/tls-files.js'
 
@@ -9,6 +11,10 @@ export interface ClientTlsFlags {
   readonly ca?: string | undefined
   readonly cert?: string | undefined
   readonly key?: string | undefined
+  /** Certificates made by tm-certs (ca.pem, admin.pem); the default dir when unset. */
+  readonly certsDir?: string | undefined
+  /** Plaintext, for a cluster started with --insecure. */
+  readonly insecure?: boolean | undefined
 }
 
 /*
@@ -27,16 +33,46 @@ export function usingTls(): boolean {
   return material !== undefined
 }
 
-/** Sets this run's credentials from the flags; plaintext when none is given. Bad combinations and files: UsageError. */
+/**
+ * Sets this run's credentials from the flags. Like the nodes, secure by default: --tls-* files when given, else
+ * the certificates directory (the CA, and the admin certificate when there); plaintext only with --insecure.
+ * Bad combinations, bad files and no certificates at all: UsageError, saying what to do.
+ */
 export function useClientTls(flags: ClientTlsFlags): void {
+  material = undefined
+  const tlsFlagGiven = flags.ca !== undefined || flags.cert !== undefined || flags.key !== undefined
+  if (flags.insecure === true) {
+    if (tlsFlagGiven || flags.certsDir !== undefined) throw new UsageError('--insecure contradicts --certs-dir and --tls-*: give one or the other')
+    return
+  }
+  if (tlsFlagGiven && flags.certsDir !== undefined) throw new UsageError('--certs-dir and --tls-* each name the certificates: give one or the other')
+  if (!tlsFlagGiven) {
+    material = fromCertsDir(flags.certsDir ?? DEFAULT_CERTS_DIR)
+    return
+  }
   if ((flags.cert === undefined) !== (flags.key === undefined)) throw new UsageError('--tls-cert and --tls-key go together')
   if (flags.cert !== undefined && flags.ca === undefined) throw new UsageError('--tls-cert needs --tls-ca, the cluster CA that signed the nodes\' certificates')
-  material = undefined
   if (flags.ca === undefined) return
   material = {
     ca: pemOrUsage(flags.ca, 'ca'),
     cert: flags.cert === undefined ? undefined : pemOrUsage(flags.cert, 'cert'),
     key: flags.key === undefined ? undefined : pemOrUsage(flags.key, 'key'),
+  }
+}
+
+/** The CA of a certificates directory, and its admin certificate when it has one (for status and fail-silent). */
+function fromCertsDir(dir: string): SecureDialMaterial {
+  const certs = new CertsDir(dir)
+  if (!existsSync(certs.ca)) {
+    throw new UsageError(`no cluster CA at ${certs.ca}: make the cluster's certificates with \`tm-certs create --config <scheme>\`, ` +
+      'point to them with --certs-dir DIR (or --tls-ca), or give --insecure for a cluster whose nodes run with --insecure')
+  }
+  const admin = certs.client()
+  const withClientCert = existsSync(admin.cert) && existsSync(admin.key)
+  return {
+    ca: pemOrUsage(certs.ca, 'ca'),
+    cert: withClientCert ? pemOrUsage(admin.cert, 'cert') : undefined,
+    key: withClientCert ? pemOrUsage(admin.key, 'key') : undefined,
   }
 }
 
@@ -55,10 +91,10 @@ function pemOrUsage(path: string, kind: PemKind): Buffer {
  */
 export function explainTls(failure: Failure): Failure {
   if (failure.status === 'UNAVAILABLE' && material === undefined && !failure.message.includes('ECONNREFUSED')) {
-    return { ...failure, message: `${failure.message}; if the cluster uses TLS, give --tls-ca (and --tls-cert, --tls-key)` }
+    return { ...failure, message: `${failure.message}; if the cluster uses TLS, drop --insecure (certificates in --certs-dir, default ${DEFAULT_CERTS_DIR}) or give --tls-ca` }
   }
   if (failure.status === 'UNAUTHENTICATED' && material?.cert === undefined) {
-    return { ...failure, message: `${failure.message}; give one with --tls-cert and --tls-key` }
+    return { ...failure, message: `${failure.message}; give one with --tls-cert and --tls-key (or admin.pem in --certs-dir)` }
   }
   return failure
 }

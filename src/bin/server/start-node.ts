@@ -31,6 +31,13 @@ export interface RunningNode {
   stop(graceMs?: number): Promise<void>
 }
 
+/** Refuses an address that plays no role in the scheme: a typo in --address, most likely. */
+export function assertServesTokens(address: string, scheme: ReplicationScheme): void {
+  if (scheme.tokensOf(address).length === 0) {
+    throw new InvalidArgumentError(`${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`)
+  }
+}
+
 /**
  * Starts one node on gRPC: client, admin and replica services on one server at `address` (its access point in
  * the scheme), bound at `listen` when that differs (like etcd's listen vs advertise URLs). Refuses an address that
@@ -38,9 +45,7 @@ export interface RunningNode {
  */
 export async function startNode(address: string, scheme: ReplicationScheme, settings: NodeSettings,
   logger: NodeLogger, listen: string = address): Promise<RunningNode> {
-  if (scheme.tokensOf(address).length === 0) {
-    throw new InvalidArgumentError(`${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`)
-  }
+  assertServesTokens(address, scheme)
   const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address)]
   // A later incarnation normally outranks an earlier one (a durable counter with a data dir, else wall-clock ms);
   // the random nonce keeps two starts in one generation apart, and fences correct a generation that went back.

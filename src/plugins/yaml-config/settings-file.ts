@@ -20,6 +20,7 @@
  *     - { node: 127.0.0.1:50053, token: 1, after: 5s }
  *   security:                   # TLS; paths relative to this file; clientCerts: optional (default) | required
  *     { ca: certs/ca.pem, cert: certs/node-127.0.0.1-50051.pem, key: certs/node-127.0.0.1-50051-key.pem }
+ *   insecure: true              # plaintext, replica and admin calls unauthenticated (tm-server's --insecure)
  */
 import { dirname, resolve } from 'node:path'
 import { isMap, isScalar, isSeq } from 'yaml'
@@ -54,9 +55,16 @@ const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } =
   metricsAddress: (node, at, key) => accessPointOf(node, key, at),
   security: securityOf,
 }
-const KEYS = Object.keys(READERS) as (keyof NodeSettings)[]
 
-export function loadSettingsFile(path: string): Partial<NodeSettings> {
+/**
+ * What a settings file may say: node settings, plus `insecure`, which only tm-server reads (it decides whether a
+ * node without certificates may start), so it is not a setting of the node itself.
+ */
+export type SettingsFile = Partial<NodeSettings> & { readonly insecure?: boolean }
+type FileKey = keyof NodeSettings | 'insecure'
+const KEYS: readonly FileKey[] = [...Object.keys(READERS) as (keyof NodeSettings)[], 'insecure']
+
+export function loadSettingsFile(path: string): SettingsFile {
   return parseSettings(readConfigText(path), path)
 }
 
@@ -64,15 +72,20 @@ export function loadSettingsFile(path: string): Partial<NodeSettings> {
  * The settings a file sets, unresolved: the caller merges command-line flags over them and then resolves. They
  * are resolved here once too, only so that a value no node could run with is reported against the file.
  */
-export function parseSettings(text: string, file: string): Partial<NodeSettings> {
+export function parseSettings(text: string, file: string): SettingsFile {
   const { contents, at } = parseConfigDocument(text, file)
   if (contents === null) return {}
   if (!isMap<ParsedNode, ParsedNode>(contents)) throw at.at(`settings must be a mapping of keys to values, got ${describeNode(contents)}`, contents)
   const settings: MutableSettings = {}
+  let insecure: boolean | undefined
   for (const [key, pair] of fieldsOf(contents.items, KEYS, 'settings', at)) {
     // A bare `failSilent:` reads naturally as "no scheduled failures".
     if (key === 'failSilent' && isEmpty(pair)) settings.failSilent = []
+    else if (key === 'insecure') insecure = insecureOf(pair, at)
     else setField(settings, key, valueOf(pair, at), at)
+  }
+  if (insecure === true && settings.security !== undefined) {
+    throw at.at('insecure: true contradicts the security section: keep one of them', contents)
   }
   try {
     resolveSettings(settings)
@@ -80,7 +93,13 @@ export function parseSettings(text: string, file: string): Partial<NodeSettings>
     if (error instanceof InvalidArgumentError) throw at.at(error.message, contents)
     throw error
   }
-  return settings
+  return insecure === undefined ? settings : { ...settings, insecure }
+}
+
+function insecureOf(pair: Pair<ParsedNode, ParsedNode>, at: ConfigLocator): boolean {
+  const node = valueOf(pair, at)
+  if (!isScalar(node) || typeof node.value !== 'boolean') throw at.at(`insecure must be true or false; got ${describeNode(node)}`, node)
+  return node.value
 }
 
 function setField<K extends keyof NodeSettings>(settings: MutableSettings, key: K, node: ParsedNode, at: ConfigLocator): void {

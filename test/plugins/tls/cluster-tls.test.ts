@@ -13,8 +13,8 @@ import { makeTestCerts, nodeCertName } from '../../support/test-certs.js'
 const NODES = ['127.0.0.1:50051', '127.0.0.1:50052']
 let dir: string
 
-test.before(() => {
-  dir = makeTestCerts(NODES)
+test.before(async () => {
+  dir = await makeTestCerts(NODES)
 })
 
 test.after.always(() => {

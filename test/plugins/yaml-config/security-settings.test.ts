@@ -11,8 +11,8 @@ const CERT = nodeCertName(NODE)
 let dir: string
 let file: string
 
-test.before(() => {
-  dir = makeTestCerts([NODE])
+test.before(async () => {
+  dir = await makeTestCerts([NODE])
   file = join(dir, 'settings.yaml')
   writeFileSync(join(dir, 'garbage.pem'), 'not a certificate\n')
 })
