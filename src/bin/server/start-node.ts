@@ -34,7 +34,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   if (scheme.tokensOf(address).length === 0) {
     throw new InvalidArgumentError(`${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`)
   }
-  const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address)]
+  const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address, scheme.entries.map((e) => e.token))]
   // A later incarnation must outrank an earlier one: a durable counter with a data dir, else wall-clock ms.
   let epoch = BigInt(Date.now())
   if (settings.persistence.kind === 'durable') {
