@@ -48,8 +48,8 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   const host = container.get(GrpcServerHost)
   const health = new HealthAndReflection(driver)
   health.register(host)
-  new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (atMs) => health.refreshAt(atMs))
-    .register((s, i) => host.addService(s, i))
+  const services = new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (atMs) => health.refreshAt(atMs))
+  services.register((s, i) => host.addService(s, i))
   await driver.start()
   const port = await host.listen()
   health.serving()
@@ -75,6 +75,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
       // Answer in-flight client calls and close the replica streams first, so the server drains at once.
       await driver.stop()
       await host.shutdown(graceMs)
+      services.flushLog()
       logger.log('info', 'node stopped', { address })
     },
   }
