@@ -1,6 +1,6 @@
 import { ReflectionService } from '@grpc/reflection'
-import { HealthImplementation } from 'grpc-health-check'
 import type { NodeDriver } from '../../core/node/node-driver.js'
+import { BoundedHealth } from './bounded-health.js'
 import type { GrpcServerHost } from './grpc-server-host.js'
 import { tokenManagerDefinition } from './proto.js'
 
@@ -14,9 +14,13 @@ export const tokenHealthName = (token: string): string => `tokenmanager.v1.Token
  * reflection, so generic tools (grpcurl, grpc_health_probe) work without our .proto.
  */
 export class HealthAndReflection {
-  private readonly health = new HealthImplementation({ '': 'NOT_SERVING' })
+  private readonly health: BoundedHealth
 
-  constructor(private readonly driver: NodeDriver) {}
+  constructor(private readonly driver: NodeDriver) {
+    // Every name the node will ever report, fixed now: clients cannot add names by asking for them.
+    this.health = new BoundedHealth(new Set(['', ...SERVICES, ...driver.node.tokens().map(tokenHealthName)]))
+    this.health.setStatus('', 'NOT_SERVING')
+  }
 
   register(host: GrpcServerHost): void {
     this.health.addToServer(host.server)
