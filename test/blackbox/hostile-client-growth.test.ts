@@ -108,9 +108,9 @@ test.serial('20,000 refused requests with new ids and huge names leave metrics, 
   t.true(after.longestLogLine <= 2_000, `longest log line ${after.longestLogLine} characters`)
   // Loose: the heap in use swings by +-20 MB with the garbage collector's timing (60,000 refusals have ended
   // with a smaller heap than they began with), so these catch only gross growth. The unbounded version grew its
-  // heap by about 20 MB and its RSS by about 60 MB here; the series and size checks above are the sharp ones.
+  // heap by about 20 MB and its RSS by 60-94 MB here; the series and size checks above are the sharp ones.
   t.true(after.heapBytes - before.heapBytes <= 48 * MB, `heap grew by ${((after.heapBytes - before.heapBytes) / MB).toFixed(1)} MB`)
-  t.true(after.rssBytes - before.rssBytes <= 96 * MB, `RSS grew by ${((after.rssBytes - before.rssBytes) / MB).toFixed(1)} MB`)
+  t.true(after.rssBytes - before.rssBytes <= 64 * MB, `RSS grew by ${((after.rssBytes - before.rssBytes) / MB).toFixed(1)} MB`)
 })
 
 /** Every string inside a parsed log event, keys included. */
