@@ -48,7 +48,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   const host = container.get(GrpcServerHost)
   const health = new HealthAndReflection(driver)
   health.register(host)
-  const services = new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (atMs) => health.refreshAt(atMs))
+  const services = new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (token, atMs) => health.refreshAt(token, atMs))
   services.register((s, i) => host.addService(s, i))
   await driver.start()
   const port = await host.listen()

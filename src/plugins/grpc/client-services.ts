@@ -23,8 +23,8 @@ export class ClientServices {
   private readonly requests: RequestLog
 
   constructor(private readonly driver: NodeDriver, private readonly scheme: ReplicationScheme,
-    private readonly fingerprint: string, private readonly logger: NodeLogger,
-    private readonly onSilence: (atMs: number) => void = () => {}) {
+    private readonly fingerprint: string, logger: NodeLogger,
+    private readonly onSilence: (token: string, atMs: number) => void = () => {}) {
     this.requests = new RequestLog(logger)
   }
 
@@ -46,8 +46,8 @@ export class ClientServices {
           const afterMs = u64(call.request.after_ms, 'after_ms')
           if (afterMs > BigInt(MAX_SILENCE_AFTER_MS)) throw new InvalidArgumentError(`after_ms exceeds ${MAX_SILENCE_AFTER_MS} (one year)`)
           const atMs = this.driver.silenceAfter(id, Number(afterMs))
-          this.onSilence(atMs)
-          this.logger.log('warn', 'fail-silent scheduled', { node: this.driver.self, token: id, atMs: Math.round(atMs) })
+          this.onSilence(id, atMs)
+          this.requests.adminWarning('fail-silent scheduled', { node: this.driver.self, token: id, atMs: Math.round(atMs) })
           callback(null, { node: this.driver.self, id, at_ms: String(Math.round(atMs)) })
         } catch (error) {
           callback(toServiceError(error))

@@ -11,13 +11,15 @@ export interface RequestLogLimits {
   readonly servedPerWindow: number
   /** Lines about refused or failed requests per window: a hostile client produces these at will. */
   readonly refusedPerWindow: number
+  /** Warnings about admin requests (fail-silent scheduled) per window. */
+  readonly adminPerWindow: number
   readonly maxIdChars: number
   readonly maxNameChars: number
   readonly maxErrorChars: number
 }
 
 export const REQUEST_LOG_LIMITS: RequestLogLimits = {
-  windowMs: 1_000, servedPerWindow: 200, refusedPerWindow: 20, maxIdChars: 64, maxNameChars: 256, maxErrorChars: 240,
+  windowMs: 1_000, servedPerWindow: 200, refusedPerWindow: 20, adminPerWindow: 20, maxIdChars: 64, maxNameChars: 256, maxErrorChars: 240,
 }
 
 /**
@@ -29,6 +31,7 @@ export const REQUEST_LOG_LIMITS: RequestLogLimits = {
 export class RequestLog {
   private readonly served: LogBudget
   private readonly refused: LogBudget
+  private readonly admin: LogBudget
 
   constructor(private readonly logger: NodeLogger, private readonly limits: RequestLogLimits = REQUEST_LOG_LIMITS,
     nowMs?: () => number) {
@@ -39,6 +42,13 @@ export class RequestLog {
     })
     this.served = budget('served', limits.servedPerWindow)
     this.refused = budget('refused', limits.refusedPerWindow)
+    this.admin = budget('admin', limits.adminPerWindow)
+  }
+
+  /** A warning about an admin request, if its budget allows. */
+  adminWarning(message: string, fields: Record<string, unknown>): void {
+    if (!this.logger.enabled('warn') || !this.admin.take()) return
+    this.logger.log('warn', message, fields)
   }
 
   /** Logs one RPC, if its budget allows; `status` is read only then (it lists every token). */
@@ -58,6 +68,7 @@ export class RequestLog {
   flush(): void {
     this.served.flush()
     this.refused.flush()
+    this.admin.flush()
   }
 
   private describe(value: RegisterValue): object {
