@@ -6,10 +6,10 @@ import { tokenManagerDefinition } from './proto.js'
 
 export const SERVICES = ['tokenmanager.v1.TokenService', 'tokenmanager.v1.ReplicaService', 'tokenmanager.v1.AdminService']
 
-/** The health service name of one token on this node: NOT_SERVING once the node is silent for it. */
 /** setTimeout fires at once for a delay above 2^31-1 ms (about 24.8 days): longer waits go in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
+/** The health service name of one token on this node: NOT_SERVING once the node is silent for it. */
 export const tokenHealthName = (token: string): string => `tokenmanager.v1.Token/${token}`
 
 /**
