@@ -2,15 +2,19 @@
  * Operating errors: expected failures a caller can act on. Each carries a stable `code` that the edge (gRPC,
  * CLI) maps to a status code or exit code. Broken invariants are not errors of this kind: they `assert`.
  */
-export type ErrorCode =
-  | 'invalid-argument'
-  | 'not-found'
-  | 'already-exists'
-  | 'failed-precondition'
-  | 'deadline-exceeded'
-  | 'unavailable'
-  | 'resource-exhausted'
-  | 'cancelled'
+/** Every operating error code, in one list so that an exporter can tell a code from anything else. */
+export const ERROR_CODES = [
+  'invalid-argument',
+  'not-found',
+  'already-exists',
+  'failed-precondition',
+  'deadline-exceeded',
+  'unavailable',
+  'resource-exhausted',
+  'cancelled',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
 
 export abstract class TokenManagerError extends Error {
   abstract readonly code: ErrorCode

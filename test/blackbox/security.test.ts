@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { hashNonce } from '../../src/core/hash/sha256-argmin.js'
 import { schemeFingerprint } from '../../src/plugins/grpc/grpc-module.js'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import type { WireBatch } from '../../src/plugins/grpc/wire-codec.js'
@@ -89,8 +90,9 @@ function unary(address: string, service: 'TokenService' | 'AdminService', method
 /** Sends one forged batch claiming to come from `from` on a replica stream; resolves with the stream's status. */
 function forgeBatch(address: string, how: ReturnType<typeof dial>, from: string): Promise<grpc.status> {
   const client = new (loadTokenManagerPackage().ReplicaService)(address, how.credentials, how.options)
-  // A plausible value (partial inside [low, mid)), so that only the credentials can be the reason for a refusal.
-  const store = { version: { seq: '999999', epoch: '999999' }, value: { token: { name: 'forged', low: '0', mid: '1', high: '2', partial: { nonce: '0', hash: '1' } } } }
+  // A plausible value (partial inside [low, mid), its true hash), so that only the credentials can be the reason for a refusal.
+  const partial = { nonce: '0', hash: String(hashNonce('forged', 0n)) }
+  const store = { version: { seq: '999999', epoch: '999999' }, value: { token: { name: 'forged', low: '0', mid: '1', high: '2', partial } } }
   const batch: WireBatch = { from, scheme_fingerprint: fingerprint, messages: [{ req_id: '1', token: '2', to: address, store }] }
   return new Promise((resolve) => {
     const timer = setTimeout(() => { call.cancel() }, 5_000)

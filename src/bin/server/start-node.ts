@@ -46,7 +46,7 @@ export function assertServesTokens(address: string, scheme: ReplicationScheme): 
 export async function startNode(address: string, scheme: ReplicationScheme, settings: NodeSettings,
   logger: NodeLogger, listen: string = address): Promise<RunningNode> {
   assertServesTokens(address, scheme)
-  const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address)]
+  const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address, scheme.entries.map((e) => e.token))]
   // A later incarnation normally outranks an earlier one (a durable counter with a data dir, else wall-clock ms);
   // the random nonce keeps two starts in one generation apart, and fences correct a generation that went back.
   const incarnation = randomIncarnation()
@@ -62,8 +62,8 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   const host = container.get(GrpcServerHost)
   const health = new HealthAndReflection(driver)
   health.register(host)
-  new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (atMs) => health.refreshAt(atMs))
-    .register((s, i) => host.addService(s, i))
+  const services = new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (token, atMs) => health.refreshAt(token, atMs))
+  services.register((s, i) => host.addService(s, i))
   await driver.start()
   const port = await host.listen()
   health.serving()
@@ -89,6 +89,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
       // Answer in-flight client calls and close the replica streams first, so the server drains at once.
       await driver.stop()
       await host.shutdown(graceMs)
+      services.flushLog()
       logger.log('info', 'node stopped', { address })
     },
   }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import { isUint64, type Uint64 } from '../uint64.js'
 import { type Argmin, betterArgmin } from './argmin.js'
+import { isArgminOf } from './argmin-check.js'
 
 /**
  * The replicated state of a written token: what the writer computed, never recomputed by a replica.
@@ -81,15 +82,24 @@ const isLowSurrogate = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdf
 
 /**
  * False for a replicated value that no writer of this scheme could have produced (broken domain, oversize name,
- * argmin outside its range): a replica refuses it rather than store it or hash over it.
+ * a partial or final outside its range, or a hash that is not H(name, nonce)): a replica refuses it rather than
+ * store it or hash over it. Checking the hashes costs two SHA-256 computations per value, one when the final is
+ * the partial (measured on a tight loop: about 2 us per value for a short name against 0.1-0.2 us for the range
+ * checks alone; for a 4096-byte name about 16 us against 14). Checking that each nonce is the argmin would cost
+ * hashing the whole range, so a replica does not.
  */
 export function isPlausibleValue(value: RegisterValue, maxDomainSize: Uint64): boolean {
   if (value.kind !== 'token') return true
   const t = value.token
   if (writeInputProblem(t, maxDomainSize) !== undefined) return false
-  const within = (a: Argmin | undefined, high: Uint64): boolean => a === undefined || (a.nonce >= t.low && a.nonce < high)
-  return (t.low === t.mid) === (t.partial === undefined) && within(t.partial, t.mid) && within(t.final, t.high)
+  if ((t.low === t.mid) !== (t.partial === undefined)) return false
+  if (!isArgminOf(t.name, t.partial, t.low, t.mid)) return false
+  // A final that is the partial (the common case when the partial wins) was checked just now.
+  if (t.final !== undefined && t.partial !== undefined && sameArgmin(t.final, t.partial)) return true
+  return isArgminOf(t.name, t.final, t.low, t.high)
 }
+
+const sameArgmin = (a: Argmin, b: Argmin): boolean => a.nonce === b.nonce && a.hash === b.hash
 
 /** The writer's state after computing the partial value; final is reset. */
 export function writtenToken(input: WriteInput, partial: Argmin | undefined): TokenValue {

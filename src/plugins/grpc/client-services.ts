@@ -4,6 +4,7 @@ import type { NodeDriver } from '../../core/node/node-driver.js'
 import type { ClientOp, OpResult } from '../../core/protocol/operations.js'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
 import type { NodeLogger } from './node-logger.js'
+import { RequestLog } from './request-log.js'
 import { loadTokenManagerPackage } from './proto.js'
 import { toServiceError } from './status-codes.js'
 import { INVALID_UTF8, withStrictUtf8 } from './strict-utf8.js'
@@ -19,9 +20,13 @@ export const MAX_SILENCE_AFTER_MS = 365 * 24 * 3600 * 1000
 
 /** TokenService and AdminService of one node, answering through its NodeDriver. */
 export class ClientServices {
+  private readonly requests: RequestLog
+
   constructor(private readonly driver: NodeDriver, private readonly scheme: ReplicationScheme,
-    private readonly fingerprint: string, private readonly logger: NodeLogger,
-    private readonly onSilence: (atMs: number) => void = () => {}) {}
+    private readonly fingerprint: string, logger: NodeLogger,
+    private readonly onSilence: (token: string, atMs: number) => void = () => {}) {
+    this.requests = new RequestLog(logger)
+  }
 
   register(add: (service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => void): void {
     const pkg = loadTokenManagerPackage()
@@ -41,8 +46,8 @@ export class ClientServices {
           const afterMs = u64(call.request.after_ms, 'after_ms')
           if (afterMs > BigInt(MAX_SILENCE_AFTER_MS)) throw new InvalidArgumentError(`after_ms exceeds ${MAX_SILENCE_AFTER_MS} (one year)`)
           const atMs = this.driver.silenceAfter(id, Number(afterMs))
-          this.onSilence(atMs)
-          this.logger.log('warn', 'fail-silent scheduled', { node: this.driver.self, token: id, atMs: Math.round(atMs) })
+          this.onSilence(id, atMs)
+          this.requests.adminWarning('fail-silent scheduled', { node: this.driver.self, token: id, atMs: Math.round(atMs) })
           callback(null, { node: this.driver.self, id, at_ms: String(Math.round(atMs)) })
         } catch (error) {
           callback(toServiceError(error))
@@ -106,23 +111,16 @@ export class ClientServices {
     return { node: this.driver.self, tokens, scheme_fingerprint: this.fingerprint, ignored_replies: String(this.driver.node.ignoredReplies) }
   }
 
-  /** The per-RPC dump: the token's full state on this node and the ids of all its tokens, one line. */
-  private dump(call: grpc.ServerUnaryCall<Request, unknown>, id: string, error?: unknown): void {
-    if (!this.logger.enabled('info')) return
-    const method = call.getPath().split('/').pop()
-    const status = this.driver.status()
-    const token = status.find((s) => s.token === id)
-    this.logger.log('info', `${method} ${id} ${error === undefined ? 'ok' : `failed: ${(error as Error).message}`}`, {
-      token: token?.state ? { version: token.state.ts.seq, silent: token.silent, ...describe(token.state.value) } : null,
-      tokens: status.map((s) => s.token),
-    })
+  /** Reports the log lines the per-RPC log suppressed so far; call when the node stops. */
+  flushLog(): void {
+    this.requests.flush()
   }
-}
 
-function describe(value: import('../../core/token/token-value.js').RegisterValue): object {
-  if (value.kind !== 'token') return { value: value.kind }
-  const t = value.token
-  return { name: t.name, low: t.low, mid: t.mid, high: t.high, partial: t.partial?.nonce ?? null, final: t.final?.nonce ?? null }
+  /** The per-RPC dump: the token's full state on this node and the ids of all its tokens, one line (bounded). */
+  private dump(call: grpc.ServerUnaryCall<Request, unknown>, id: string, error?: unknown): void {
+    const method = call.getPath().split('/').pop() ?? ''
+    this.requests.request(method, id, () => this.driver.status(), error)
+  }
 }
 
 function requireId(request: Request): string {

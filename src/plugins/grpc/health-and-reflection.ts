@@ -1,10 +1,13 @@
 import { ReflectionService } from '@grpc/reflection'
-import { HealthImplementation } from 'grpc-health-check'
 import type { NodeDriver } from '../../core/node/node-driver.js'
+import { BoundedHealth } from './bounded-health.js'
 import type { GrpcServerHost } from './grpc-server-host.js'
 import { tokenManagerDefinition } from './proto.js'
 
 export const SERVICES = ['tokenmanager.v1.TokenService', 'tokenmanager.v1.ReplicaService', 'tokenmanager.v1.AdminService']
+
+/** setTimeout fires at once for a delay above 2^31-1 ms (about 24.8 days): longer waits go in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** The health service name of one token on this node: NOT_SERVING once the node is silent for it. */
 export const tokenHealthName = (token: string): string => `tokenmanager.v1.Token/${token}`
@@ -14,9 +17,15 @@ export const tokenHealthName = (token: string): string => `tokenmanager.v1.Token
  * reflection, so generic tools (grpcurl, grpc_health_probe) work without our .proto.
  */
 export class HealthAndReflection {
-  private readonly health = new HealthImplementation({ '': 'NOT_SERVING' })
+  private readonly health: BoundedHealth
+  /** At most one pending refresh per token: the earliest silence wins, as in the failure injector. */
+  private readonly refreshes = new Map<string, { readonly atMs: number; readonly timer: NodeJS.Timeout }>()
 
-  constructor(private readonly driver: NodeDriver) {}
+  constructor(private readonly driver: NodeDriver) {
+    // Every name the node will ever report, fixed now: clients cannot add names by asking for them.
+    this.health = new BoundedHealth(new Set(['', ...SERVICES, ...driver.node.tokens().map(tokenHealthName)]))
+    this.health.setStatus('', 'NOT_SERVING')
+  }
 
   register(host: GrpcServerHost): void {
     this.health.addToServer(host.server)
@@ -36,14 +45,41 @@ export class HealthAndReflection {
     }
   }
 
-  /** Refreshes the token statuses when a silence scheduled for `atMs` (driver clock) takes effect. */
-  refreshAt(atMs: number): void {
+  /**
+   * Refreshes the token statuses now and when a silence of `token` scheduled for `atMs` (driver clock) takes
+   * effect. A later silence of the same token changes nothing (the earlier one stands), so a flood of FailSilent
+   * calls holds one timer per token, not one per call.
+   */
+  refreshAt(token: string, atMs: number): void {
     this.refreshTokens()
+    const pending = this.refreshes.get(token)
+    if (pending !== undefined && pending.atMs <= atMs) return
+    clearTimeout(pending?.timer)
+    this.arm(token, atMs)
+  }
+
+  /** Pending refreshes (at most one per token). */
+  get pendingRefreshes(): number {
+    return this.refreshes.size
+  }
+
+  private arm(token: string, atMs: number): void {
     const delayMs = atMs - this.driver.nowMs()
-    if (delayMs > 0) setTimeout(() => this.refreshTokens(), delayMs + 1).unref()
+    if (delayMs <= 0) {
+      this.refreshes.delete(token)
+      return
+    }
+    const timer = setTimeout(() => {
+      if (atMs > this.driver.nowMs()) return this.arm(token, atMs)
+      this.refreshes.delete(token)
+      this.refreshTokens()
+    }, Math.min(delayMs + 1, MAX_TIMER_MS)).unref()
+    this.refreshes.set(token, { atMs, timer })
   }
 
   stopping(): void {
+    for (const { timer } of this.refreshes.values()) clearTimeout(timer)
+    this.refreshes.clear()
     this.health.setStatus('', 'NOT_SERVING')
     for (const service of SERVICES) this.health.setStatus(service, 'NOT_SERVING')
   }

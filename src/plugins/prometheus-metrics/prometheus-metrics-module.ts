@@ -4,10 +4,10 @@ import { PrometheusMetrics } from './prometheus-metrics.js'
 
 /**
  * Binds Metrics to one PrometheusMetrics for `node`, and PrometheusMetrics itself to the same instance so the
- * composition root can hand it to a MetricsServer.
+ * composition root can hand it to a MetricsServer. `tokens` are the scheme's token ids (the `token` label's values).
  */
-export function prometheusMetricsModule(node: string): ContainerModule {
-  const metrics = new PrometheusMetrics(node)
+export function prometheusMetricsModule(node: string, tokens: Iterable<string>): ContainerModule {
+  const metrics = new PrometheusMetrics(node, tokens)
   return new ContainerModule(({ bind }) => {
     bind<Metrics>(Metrics).toConstantValue(metrics)
     bind(PrometheusMetrics).toConstantValue(metrics)

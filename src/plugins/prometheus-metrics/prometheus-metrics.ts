@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { ERROR_CODES } from '../../core/errors.js'
 import type { Metrics, NodeGauges, OperationType } from '../../core/ports/metrics.js'
 import type { RoundEvent } from '../../core/protocol/outbox.js'
+import { LabelSet } from './label-set.js'
 
 /** 0.1 ms .. 10 s: a local hash or in-process round is sub-millisecond, a timed-out operation takes seconds. */
 const DURATION_BUCKETS_SECONDS = [
@@ -8,10 +10,15 @@ const DURATION_BUCKETS_SECONDS = [
 ]
 /** Weight of the newest job in the hash rate: about the last five jobs dominate it. */
 const HASH_RATE_WEIGHT = 0.2
+const OPERATION_TYPES: readonly OperationType[] = ['write', 'read', 'create', 'drop']
+const OUTCOMES = ['ok', ...ERROR_CODES]
+const PHASES: readonly RoundEvent['phase'][] = ['learn', 'write', 'query', 'impose', 'local']
 
 /**
  * Metrics exported in the Prometheus format, in a registry of its own so that several nodes can live in one
  * process (tests) without sharing series. Every recording method swallows errors: metrics never break a node.
+ * Every label takes its value from a closed set (the scheme's token ids, the operation types, the error codes),
+ * so the number of series is fixed by the configuration whatever clients send; see LabelSet.
  */
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry()
@@ -23,8 +30,14 @@ export class PrometheusMetrics implements Metrics {
   private readonly hashes: Counter
   private readonly hashDuration: Histogram
   private hashRatePerSecond: number | undefined
+  private readonly tokens: LabelSet
+  private readonly types = new LabelSet(OPERATION_TYPES)
+  private readonly outcomes = new LabelSet(OUTCOMES)
+  private readonly phases = new LabelSet(PHASES)
 
-  constructor(readonly node: string) {
+  /** @param tokens the token ids of the replication scheme: the only values the `token` label takes. */
+  constructor(readonly node: string, tokens: Iterable<string>) {
+    this.tokens = new LabelSet(tokens)
     const registers = [this.registry]
     this.registry.setDefaultLabels({ node })
     this.operations = new Counter({ name: 'tm_operations_total', help: 'Client operations answered at this node',
@@ -54,15 +67,18 @@ export class PrometheusMetrics implements Metrics {
 
   operationDone(type: OperationType, token: string, outcome: string, durationMs: number): void {
     safely(() => {
-      this.operations.inc({ type, token, outcome })
-      this.operationDuration.observe({ type, outcome }, secondsOf(durationMs))
+      const typeLabel = this.types.of(type)
+      const outcomeLabel = this.outcomes.of(outcome)
+      this.operations.inc({ type: typeLabel, token: this.tokens.of(token), outcome: outcomeLabel })
+      this.operationDuration.observe({ type: typeLabel, outcome: outcomeLabel }, secondsOf(durationMs))
     })
   }
 
   roundDone(event: RoundEvent): void {
     safely(() => {
-      this.rounds.inc({ phase: event.phase, token: event.token })
-      this.roundDuration.observe({ phase: event.phase }, secondsOf(event.durationMs))
+      const phase = this.phases.of(event.phase)
+      this.rounds.inc({ phase, token: this.tokens.of(event.token) })
+      this.roundDuration.observe({ phase }, secondsOf(event.durationMs))
     })
   }
 

@@ -1,4 +1,5 @@
 import test from 'ava'
+import { hashNonce } from '../../../src/core/hash/sha256-argmin.js'
 import type { Envelope } from '../../../src/core/protocol/messages.js'
 import type { Completion } from '../../../src/core/protocol/operations.js'
 import { ManualNet } from '../../support/manual-net.js'
@@ -80,7 +81,7 @@ test('replica: a store with an older timestamp never overwrites a newer value', 
   net.submit(A, 'T', write('two', 0n, 1n, 2n))
   net.settle()
   const stale = { from: A, to: C, message: { type: 'store' as const, reqId: 999, token: 'T', ts: { seq: 1n, epoch: 1n },
-    value: { kind: 'token' as const, token: { name: 'one', low: 0n, mid: 1n, high: 2n, partial: { nonce: 0n, hash: 0n }, final: undefined } } } }
+    value: { kind: 'token' as const, token: { name: 'one', low: 0n, mid: 1n, high: 2n, partial: { nonce: 0n, hash: hashNonce('one', 0n) }, final: undefined } } } }
   net.inflight.push(stale)
   net.deliver()
   const c = net.node(C).status().find((s) => s.token === 'T')!.state!

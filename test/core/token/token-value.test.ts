@@ -1,7 +1,10 @@
 import test from 'ava'
 import fc from 'fast-check'
 import { betterArgmin } from '../../../src/core/token/argmin.js'
-import { MAX_NAME_BYTES, validateWriteInput, withFinal, writeInputProblem, writtenToken } from '../../../src/core/token/token-value.js'
+import { argminRange } from '../../../src/core/hash/sha256-argmin.js'
+import {
+  isPlausibleValue, MAX_NAME_BYTES, type RegisterValue, type TokenValue, validateWriteInput, withFinal, writeInputProblem, writtenToken,
+} from '../../../src/core/token/token-value.js'
 import { UINT64_MAX, parseUint64 } from '../../../src/core/uint64.js'
 
 const write = (low: bigint, mid: bigint, high: bigint, name = 'n') => ({ name, low, mid, high })
@@ -46,4 +49,45 @@ test('the name bound counts UTF-8 bytes exactly as an encoder would, without enc
   fc.assert(fc.property(fc.array(unit, { minLength: 1300, maxLength: 2200 }).map((parts) => parts.join('')), (name) => {
     t.is(tooLong(name), encoder.encode(name).length > MAX_NAME_BYTES)
   }), { numRuns: 200 })
+})
+
+/** A value as a writer and a reader make it: real argmins over [low, mid) and [low, high). */
+function honestValue(name: string, low: bigint, mid: bigint, high: bigint): RegisterValue {
+  const partial = argminRange(name, low, mid)
+  return { kind: 'token', token: withFinal(writtenToken({ name, low, mid, high }, partial), argminRange(name, mid, high)) }
+}
+
+function forged(value: RegisterValue, change: Partial<TokenValue>): RegisterValue {
+  if (value.kind !== 'token') throw new Error('a token value expected')
+  return { kind: 'token', token: { ...value.token, ...change } }
+}
+
+test('a replica accepts an honest value: written only, and with its final', (t) => {
+  const value = honestValue('token-name', 100n, 150n, 300n)
+  t.true(isPlausibleValue(value, 1000n))
+  t.true(isPlausibleValue(forged(value, { final: undefined }), 1000n), 'written, final not yet computed')
+  t.true(isPlausibleValue(honestValue('é名🚀'.repeat(300), 0n, 0n, 50n), 1000n), 'no partial, a long name')
+  t.true(isPlausibleValue({ kind: 'empty' }, 1000n))
+  t.true(isPlausibleValue({ kind: 'absent' }, 1000n))
+})
+
+test('a replica refuses a final or a partial whose hash is not H(name, nonce)', (t) => {
+  const value = honestValue('token-name', 100n, 150n, 300n) as RegisterValue & { kind: 'token' }
+  const { partial, final } = value.token
+  t.false(isPlausibleValue(forged(value, { final: { nonce: final!.nonce, hash: 0n } }), 1000n), 'a forged final that beats every hash')
+  t.false(isPlausibleValue(forged(value, { final: { nonce: final!.nonce, hash: final!.hash + 1n } }), 1000n))
+  t.false(isPlausibleValue(forged(value, { partial: { nonce: partial!.nonce, hash: 0n } }), 1000n))
+  const other = argminRange('token-name', 160n, 161n)!
+  t.false(isPlausibleValue(forged(value, { final: { nonce: other.nonce, hash: final!.hash } }), 1000n), 'a hash moved to another nonce')
+  t.false(isPlausibleValue(forged(value, { name: 'another-name' }), 1000n), 'the hashes of another name')
+})
+
+test('a replica refuses a nonce outside its range, even with its true hash', (t) => {
+  const value = honestValue('token-name', 100n, 150n, 300n)
+  const real = (nonce: bigint) => argminRange('token-name', nonce, nonce + 1n)!
+  t.false(isPlausibleValue(forged(value, { partial: real(150n) }), 1000n), 'partial at mid: outside [low, mid)')
+  t.false(isPlausibleValue(forged(value, { partial: real(99n) }), 1000n), 'partial below low')
+  t.false(isPlausibleValue(forged(value, { final: real(300n) }), 1000n), 'final at high: outside [low, high)')
+  t.false(isPlausibleValue(forged(value, { final: real(5n) }), 1000n), 'final below low')
+  t.true(isPlausibleValue(forged(value, { final: real(299n) }), 1000n), 'in range with its true hash: plausible (not checked as the argmin)')
 })

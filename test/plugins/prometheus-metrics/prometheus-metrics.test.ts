@@ -31,28 +31,54 @@ function series(name: string, labels: Record<string, string> = {}): string {
   return `${name}{${Object.keys(all).sort().map((key) => `${key}=${all[key]}`).join(',')}}`
 }
 
+/** The token ids of the scheme the test nodes run: the only values of the `token` label. */
+const SCHEME_TOKENS = ['T', 'A', 'B', 'X']
+
 async function scrape(metrics: PrometheusMetrics): Promise<Map<string, number>> {
   return samples(await metrics.text())
 }
 
 test('operations: counted per type, token and outcome; latency histogram per type and outcome', async (t) => {
-  const metrics = new PrometheusMetrics('n1')
+  const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
   metrics.operationDone('read', 'T', 'ok', 0.5)
   metrics.operationDone('read', 'T', 'ok', 3)
-  metrics.operationDone('write', 'T', 'TIMEOUT', 5000)
+  metrics.operationDone('write', 'T', 'deadline-exceeded', 5000)
   const s = await scrape(metrics)
   t.is(s.get(series('tm_operations_total', { type: 'read', token: 'T', outcome: 'ok' })), 2)
-  t.is(s.get(series('tm_operations_total', { type: 'write', token: 'T', outcome: 'TIMEOUT' })), 1)
+  t.is(s.get(series('tm_operations_total', { type: 'write', token: 'T', outcome: 'deadline-exceeded' })), 1)
   const read = { type: 'read', outcome: 'ok' }
   t.is(s.get(series('tm_operation_duration_seconds_count', read)), 2)
   t.is(s.get(series('tm_operation_duration_seconds_bucket', { ...read, le: '0.0005' })), 1)
   t.is(s.get(series('tm_operation_duration_seconds_bucket', { ...read, le: '0.005' })), 2)
-  t.is(s.get(series('tm_operation_duration_seconds_sum', { type: 'write', outcome: 'TIMEOUT' })), 5)
+  t.is(s.get(series('tm_operation_duration_seconds_sum', { type: 'write', outcome: 'deadline-exceeded' })), 5)
   t.regex(await metrics.text(), /^tm_operations_total\{type="read",token="T",outcome="ok",node="n1"\} 2$/m)
 })
 
+test('labels come from closed sets: unknown tokens, outcomes and types are counted under _other', async (t) => {
+  const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
+  const empty = (await metrics.text()).split('\n').length
+  metrics.operationDone('read', 'T', 'ok', 1)
+  const one = (await metrics.text()).split('\n').length
+  for (let i = 0; i < 10_000; i++) {
+    metrics.operationDone('read', `unknown-${i}`, 'not-found', 1)
+    metrics.operationDone('read', 'T', `made-up-${i}`, 1)
+    metrics.operationDone(`type-${i}` as 'read', 'T', 'ok', 1)
+    metrics.roundDone({ token: `unknown-${i}`, phase: `phase-${i}` as 'learn', durationMs: 1 })
+  }
+  const text = await metrics.text()
+  const s = samples(text)
+  t.is(s.get(series('tm_operations_total', { type: 'read', token: '_other', outcome: 'not-found' })), 10_000)
+  t.is(s.get(series('tm_operations_total', { type: 'read', token: 'T', outcome: '_other' })), 10_000)
+  t.is(s.get(series('tm_operations_total', { type: '_other', token: 'T', outcome: 'ok' })), 10_000)
+  t.is(s.get(series('tm_quorum_rounds_total', { phase: '_other', token: '_other' })), 10_000)
+  t.notRegex(text, /unknown-|made-up-|type-|phase-/)
+  // One series per new label combination: a few histograms and counters, not 40,000 lines.
+  t.true(text.split('\n').length - one < 120, `${text.split('\n').length - one} lines added`)
+  t.true(one > empty)
+})
+
 test('quorum rounds: duration per phase, count per phase and token', async (t) => {
-  const metrics = new PrometheusMetrics('n1')
+  const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
   metrics.roundDone({ token: 'A', phase: 'learn', durationMs: 2 })
   metrics.roundDone({ token: 'A', phase: 'learn', durationMs: 4 })
   metrics.roundDone({ token: 'B', phase: 'impose', durationMs: 1 })
@@ -66,7 +92,7 @@ test('quorum rounds: duration per phase, count per phase and token', async (t) =
 })
 
 test('hashes: total, duration and an exponentially weighted rate', async (t) => {
-  const metrics = new PrometheusMetrics('n1')
+  const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
   t.is((await scrape(metrics)).get(series('tm_hash_rate')), 0, 'no rate before the first job')
   metrics.hashed(1000, 10) // 100 000 /s
   let s = await scrape(metrics)
@@ -81,7 +107,7 @@ test('hashes: total, duration and an exponentially weighted rate', async (t) => 
 })
 
 test('gauges are read through watch at each scrape', async (t) => {
-  const metrics = new PrometheusMetrics('n1')
+  const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
   let gauges: NodeGauges = { parkedRequests: 1, pendingOperations: 2, silentTokens: 0, recoveringTokens: 1, ignoredReplies: 5 }
   metrics.watch(() => gauges)
   let s = await scrape(metrics)
@@ -100,7 +126,7 @@ test('gauges are read through watch at each scrape', async (t) => {
 })
 
 test('never throws: bad observations and a failing watch callback', async (t) => {
-  const metrics = new PrometheusMetrics('n1')
+  const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
   t.notThrows(() => {
     metrics.operationDone('read', 'T', 'ok', NaN)
     metrics.roundDone({ token: 'T', phase: 'write', durationMs: -1 })
@@ -114,8 +140,8 @@ test('never throws: bad observations and a failing watch callback', async (t) =>
 })
 
 test('two instances do not share series; process metrics are collected', async (t) => {
-  const one = new PrometheusMetrics('n1')
-  const two = new PrometheusMetrics('n2')
+  const one = new PrometheusMetrics('n1', SCHEME_TOKENS)
+  const two = new PrometheusMetrics('n2', SCHEME_TOKENS)
   one.operationDone('drop', 'X', 'ok', 1)
   const first = await one.text()
   const second = await two.text()
@@ -126,7 +152,7 @@ test('two instances do not share series; process metrics are collected', async (
 })
 
 test('MetricsServer serves /metrics and /healthz, 404 elsewhere, and stops', async (t) => {
-  const metrics = new PrometheusMetrics('n1')
+  const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
   metrics.operationDone('create', 'T', 'ok', 1)
   const server = new MetricsServer(metrics)
   const port = await server.start('127.0.0.1:0')
@@ -156,7 +182,7 @@ test('MetricsServer addresses: host:port and [ipv6]:port, port 0 allowed, junk r
 
 test('the module binds Metrics and PrometheusMetrics to one instance for the node', async (t) => {
   const container = new Container()
-  await container.load(prometheusMetricsModule('n7'))
+  await container.load(prometheusMetricsModule('n7', SCHEME_TOKENS))
   const metrics = container.get<Metrics>(Metrics)
   t.true(metrics instanceof PrometheusMetrics)
   t.is(container.get(PrometheusMetrics) as Metrics, metrics)
