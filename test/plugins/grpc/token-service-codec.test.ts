@@ -1,5 +1,6 @@
 import test from 'ava'
 import fc from 'fast-check'
+import { InvalidArgumentError } from '../../../src/core/errors.js'
 import { loadTokenManagerPackage } from '../../../src/plugins/grpc/proto.js'
 import { INVALID_UTF8 } from '../../../src/plugins/grpc/strict-utf8.js'
 import {
@@ -78,6 +79,5 @@ test('a request string that is not UTF-8 is flagged; unknown fields are skipped;
   t.is(decoded.id, 'T')
   t.true(decoded[INVALID_UTF8])
   t.is(decodeReadRequest(Buffer.from([0x0a, 0x01, 0x54]))[INVALID_UTF8], undefined)
-  t.is(decodeReadRequest(Buffer.from([0x0a, 0x05, 0x54])).id, 'T', 'a string past the end is cut, as protobufjs does')
-  t.throws(() => decodeWriteRequest(Buffer.from([0x18, 0xff])))
+  t.throws(() => decodeWriteRequest(Buffer.from([0x18, 0xff])), { instanceOf: InvalidArgumentError, message: /truncated varint/ })
 })
