@@ -48,7 +48,9 @@ export function objectArbitrary(type: protobuf.Type, depth = 0, force?: string):
     }
     const members = oneof.fieldsArray.map((f) => fieldArbitrary(f.resolve(), depth)?.map((v): [string, unknown] => [f.name, v]))
       .filter((a): a is fc.Arbitrary<[string, unknown]> => a !== undefined)
-    entries.push(fc.option(fc.oneof(...members), { nil: undefined, freq: 5 }))
+    entries.push(fc.option(fc.oneof(...members), { nil: undefined, freq: 5 })) // set 4 times in 5
+    // Now and then a second member: protobufjs then writes both, and the last on the wire must win.
+    entries.push(fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.oneof(...members) }))
   }
   return fc.tuple(...entries).map((pairs) => Object.fromEntries(pairs.filter((p) => p !== undefined)))
 }
@@ -142,8 +144,13 @@ const TREE_OPS = ['wire-type', 'field-zero', 'long-tag', 'long-varint', 'overflo
 const BYTE_OPS = ['truncate', 'flip', 'insert-bytes'] as const
 export type Mutation = { op: (typeof TREE_OPS)[number] | (typeof BYTE_OPS)[number]; target: number; a: number; bytes: Uint8Array }
 
+/** Payloads: random bytes, or short ones that break a message in one particular way. */
+const payload = fc.oneof(fc.uint8Array({ maxLength: 6 }),
+  fc.constantFrom([0x00], [0x80], [0x08], [0x08, 0x80], [0x0a, 0x05], [0x0e], [0x0b], [0x0c], [0x09, 1, 2], [0x08, 0xff, 0xff, 0xff, 0xff, 0x1f])
+    .map((b) => Uint8Array.from(b)))
+
 export const mutationArbitrary: fc.Arbitrary<Mutation> = fc.record({
-  op: fc.constantFrom(...TREE_OPS, ...BYTE_OPS), target: fc.nat(), a: fc.nat(), bytes: fc.uint8Array({ maxLength: 6 }) })
+  op: fc.constantFrom(...TREE_OPS, ...BYTE_OPS), target: fc.nat(), a: fc.nat(), bytes: payload })
 
 /** Applies `mutations` in turn to a valid encoding of `type`. */
 export function mutate(type: protobuf.Type, bytes: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
@@ -223,10 +230,10 @@ function randomField(m: Mutation): WireField {
   return { tag, delimited: false, payload: new Uint8Array(0) } // 3, 4, 6, 7: a lone tag
 }
 
-/** An unknown group holding one varint field, closed by its own end tag or (sometimes) another field's. */
+/** An unknown group holding one varint field (field 0 at times), closed by its own end tag or (sometimes) another field's. */
 function randomGroup(m: Mutation): WireField {
   const number = 14 + (m.target % 6)
   const closer = m.a % 4 === 0 ? number + 1 : number
-  const inner = Buffer.concat([varintBytes(BigInt((1 + (m.a % 5)) << 3)), varintBytes(BigInt(m.a))])
+  const inner = Buffer.concat([varintBytes(BigInt((m.a % 6) << 3)), varintBytes(BigInt(m.a))]) // field 0 now and then
   return { tag: varintBytes(BigInt((number << 3) | 3)), delimited: false, payload: Buffer.concat([inner, varintBytes(BigInt((closer << 3) | 4))]) }
 }

@@ -103,6 +103,10 @@ test('unknown fields of every wire type are skipped as protobufjs skips them; gr
   t.like(protobufjs('WriteRequest', request), { id: 'T', mid: '42' })
   t.like(decodeWriteRequest(request), { id: 'T', mid: 42n })
   t.like(decodeOne(bytes(field(1, 0), 7, unknown(20), delimited(8, unknown(1)))), { message: { type: 'query-same', reqId: 7 } })
+  // An empty message (Nothing) is parsed all the same: what it holds must be fields.
+  t.true(protobufjs('ReplicaMessage', bytes(delimited(8, Uint8Array.of(0xff)))) instanceof Error)
+  t.regex(malformed(decodeOne(bytes(field(1, 0), 7, delimited(8, Uint8Array.of(0xff))))), /truncated varint/)
+  t.regex(malformed(decodeOne(bytes(field(1, 0), 7, delimited(6, bytes(delimited(2, delimited(1, Uint8Array.of(0x0f)))))))), /wire type 7/)
   const misclosed = bytes(delimited(1, 'T'), field(9, 3), field(10, 4))
   t.like(protobufjs('ReadRequest', misclosed), { id: 'T' }, 'protobufjs ends a group at any end tag')
   refuses(() => decodeReadRequest(misclosed), /group 9 ended by 10/)
