@@ -32,12 +32,13 @@ export function protoType(name: string): protobuf.Type {
 
 /**
  * Decodes `bytes` as `type` by the reference rules: refused, or the normalized message. `depth` is how deep the
- * message sits (a ReplicaMessage inside its batch: 1), for the nesting limit on unknown groups.
+ * message sits (a ReplicaMessage inside its batch: 1), for the nesting limit on unknown groups. With `utf8: false`
+ * strings are not checked (requests with a bad string are answered INVALID_ARGUMENT, not refused as undecodable).
  */
-export function referenceDecode(type: protobuf.Type, bytes: Uint8Array, depth = 0): Verdict {
+export function referenceDecode(type: protobuf.Type, bytes: Uint8Array, depth = 0, options = { utf8: true }): Verdict {
   let shape: Shape
   try {
-    shape = new StrictWalk(bytes).message(type, 0, bytes.length, depth)
+    shape = new StrictWalk(bytes, options.utf8).message(type, 0, bytes.length, depth)
   } catch (error) {
     if (!(error instanceof StrictViolation)) throw error
     return { ok: false, why: `stricter than protobufjs: ${error.message}` }
@@ -74,7 +75,7 @@ function wireTypeOf(field: protobuf.Field): number {
 class StrictWalk {
   private pos = 0
 
-  constructor(private readonly bytes: Uint8Array) {}
+  constructor(private readonly bytes: Uint8Array, private readonly utf8: boolean) {}
 
   message(type: protobuf.Type, start: number, end: number, depth: number): Shape {
     const shape: Shape = { oneofWinners: new Map(), children: new Map() }
@@ -113,7 +114,7 @@ class StrictWalk {
     if (wireType === 0) this.varint(field.type === 'bool' ? 5 : 10)
     else if (wireType === 2) {
       const end = this.length()
-      if (field.type === 'string' && !isUtf8(this.bytes.subarray(this.pos, end))) this.refuse('string not UTF-8')
+      if (this.utf8 && field.type === 'string' && !isUtf8(this.bytes.subarray(this.pos, end))) this.refuse('string not UTF-8')
       this.pos = end
     } else this.advance(wireType === 1 ? 8 : 4)
   }
