@@ -5,7 +5,7 @@ import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue } from '../../core/token/token-value.js'
 import { writeArgmin, writeBool, writeString, writeTokenFields, writeVersion } from './protobuf-fields.js'
 import { INVALID_UTF8 } from './strict-utf8.js'
-import { isUtf8Range, LEN, tagOf, VARINT, WireReader } from './wire-reader.js'
+import { isUtf8Range, LEN, tagOf, utf8Slice, VARINT, WireReader } from './wire-reader.js'
 
 /*
  * TokenService.Read and Write, the hot methods, decoded and encoded by hand, straight to and from the core's types.
@@ -92,7 +92,7 @@ function decodeTokenRequest(bytes: Buffer, lastField: number): TokenRequest {
       const start = r.pos
       r.pos = end
       if (!isUtf8Range(bytes, start, end)) request[INVALID_UTF8] = true
-      request[t === ID ? 'id' : 'name'] = bytes.toString('utf8', start, end)
+      request[t === ID ? 'id' : 'name'] = utf8Slice(bytes, start, end)
     } else if (t === LOW) request.low = r.u64()
     else if (t === MID) request.mid = r.u64()
     else if (t === HIGH) request.high = r.u64()

@@ -28,6 +28,9 @@ export const FIXED32 = 5
 /** protobufjs's Reader.recursionLimit (protoc's default too): how deep unknown groups and messages may nest. */
 export const MAX_DEPTH = 100
 
+/** 128^i: the weight of a varint's i-th byte (multiplying keeps bits above 31, which shifts would lose). */
+const SHIFT = [1, 2 ** 7, 2 ** 14, 2 ** 21, 2 ** 28, 2 ** 35]
+
 export const tagOf = (field: number, wireType: number): number => ((field << 3) | wireType) >>> 0
 
 export class WireReader {
@@ -51,13 +54,23 @@ export class WireReader {
 
   /** A varint that must fit in 32 bits: tags, lengths and bools. */
   varint32(): number {
+    // Most tags and lengths are one byte.
+    const pos = this.pos
+    if (pos < this.len && this.buf[pos]! < 0x80) {
+      this.pos = pos + 1
+      return this.buf[pos]!
+    }
+    return this.longVarint32()
+  }
+
+  private longVarint32(): number {
     const buf = this.buf
     let pos = this.pos
     let value = 0
-    for (let shift = 0; shift < 35; shift += 7) {
+    for (let i = 0; i < 5; i++) {
       if (pos >= this.len) this.fail('truncated varint')
       const byte = buf[pos++]!
-      value += (byte & 0x7f) * 2 ** shift
+      value += (byte & 0x7f) * SHIFT[i]!
       if (byte < 0x80) {
         if (value > 0xffffffff) this.fail('varint over 32 bits')
         this.pos = pos
@@ -73,21 +86,21 @@ export class WireReader {
     let pos = this.pos
     // Bits 0-27 and 28-63 each fit a double exactly; most values end in the first part.
     let low = 0
-    for (let shift = 0; shift < 28; shift += 7) {
+    for (let i = 0; i < 4; i++) {
       if (pos >= this.len) this.fail('truncated varint')
       const byte = buf[pos++]!
-      low += (byte & 0x7f) * 2 ** shift
+      low += (byte & 0x7f) * SHIFT[i]!
       if (byte < 0x80) {
         this.pos = pos
         return BigInt(low)
       }
     }
     let high = 0
-    for (let shift = 0; shift < 42; shift += 7) {
+    for (let i = 0; i < 6; i++) {
       if (pos >= this.len) this.fail('truncated varint')
       const byte = buf[pos++]!
-      if (shift === 35 && byte > 1) this.fail('varint longer than 10 bytes or over 64 bits')
-      high += (byte & 0x7f) * 2 ** shift
+      if (i === 5 && byte > 1) this.fail('varint longer than 10 bytes or over 64 bits')
+      high += (byte & 0x7f) * SHIFT[i]!
       if (byte < 0x80) {
         this.pos = pos
         return high < 2 ** 25 ? BigInt(low + high * 2 ** 28) : (BigInt(high) << 28n) | BigInt(low)
@@ -113,7 +126,7 @@ export class WireReader {
     const start = this.pos
     this.pos = end
     if (!isUtf8Range(this.buf, start, end)) this.fail('string not UTF-8')
-    return this.buf.toString('utf8', start, end)
+    return utf8Slice(this.buf, start, end)
   }
 
   /** Skips the rest of a message up to `end` (an empty message, or one whose fields we do not use). */
@@ -165,6 +178,10 @@ export class WireReader {
     this.pos += bytes
   }
 }
+
+/** Buffer's own UTF-8 decoder without toString's argument handling (protobufjs's BufferReader calls it too). */
+export const utf8Slice = (buf: Buffer, start: number, end: number): string =>
+  (buf as unknown as { utf8Slice(start: number, end: number): string }).utf8Slice(start, end)
 
 /** True when buf[start, end) is UTF-8; ASCII (addresses, most ids) is checked here without a native call. */
 export function isUtf8Range(buf: Buffer, start: number, end: number): boolean {
