@@ -173,6 +173,7 @@ class StrictWalk {
 }
 
 function normalizeScalar(field: protobuf.Field, value: unknown): unknown {
+  // A Long, read as unsigned: every 64-bit field of our .proto is a uint64.
   if (value !== null && typeof value === 'object' && 'low' in value) {
     const long = value as { low: number; high: number }
     return ((BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0)).toString()

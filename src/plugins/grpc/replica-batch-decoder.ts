@@ -53,7 +53,8 @@ const COMMIT = tagOf(11, LEN)
 const COMMITTED = tagOf(12, LEN)
 const WRITER_EPOCH = tagOf(13, VARINT)
 
-const ZERO: Timestamp = { seq: 0n, epoch: 0n }
+/** An absent Version reads as zero; shared, so frozen. */
+const ZERO: Timestamp = Object.freeze({ seq: 0n, epoch: 0n })
 
 function readArgmin(r: WireReader, depth: number): Argmin {
   const end = r.end()
