@@ -2,9 +2,9 @@ import * as grpc from '@grpc/grpc-js'
 import test from 'ava'
 import fc from 'fast-check'
 import http2 from 'node:http2'
-import protobuf from 'protobufjs'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import { ProcessCluster } from '../support/process-cluster.js'
+import { protoType, referenceDecode } from '../support/protobuf-reference.js'
 import { Callers } from '../support/request-oracle.js'
 
 // Raw HTTP/2 requests on gRPC paths, below any gRPC client: what the node answers to undecodable input is grpc-js's.
@@ -94,34 +94,27 @@ function field(number: number, wireType: 0 | 1 | 2 | 5, payload: Buffer): Buffer
 }
 
 test.serial('random protobuf fields on Read: undecodable is INTERNAL, non-UTF-8 id INVALID_ARGUMENT, else by the id', async (t) => {
-  const definition = (loadTokenManagerPackage().TokenService.service as grpc.ServiceDefinition).Read!
+  const type = protoType('ReadRequest')
   const anyField = fc.oneof(
     fc.tuple(fc.constantFrom(1, 2, 15, 1000), fc.uint8Array({ maxLength: 12 })).map(([n, b]) => ({ bytes: field(n, 2, Buffer.from(b)) })),
     fc.tuple(fc.constantFrom(2, 3, 15), fc.nat()).map(([n, v]) => ({ bytes: field(n, 0, varint(v)) })),
     fc.tuple(fc.constantFrom(3, 15), fc.constantFrom<1 | 5>(1, 5), fc.uint8Array({ minLength: 8, maxLength: 8 }))
       .map(([n, w, b]) => ({ bytes: field(n, w, Buffer.from(b).subarray(0, w === 1 ? 8 : 4)) })),
-    // The id field with a wrong wire type: protobufjs still reads a string there, which may swallow what follows.
+    // The id field with a wrong wire type: undecodable (protobufjs would read a string there, swallowing what follows).
     fc.nat().map((v) => ({ bytes: field(1, 0, varint(v)) })),
   )
-  // Every read of field 1, as the decoder reads it (as a string whatever its wire type, cut at the end): the id is
-  // refused when any of them is not UTF-8. Payloads holding EF BF BD (a valid U+FFFD) are left out, so a U+FFFD in
-  // a decoded string means invalid bytes.
-  const idReads = protobuf.parse('syntax = "proto3"; message R { repeated string id = 1; }').root.lookupType('R')
-  const replacement = Buffer.from([0xef, 0xbf, 0xbd])
-  const payloads = fc.array(anyField, { maxLength: 4 }).filter((fields) => !Buffer.concat(fields.map((f) => f.bytes)).includes(replacement))
+  // The answer the reference decoder predicts (test/support/protobuf-reference.ts): bytes it refuses even without the
+  // UTF-8 rule are undecodable (INTERNAL, as grpc-js answers any request it cannot deserialize); then an id that is
+  // not UTF-8 or empty is INVALID_ARGUMENT; else the id decides.
+  const payloads = fc.array(anyField, { maxLength: 4 })
   await fc.assert(fc.asyncProperty(payloads, async (fields) => {
     const payload = Buffer.concat(fields.map((f) => f.bytes))
+    const wire = referenceDecode(type, payload, 0, { utf8: false })
+    const strict = referenceDecode(type, payload)
     let expected: grpc.status
-    let request: { id?: string } | undefined
-    try {
-      request = definition.requestDeserialize(payload) as { id?: string }
-    } catch {
-      request = undefined
-    }
-    if (request === undefined) expected = grpc.status.INTERNAL
-    else if ((idReads.decode(payload) as unknown as { id: string[] }).id.some((id) => id.includes('\uFFFD'))) expected = grpc.status.INVALID_ARGUMENT
-    else if (!request.id) expected = grpc.status.INVALID_ARGUMENT
-    else expected = request.id === 'T' ? grpc.status.OK : grpc.status.NOT_FOUND
+    if (!wire.ok) expected = grpc.status.INTERNAL
+    else if (!strict.ok || !strict.value['id']) expected = grpc.status.INVALID_ARGUMENT
+    else expected = strict.value['id'] === 'T' ? grpc.status.OK : grpc.status.NOT_FOUND
     const got = await post(READ, frame(payload))
     if (got !== expected) throw new Error(`payload ${payload.toString('hex')}: expected ${grpc.status[expected]}, got ${got}`)
     return true

@@ -23,11 +23,6 @@ export function writeU64(w: ProtoWriter, field: number, value: bigint): void {
   else w.uint64({ low: Number(value & MAX_U32), high: Number(value >> 32n) } as unknown as number)
 }
 
-export function readU64(r: protobuf.Reader): bigint {
-  const long = r.uint64() as unknown as { low: number; high: number }
-  return long.high === 0 ? BigInt(long.low >>> 0) : (BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0)
-}
-
 export function writeString(w: ProtoWriter, field: number, value: string): void {
   if (value !== '') w.uint32(tag(field, LEN)).string(value)
 }

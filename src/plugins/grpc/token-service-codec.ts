@@ -1,17 +1,17 @@
 import type * as grpc from '@grpc/grpc-js'
-import { isUtf8 } from 'node:buffer'
 import protobuf from 'protobufjs/minimal.js'
 import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue } from '../../core/token/token-value.js'
-import { readU64, writeArgmin, writeBool, writeString, writeTokenFields, writeVersion } from './protobuf-fields.js'
+import { writeArgmin, writeBool, writeString, writeTokenFields, writeVersion } from './protobuf-fields.js'
 import { INVALID_UTF8 } from './strict-utf8.js'
+import { isUtf8Range, LEN, tagOf, utf8Slice, VARINT, WireReader } from './wire-reader.js'
 
 /*
  * TokenService.Read and Write, the hot methods, decoded and encoded by hand, straight to and from the core's types.
  * Through proto-loader every uint64 went bigint -> decimal string -> Long -> varint and back, a tenth of a read's
- * CPU on the node that answers; this is the same wire format, field for field (property-tested against
- * proto-loader), and requests get the strict UTF-8 check in the same pass.
+ * CPU on the node that answers; this is the same wire format, field for field (fuzzed against protobufjs in
+ * test/plugins/grpc/differential-decoding.test.ts), and requests get the strict UTF-8 check in the same pass.
  */
 
 /** A decoded Read or Write request: what proto-loader would give with uint64 as bigint (absent fields are zero). */
@@ -69,30 +69,34 @@ export function encodeWriteReply(reply: WriteReplyFields): Buffer {
   return finish(w)
 }
 
+const ID = tagOf(1, LEN)
+const NAME = tagOf(2, LEN)
+const LOW = tagOf(3, VARINT)
+const MID = tagOf(4, VARINT)
+const HIGH = tagOf(5, VARINT)
+
 /**
- * Decodes a ReadRequest (known fields: 1) or a WriteRequest (1-5) exactly as protobufjs's generated decoder does:
- * a known field is read as its declared type whatever its wire type, others are skipped by wire type, and bytes
- * that do not parse throw (grpc-js then answers INTERNAL). The fuzz suites hold it to proto-loader's verdicts.
+ * Decodes a ReadRequest (known fields: 1) or a WriteRequest (1-5) as strictly as wire-reader.ts: bytes that do
+ * not parse throw InvalidArgumentError (grpc-js then answers INTERNAL, as for any request it cannot
+ * deserialize). A string that is not UTF-8 is read anyway and flagged, so that the service answers
+ * INVALID_ARGUMENT naming the problem. Fields numbered above `lastField` are unknown and skipped.
  */
 function decodeTokenRequest(bytes: Buffer, lastField: number): TokenRequest {
-  const r = protobuf.Reader.create(bytes)
+  const r = new WireReader(bytes)
   const request: TokenRequest = { id: '', name: '', low: 0n, mid: 0n, high: 0n }
   while (r.pos < r.len) {
-    const t = r.uint32()
-    const field = t >>> 3
-    if (field > lastField || field === 0) {
-      r.skipType(t & 7)
-    } else if (field <= 2) {
-      // As protobufjs's BufferReader does: a string running past the end is cut there, not refused.
-      const length = r.uint32()
+    const t = r.tag()
+    if (t >>> 3 > lastField) r.skip(t, 0)
+    else if (t === ID || t === NAME) {
+      const end = r.end()
       const start = r.pos
-      r.pos = Math.min(start + length, r.len)
-      const raw = bytes.subarray(start, r.pos)
-      if (!isUtf8(raw)) request[INVALID_UTF8] = true
-      request[field === 1 ? 'id' : 'name'] = raw.toString('utf8')
-    } else {
-      request[field === 3 ? 'low' : field === 4 ? 'mid' : 'high'] = readU64(r)
-    }
+      r.pos = end
+      if (!isUtf8Range(bytes, start, end)) request[INVALID_UTF8] = true
+      request[t === ID ? 'id' : 'name'] = utf8Slice(bytes, start, end)
+    } else if (t === LOW) request.low = r.u64()
+    else if (t === MID) request.mid = r.u64()
+    else if (t === HIGH) request.high = r.u64()
+    else r.skipUnknown(t, lastField, 0)
   }
   return request
 }
