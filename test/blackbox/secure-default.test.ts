@@ -10,6 +10,7 @@ import { loadSchemeFile } from '../../src/plugins/yaml-config/scheme-file.js'
 import { ProcessCluster } from '../support/process-cluster.js'
 import { runBin } from '../support/run-bin.js'
 import { makeTestCerts } from '../support/test-certs.js'
+import { hashNonce } from '../../src/core/hash/sha256-argmin.js'
 
 /*
  * The reviewer's attack on real processes: a program that is no cluster member writes once through TokenService
@@ -70,7 +71,7 @@ async function forgeWriter(cluster: ProcessCluster, attacker: Dial, client: (add
   const status = await unary(writer, 'AdminService', 'Status', {}, attacker)
   const fingerprint = status.reply?.scheme_fingerprint ?? schemeFingerprint(loadSchemeFile(cluster.configPath))
   const store = { version: { seq: String(BigInt(version.seq) + 1n), epoch: version.epoch },
-    value: { token: { name: 'forged', low: '0', mid: '1', high: '2', partial: { nonce: '0', hash: '1' } } } }
+    value: { token: { name: 'forged', low: '0', mid: '1', high: '2', partial: { nonce: '0', hash: String(hashNonce('forged', 0n)) } } } }
   const exchangeCodes = await Promise.all(cluster.addresses.map((reader) => exchange(reader, {
     from: writer, scheme_fingerprint: fingerprint, messages: [{ req_id: '1', token: 'T', to: reader, writer_epoch: version.epoch, store }],
   } as WireBatch, attacker)))

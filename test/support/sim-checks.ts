@@ -19,9 +19,13 @@ export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) =>
   const report = checkLinearizability(run.history)
   const linearizability = report.tokens.filter((t) => t.verdict !== 'linearizable')
     .map((t) => `token ${t.token}: ${t.verdict}${t.counterexample ? `\n${t.counterexample.message}` : ''}`)
-  const liveness: string[] = []
+  const liveness: string[] = [...tokenLiveness(run, quorumNeeded)]
   const noQuorum: string[] = []
   for (const op of run.history) {
+    // Short deadlines and restarts are held to the per-token bound (tokenLiveness), not one by one.
+    if (op.timeoutMs < run.operationTimeoutMs || disturbedByRestart(run, op.token, op.invokeMs, op.completion.kind === 'unknown' ? run.endMs : op.completion.returnMs)) {
+      continue
+    }
     const returnMs = op.completion.kind === 'unknown' ? run.endMs : op.completion.returnMs
     const replicas = run.cluster.scheme.replicasOf(op.token)
     const silentBy = (t: number) => replicas.filter((r) => (run.silences.get(`${r}|${op.token}`) ?? Infinity) <= t).length
@@ -39,6 +43,46 @@ export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) =>
     }
   }
   return { linearizability, liveness, noQuorum, finals: run.wrongFinals }
+}
+
+/** Restart times of the token's replicas. */
+function restartsOf(run: SimulationRun, token: string): number[] {
+  const replicas = run.cluster.scheme.replicasOf(token)
+  return run.restarts.filter((r) => replicas.includes(r.node)).map((r) => r.atMs)
+}
+
+/** A replica of the token restarted during the operation, or recovered within the bound before it. */
+function disturbedByRestart(run: SimulationRun, token: string, invokeMs: number, returnMs: number): boolean {
+  return restartsOf(run, token).some((atMs) => atMs <= returnMs && atMs + run.recoveryBoundMs >= invokeMs)
+}
+
+/**
+ * Liveness per token, whatever the clients' deadlines: once a token with a live quorum has had no silence and no
+ * restart for `boundMs` (recovery, two leases, and margin), every operation invoked on it is followed within
+ * `boundMs` by one that succeeds. A token that lost a replica's state while another was silent may rightly stay
+ * unavailable (too few replicas with state), so it is left out.
+ */
+function* tokenLiveness(run: SimulationRun, quorumNeeded: (replicas: number) => number): Generator<string> {
+  const boundMs = run.recoveryBoundMs + 2 * run.readLeaseMs + run.operationTimeoutMs
+  for (const entry of run.scheme) {
+    const token = entry.token
+    const replicas = run.cluster.scheme.replicasOf(token)
+    const silences = replicas.map((r) => run.silences.get(`${r}|${token}`)).filter((t): t is number => t !== undefined)
+    const restarts = restartsOf(run, token)
+    if (replicas.length - silences.length < quorumNeeded(replicas.length) || run.majorityLost.has(token)) continue
+    if (restarts.length > 0 && silences.length > 0) continue
+    const calmFromMs = Math.max(0, ...silences, ...restarts) + boundMs
+    const ops = run.history.filter((op) => op.token === token)
+    const okTimes = ops.filter((op) => op.completion.kind === 'ok').map((op) => (op.completion as { returnMs: number }).returnMs)
+    for (const op of ops) {
+      const silentCoordinator = run.silences.has(`${op.node}|${token}`)
+      if (op.invokeMs < calmFromMs || silentCoordinator || op.invokeMs + boundMs > run.endMs) continue
+      if (!okTimes.some((t) => t >= op.invokeMs && t <= op.invokeMs + boundMs)) {
+        yield `token ${token}: nothing succeeded within ${boundMs} ms of op ${op.id} (${op.op.kind} at ${op.node}, invoked ${op.invokeMs.toFixed(1)})`
+        break
+      }
+    }
+  }
 }
 
 function tookEffect(op: SimOperation): boolean {

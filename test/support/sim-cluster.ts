@@ -16,6 +16,8 @@ import { type NetworkOptions, SimulatedNetwork } from '../../src/plugins/in-proc
 import { SimulatedTime } from '../../src/plugins/in-process/simulated-time.js'
 import { createNodeContainer } from '../../src/plugins/node-container.js'
 import { DriftingClock, DriftingFailures } from './drifting-clock.js'
+import { SimDisk } from './sim-disk.js'
+import { Persistence } from '../../src/core/ports/persistence.js'
 import { epochOf } from '../../src/core/protocol/timestamp.js'
 
 export interface SimClusterOptions {
@@ -27,7 +29,15 @@ export interface SimClusterOptions {
   readonly quorum?: QuorumStrategy
   /** Each node's clock runs at a rate drawn from [1 - clockDrift, 1 + clockDrift] of real time (default 0). */
   readonly clockDrift?: number
+  /**
+   * Broken variant: nodes restarted without their state vote at once with an empty copy (no ReplicaRecovery), as
+   * before recovery existed.
+   */
+  readonly skipRecovery?: boolean
 }
+
+/** How a node comes back: without its state, with it, or with it after dying between a persist and its send. */
+export type RestartMode = 'amnesia' | 'durable' | 'torn'
 
 /**
  * A whole cluster in one process on virtual time: production containers with the clock, transport and failure
@@ -40,6 +50,12 @@ export class SimCluster {
   readonly failures = new ScheduledFailureInjector()
   readonly scheme: ReplicationScheme
   readonly drivers = new Map<NodeId, NodeDriver>()
+  private readonly disks = new Map<NodeId, SimDisk>()
+  private readonly clocks = new Map<NodeId, Clock>()
+  private readonly failureViews = new Map<NodeId, FailureInjector>()
+  private settings: NodeSettings | undefined
+  /** Each node's restarts (virtual time), in order. */
+  readonly restarts = new Map<NodeId, number[]>()
   /** Quorum rounds completed, and reads answered locally under a lease ('local'), over all nodes. */
   readonly rounds: Record<RoundEvent['phase'], number> = { learn: 0, write: 0, query: 0, impose: 0, local: 0 }
 
@@ -51,25 +67,55 @@ export class SimCluster {
 
   static async start(options: SimClusterOptions): Promise<SimCluster> {
     const cluster = new SimCluster(options)
-    const settings = resolveSettings({ transport: 'in-process', hasher: 'inline', ...options.settings })
+    cluster.settings = resolveSettings({ transport: 'in-process', hasher: 'inline', ...options.settings })
     const drift = options.clockDrift ?? 0
     for (const self of cluster.scheme.nodes()) {
       const rate = drift === 0 ? 1 : 1 - drift + 2 * drift * cluster.random.next()
       const clock = rate === 1 ? undefined : new DriftingClock(cluster.time, rate)
-      const overrides = new ContainerModule(({ bind, rebind }) => {
-        rebind<Clock>(Clock).toConstantValue(clock ?? cluster.time)
-        rebind<FailureInjector>(FailureInjector).toConstantValue(clock ? new DriftingFailures(cluster.failures, clock, cluster.time) : cluster.failures)
-        bind<Metrics>(Metrics).toConstantValue({ ...NO_METRICS, roundDone: (event) => { cluster.rounds[event.phase]++ } })
-        if (options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(options.quorum)
-      })
-      const incarnation = cluster.random.int(1, 2 ** 30)
-      const container = createNodeContainer({ self, scheme: cluster.scheme, settings, epoch: epochOf(1n, incarnation), incarnation },
-        inProcessTransportModule(cluster.network), [overrides])
-      const driver = container.get(NodeDriver)
-      await driver.start()
-      cluster.drivers.set(self, driver)
+      cluster.clocks.set(self, clock ?? cluster.time)
+      cluster.failureViews.set(self, clock ? new DriftingFailures(cluster.failures, clock, cluster.time) : cluster.failures)
+      cluster.disks.set(self, new SimDisk())
+      await cluster.startNode(self, 1n, cluster.disks.get(self)!)
     }
     return cluster
+  }
+
+  /**
+   * Restarts `node` as a new process (new incarnation, epoch generation `generation`): its in-flight work is
+   * gone, and it comes back without its state ('amnesia') or with its disk ('durable', 'torn').
+   */
+  async restart(node: NodeId, mode: RestartMode, generation: bigint): Promise<void> {
+    const old = this.driver(node)
+    const stopped = old.stop()
+    const disk = mode === 'amnesia' ? new SimDisk() : this.disks.get(node)!.reopen()
+    // The broken variant: an empty copy on "disk" for every token, so the node trusts it and votes at once.
+    if (mode === 'amnesia' && this.options.skipRecovery === true) disk.seedEmpty(this.scheme.tokensOf(node))
+    this.disks.set(node, disk)
+    this.restarts.set(node, [...this.restarts.get(node) ?? [], this.time.nowMs()])
+    await this.startNode(node, generation, disk)
+    // Not awaited: a node that died between a persist and its send never finishes its last save.
+    void stopped
+  }
+
+  /** Arms `node`'s disk: its next save lands, then the process hangs there until restarted. */
+  crashAtNextSave(node: NodeId): void {
+    this.disks.get(node)!.crashAtNextSave()
+  }
+
+  private async startNode(self: NodeId, generation: bigint, disk: SimDisk): Promise<void> {
+    const overrides = new ContainerModule(({ bind, rebind }) => {
+      rebind<Clock>(Clock).toConstantValue(this.clocks.get(self)!)
+      rebind<FailureInjector>(FailureInjector).toConstantValue(this.failureViews.get(self)!)
+      rebind<Persistence>(Persistence).toConstantValue(disk)
+      bind<Metrics>(Metrics).toConstantValue({ ...NO_METRICS, roundDone: (event) => { this.rounds[event.phase]++ } })
+      if (this.options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(this.options.quorum)
+    })
+    const incarnation = this.random.int(1, 2 ** 30)
+    const container = createNodeContainer({ self, scheme: this.scheme, settings: this.settings!, epoch: epochOf(generation, incarnation), incarnation },
+      inProcessTransportModule(this.network), [overrides])
+    const driver = container.get(NodeDriver)
+    await driver.start()
+    this.drivers.set(self, driver)
   }
 
   driver(node: NodeId): NodeDriver {

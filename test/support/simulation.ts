@@ -7,7 +7,7 @@ import type { ClientOp, OpResult } from '../../src/core/protocol/operations.js'
 import type { TokenScheme } from '../../src/core/scheme/replication-scheme.js'
 import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 import type { NetworkOptions } from '../../src/plugins/in-process/simulated-network.js'
-import { SimCluster } from './sim-cluster.js'
+import { type RestartMode, SimCluster } from './sim-cluster.js'
 import { recoveryTimingOf } from '../../src/plugins/node-container.js'
 import { resolveSettings } from '../../src/core/settings/node-settings.js'
 
@@ -31,10 +31,31 @@ export interface SimulationOptions {
   readonly readFraction?: number
   /** Overrides the network regime the seed draws (e.g. to make slow messages common). */
   readonly network?: Partial<NetworkOptions>
+  /**
+   * Process restarts during the run, one node at a time and spaced past the recovery bound (the fault model: fewer
+   * than a write quorum of a token's replicas without state at once): without state, with it, or dying between a
+   * persist and its send; a third restart with a wall clock stepped back (an epoch generation below the last).
+   */
+  readonly restarts?: number
+  /** A stranger (no member of the scheme) sends forged replica messages to the nodes. */
+  readonly stranger?: boolean
+  /** Client deadlines drawn from [min, max] read leases (when leases are on), instead of operationTimeoutMs. */
+  readonly deadlineLeases?: readonly [number, number]
+  /** Broken variant: restarted nodes skip recovery (see SimClusterOptions.skipRecovery). */
+  readonly skipRecovery?: boolean
+}
+
+export interface RestartEvent {
+  readonly atMs: number
+  readonly node: NodeId
+  readonly mode: RestartMode
+  readonly generation: bigint
 }
 
 export interface SimOperation extends HistoryOperation {
   readonly node: NodeId
+  /** The deadline the client gave it. */
+  readonly timeoutMs: number
   readonly error?: string
   /** The client cancelled it: its failure says nothing about liveness. */
   readonly cancelled?: boolean
@@ -58,6 +79,8 @@ export interface SimulationRun {
    * silent by then, are not held to liveness.
    */
   readonly recoveryBoundMs: number
+  readonly restarts: readonly RestartEvent[]
+  readonly operationTimeoutMs: number
 }
 
 const node = (i: number): NodeId => `10.0.0.${i + 1}:7000`
@@ -110,6 +133,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
     if (majority) majorityLost.set(entry.token, lastMs)
   }
+  const timing = recoveryTimingOf(resolveSettings({ operationTimeoutMs: options.operationTimeoutMs, clockDriftRate: assumedDrift }))
+  const recoveryBoundMs = timing.settleMs + 2 * timing.retryMs
+  const restarts = drawRestarts(random.fork(), cluster, options.restarts ?? 0, recoveryBoundMs)
+  if (options.stranger === true) scheduleStranger(random.fork(), cluster)
   const history: SimOperation[] = []
   const wrongFinals: string[] = []
   const perClient = Math.ceil(options.operations / options.clients)
@@ -125,22 +152,78 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const controller = new AbortController()
       const cancelTimer = clientRandom.chance(options.cancelProbability ?? 0)
         ? cluster.time.setTimer(clientRandom.next() * 20, () => controller.abort()) : undefined
-      cluster.driver(target).submit(token, op, { timeoutMs: options.operationTimeoutMs, signal: controller.signal }, (error, result) => {
+      const spread = options.deadlineLeases
+      const timeoutMs = spread !== undefined && readLeaseMs > 0
+        ? readLeaseMs * (spread[0] + (spread[1] - spread[0]) * clientRandom.next()) : options.operationTimeoutMs
+      cluster.driver(target).submit(token, op, { timeoutMs, signal: controller.signal }, (error, result) => {
         cancelTimer?.cancel()
         const returnMs = cluster.time.nowMs()
-        history.push(record(id, `c${c}`, token, target, recorded, invokeMs, returnMs, error, result))
+        history.push(record({ id, client: `c${c}`, token, node: target, op: recorded, invokeMs, timeoutMs }, returnMs, error, result))
         if (result?.type === 'read') checkFinal(result, wrongFinals, id)
         cluster.time.setTimer(clientRandom.next() * 3, next)
       })
     }
     cluster.time.setTimer(clientRandom.next() * 5, next)
   }
+  for (const restart of restarts) {
+    // A torn restart: the node's last save before it dies lands on disk, and nothing of that step is sent.
+    if (restart.mode === 'torn') {
+      cluster.time.run(restart.atMs - 3, 50_000_000)
+      cluster.crashAtNextSave(restart.node)
+    }
+    cluster.time.run(restart.atMs, 50_000_000)
+    await cluster.restart(restart.node, restart.mode, restart.generation)
+  }
   cluster.time.run(Infinity, 50_000_000)
   const endMs = cluster.time.nowMs()
   await cluster.stop()
-  const timing = recoveryTimingOf(resolveSettings({ operationTimeoutMs: options.operationTimeoutMs, clockDriftRate: assumedDrift }))
-  const recoveryBoundMs = timing.settleMs + 2 * timing.retryMs
-  return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs, readLeaseMs, recoveryBoundMs }
+  return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs, readLeaseMs, recoveryBoundMs,
+    restarts, operationTimeoutMs: options.operationTimeoutMs }
+}
+
+/** Epoch generations start here (a wall clock in ms, say); each restart moves on, or steps back. */
+const FIRST_GENERATION = 1_000n
+
+/** Restarts one node at a time, each past the previous one's recovery bound; every third steps the clock back. */
+function drawRestarts(random: SeededRandom, cluster: SimCluster, count: number, boundMs: number): RestartEvent[] {
+  const nodes = cluster.scheme.nodes()
+  const generations = new Map<NodeId, bigint>()
+  const events: RestartEvent[] = []
+  let atMs = 20 + random.next() * 50
+  for (let i = 0; i < count; i++) {
+    const node = random.pick(nodes)
+    const mode = random.pick<RestartMode>(['amnesia', 'durable', 'torn'])
+    const last = generations.get(node) ?? FIRST_GENERATION
+    const generation = i % 3 === 2 ? last - 500n : last + 1n + BigInt(Math.floor(atMs))
+    generations.set(node, generation)
+    events.push({ atMs, node, mode, generation })
+    atMs += boundMs + 20 + random.next() * boundMs
+  }
+  return events
+}
+
+const STRANGER: NodeId = '10.9.9.9:7000'
+
+/** Forged replica messages from a node outside the scheme: every one must be refused, nothing may change. */
+function scheduleStranger(random: SeededRandom, cluster: SimCluster): void {
+  const nodes = cluster.scheme.nodes()
+  const tokens = cluster.scheme.entries.map((e) => e.token)
+  for (let i = 0; i < 40; i++) {
+    cluster.time.setTimer(random.next() * 1_500, () => {
+      const token = random.pick(tokens)
+      const ts = { seq: BigInt(random.int(1, 1_000_000)), epoch: BigInt(random.int(0, 2 ** 30)) }
+      const value = { kind: 'absent' as const }
+      const reqId = random.int(1, 200)
+      const message = random.pick([
+        { type: 'store' as const, reqId, token, ts, value, writerEpoch: ts.epoch },
+        { type: 'query-reply' as const, reqId, token, ts, value, re: random.int(1, 2 ** 30) },
+        { type: 'store-ack' as const, reqId, token, fenced: true, fence: 1n << 60n },
+        { type: 'commit' as const, reqId: 0, token, ts },
+        { type: 'lease-grant' as const, reqId, token, leaseMs: 1e9, committed: ts },
+      ])
+      cluster.network.send({ from: STRANGER, to: random.pick(nodes), message, inc: random.int(1, 2 ** 30) })
+    })
+  }
 }
 
 function drawOperation(random: SeededRandom, cluster: SimCluster, client: string, id: number, readFraction: number) {
@@ -170,9 +253,19 @@ function drawOperation(random: SeededRandom, cluster: SimCluster, client: string
   return { token: entry.token, op, target, recorded }
 }
 
-function record(id: number, client: string, token: string, node: NodeId, op: RegisterOp, invokeMs: number,
-  returnMs: number, error: TokenManagerError | undefined, result: OpResult | undefined): SimOperation {
-  const base = { id, client, token, node, op, invokeMs, ...(error?.code === 'cancelled' ? { cancelled: true } : {}) }
+interface Invocation {
+  readonly id: number
+  readonly client: string
+  readonly token: string
+  readonly node: NodeId
+  readonly op: RegisterOp
+  readonly invokeMs: number
+  readonly timeoutMs: number
+}
+
+function record(invocation: Invocation, returnMs: number, error: TokenManagerError | undefined, result: OpResult | undefined): SimOperation {
+  const op = invocation.op
+  const base = { ...invocation, ...(error?.code === 'cancelled' ? { cancelled: true } : {}) }
   if (error === undefined) return { ...base, completion: { kind: 'ok', result: resultOf(result!), returnMs } }
   if (error.code === 'not-found' || error.code === 'already-exists') {
     return { ...base, completion: { kind: 'ok', result: { kind: error.code }, returnMs } }

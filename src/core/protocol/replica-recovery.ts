@@ -7,7 +7,6 @@ export interface RecoveryHost {
   readonly token: string
   readonly self: NodeId
   readonly replicas: readonly NodeId[]
-  readonly readQuorum: number
   readonly writeQuorum: number
   nowMs(): number
   /** When this incarnation took its first step: the settle time counts from it. */
@@ -48,8 +47,9 @@ const MAX_OPEN_QUERIES = 16
  * - every other replica answered: each drops our earlier incarnation's acks from its open rounds when it first
  *   hears the new one, so whatever a round completed with our lost ack, its coordinator (a replica) already held
  *   and reported; or
- * - a read quorum of ready others answered queries sent after `settleMs`: by then every round that counted an ack
- *   of ours has ended, so each completed value sits on a write quorum of the others, which that read quorum meets.
+ * - n - w + 1 ready others answered queries sent after `settleMs`: by then every round that counted an ack of
+ *   ours has ended, so each completed value sits on a write quorum, and at least w - 1 of its members are others,
+ *   which any n - w + 1 others meet.
  * - a write quorum of the replicas (this one included) lacked state while this one did, after the settle time
  *   (one that has since recovered counts too: it started after us, and its answer now carries what it recovered).
  *   The fault model allows fewer than a write quorum without state at once once a token has served, so this is a
@@ -105,7 +105,9 @@ export class ReplicaRecovery {
       if (answer.settledReady) settledReady++
       if (answer.lacked) lacking++
     }
-    if (this.answers.size >= others || settledReady >= this.host.readQuorum) return best
+    // n - w + 1 others meet every write quorum less this replica: each holds what a write quorum acknowledged.
+    const readyNeeded = this.host.replicas.length - this.host.writeQuorum + 1
+    if (this.answers.size >= others || settledReady >= readyNeeded) return best
     // A write quorum without state (this one included) can only be a first start: see the class comment.
     if (this.host.nowMs() >= this.settledAtMs() && lacking >= this.host.writeQuorum) return best
     return undefined

@@ -335,7 +335,7 @@ export class TokenRegister implements TokenContext {
 
   private makeRecovery(timing: RecoveryTiming): ReplicaRecovery {
     return new ReplicaRecovery({
-      token: this.token, self: this.self, replicas: this.replicas, readQuorum: this.readQuorum, writeQuorum: this.writeQuorum,
+      token: this.token, self: this.self, replicas: this.replicas, writeQuorum: this.writeQuorum,
       nowMs: this.ids.nowMs, startedMs: this.ids.startedMs, nextReqId: this.ids.nextReqId, wakeAt: this.ids.wakeAt,
       broadcast: (message, out) => this.broadcast(message, out),
     }, timing)

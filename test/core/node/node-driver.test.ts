@@ -115,3 +115,29 @@ test('a hasher failure fails the waiting write at once instead of at its deadlin
   t.is(driver.status().find((s) => s.token === 'T')!.pending, 0)
   await driver.stop()
 })
+
+test('the driver tells the protocol the clock stood still when wall time ran ahead of monotonic time (suspend)', async (t) => {
+  const time = new SimulatedTime()
+  let wallOffsetMs = 0
+  const clock = { nowMs: () => time.nowMs(), wallMs: () => 1_700_000_000_000 + time.nowMs() + wallOffsetMs,
+    setTimer: (delayMs: number, callback: () => void) => time.setTimer(delayMs, callback) }
+  const scheme = new ReplicationScheme([{ token: 'T', writer: A, readers: [A] }])
+  const node = new RegisterNode({ self: A, scheme, quorum: new MajorityQuorum(), epoch: 1n, maxDomainSize: 10n ** 8n,
+    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 } })
+  const transport = { start: async () => {}, send: () => {}, stop: async () => {} }
+  const driver = new NodeDriver(node, { transport, persistence: new MemoryPersistence(), hasher: new InlineHasher(), clock,
+    failures: new ScheduledFailureInjector() }, { maxOperationMs: 10_000, maxParked: 8, stallThresholdMs: 10 })
+  await driver.start()
+  await driver.execute('T', write, { timeoutMs: 1_000 })
+  t.is(driver.clockStalls, 0)
+  time.run(time.nowMs() + 50)
+  wallOffsetMs += 5 // within the threshold: NTP slewing, rounding
+  await driver.execute('T', { type: 'read' }, { timeoutMs: 1_000 })
+  t.is(driver.clockStalls, 0)
+  wallOffsetMs += 30_000 // the VM was paused for 30 s: monotonic time did not move
+  await driver.execute('T', { type: 'read' }, { timeoutMs: 1_000 })
+  t.is(driver.clockStalls, 1, 'noticed before the read was served')
+  wallOffsetMs -= 60_000 // a wall clock stepped back is no stall
+  await driver.execute('T', { type: 'read' }, { timeoutMs: 1_000 })
+  t.is(driver.clockStalls, 1)
+})

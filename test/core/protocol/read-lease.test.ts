@@ -225,3 +225,39 @@ test('a durable writer\'s restart keeps its stores flowing: only older incarnati
   net.settle()
   t.is(valueOf(net.completions.get(r)), 'two')
 })
+
+test('one lease wait per version: reads with deadlines shorter than a lease join the wait, which outlives them', (t) => {
+  const net = leasedCluster()
+  net.submit(A, 'T', write('two'))
+  net.deliver((e) => e.message.type === 'store' && e.to === C)
+  net.drop(() => true) // the writer falls silent mid-write: nobody can say who holds a lease
+  net.silence(A, 'T')
+  const startMs = net.nowMs
+  const shortMs = LEASE_MS / 5
+  const outcomes: string[] = []
+  // Clients with deadlines of a fifth of a lease read at C, one after another, for two leases.
+  for (let atMs = startMs; atMs < startMs + 2 * LEASE_MS; atMs += shortMs / 2) {
+    net.tick(atMs)
+    const r = net.submit(C, 'T', read, shortMs)
+    net.settle((e) => e.to !== A)
+    net.drop((e) => e.to === A)
+    net.tick(atMs + shortMs / 2)
+    outcomes.push(valueOf(net.completions.get(r)))
+  }
+  const first = outcomes.indexOf('two')
+  t.true(first >= 0, `reads complete once the shared wait ends: ${outcomes.join(', ')}`)
+  t.true(first * (shortMs / 2) <= LEASE_MS + shortMs, 'within about one lease of the first read')
+  t.true(outcomes.slice(first).every((o) => o === 'two'), 'then normal service: `two` is known committed')
+})
+
+test('a holder whose clock stood still (suspend) drops its lease before serving: the next read asks a quorum', (t) => {
+  const net = leasedCluster()
+  const before = net.submit(B, 'T', read)
+  t.is(valueOf(net.completions.get(before)), 'one')
+  t.deepEqual(net.inflight, [], 'answered locally under the lease')
+  net.node(B).step({ type: 'clock-stalled' }, net.nowMs)
+  const after = net.submit(B, 'T', read)
+  t.true(net.inflight.some((e) => e.message.type === 'query' && e.from === B), 'no local answer without a lease')
+  net.settle()
+  t.is(valueOf(net.completions.get(after)), 'one')
+})

@@ -1,0 +1,47 @@
+import type { Persistence } from '../../src/core/ports/persistence.js'
+import type { PersistEntry } from '../../src/core/protocol/outbox.js'
+import { ZERO_TIMESTAMP } from '../../src/core/protocol/timestamp.js'
+import { EMPTY } from '../../src/core/token/token-value.js'
+
+/**
+ * A node's disk in the simulation: it outlives the node's incarnations (a durable restart finds what was saved)
+ * and saves in place, so runs stay synchronous. `crashAtNextSave` makes the next save land and then hang: the
+ * node stops there, its state on disk and nothing of that step sent (a crash between persist and send) until the
+ * simulation restarts it.
+ */
+export class SimDisk implements Persistence {
+  private readonly entries = new Map<string, PersistEntry>()
+  private crashArmed = false
+  crashedAtSave = false
+
+  /** What a node that skipped recovery would trust: an empty copy of each token (the broken variant). */
+  seedEmpty(tokens: readonly string[]): void {
+    for (const token of tokens) this.entries.set(token, { token, ts: ZERO_TIMESTAMP, value: EMPTY })
+  }
+
+  crashAtNextSave(): void {
+    this.crashArmed = true
+  }
+
+  async load(): Promise<PersistEntry[]> {
+    return [...this.entries.values()]
+  }
+
+  save(entries: readonly PersistEntry[]): Promise<void> | undefined {
+    for (const entry of entries) this.entries.set(entry.token, entry)
+    if (!this.crashArmed) return undefined
+    this.crashArmed = false
+    this.crashedAtSave = true
+    // Never resolves: the driver sends nothing after this step, as a process killed right after its fsync.
+    return new Promise(() => {})
+  }
+
+  async close(): Promise<void> {}
+
+  /** A fresh incarnation's handle on the same disk (the armed crash belonged to the dead process). */
+  reopen(): SimDisk {
+    this.crashArmed = false
+    this.crashedAtSave = false
+    return this
+  }
+}
