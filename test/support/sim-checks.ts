@@ -51,9 +51,15 @@ function restartsOf(run: SimulationRun, token: string): number[] {
   return run.restarts.filter((r) => replicas.includes(r.node)).map((r) => r.atMs)
 }
 
-/** A replica of the token restarted during the operation, or recovered within the bound before it. */
+/**
+ * A replica of the token restarted during the operation, or recovered within the bound before it; or one restarted
+ * before it while another is silent (a replica without state and a silent one may leave too few to recover from).
+ */
 function disturbedByRestart(run: SimulationRun, token: string, invokeMs: number, returnMs: number): boolean {
-  return restartsOf(run, token).some((atMs) => atMs <= returnMs && atMs + run.recoveryBoundMs >= invokeMs)
+  const restarts = restartsOf(run, token)
+  if (restarts.some((atMs) => atMs <= returnMs && atMs + run.recoveryBoundMs >= invokeMs)) return true
+  const silent = run.cluster.scheme.replicasOf(token).some((r) => run.silences.has(`${r}|${token}`))
+  return silent && restarts.some((atMs) => atMs <= returnMs)
 }
 
 /**
@@ -76,7 +82,9 @@ function* tokenLiveness(run: SimulationRun, quorumNeeded: (replicas: number) => 
     const okTimes = ops.filter((op) => op.completion.kind === 'ok').map((op) => (op.completion as { returnMs: number }).returnMs)
     for (const op of ops) {
       const silentCoordinator = run.silences.has(`${op.node}|${token}`)
-      if (op.invokeMs < calmFromMs || silentCoordinator || op.invokeMs + boundMs > run.endMs) continue
+      // Operations with the full deadline and no restart around them are held to it one by one (checkRun).
+      const heldOneByOne = op.timeoutMs >= run.operationTimeoutMs && restarts.length === 0
+      if (heldOneByOne || op.cancelled === true || op.invokeMs < calmFromMs || silentCoordinator || op.invokeMs + boundMs > run.endMs) continue
       if (!okTimes.some((t) => t >= op.invokeMs && t <= op.invokeMs + boundMs)) {
         yield `token ${token}: nothing succeeded within ${boundMs} ms of op ${op.id} (${op.op.kind} at ${op.node}, invoked ${op.invokeMs.toFixed(1)})`
         break

@@ -43,6 +43,15 @@ export interface SimulationOptions {
   readonly deadlineLeases?: readonly [number, number]
   /** Broken variant: restarted nodes skip recovery (see SimClusterOptions.skipRecovery). */
   readonly skipRecovery?: boolean
+  /**
+   * Lagging replicas: now and then the link from a token's writer to one of its replicas drops everything for a
+   * while, so that replica misses writes (what a restart without state can expose).
+   */
+  readonly lag?: boolean
+  /** Spacing between restarts; past the recovery bound by default (the fault model). Broken variants go faster. */
+  readonly restartSpacingMs?: number
+  /** How restarted nodes come back (drawn from these; all three by default). */
+  readonly restartModes?: readonly RestartMode[]
 }
 
 export interface RestartEvent {
@@ -135,8 +144,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   const timing = recoveryTimingOf(resolveSettings({ operationTimeoutMs: options.operationTimeoutMs, clockDriftRate: assumedDrift }))
   const recoveryBoundMs = timing.settleMs + 2 * timing.retryMs
-  const restarts = drawRestarts(random.fork(), cluster, options.restarts ?? 0, recoveryBoundMs)
+  const restarts = drawRestarts(random.fork(), cluster, options.restarts ?? 0, options.restartSpacingMs ?? recoveryBoundMs, options.restartModes)
   if (options.stranger === true) scheduleStranger(random.fork(), cluster)
+  if (options.lag === true) scheduleLag(random.fork(), cluster, restarts)
   const history: SimOperation[] = []
   const wrongFinals: string[] = []
   const perClient = Math.ceil(options.operations / options.clients)
@@ -185,14 +195,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 const FIRST_GENERATION = 1_000n
 
 /** Restarts one node at a time, each past the previous one's recovery bound; every third steps the clock back. */
-function drawRestarts(random: SeededRandom, cluster: SimCluster, count: number, boundMs: number): RestartEvent[] {
+function drawRestarts(random: SeededRandom, cluster: SimCluster, count: number, boundMs: number,
+  modes: readonly RestartMode[] = ['amnesia', 'durable', 'torn']): RestartEvent[] {
   const nodes = cluster.scheme.nodes()
   const generations = new Map<NodeId, bigint>()
   const events: RestartEvent[] = []
   let atMs = 20 + random.next() * 50
   for (let i = 0; i < count; i++) {
     const node = random.pick(nodes)
-    const mode = random.pick<RestartMode>(['amnesia', 'durable', 'torn'])
+    const mode = random.pick(modes)
     const last = generations.get(node) ?? FIRST_GENERATION
     const generation = i % 3 === 2 ? last - 500n : last + 1n + BigInt(Math.floor(atMs))
     generations.set(node, generation)
@@ -200,6 +211,31 @@ function drawRestarts(random: SeededRandom, cluster: SimCluster, count: number, 
     atMs += boundMs + 20 + random.next() * boundMs
   }
   return events
+}
+
+/**
+ * Cuts one writer-to-replica link at a time for 50-250 ms, every 100-300 ms, for the first 5 s; and around each
+ * restart, the link to another replica of one of the restarted node's tokens, so that the restarted node comes back
+ * while a replica it shares a token with lags (what a replica voting with an empty copy would expose).
+ */
+function scheduleLag(random: SeededRandom, cluster: SimCluster, restarts: readonly RestartEvent[]): void {
+  for (const restart of restarts) {
+    const entry = random.pick(cluster.scheme.entries.filter((e) => cluster.scheme.replicasOf(e.token).includes(restart.node)))
+    const others = cluster.scheme.replicasOf(entry.token).filter((r) => r !== entry.writer && r !== restart.node)
+    if (others.length === 0) continue
+    const lagging = random.pick(others)
+    cluster.time.setTimer(Math.max(0, restart.atMs - 80), () => cluster.network.cutLink(entry.writer, lagging))
+    cluster.time.setTimer(restart.atMs + 60, () => cluster.network.heal())
+  }
+  let atMs = random.next() * 100
+  while (atMs < 5_000) {
+    const entry = random.pick(cluster.scheme.entries)
+    const replica = random.pick(cluster.scheme.replicasOf(entry.token).filter((r) => r !== entry.writer))
+    const cutMs = 50 + random.next() * 200
+    cluster.time.setTimer(atMs, () => cluster.network.cutLink(entry.writer, replica))
+    cluster.time.setTimer(atMs + cutMs, () => cluster.network.heal())
+    atMs += cutMs + 100 + random.next() * 200
+  }
 }
 
 const STRANGER: NodeId = '10.9.9.9:7000'
