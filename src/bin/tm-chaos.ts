@@ -48,6 +48,8 @@ class ChaosCommand extends Command {
   interval = Option.String('--fault-interval', '700ms-2500ms', { description: 'Pause between faults, as MIN-MAX' })
   startTimeout = Option.String('--start-timeout', '60s', { description: 'A node (re)start must serve within this' })
   think = Option.String('--think', '10ms', { description: 'Client pause after each operation, up to this' })
+  shortDeadline = Option.String('--short-deadline', '1s', { description: 'The deadline of short-deadline calls (the nodes\' read lease is 1 s)' })
+  shortShare = Option.String('--short-share', '0.5', { validator: t.isNumber(), description: 'Share of calls with the short deadline (0: none)' })
 
   async execute(): Promise<number> {
     try {
@@ -70,9 +72,11 @@ class ChaosCommand extends Command {
       ...(this.historyDir === undefined ? {} : { historyDir: this.historyDir }),
       livenessBoundMs: duration(this.livenessBound, '--liveness-bound'),
       clientTimeoutMs: 4_000, operationTimeoutMs: 3_000, startTimeoutMs: duration(this.startTimeout, '--start-timeout'),
+      shortDeadline: { timeoutMs: duration(this.shortDeadline, '--short-deadline'), share: this.shortShare },
       checkTimeoutMs: this.checkTimeout === undefined ? Math.max(60_000, durationMs) : duration(this.checkTimeout, '--check-timeout'),
       thinkMs: duration(this.think, '--think'),
-      nemesis: { intervalMs: range(this.interval), downMs: [1_000, 5_000], slowMs: [2_000, 8_000], overQuorumChance: 0.08, killAllAt: 0.5 },
+      nemesis: { intervalMs: range(this.interval), downMs: [1_000, 5_000], slowMs: [2_000, 8_000], overQuorumChance: 0.08, killAllAt: 0.5,
+        recoveryMs: 4_000 },
       log: (line) => { if (!this.json) this.context.stderr.write(`${line}\n`) },
     })
     if (this.json) {

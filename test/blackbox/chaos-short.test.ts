@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ChaosResult, summaryLine } from '../../src/bin/chaos/chaos-result.js'
 import { repoRoot } from '../support/repo-root.js'
+import { faketimeLibrary } from '../../src/bin/chaos/wall-clock.js'
 
 /*
  * A short chaos run (tm-chaos) on real durable tm-server processes: every fault kind at least once, then heal,
@@ -43,7 +44,9 @@ test('a short chaos run with silences, kill -9, slow links and a kill of every n
   t.deepEqual(result.finalReadFailures, [], details)
   t.true(result.passed, details)
   t.is(code, 0, stderr.slice(-3000))
-  for (const kind of ['silence', 'kill', 'slow', 'kill-all'] as const) t.true(result.faults[kind] >= 1, `no ${kind} fault injected`)
+  for (const kind of ['silence', 'kill', 'wipe', 'slow', 'kill-all'] as const) t.true(result.faults[kind] >= 1, `no ${kind} fault injected`)
+  // Clock steps need libfaketime (.ci/run installs it); without it the run says so and has none.
+  if (faketimeLibrary() !== undefined) t.true(result.faults['clock-step'] >= 1, 'no clock-step fault injected')
   t.true(result.operations.ok > 0 && result.ackedWrites > 0, 'the clients got answers and acknowledged writes')
   t.is(result.tokenVerdicts.length, 5, 'every token was checked')
   t.true(readFileSync(join(dir, 'history.jsonl'), 'utf8').length > 0)

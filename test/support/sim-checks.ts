@@ -31,8 +31,14 @@ export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) =>
     const silentBy = (t: number) => replicas.filter((r) => (run.silences.get(`${r}|${op.token}`) ?? Infinity) <= t).length
     const contactedSilent = (run.silences.get(`${op.node}|${op.token}`) ?? Infinity) <= returnMs
     const live = replicas.length - silentBy(returnMs)
-    // While replicas recover their state at start, a silent one delays the token by up to the settle time.
-    const recovering = op.invokeMs < run.recoveryBoundMs && silentBy(run.recoveryBoundMs) > 0
+    // While replicas recover their state at start, a silent one delays the token by up to the settle time; one that
+    // falls silent during that first exchange (all replicas still without state) may leave a replica that cannot
+    // tell a first start from a lost write: outside the fault model, so not held to liveness.
+    const firstStartSilence = replicas.some((r) => {
+      const atMs = run.silences.get(`${r}|${op.token}`)
+      return atMs !== undefined && atMs > 0 && atMs < run.recoveryBoundMs
+    })
+    const recovering = firstStartSilence || (op.invokeMs < run.recoveryBoundMs && silentBy(run.recoveryBoundMs) > 0)
     if (!contactedSilent && !recovering && live >= quorumNeeded(replicas.length) && op.error !== undefined && op.cancelled !== true) {
       liveness.push(`op ${op.id} ${op.op.kind} on ${op.token} at ${op.node} failed with ${op.error} although a quorum was live`)
     }
@@ -77,6 +83,7 @@ function* tokenLiveness(run: SimulationRun, quorumNeeded: (replicas: number) => 
     const restarts = restartsOf(run, token)
     if (replicas.length - silences.length < quorumNeeded(replicas.length) || run.majorityLost.has(token)) continue
     if (restarts.length > 0 && silences.length > 0) continue
+    if (silences.some((atMs) => atMs > 0 && atMs < run.recoveryBoundMs)) continue
     const calmFromMs = Math.max(0, ...silences, ...restarts) + boundMs
     const ops = run.history.filter((op) => op.token === token)
     const okTimes = ops.filter((op) => op.completion.kind === 'ok').map((op) => (op.completion as { returnMs: number }).returnMs)
@@ -85,7 +92,11 @@ function* tokenLiveness(run: SimulationRun, quorumNeeded: (replicas: number) => 
       // Operations with the full deadline and no restart around them are held to it one by one (checkRun).
       const heldOneByOne = op.timeoutMs >= run.operationTimeoutMs && restarts.length === 0
       if (heldOneByOne || op.cancelled === true || op.invokeMs < calmFromMs || silentCoordinator || op.invokeMs + boundMs > run.endMs) continue
-      if (!okTimes.some((t) => t >= op.invokeMs && t <= op.invokeMs + boundMs)) {
+      // Stuck: nothing succeeded in the window although clients kept asking live coordinators (a lone operation
+      // with a deadline too short for the network is no evidence).
+      const asked = ops.filter((o) => o.invokeMs >= op.invokeMs && o.invokeMs <= op.invokeMs + boundMs && o.cancelled !== true &&
+        !run.silences.has(`${o.node}|${token}`)).length
+      if (asked >= 3 && !okTimes.some((t) => t >= op.invokeMs && t <= op.invokeMs + boundMs)) {
         yield `token ${token}: nothing succeeded within ${boundMs} ms of op ${op.id} (${op.op.kind} at ${op.node}, invoked ${op.invokeMs.toFixed(1)})`
         break
       }

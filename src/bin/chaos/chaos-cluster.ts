@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
 import { DelayProxy } from './delay-proxy.js'
+import { faketimeLibrary, steppedClockEnv, writeOffset } from './wall-clock.js'
 
 export interface ChaosNode {
   readonly index: number
@@ -13,6 +15,8 @@ export interface ChaosNode {
   readonly listen: string
   readonly dataDir: string
   readonly logFile: string
+  /** The node's wall-clock offset for libfaketime (see wall-clock.ts). */
+  readonly clockFile: string
   readonly proxy: DelayProxy
   process: ChildProcess | undefined
   incarnation: number
@@ -35,11 +39,14 @@ export interface ClusterOptions {
 export class ChaosCluster {
   readonly nodes: ChaosNode[]
   private readonly logs = new Map<number, WriteStream>()
+  /** libfaketime, when installed: nodes then run on a wall clock the nemesis can step. */
+  readonly faketime = faketimeLibrary()
 
   private constructor(private readonly options: ClusterOptions, proxies: DelayProxy[]) {
     this.nodes = options.addresses.map((address, index) => ({
       index, address, listen: options.listens[index]!, proxy: proxies[index]!,
       dataDir: join(options.dir, `data-${index}`), logFile: join(options.dir, `node-${index}.log`),
+      clockFile: join(options.dir, `clock-${index}.faketime`),
       process: undefined, incarnation: 0,
     }))
   }
@@ -70,7 +77,8 @@ export class ChaosCluster {
       '--operation-timeout-ms', String(this.options.operationTimeoutMs), '--log-level', 'warn',
       // Plaintext on purpose: the chaos run tests the protocol under faults, its clients and proxies speak plaintext.
       '--insecure']
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = this.faketime === undefined ? process.env : steppedClockEnv(this.faketime, node.clockFile)
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
     node.process = child
     let output = ''
     const collect = (chunk: Buffer): void => {
@@ -113,6 +121,20 @@ export class ChaosCluster {
     child.kill('SIGKILL')
     await exited
     this.logOf(index).write(`--- chaos: killed (SIGKILL) at ${new Date().toISOString()}\n`)
+  }
+
+  /** Deletes a (killed) node's data dir: it restarts without its state, as a memory-mode node or a lost disk. */
+  async wipe(index: number): Promise<void> {
+    await rm(this.nodes[index]!.dataDir, { recursive: true, force: true })
+    this.logOf(index).write(`--- chaos: data dir deleted at ${new Date().toISOString()}\n`)
+  }
+
+  /** Steps node `index`'s wall clock to `offsetS` seconds from real time; false without libfaketime. */
+  stepClock(index: number, offsetS: number): boolean {
+    if (this.faketime === undefined) return false
+    writeOffset(this.nodes[index]!.clockFile, offsetS)
+    this.logOf(index).write(`--- chaos: wall clock stepped to ${offsetS} s at ${new Date().toISOString()}\n`)
+    return true
   }
 
   async stop(): Promise<void> {

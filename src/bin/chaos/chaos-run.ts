@@ -28,6 +28,8 @@ export interface ChaosOptions {
   /** After the heal, and after the final kill of every node, each token must answer within this. */
   readonly livenessBoundMs: number
   readonly clientTimeoutMs: number
+  /** Calls with a short deadline (impatient clients): `share` of them get `timeoutMs` instead of clientTimeoutMs. */
+  readonly shortDeadline?: { readonly timeoutMs: number; readonly share: number }
   readonly operationTimeoutMs: number
   readonly startTimeoutMs: number
   readonly checkTimeoutMs: number
@@ -57,7 +59,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   rmSync(historyFile, { force: true })
   const cluster = await ChaosCluster.create({ dir: workDir, configPath, addresses, listens, startTimeoutMs: options.startTimeoutMs,
     operationTimeoutMs: options.operationTimeoutMs }, () => random.next())
-  const pool = new ClientPool(options.clientTimeoutMs)
+  const pool = new ClientPool(options.clientTimeoutMs, options.shortDeadline && { ...options.shortDeadline, random: random.fork() })
   let result: ChaosResult | undefined
   try {
     await Promise.all(cluster.nodes.map((n) => cluster.start(n.index)))

@@ -13,11 +13,21 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.enable_retries': 0,
 }
 
-/** One TokenService channel per node, shared by every chaos client; each call has its own deadline. */
+/** A share of the calls that get a short deadline, drawn by the run's seeded random. */
+export interface ShortDeadlines {
+  readonly timeoutMs: number
+  readonly share: number
+  readonly random: { chance(probability: number): boolean }
+}
+
+/**
+ * One TokenService channel per node, shared by every chaos client; each call has its own deadline: `timeoutMs`,
+ * or for a share of the calls a short one (clients with 1 s deadlines against 1 s read leases).
+ */
 export class ClientPool {
   private readonly clients = new Map<string, grpc.Client>()
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(private readonly timeoutMs: number, private readonly short?: ShortDeadlines) {}
 
   write(node: string, request: WriteRequest): Promise<WriteReply> {
     return this.call(node, 'Write', request)
@@ -46,6 +56,7 @@ export class ClientPool {
       client = new (loadTokenManagerPackage().TokenService)(node, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)
       this.clients.set(node, client)
     }
-    return unaryCall<Reply>(client, node, method, request, this.timeoutMs)
+    const timeoutMs = this.short !== undefined && this.short.random.chance(this.short.share) ? this.short.timeoutMs : this.timeoutMs
+    return unaryCall<Reply>(client, node, method, request, timeoutMs)
   }
 }

@@ -6,8 +6,8 @@ import { replicasOf } from './chaos-scheme.js'
 import type { SeededRandom } from '../../plugins/in-process/seeded-random.js'
 import { sleep } from './workload.js'
 
-export type FaultKind = 'silence' | 'kill' | 'slow' | 'kill-all'
-export const FAULT_KINDS: readonly FaultKind[] = ['silence', 'kill', 'slow', 'kill-all']
+export type FaultKind = 'silence' | 'kill' | 'wipe' | 'clock-step' | 'slow' | 'kill-all'
+export const FAULT_KINDS: readonly FaultKind[] = ['silence', 'kill', 'wipe', 'clock-step', 'slow', 'kill-all']
 
 export interface NemesisOptions {
   readonly durationMs: number
@@ -21,6 +21,11 @@ export interface NemesisOptions {
   readonly overQuorumChance: number
   /** When the kill-every-node round happens, as a fraction of the duration. */
   readonly killAllAt: number
+  /**
+   * How long a node restarted without its data dir counts as lacking state (its recovery may wait for the settle
+   * time, the operation timeout): no other fault may then take a replica of its tokens.
+   */
+  readonly recoveryMs: number
 }
 
 export interface NemesisEvent {
@@ -40,12 +45,14 @@ export type Silencer = (node: string, token: string) => Promise<void>
  * run sees all of them.
  */
 export class Nemesis {
-  readonly faults: Record<FaultKind, number> = { silence: 0, kill: 0, slow: 0, 'kill-all': 0 }
+  readonly faults: Record<FaultKind, number> = { silence: 0, kill: 0, wipe: 0, 'clock-step': 0, slow: 0, 'kill-all': 0 }
   overQuorum = 0
   readonly events: NemesisEvent[] = []
   readonly errors: string[] = []
   private readonly availability: Availability
-  private readonly pending: { atMs: number; node: number; kind: 'restart' | 'unslow' }[] = []
+  private readonly pending: { atMs: number; node: number; kind: 'restart' | 'unslow' | 'recovered' }[] = []
+  /** Nodes restarted without their data dir whose recovery window is open (they count as down). */
+  private readonly wiped = new Set<number>()
   /** Restarts in progress: they run in the background (a start can take seconds), the node counts as down. */
   private readonly starting = new Map<number, Promise<void>>()
   private injected = 0
@@ -115,12 +122,23 @@ export class Nemesis {
   }
 
   private async inject(): Promise<void> {
-    const forced: FaultKind[] = ['silence', 'kill', 'slow']
-    const kind = this.injected < forced.length ? forced[this.injected]! : this.random.pick(forced)
+    const kinds: FaultKind[] = ['silence', 'kill', 'wipe', 'clock-step', 'slow']
+    const kind = this.injected < kinds.length ? kinds[this.injected]! : this.random.pick(kinds)
     this.injected++
     if (kind === 'silence') await this.silenceOne()
     else if (kind === 'kill') await this.killOne()
+    else if (kind === 'wipe') await this.killOne(true)
+    else if (kind === 'clock-step') this.stepClockOne()
     else this.slowOne()
+  }
+
+  /** A wall clock stepped by up to an hour either way (NTP step, VM snapshot restore); monotonic time is untouched. */
+  private stepClockOne(): void {
+    const node = this.random.int(0, this.cluster.nodes.length - 1)
+    const offsetS = this.random.int(-3_600, 3_600)
+    if (!this.cluster.stepClock(node, offsetS)) return
+    this.faults['clock-step']++
+    this.note(`wall clock of node ${node} stepped to ${offsetS} s from real time`)
   }
 
   private async silenceOne(): Promise<void> {
@@ -145,19 +163,28 @@ export class Nemesis {
     this.note(`silence token ${choice.token} at node ${choice.node}`)
   }
 
-  private async killOne(): Promise<void> {
+  /**
+   * kill -9 a node whose tokens can spare it; with `wipe`, its data dir goes too. A node without state is never
+   * taken beyond the budget: a majority without state is outside the fault model (acknowledged writes may go).
+   */
+  private async killOne(wipe = false): Promise<void> {
     const up = this.cluster.nodes.map((n) => n.index).filter((i) => !this.availability.isDown(i))
-    const node = this.choose(this.random.sample(up, up.length), (n) => this.availability.fits([n], []))
-    if (node !== undefined) await this.kill(node, '')
+    const candidates = this.random.sample(up, up.length)
+    const node = wipe ? candidates.find((n) => this.availability.fits([n], [])) : this.choose(candidates, (n) => this.availability.fits([n], []))
+    if (node !== undefined) await this.kill(node, '', wipe)
   }
 
-  private async kill(node: number, why: string): Promise<void> {
+  private async kill(node: number, why: string, wipe = false): Promise<void> {
     await this.cluster.kill(node)
-    this.faults.kill++
+    if (wipe) {
+      await this.cluster.wipe(node)
+      this.wiped.add(node)
+    }
+    this.faults[wipe ? 'wipe' : 'kill']++
     this.availability.markDown(node)
     const downMs = this.random.int(...this.options.downMs)
     this.pending.push({ atMs: Date.now() + downMs, node, kind: 'restart' })
-    this.note(`kill -9 node ${node}${why === '' ? '' : ` ${why}`}, restart in ${downMs} ms`)
+    this.note(`kill -9 node ${node}${wipe ? ' and delete its data dir' : ''}${why === '' ? '' : ` ${why}`}, restart in ${downMs} ms`)
   }
 
   private slowOne(): void {
@@ -193,6 +220,9 @@ export class Nemesis {
       if (item.kind === 'unslow') {
         this.cluster.nodes[item.node]!.proxy.setDelay({ delayMs: 0, jitterMs: 0 })
         this.note(`links of node ${item.node} fast again`)
+      } else if (item.kind === 'recovered') {
+        this.wiped.delete(item.node)
+        if (this.cluster.isUp(item.node)) this.availability.markUp(item.node)
       } else if (this.availability.isDown(item.node) && !this.starting.has(item.node)) {
         const start = this.startAll([item.node]).finally(() => this.starting.delete(item.node))
         this.starting.set(item.node, start)
@@ -204,6 +234,12 @@ export class Nemesis {
     await Promise.all(nodes.map(async (node) => {
       try {
         await this.cluster.start(node)
+        if (this.wiped.has(node)) {
+          // Up, but recovering its state: it counts as down until its recovery window closes.
+          this.pending.push({ atMs: Date.now() + this.options.recoveryMs, node, kind: 'recovered' })
+          this.note(`node ${node} restarted without its data dir`)
+          return
+        }
         this.availability.markUp(node)
         this.note(`node ${node} restarted`)
       } catch (error) {
