@@ -76,6 +76,8 @@ function disturbedByRestart(run: SimulationRun, token: string, invokeMs: number,
  */
 function* tokenLiveness(run: SimulationRun, quorumNeeded: (replicas: number) => number): Generator<string> {
   const boundMs = run.recoveryBoundMs + 2 * run.readLeaseMs + run.operationTimeoutMs
+  // Windows that reach past the clients' last call are cut short: they say nothing.
+  const lastInvokeMs = Math.max(0, ...run.history.map((op) => op.invokeMs))
   for (const entry of run.scheme) {
     const token = entry.token
     const replicas = run.cluster.scheme.replicasOf(token)
@@ -91,7 +93,7 @@ function* tokenLiveness(run: SimulationRun, quorumNeeded: (replicas: number) => 
       const silentCoordinator = run.silences.has(`${op.node}|${token}`)
       // Operations with the full deadline and no restart around them are held to it one by one (checkRun).
       const heldOneByOne = op.timeoutMs >= run.operationTimeoutMs && restarts.length === 0
-      if (heldOneByOne || op.cancelled === true || op.invokeMs < calmFromMs || silentCoordinator || op.invokeMs + boundMs > run.endMs) continue
+      if (heldOneByOne || op.cancelled === true || op.invokeMs < calmFromMs || silentCoordinator || op.invokeMs + boundMs > lastInvokeMs) continue
       // Stuck: nothing succeeded in the window although clients kept asking live coordinators (a lone operation
       // with a deadline too short for the network is no evidence).
       const asked = ops.filter((o) => o.invokeMs >= op.invokeMs && o.invokeMs <= op.invokeMs + boundMs && o.cancelled !== true &&
