@@ -250,18 +250,19 @@ test('status output: an aligned table, or JSON with versions split', (t) => {
       { id: '1', roles: ['reader'], silent: false, state: { version: { seq: '3', epoch: '9' }, value: { kind: 'token' } }, pending: 0,
         replicas: 3, read_quorum: 2, write_quorum: 2, writer: '127.0.0.1:50051', readers: ['127.0.0.1:50052'] },
       { id: 'alpha', roles: ['writer'], silent: true, state: null, pending: 12, replicas: 5, read_quorum: 3, write_quorum: 3,
-        writer: '127.0.0.1:50052', readers: ['127.0.0.1:50053'] },
+        writer: '127.0.0.1:50052', readers: ['127.0.0.1:50053'], recovering: { answered: 2, ready: 1, others: 4 } },
     ],
   }
   t.is(formatStatus(reply, false), [
     'node 127.0.0.1:50052  scheme abc  ignored replies 4',
-    'ID     ROLES   VERSION  VALUE    SILENT  PENDING  REPLICAS  R/W QUORUM',
-    '1      reader  3        written  no      0        3         2/2',
-    'alpha  writer  -        -        yes     12       5         3/3',
+    'ID     ROLES   VERSION  VALUE    SILENT  PENDING  REPLICAS  R/W QUORUM  RECOVERING',
+    '1      reader  3        written  no      0        3         2/2         no',
+    'alpha  writer  -        -        yes     12       5         3/3         2/4 answered, 1 ready',
     ''].join('\n'))
   const json = JSON.parse(formatStatus(reply, true))
   t.like(json, { node: '127.0.0.1:50052', ignored_replies: '4' })
   t.like(json.tokens[0], { id: '1', version: '3', epoch: '9', value: 'token', read_quorum: 2 })
-  t.like(json.tokens[1], { id: 'alpha', version: null, value: null, silent: true, pending: 12 })
+  t.like(json.tokens[1], { id: 'alpha', version: null, value: null, silent: true, pending: 12, recovering: { answered: 2, ready: 1, others: 4 } })
+  t.is(json.tokens[0].recovering, null)
   t.regex(formatStatus({ ...reply, tokens: [] }, false), /\(no tokens on this node\)/)
 })

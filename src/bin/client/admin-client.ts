@@ -20,6 +20,8 @@ export interface TokenStatus {
   readonly write_quorum: number
   readonly writer: string
   readonly readers: readonly string[]
+  /** Set while the replica recovers its state after a restart without it. */
+  readonly recovering?: { readonly answered: number; readonly ready: number; readonly others: number } | null
 }
 
 export interface StatusReply {

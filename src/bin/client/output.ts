@@ -94,8 +94,15 @@ function statusText(reply: StatusReply): string {
   const header = `scheme ${reply.scheme_fingerprint}  ignored replies ${reply.ignored_replies}\n`
   if (reply.tokens.length === 0) return `${header}(no tokens on this node)\n`
   const rows = reply.tokens.map((s) => [s.id, s.roles.join(',') || '-', s.state === null ? '-' : versionOf(s.state.version).version,
-    valueText(s), s.silent ? 'yes' : 'no', String(s.pending), String(s.replicas), `${s.read_quorum}/${s.write_quorum}`])
-  return header + table(['ID', 'ROLES', 'VERSION', 'VALUE', 'SILENT', 'PENDING', 'REPLICAS', 'R/W QUORUM'], rows)
+    valueText(s), s.silent ? 'yes' : 'no', String(s.pending), String(s.replicas), `${s.read_quorum}/${s.write_quorum}`,
+    recoveringText(s)])
+  return header + table(['ID', 'ROLES', 'VERSION', 'VALUE', 'SILENT', 'PENDING', 'REPLICAS', 'R/W QUORUM', 'RECOVERING'], rows)
+}
+
+/** `no`, or how far the replica's recovery got: other replicas that answered, and how many had their state. */
+function recoveringText(s: TokenStatus): string {
+  const r = s.recovering
+  return r === undefined || r === null ? 'no' : `${r.answered}/${r.others} answered, ${r.ready} ready`
 }
 
 /**
@@ -124,7 +131,8 @@ function nodeStatusJson(n: NodeStatus): Json {
 function tokenStatusJson(s: TokenStatus): Json {
   const version = s.state === null ? { version: null, epoch: null } : versionOf(s.state.version)
   return { id: s.id, roles: [...s.roles], silent: s.silent, ...version, value: s.state?.value?.kind ?? null, pending: s.pending,
-    replicas: s.replicas, read_quorum: s.read_quorum, write_quorum: s.write_quorum, writer: s.writer, readers: [...s.readers] }
+    replicas: s.replicas, read_quorum: s.read_quorum, write_quorum: s.write_quorum, writer: s.writer, readers: [...s.readers],
+    recovering: s.recovering === undefined || s.recovering === null ? null : { ...s.recovering } }
 }
 
 const VALUE_TEXT: Readonly<Record<string, string>> = { token: 'written', empty: 'empty', absent: 'dropped' }

@@ -19,6 +19,28 @@ import { MetricsServer } from '../../plugins/prometheus-metrics/metrics-server.j
 import { PrometheusMetrics } from '../../plugins/prometheus-metrics/prometheus-metrics.js'
 import { prometheusMetricsModule } from '../../plugins/prometheus-metrics/prometheus-metrics-module.js'
 
+/**
+ * One log line when a token's replica here starts recovering its state (at start, without a copy of it) and one
+ * when it has: bounded by the scheme's tokens. A replica that stays recovering is what an operator must look at.
+ */
+function watchRecovery(driver: NodeDriver, logger: NodeLogger): NodeJS.Timeout {
+  const recovering = new Set<string>()
+  const check = (): void => {
+    for (const s of driver.status()) {
+      if (s.recovering !== undefined && !recovering.has(s.token)) {
+        recovering.add(s.token)
+        logger.log('warn', 'token recovering: this replica has no copy of it yet and counts in no quorum until it recovers one from the others',
+          { token: s.token, ...s.recovering })
+      } else if (s.recovering === undefined && recovering.delete(s.token)) {
+        logger.log('info', 'token recovered', { token: s.token })
+      }
+    }
+  }
+  const timer = setInterval(check, 1_000)
+  timer.unref()
+  return timer
+}
+
 /** A random incarnation id in [1, 2^48): replies to an earlier process never match this one's rounds. */
 function randomIncarnation(): number {
   return randomInt(1, 2 ** 48 - 1)
@@ -81,9 +103,11 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   logger.log('info', 'node started', { address, ...(listen === address ? {} : { listen }), tokens: scheme.tokensOf(address),
     fingerprint: schemeFingerprint(scheme), quorum: settings.quorum.kind, readLeaseMs: settings.readLeaseMs,
     tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}` })
+  const recoveryLog = watchRecovery(driver, logger)
   return {
     driver, host, port,
     stop: async (graceMs = 2_000) => {
+      clearInterval(recoveryLog)
       health.stopping()
       await metricsServer?.stop()
       // Answer in-flight client calls and close the replica streams first, so the server drains at once.

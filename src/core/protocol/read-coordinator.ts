@@ -147,7 +147,7 @@ export class ReadCoordinator {
       if (read.deadlineMs > nowMs) continue
       this.finish(read)
       out.completions.push({ opId: read.opId, ok: false, error: new DeadlineExceededError(
-        `token ${this.ctx.token}: no quorum answered the read (${read.phase.name} phase) before the deadline`) })
+        `token ${this.ctx.token}: no quorum answered the read (${read.phase.name} phase) before the deadline${this.ctx.recoveryNote()}`) })
       this.releaseFinal(read, out)
     }
   }

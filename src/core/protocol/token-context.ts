@@ -16,6 +16,8 @@ export interface TokenContext {
   readonly writeQuorum: number
   /** The time of the step being processed. */
   nowMs(): number
+  /** Why this node's copy did not vote, for error messages: '' when it is ready, else how far its recovery got. */
+  recoveryNote(): string
   nextJobId(): number
   /** Reports a round that reached its quorum (an observation for metrics). */
   roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void

@@ -251,6 +251,13 @@ export class TokenRegister implements TokenContext {
     return this.ids.nowMs()
   }
 
+  recoveryNote(): string {
+    const progress = this.recovery?.progress()
+    if (progress === undefined) return ''
+    return `; this replica lost its state in a restart and is recovering it (${progress.answered} of ${progress.others} other ` +
+      `replicas answered, ${progress.ready} with their state; it needs ${this.replicas.length - this.writeQuorum + 1} ready, or all)`
+  }
+
   roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void {
     out.rounds.push({ token: this.token, phase, durationMs: this.ids.nowMs() - round.startedMs })
   }

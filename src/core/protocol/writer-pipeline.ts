@@ -116,7 +116,7 @@ export class WriterPipeline {
       this.active = undefined
       out.completions.push({ opId: write.opId, ok: false, error: new DeadlineExceededError(phase.name === 'store'
         ? `token ${this.ctx.token}: no write quorum before the deadline; the ${write.op.type} may or may not take effect`
-        : `token ${this.ctx.token}: deadline passed before the ${write.op.type} was sent (${phase.name} phase)`) })
+        : `token ${this.ctx.token}: deadline passed before the ${write.op.type} was sent (${phase.name} phase)${this.ctx.recoveryNote()}`) })
     }
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const queued = this.queue[i]!

@@ -106,6 +106,7 @@ export class ClientServices {
       const entry = this.scheme.get(s.token)!
       return { id: s.token, roles: s.roles, silent: s.silent, pending: s.pending, replicas: s.replicas,
         read_quorum: s.readQuorum, write_quorum: s.writeQuorum, writer: entry.writer, readers: entry.readers,
+        ...(s.recovering && { recovering: s.recovering }),
         state: s.state ? { version: versionToWire(s.state.ts), value: valueToWire(s.state.value) } : undefined }
     })
     return { node: this.driver.self, tokens, scheme_fingerprint: this.fingerprint, ignored_replies: String(this.driver.node.ignoredReplies) }
