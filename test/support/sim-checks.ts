@@ -34,7 +34,7 @@ export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) =>
     // While replicas recover their state at start, a silent one delays the token by up to the settle time; one that
     // falls silent during that first exchange (all replicas still without state) may leave a replica that cannot
     // tell a first start from a lost write: outside the fault model, so not held to liveness.
-    const firstStartSilence = replicas.some((r) => {
+    const firstStartSilence = run.stillRecovering.has(op.token) && replicas.some((r) => {
       const atMs = run.silences.get(`${r}|${op.token}`)
       return atMs !== undefined && atMs > 0 && atMs < run.recoveryBoundMs
     })
@@ -85,7 +85,7 @@ function* tokenLiveness(run: SimulationRun, quorumNeeded: (replicas: number) => 
     const restarts = restartsOf(run, token)
     if (replicas.length - silences.length < quorumNeeded(replicas.length) || run.majorityLost.has(token)) continue
     if (restarts.length > 0 && silences.length > 0) continue
-    if (silences.some((atMs) => atMs > 0 && atMs < run.recoveryBoundMs)) continue
+    if (run.stillRecovering.has(token) && silences.some((atMs) => atMs > 0 && atMs < run.recoveryBoundMs)) continue
     const calmFromMs = Math.max(0, ...silences, ...restarts) + boundMs
     const ops = run.history.filter((op) => op.token === token)
     const okTimes = ops.filter((op) => op.completion.kind === 'ok').map((op) => (op.completion as { returnMs: number }).returnMs)

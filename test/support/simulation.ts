@@ -90,6 +90,8 @@ export interface SimulationRun {
   readonly recoveryBoundMs: number
   readonly restarts: readonly RestartEvent[]
   readonly operationTimeoutMs: number
+  /** Tokens a live replica of which was still recovering its state when the run ended. */
+  readonly stillRecovering: ReadonlySet<string>
 }
 
 const node = (i: number): NodeId => `10.0.0.${i + 1}:7000`
@@ -186,9 +188,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   cluster.time.run(Infinity, 50_000_000)
   const endMs = cluster.time.nowMs()
+  const stillRecovering = new Set<string>()
+  for (const driver of cluster.drivers.values()) {
+    for (const status of driver.status()) if (status.recovering !== undefined && !status.silent) stillRecovering.add(status.token)
+  }
   await cluster.stop()
   return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs, readLeaseMs, recoveryBoundMs,
-    restarts, operationTimeoutMs: options.operationTimeoutMs }
+    restarts, operationTimeoutMs: options.operationTimeoutMs, stillRecovering }
 }
 
 /** Epoch generations start here (a wall clock in ms, say); each restart moves on, or steps back. */
