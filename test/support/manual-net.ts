@@ -26,12 +26,13 @@ export class ManualNet {
 
   private readonly scheme: ReplicationScheme
 
-  constructor(entries: TokenScheme[], private readonly quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n, leases?: LeaseTiming) {
+  constructor(entries: TokenScheme[], private readonly quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n, leases?: LeaseTiming,
+    perReadCommitWait = false) {
     const scheme = new ReplicationScheme(entries)
     this.scheme = scheme
     for (const self of scheme.nodes()) {
       this.nodes.set(self, new RegisterNode({ self, scheme, quorum, epoch, maxDomainSize: 1_000_000n,
-        limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: Number(epoch) * 2 ** 32, ...(leases && { leases }) }))
+        limits: { maxQueuedWrites: 4, maxConcurrentReads: 16, perReadCommitWait }, reqIdBase: Number(epoch) * 2 ** 32, ...(leases && { leases }) }))
     }
   }
 

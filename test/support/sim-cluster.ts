@@ -17,6 +17,8 @@ import { SimulatedTime } from '../../src/plugins/in-process/simulated-time.js'
 import { createNodeContainer } from '../../src/plugins/node-container.js'
 import { DriftingClock, DriftingFailures } from './drifting-clock.js'
 import { SimDisk } from './sim-disk.js'
+import { SuspendableClock } from './suspendable-clock.js'
+import { Transport } from '../../src/core/ports/transport.js'
 import { Persistence } from '../../src/core/ports/persistence.js'
 import { epochOf } from '../../src/core/protocol/timestamp.js'
 
@@ -34,6 +36,11 @@ export interface SimClusterOptions {
    * before recovery existed.
    */
   readonly skipRecovery?: boolean
+  /**
+   * Nodes can be suspended (SimCluster.suspend): 'detect' gives them a wall clock to notice the stall by;
+   * 'blind' does not (the broken variant: a resumed holder trusts its lease).
+   */
+  readonly suspendable?: 'detect' | 'blind'
 }
 
 /** How a node comes back: without its state, with it, or with it after dying between a persist and its send. */
@@ -72,7 +79,8 @@ export class SimCluster {
     for (const self of cluster.scheme.nodes()) {
       const rate = drift === 0 ? 1 : 1 - drift + 2 * drift * cluster.random.next()
       const clock = rate === 1 ? undefined : new DriftingClock(cluster.time, rate)
-      cluster.clocks.set(self, clock ?? cluster.time)
+      const base = clock ?? cluster.time
+      cluster.clocks.set(self, options.suspendable === undefined ? base : new SuspendableClock(base, options.suspendable === 'blind'))
       cluster.failureViews.set(self, clock ? new DriftingFailures(cluster.failures, clock, cluster.time) : cluster.failures)
       cluster.disks.set(self, new SimDisk())
       await cluster.startNode(self, 1n, cluster.disks.get(self)!)
@@ -97,6 +105,28 @@ export class SimCluster {
     void stopped
   }
 
+  /** Suspends `node` (SimClusterOptions.suspendable): it runs nothing and its monotonic clock stands still. */
+  suspend(node: NodeId): void {
+    this.suspendableClock(node).suspend()
+  }
+
+  resume(node: NodeId): void {
+    this.suspendableClock(node).resume()
+  }
+
+  /** Runs `work` (a client's call, say) at `node` now, or when it resumes. */
+  whenRunning(node: NodeId, work: () => void): void {
+    const clock = this.clocks.get(node)
+    if (clock instanceof SuspendableClock) clock.whenRunning(work)
+    else work()
+  }
+
+  private suspendableClock(node: NodeId): SuspendableClock {
+    const clock = this.clocks.get(node)
+    if (!(clock instanceof SuspendableClock)) throw new Error('start the cluster with suspendable set')
+    return clock
+  }
+
   /** Arms `node`'s disk: its next save lands, then the process hangs there until restarted. */
   crashAtNextSave(node: NodeId): void {
     this.disks.get(node)!.crashAtNextSave()
@@ -107,6 +137,9 @@ export class SimCluster {
       rebind<Clock>(Clock).toConstantValue(this.clocks.get(self)!)
       rebind<FailureInjector>(FailureInjector).toConstantValue(this.failureViews.get(self)!)
       rebind<Persistence>(Persistence).toConstantValue(disk)
+      const clock = this.clocks.get(self)
+      // A suspended node receives nothing until it resumes: deliveries wait, as they would in its socket buffers.
+      if (clock instanceof SuspendableClock) rebind<Transport>(Transport).toConstantValue(deferredTransport(this.network.endpoint(), clock))
       bind<Metrics>(Metrics).toConstantValue({ ...NO_METRICS, roundDone: (event) => { this.rounds[event.phase]++ } })
       if (this.options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(this.options.quorum)
     })
@@ -126,5 +159,14 @@ export class SimCluster {
 
   async stop(): Promise<void> {
     for (const driver of this.drivers.values()) await driver.stop()
+  }
+}
+
+/** A transport whose deliveries wait while its node is suspended. */
+function deferredTransport(inner: Transport, clock: SuspendableClock): Transport {
+  return {
+    start: (self, handler) => inner.start(self, (envelope) => clock.whenRunning(() => handler(envelope))),
+    send: (envelope) => inner.send(envelope),
+    stop: () => inner.stop(),
   }
 }

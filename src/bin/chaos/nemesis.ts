@@ -38,11 +38,12 @@ export type Silencer = (node: string, token: string) => Promise<void>
 
 /**
  * Injects faults on the live cluster, one at a time, chosen by the seeded random: per-token silences (which last
- * until the node restarts), kill -9 with a restart on the same data dir later, slow links (the node's delay proxy),
- * and once a kill of every node at once. It tracks which replicas of each token are unavailable (down, or silent
- * for it) and keeps each token's count within its fault budget (a minority), except with `overQuorumChance`.
- * Slow nodes still answer, so they do not count. The first three faults are one of each kind, so even a short
- * run sees all of them.
+ * until the node restarts), kill -9 with a restart on the same data dir later, kill -9 with the data dir deleted
+ * (the node restarts without state and recovers it), wall-clock steps, slow links (the node's delay proxy), and
+ * once a kill of every node at once. It tracks which replicas of each token are unavailable (down, silent for it,
+ * or recovering its state) and keeps each token's count within its fault budget (a minority), except with
+ * `overQuorumChance` (never for a node without state). Slow nodes still answer, so they do not count. The first
+ * five faults are one of each kind, so even a short run sees all of them.
  */
 export class Nemesis {
   readonly faults: Record<FaultKind, number> = { silence: 0, kill: 0, wipe: 0, 'clock-step': 0, slow: 0, 'kill-all': 0 }
@@ -122,7 +123,8 @@ export class Nemesis {
   }
 
   private async inject(): Promise<void> {
-    const kinds: FaultKind[] = ['silence', 'kill', 'wipe', 'clock-step', 'slow']
+    // The first five are one of each kind; a wipe goes early, while the fault budgets still have room for it.
+    const kinds: FaultKind[] = ['wipe', 'silence', 'clock-step', 'kill', 'slow']
     const kind = this.injected < kinds.length ? kinds[this.injected]! : this.random.pick(kinds)
     this.injected++
     if (kind === 'silence') await this.silenceOne()

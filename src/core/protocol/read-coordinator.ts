@@ -63,7 +63,12 @@ export class ReadCoordinator {
   private readonly commitWaits = new Map<string, CommitWait>()
   private readonly commitWaitByReqId = new Map<number, string>()
 
-  constructor(private readonly ctx: TokenContext, private readonly maxReads: number) {}
+  constructor(
+    private readonly ctx: TokenContext,
+    private readonly maxReads: number,
+    /** The behaviour before waits were shared: each read waits alone and its wait ends with it (broken variant). */
+    private readonly perReadWait = false,
+  ) {}
 
   submit(opId: number, deadlineMs: number, out: Outbox): void {
     if (this.reads.size >= this.maxReads) {
@@ -229,7 +234,7 @@ export class ReadCoordinator {
 
   /** Joins the token's write-back of `state`, starting it when none runs for that version. */
   private joinCommitWait(read: ActiveRead, state: Versioned, out: Outbox): void {
-    const key = timestampKey(state.ts)
+    const key = this.perReadWait ? `${timestampKey(state.ts)}#${read.opId}` : timestampKey(state.ts)
     let wait = this.commitWaits.get(key)
     if (wait === undefined || !isComplete(wait.state.value)) {
       if (wait !== undefined) this.dropCommitWait(key)
@@ -291,7 +296,10 @@ export class ReadCoordinator {
   private finish(read: ActiveRead): void {
     this.reads.delete(read.opId)
     const phase = read.phase
-    if (phase.name === 'commit-wait') this.commitWaits.get(phase.key)?.waiting.delete(read)
+    if (phase.name === 'commit-wait') {
+      this.commitWaits.get(phase.key)?.waiting.delete(read)
+      if (this.perReadWait) this.dropCommitWait(phase.key)
+    }
     else if (phase.name !== 'final') this.byReqId.delete(phase.round.reqId)
   }
 

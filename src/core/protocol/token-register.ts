@@ -31,6 +31,8 @@ export interface TokenRoles {
 export interface RegisterLimits {
   readonly maxQueuedWrites: number
   readonly maxConcurrentReads: number
+  /** Broken variant for tests only: each read waits for lease holders alone (see ReadCoordinator). */
+  readonly perReadCommitWait?: boolean
 }
 
 export interface Ids {
@@ -89,7 +91,8 @@ export class TokenRegister implements TokenContext {
     this.writeQuorum = roles.writeQuorum
     this.isReplica = roles.replicas.includes(roles.self)
     this.writer = roles.writer === roles.self ? new WriterPipeline(this, () => this.epoch, limits.maxQueuedWrites) : undefined
-    this.reader = roles.readers.includes(roles.self) ? new ReadCoordinator(this, limits.maxConcurrentReads) : undefined
+    this.reader = roles.readers.includes(roles.self)
+      ? new ReadCoordinator(this, limits.maxConcurrentReads, limits.perReadCommitWait === true) : undefined
     const leasing = leases.leaseMs > 0
     this.leasing = leasing
     this.lease = leasing && this.reader !== undefined && this.writer === undefined ? new ReadLease(leases) : undefined

@@ -22,8 +22,8 @@ function valueOf(done: Completion | undefined): string {
  * Every node has stepped at 0 and a first write is committed. Then, one lease after start, the writer surveys the
  * replicas, after which B asks for a lease and gets one: B holds a lease from t = 110 to 210.
  */
-function leasedCluster(): ManualNet {
-  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0, survey: true })
+function leasedCluster(perReadCommitWait = false): ManualNet {
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0, survey: true }, perReadCommitWait)
   net.submit(A, 'T', write('one'))
   net.settle()
   net.submit(B, 'T', read) // computes and imposes the final; B's copy is then complete
@@ -226,16 +226,16 @@ test('a durable writer\'s restart keeps its stores flowing: only older incarnati
   t.is(valueOf(net.completions.get(r)), 'two')
 })
 
-test('one lease wait per version: reads with deadlines shorter than a lease join the wait, which outlives them', (t) => {
-  const net = leasedCluster()
+/** The writer falls silent mid-write; clients with deadlines of a fifth of a lease read at C for two leases. */
+function shortDeadlineReads(perReadCommitWait: boolean): string[] {
+  const net = leasedCluster(perReadCommitWait)
   net.submit(A, 'T', write('two'))
   net.deliver((e) => e.message.type === 'store' && e.to === C)
-  net.drop(() => true) // the writer falls silent mid-write: nobody can say who holds a lease
+  net.drop(() => true) // nobody can say who holds a lease
   net.silence(A, 'T')
   const startMs = net.nowMs
   const shortMs = LEASE_MS / 5
   const outcomes: string[] = []
-  // Clients with deadlines of a fifth of a lease read at C, one after another, for two leases.
   for (let atMs = startMs; atMs < startMs + 2 * LEASE_MS; atMs += shortMs / 2) {
     net.tick(atMs)
     const r = net.submit(C, 'T', read, shortMs)
@@ -244,10 +244,21 @@ test('one lease wait per version: reads with deadlines shorter than a lease join
     net.tick(atMs + shortMs / 2)
     outcomes.push(valueOf(net.completions.get(r)))
   }
+  return outcomes
+}
+
+test('one lease wait per version: reads with deadlines shorter than a lease join the wait, which outlives them', (t) => {
+  const outcomes = shortDeadlineReads(false)
+  const shortMs = LEASE_MS / 5
   const first = outcomes.indexOf('two')
   t.true(first >= 0, `reads complete once the shared wait ends: ${outcomes.join(', ')}`)
   t.true(first * (shortMs / 2) <= LEASE_MS + shortMs, 'within about one lease of the first read')
   t.true(outcomes.slice(first).every((o) => o === 'two'), 'then normal service: `two` is known committed')
+})
+
+test('proof the test can fail: when each read waits alone, reads with short deadlines never complete', (t) => {
+  const outcomes = shortDeadlineReads(true)
+  t.false(outcomes.includes('two'), outcomes.join(', '))
 })
 
 test('a holder whose clock stood still (suspend) drops its lease before serving: the next read asks a quorum', (t) => {
