@@ -57,6 +57,7 @@ export function coreView(m: Normalized): Normalized {
     view['recovering'] = false
     view['fence'] = '0'
     view['fenced'] = false
+    view['fresh'] = false
   }
   const inner = (name: string): Normalized => view[name] as Normalized
   if (body === 'store_ack' && inner('store_ack')['lease_holders_known'] !== true) inner('store_ack')['lease_holders'] = []

@@ -21,12 +21,15 @@ export interface KnownVersion {
  * `recovering`: the replier lost its state in a restart and has not recovered it yet (see ReplicaRecovery): its
  * answer counts in no quorum. `fence`: on answers to the token's writer, the newest writer epoch the replier has
  * seen (see TokenRegister's fence); `fenced`: the store or survey was refused because its epoch is below it.
+ * `fresh`: the replier saw the asker, in the incarnation it asks from, without state when the token's history
+ * began (see ReplicaRecovery): the asker has lost nothing and may join at once.
  */
 export interface AnswerFields {
   readonly re?: number
   readonly recovering?: boolean
   readonly fence?: bigint
   readonly fenced?: boolean
+  readonly fresh?: boolean
 }
 
 /**

@@ -34,6 +34,20 @@ interface Answer {
   readonly settledReady: boolean
   /** It answered that it lacked state at least once since this replica started. */
   readonly lacked: boolean
+  /** The incarnation it answered from when it last lacked state. */
+  readonly lackedInc: number | undefined
+  /** It vouched that this incarnation lacked state when the token's history began (AnswerFields.fresh). */
+  readonly vouched: boolean
+}
+
+/** How recovery ended: the state to resume with, and who lacked state if this was the token's first start. */
+export interface RecoveryOutcome {
+  readonly state: Versioned
+  /**
+   * Set when the token's history begins here (every replica heard lacked state, or a write quorum did): the
+   * replicas that lacked it, by the incarnation they answered from. This replica vouches for them (see fresh).
+   */
+  readonly genesis?: ReadonlyMap<NodeId, number>
 }
 
 /** Recovery queries whose answers still count: older ones are forgotten (bounded; a retry asks again). */
@@ -56,6 +70,9 @@ const MAX_OPEN_QUERIES = 16
  *   first start (a new cluster, one node still down): without it a cluster could not start with a replica down.
  *   A majority losing its state at once is outside the model; then the token starts over from what the
  *   survivors that answered hold.
+ * A replica that began the token's history that way vouches, in its answers, for each replica it saw without state
+ * then (`fresh`, for that incarnation only): such a replica has been recovering ever since, so it acknowledged
+ * nothing, and may join at once (a first start whose replica went silent mid-exchange would otherwise stall it).
  * Until then the token cannot be served with this replica's vote; when too few others are ready, it stays so
  * (never a stale value), and the node reports the token as recovering.
  */
@@ -84,33 +101,47 @@ export class ReplicaRecovery {
   }
 
   /** An answer to one of our recovery queries: consumed (true) when it is one. */
-  onAnswer(from: NodeId, reqId: number, state: Versioned, ready: boolean): boolean {
+  onAnswer(from: NodeId, reqId: number, state: Versioned, ready: boolean, inc: number | undefined, fresh: boolean): boolean {
     const sentMs = this.open.get(reqId)
     if (sentMs === undefined) return false
     const known = this.answers.get(from)
     const best = known === undefined ? state : newest(known.state, state)
     const settledReady = (known?.settledReady ?? false) || (ready && sentMs >= this.settledAtMs())
-    this.answers.set(from, { ready, state: best, settledReady, lacked: (known?.lacked ?? false) || !ready })
+    this.answers.set(from, { ready, state: best, settledReady, lacked: (known?.lacked ?? false) || !ready,
+      lackedInc: ready ? known?.lackedInc : inc, vouched: (known?.vouched ?? false) || (ready && fresh) })
     return true
   }
 
-  /** The state to resume with once recovery may end; undefined while it may not. */
-  outcome(own: Versioned): Versioned | undefined {
+  /** How recovery may end now; undefined while it may not. */
+  outcome(own: Versioned): RecoveryOutcome | undefined {
     const others = this.host.replicas.length - 1
     let settledReady = 0
     let lacking = 1
+    let ready = 0
+    let vouched = false
     let best = own
     for (const answer of this.answers.values()) {
       best = newest(best, answer.state)
       if (answer.settledReady) settledReady++
       if (answer.lacked) lacking++
+      if (answer.ready) ready++
+      vouched ||= answer.vouched
     }
+    // A replica that saw this very incarnation without state when the token's history began: nothing was lost here.
+    if (vouched) return { state: best }
     // n - w + 1 others meet every write quorum less this replica: each holds what a write quorum acknowledged.
     const readyNeeded = this.host.replicas.length - this.host.writeQuorum + 1
-    if (this.answers.size >= others || settledReady >= readyNeeded) return best
+    if (this.answers.size >= others) return ready === 0 ? { state: best, genesis: this.lackingIncs() } : { state: best }
+    if (settledReady >= readyNeeded) return { state: best }
     // A write quorum without state (this one included) can only be a first start: see the class comment.
-    if (this.host.nowMs() >= this.settledAtMs() && lacking >= this.host.writeQuorum) return best
+    if (this.host.nowMs() >= this.settledAtMs() && lacking >= this.host.writeQuorum) return { state: best, genesis: this.lackingIncs() }
     return undefined
+  }
+
+  private lackingIncs(): Map<NodeId, number> {
+    const lacking = new Map<NodeId, number>()
+    for (const [node, answer] of this.answers) if (answer.lackedInc !== undefined) lacking.set(node, answer.lackedInc)
+    return lacking
   }
 
   /** For status and errors: how many others answered, how many of them ready, out of how many. */

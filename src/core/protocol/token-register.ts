@@ -70,6 +70,8 @@ export class TokenRegister implements TokenContext {
   private epoch: bigint
   /** Set while this replica's copy is not trusted (it started without its earlier state); see ReplicaRecovery. */
   private recovery: ReplicaRecovery | undefined
+  /** The replicas this one saw without state when it began the token's history, by incarnation (see fresh). */
+  private genesis: ReadonlyMap<NodeId, number> | undefined
   /** Requests held while recovering, answered once recovered (bounded; past the bound they get a recovering answer). */
   private held: { readonly from: NodeId; readonly message: ReplicaMessage & { type: 'query' | 'store' }; readonly inc: number | undefined }[] = []
   readonly token: string
@@ -176,7 +178,8 @@ export class TokenRegister implements TokenContext {
       case 'query-reply':
       case 'query-same':
       case 'store-ack': {
-        if (message.type === 'query-reply' && this.recovery?.onAnswer(from, message.reqId, message, message.recovering !== true) === true) {
+        if (message.type === 'query-reply' &&
+            this.recovery?.onAnswer(from, message.reqId, message, message.recovering !== true, inc, message.fresh === true) === true) {
           this.tryRecover(out)
           return true
         }
@@ -356,9 +359,10 @@ export class TokenRegister implements TokenContext {
     const outcome = this.recovery?.outcome(this.state)
     if (outcome === undefined) return
     this.recovery = undefined
-    this.state = outcome
+    this.state = outcome.state
+    this.genesis = outcome.genesis
     // Persisted even when unchanged: a durable copy on disk is what tells a restart that this token recovered.
-    out.persists.push({ token: this.token, ts: outcome.ts, value: outcome.value })
+    out.persists.push({ token: this.token, ts: this.state.ts, value: this.state.value })
     const held = this.held
     this.held = []
     for (const request of held) this.serve(request.from, request.message, request.inc, out)
@@ -426,10 +430,11 @@ export class TokenRegister implements TokenContext {
   }
 
   /** What every answer to `to` carries: the incarnation it answers, recovery, and our fence when `to` is the writer. */
-  private answerFields(to: NodeId, inc: number | undefined): { re?: number; recovering?: true; fence?: bigint } {
-    const fields: { re?: number; recovering?: true; fence?: bigint } = {}
+  private answerFields(to: NodeId, inc: number | undefined): { re?: number; recovering?: true; fence?: bigint; fresh?: true } {
+    const fields: { re?: number; recovering?: true; fence?: bigint; fresh?: true } = {}
     if (inc !== undefined) fields.re = inc
     if (this.recovery !== undefined) fields.recovering = true
+    else if (inc !== undefined && this.genesis?.get(to) === inc) fields.fresh = true
     if (to === this.writerNode && this.fence > 0n) fields.fence = this.fence
     return fields
   }

@@ -77,6 +77,7 @@ function writeAnswerFields(w: ProtoWriter, m: AnswerFields): void {
   if (m.recovering === true) writeBool(w, 15, true)
   if (m.fence !== undefined) writeU64(w, 16, m.fence)
   if (m.fenced === true) writeBool(w, 17, true)
+  if (m.fresh === true) writeBool(w, 19, true)
 }
 
 function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void {

@@ -59,7 +59,8 @@ const RECOVERING = tagOf(15, VARINT)
 const FENCE = tagOf(16, VARINT)
 const FENCED = tagOf(17, VARINT)
 const RECOVER = tagOf(18, VARINT)
-const LAST_MESSAGE_FIELD = 18
+const FRESH = tagOf(19, VARINT)
+const LAST_MESSAGE_FIELD = 19
 // ReplicaBatch's incarnation.
 const INCARNATION = tagOf(4, VARINT)
 
@@ -213,11 +214,12 @@ interface MessageFields {
   fence: bigint
   fenced: boolean
   recover: boolean
+  fresh: boolean
 }
 
 function readMessageFields(r: WireReader, end: number): MessageFields {
   const m: MessageFields = { reqId: 0n, token: '', to: '', type: undefined, body: {}, committed: undefined, writerEpoch: 0n,
-    replyTo: 0n, recovering: false, fence: 0n, fenced: false, recover: false }
+    replyTo: 0n, recovering: false, fence: 0n, fenced: false, recover: false, fresh: false }
   const depth = 1
   while (r.pos < end) {
     const t = r.tag()
@@ -240,6 +242,7 @@ function readMessageFields(r: WireReader, end: number): MessageFields {
       case FENCE: m.fence = r.u64(); break
       case FENCED: m.fenced = r.bool(); break
       case RECOVER: m.recover = r.bool(); break
+      case FRESH: m.fresh = r.bool(); break
       default: r.skipUnknown(t, LAST_MESSAGE_FIELD, depth)
     }
   }
@@ -271,6 +274,7 @@ function addAnswerFields(message: Record<string, unknown>, m: MessageFields): vo
   if (m.recovering) message.recovering = true
   if (m.fence !== 0n) message.fence = m.fence
   if (m.fenced) message.fenced = true
+  if (m.fresh) message.fresh = true
 }
 
 function readMessage(r: WireReader): IncomingMessage {

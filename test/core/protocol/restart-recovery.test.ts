@@ -168,3 +168,42 @@ test('proof the test can fail: a fence that drops stores without an answer leave
   }
   t.is(valueOf(net.completions.get(w)), 'pending')
 })
+
+test('at a first start, a replica the others saw without state joins at once although another fell silent meanwhile', (t) => {
+  const net = new ManualNet(scheme)
+  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  net.tick(1)
+  // A hears B and C without state (a first start) and begins the token's history; B never hears C.
+  const fromCToB = (e: Envelope): boolean => e.from === C && e.to === B
+  net.settle(not(fromCToB))
+  net.drop(fromCToB)
+  t.is(net.node(A).recoveringCount(), 0)
+  t.is(net.node(B).recoveringCount(), 1)
+  net.silence(C, 'T') // C goes silent before B heard it
+  net.tick(1 + RECOVERY.retryMs)
+  net.settle()
+  t.is(net.node(B).recoveringCount(), 0, 'A vouched that this incarnation of B lacked state at the start: it lost nothing')
+  const w = net.submit(A, 'T', write('one'))
+  net.settle()
+  t.is(valueOf(net.completions.get(w)), 'write')
+})
+
+test('a vouch covers only the incarnation seen at the first start: after a restart the replica recovers as usual', (t) => {
+  const net = new ManualNet(scheme)
+  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  net.tick(1)
+  net.settle()
+  const w = net.submit(A, 'T', write('one'))
+  net.settle()
+  t.is(valueOf(net.completions.get(w)), 'write')
+  net.restart(B, 3n, { recovery: RECOVERY }) // B acknowledged `one`, then lost it
+  net.silence(C, 'T')
+  net.tick(10)
+  net.settle()
+  t.is(net.node(B).recoveringCount(), 1, 'no vouch for the new incarnation: with C silent, B may not trust A alone yet')
+  net.tick(10 + RECOVERY.settleMs + RECOVERY.retryMs)
+  net.settle()
+  net.tick(20 + RECOVERY.settleMs + 2 * RECOVERY.retryMs)
+  net.settle()
+  t.is(net.node(B).recoveringCount(), 1, 'n - w + 1 = 2 ready others needed, and only A answers: it waits (never stale)')
+})
