@@ -14,25 +14,31 @@ import type { ClientOp } from '../../src/core/protocol/operations.js'
  */
 const majority = new MajorityQuorum()
 const base = { operations: 500, majorityFailureProbability: 0.1, operationTimeoutMs: 300, cancelProbability: 0.02,
-  restarts: 3, stranger: true, lag: true, deadlineLeases: [0.2, 3] as const }
+  restarts: 3, suspends: 4, stranger: true, lag: true, deadlineLeases: [0.2, 3] as const }
 
 async function runRestartSeeds(first: number, count: number, options: Partial<SimulationOptions> = {}) {
   const failures: string[] = []
+  const undecided: string[] = []
   let restarts = 0
   for (let seed = first; seed < first + count; seed++) {
     const run = await runSimulation({ ...base, seed, clients: 2 + (seed % 8), tokens: 1 + (seed % 3),
       readLeaseMs: [0, 30, 60][seed % 3]!, ...options })
     restarts += run.restarts.length
-    const problems = summarize(checkRun(run, (n) => majority.readQuorum(n)))
+    const findings = checkRun(run, (n) => majority.readQuorum(n))
+    const problems = summarize(findings)
     if (problems.length > 0) failures.push(`SEED=${seed}\n${problems.join('\n')}`)
+    undecided.push(...findings.undecided.map((u) => `SEED=${seed} ${u}`))
   }
-  return { failures, restarts }
+  return { failures, restarts, undecided, seeds: count }
 }
 
-test('restarts with and without state, torn saves, clock steps, short deadlines and a stranger: linearizable, every token serves again', async (t) => {
-  const { failures, restarts } = await runRestartSeeds(4_000_000, Math.max(20, SEEDS / 3))
-  t.log(`${restarts} restarts`)
+test('restarts with and without state, torn saves, clock steps, suspends, short deadlines and a stranger: linearizable, every token serves again', async (t) => {
+  const { failures, restarts, undecided, seeds } = await runRestartSeeds(4_000_000, Math.max(20, SEEDS / 3))
+  t.log(`${restarts} restarts; ${undecided.length} token histories without a verdict${undecided.length > 0 ? `: ${undecided.join('; ')}` : ''}`)
   t.deepEqual(failures, [])
+  // Short deadlines and restarts leave many writes of unknown outcome, which can make a history too costly to
+  // decide; a few such tokens say nothing, many would mean the suite checks little.
+  t.true(undecided.length <= Math.max(1, seeds / 50), 'too many histories without a verdict')
 })
 
 /**

@@ -37,6 +37,11 @@ export interface SimulationOptions {
    * persist and its send; a third restart with a wall clock stepped back (an epoch generation below the last).
    */
   readonly restarts?: number
+  /**
+   * Suspends (a paused VM) at random points: the node runs nothing for 0.5 to 3 leases (at least 10 ms) while the
+   * others go on, and its monotonic clock stands still; calls and deliveries to it wait for the resume.
+   */
+  readonly suspends?: number
   /** A stranger (no member of the scheme) sends forged replica messages to the nodes. */
   readonly stranger?: boolean
   /** Client deadlines drawn from [min, max] read leases (when leases are on), instead of operationTimeoutMs. */
@@ -127,6 +132,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     seed: random.int(0, 2 ** 31), scheme, network, quorum: options.quorum,
     settings: { operationTimeoutMs: options.operationTimeoutMs, maxParked: 1_000_000, readLeaseMs, clockDriftRate: assumedDrift },
     clockDrift: options.actualDrift ?? random.pick([0, assumedDrift / 2, assumedDrift]),
+    ...(options.suspends !== undefined && options.suspends > 0 && { suspendable: 'detect' as const }),
   })
   const horizonMs = options.operations * 1.5
   const silences = new Map<string, number>()
@@ -148,6 +154,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const recoveryBoundMs = timing.settleMs + 2 * timing.retryMs
   const restarts = drawRestarts(random.fork(), cluster, options.restarts ?? 0, options.restartSpacingMs ?? recoveryBoundMs, options.restartModes)
   if (options.stranger === true) scheduleStranger(random.fork(), cluster)
+  if (options.suspends !== undefined && options.suspends > 0) scheduleSuspends(random.fork(), cluster, options.suspends, Math.max(10, readLeaseMs))
   if (options.lag === true) scheduleLag(random.fork(), cluster, restarts)
   const history: SimOperation[] = []
   const wrongFinals: string[] = []
@@ -167,13 +174,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const spread = options.deadlineLeases
       const timeoutMs = spread !== undefined && readLeaseMs > 0
         ? readLeaseMs * (spread[0] + (spread[1] - spread[0]) * clientRandom.next()) : options.operationTimeoutMs
-      cluster.driver(target).submit(token, op, { timeoutMs, signal: controller.signal }, (error, result) => {
+      cluster.whenRunning(target, () => cluster.driver(target).submit(token, op, { timeoutMs, signal: controller.signal }, (error, result) => {
         cancelTimer?.cancel()
         const returnMs = cluster.time.nowMs()
         history.push(record({ id, client: `c${c}`, token, node: target, op: recorded, invokeMs, timeoutMs }, returnMs, error, result))
         if (result?.type === 'read') checkFinal(result, wrongFinals, id)
         cluster.time.setTimer(clientRandom.next() * 3, next)
-      })
+      }))
     }
     cluster.time.setTimer(clientRandom.next() * 5, next)
   }
@@ -241,6 +248,18 @@ function scheduleLag(random: SeededRandom, cluster: SimCluster, restarts: readon
     cluster.time.setTimer(atMs, () => cluster.network.cutLink(entry.writer, replica))
     cluster.time.setTimer(atMs + cutMs, () => cluster.network.heal())
     atMs += cutMs + 100 + random.next() * 200
+  }
+}
+
+/** Suspends one node at a time at random points of the first 1.5 s, each for 0.5 to 3 `unitMs`. */
+function scheduleSuspends(random: SeededRandom, cluster: SimCluster, count: number, unitMs: number): void {
+  let atMs = random.next() * 100
+  for (let i = 0; i < count; i++) {
+    const node = random.pick(cluster.scheme.nodes())
+    const forMs = unitMs * (0.5 + 2.5 * random.next())
+    cluster.time.setTimer(atMs, () => cluster.suspend(node))
+    cluster.time.setTimer(atMs + forMs, () => cluster.resume(node))
+    atMs += forMs + random.next() * 1_500 / count
   }
 }
 

@@ -19,8 +19,25 @@ export class SuspendableClock implements Clock {
     return (this.frozenAtMs ?? this.inner.nowMs()) - this.lostMs
   }
 
+  /**
+   * Fires once this clock reached the timer's time: a timer that came due while suspended waits for the resume and
+   * then for the rest of its time on this clock (which stood still), and rounding never fires one early (the
+   * driver would re-arm it at once, forever).
+   */
   setTimer(delayMs: number, callback: () => void): Timer {
-    return this.inner.setTimer(delayMs, () => this.whenRunning(callback))
+    const targetMs = this.nowMs() + delayMs
+    let cancelled = false
+    let handle: Timer
+    const arm = (waitMs: number): void => {
+      handle = this.inner.setTimer(waitMs, () => this.whenRunning(() => {
+        if (cancelled) return
+        const leftMs = targetMs - this.nowMs()
+        if (leftMs > 0) arm(Math.max(leftMs, 1e-9 + Math.abs(targetMs) * 1e-12))
+        else callback()
+      }))
+    }
+    arm(delayMs)
+    return { cancel: () => { cancelled = true; handle.cancel() } }
   }
 
   get suspended(): boolean {
