@@ -125,13 +125,16 @@ export class Nemesis {
   private async inject(): Promise<void> {
     // The first five are one of each kind; a wipe goes early, while the fault budgets still have room for it.
     const kinds: FaultKind[] = ['wipe', 'silence', 'clock-step', 'kill', 'slow']
-    const kind = this.injected < kinds.length ? kinds[this.injected]! : this.random.pick(kinds)
-    this.injected++
+    const forced = this.injected < kinds.length
+    const kind = forced ? kinds[this.injected]! : this.random.pick(kinds)
+    const before = this.faults[kind]
     if (kind === 'silence') await this.silenceOne()
     else if (kind === 'kill') await this.killOne()
     else if (kind === 'wipe') await this.killOne(true)
     else if (kind === 'clock-step') this.stepClockOne()
     else this.slowOne()
+    // A forced kind that did not fit the budgets now is tried again at the next fault (bounded: the run ends).
+    if (!forced || this.faults[kind] > before || kind === 'clock-step') this.injected++
   }
 
   /** A wall clock stepped by up to an hour either way (NTP step, VM snapshot restore); monotonic time is untouched. */

@@ -79,25 +79,30 @@ const MAX_OPEN_QUERIES = 16
 export class ReplicaRecovery {
   private readonly answers = new Map<NodeId, Answer>()
   private readonly open = new Map<number, number>()
-  private nextQueryMs = -Infinity
+  private lastQueryMs = -Infinity
 
   constructor(private readonly host: RecoveryHost, private readonly timing: RecoveryTiming) {}
 
   /**
-   * Asks (again) when due. Until just past the settle time it asks on its own every `retryMs`; after that only on
-   * `demand` (a client operation, or another replica asking this one), so a token that cannot recover costs
-   * nothing while nobody uses it.
+   * Asks (again) when due: on its own every `retryMs` for three settle times, and on `demand` (a client operation,
+   * or another replica asking this one) after that too, so a token that cannot recover costs nothing while nobody
+   * uses it.
    */
   poll(out: Outbox, demand: boolean): void {
     const nowMs = this.host.nowMs()
-    const settledMs = this.settledAtMs()
-    if (nowMs < this.nextQueryMs || (!demand && nowMs > settledMs + this.timing.retryMs)) return
+    // Idle asking goes on for three settle times (peers of a cluster starting up may take that long to come up).
+    const idleUntilMs = this.host.startedMs() + 3 * this.timing.settleMs
+    // On demand (someone waits for this replica) it asks again soon, but never more than ten times per retry.
+    const spacingMs = demand ? this.timing.retryMs / 10 : this.timing.retryMs
+    if (nowMs < this.lastQueryMs + spacingMs || (!demand && nowMs > idleUntilMs)) return
     const reqId = this.host.nextReqId()
     this.open.set(reqId, nowMs)
     if (this.open.size > MAX_OPEN_QUERIES) this.open.delete(this.open.keys().next().value!)
     this.host.broadcast({ type: 'query', reqId, token: this.host.token, recover: true }, out)
-    this.nextQueryMs = nowMs + this.timing.retryMs
-    if (nowMs <= settledMs) this.host.wakeAt(Math.min(this.nextQueryMs, settledMs))
+    this.lastQueryMs = nowMs
+    const settledMs = this.settledAtMs()
+    const nextMs = nowMs + this.timing.retryMs
+    if (nextMs <= idleUntilMs) this.host.wakeAt(nowMs < settledMs ? Math.min(nextMs, settledMs) : nextMs)
   }
 
   /** An answer to one of our recovery queries: consumed (true) when it is one. */
