@@ -235,11 +235,8 @@ export class ReadCoordinator {
   /** Joins the token's write-back of `state`, starting it when none runs for that version. */
   private joinCommitWait(read: ActiveRead, state: Versioned, out: Outbox): void {
     const key = this.perReadWait ? `${timestampKey(state.ts)}#${read.opId}` : timestampKey(state.ts)
-    let wait = this.commitWaits.get(key)
-    if (wait === undefined || !isComplete(wait.state.value)) {
-      if (wait !== undefined) this.dropCommitWait(key)
-      wait = this.startCommitWait(key, state, out)
-    }
+    // Reads impose complete values only (the final computed first), so one timestamp means one state to join.
+    const wait = this.commitWaits.get(key) ?? this.startCommitWait(key, state, out)
     read.phase = { name: 'commit-wait', key }
     wait.waiting.add(read)
     if (wait.round.complete) this.commitWaitDone(key, out)

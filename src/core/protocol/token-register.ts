@@ -111,10 +111,6 @@ export class TokenRegister implements TokenContext {
     return this.recovery?.progress()
   }
 
-  get writerEpoch(): bigint {
-    return this.epoch
-  }
-
   get committed(): Timestamp {
     return this.committedTs
   }
@@ -384,7 +380,7 @@ export class TokenRegister implements TokenContext {
    */
   private onFence(message: AnswerMessage, out: Outbox): void {
     const fence = message.fence!
-    if (fence < this.epoch || fence === this.epoch) return
+    if (fence <= this.epoch) return
     this.epoch = epochAbove(fence, this.epoch)
     this.writer?.epochRaised(out)
     this.grantor?.epochRaised()

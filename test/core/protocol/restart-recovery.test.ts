@@ -26,6 +26,13 @@ function valueOf(done: Completion | undefined): string {
 const between = (from: string, to: string) => (e: Envelope): boolean => e.from === from && e.to === to
 const not = (f: (e: Envelope) => boolean) => (e: Envelope): boolean => !f(e)
 
+/** Every node starts without state (a new memory-mode cluster), recovering the token. */
+function coldStart(): ManualNet {
+  const net = new ManualNet(scheme)
+  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  return net
+}
+
 /** `one` is acknowledged with A and B holding it; C never hears of it. */
 function writtenOnAB(): ManualNet {
   const net = new ManualNet(scheme)
@@ -110,8 +117,7 @@ test('an answer meant for an earlier incarnation never joins a round of the next
 })
 
 test('a cluster that starts without state serves at once when every replica answers', (t) => {
-  const net = new ManualNet(scheme)
-  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  const net = coldStart()
   net.tick(1)
   net.settle()
   for (const node of [A, B, C]) t.is(net.node(node).recoveringCount(), 0, `${node} recovered`)
@@ -121,8 +127,7 @@ test('a cluster that starts without state serves at once when every replica answ
 })
 
 test('with a replica down at the first start, the others start serving after the settle time, not before', (t) => {
-  const net = new ManualNet(scheme)
-  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  const net = coldStart()
   net.silence(C, 'T')
   net.tick(1)
   net.settle()
@@ -170,8 +175,7 @@ test('proof the test can fail: a fence that drops stores without an answer leave
 })
 
 test('at a first start, a replica the others saw without state joins at once although another fell silent meanwhile', (t) => {
-  const net = new ManualNet(scheme)
-  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  const net = coldStart()
   net.tick(1)
   // A hears B and C without state (a first start) and begins the token's history; B never hears C.
   const fromCToB = (e: Envelope): boolean => e.from === C && e.to === B
@@ -189,8 +193,7 @@ test('at a first start, a replica the others saw without state joins at once alt
 })
 
 test('a vouch covers only the incarnation seen at the first start: after a restart the replica recovers as usual', (t) => {
-  const net = new ManualNet(scheme)
-  for (const node of [A, B, C]) net.restart(node, 2n, { recovery: RECOVERY })
+  const net = coldStart()
   net.tick(1)
   net.settle()
   const w = net.submit(A, 'T', write('one'))
