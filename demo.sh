@@ -41,15 +41,20 @@ step "certificates: a cluster CA, one certificate per node of the scheme, an adm
 node dist/src/bin/tm-certs.js create --config "$CONFIG" --certs-dir certs || exit 1
 
 step "start 5 nodes (TLS with the certificates in certs/, replica and admin calls for cluster members only)"
-for node in "${NODES[@]}"; do
-  node dist/src/bin/tm-server.js --config "$CONFIG" --address "$node" --log-level info >"$LOGS/${node/:/_}.log" 2>&1 &
+# start_node ADDRESS: durable by default, each node keeps its state in data/<ip>_<port> (shown in its start line).
+start_node() {
+  node dist/src/bin/tm-server.js --config "$CONFIG" --address "$1" --log-level info >"$LOGS/${1/:/_}.log" 2>&1 &
   PIDS+=($!)
-done
-for node in "${NODES[@]}"; do
-  for _ in $(seq 100); do grep -q "node started" "$LOGS/${node/:/_}.log" 2>/dev/null && break; sleep 0.1; done
-  grep -q "node started" "$LOGS/${node/:/_}.log" || { echo "node $node did not start:"; cat "$LOGS/${node/:/_}.log"; exit 1; }
-  echo "started $node"
-done
+  PID_OF[$1]=$!
+}
+wait_started() {
+  for _ in $(seq 100); do grep -q "node started" "$LOGS/${1/:/_}.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q "node started" "$LOGS/${1/:/_}.log" || { echo "node $1 did not start:"; cat "$LOGS/${1/:/_}.log"; exit 1; }
+  echo "started $1: $(grep -o '"persistence":"[^"]*"' "$LOGS/${1/:/_}.log")"
+}
+declare -A PID_OF
+for node in "${NODES[@]}"; do start_node "$node"; done
+for node in "${NODES[@]}"; do wait_started "$node"; done
 
 step "token 1 (writer 50051 is also a reader): write, then read through each reader"
 check "write token 1" 0 client write --config $CONFIG --id 1 --name abc --low 0 --mid 10 --high 100 --json
@@ -69,6 +74,15 @@ step "token alpha: uint64 at the top of the range"
 check "write alpha" 0 client write --config $CONFIG --id alpha --name big --low 18446744073709551000 --mid 18446744073709551000 --high 18446744073709551615
 check "read alpha" 0 client read --server 127.0.0.1:50055 --id alpha --json
 expect "final of big is 18446744073709551084" '"final":\{"nonce":"18446744073709551084"'
+
+step "kill -9 node 50055 and start it again: it serves alpha from its data dir at once"
+kill -KILL "${PID_OF[127.0.0.1:50055]}"
+wait "${PID_OF[127.0.0.1:50055]}" 2>/dev/null
+mv "$LOGS/127.0.0.1_50055.log" "$LOGS/127.0.0.1_50055.before-kill.log"
+start_node 127.0.0.1:50055
+wait_started 127.0.0.1:50055
+check "read alpha at the restarted 50055" 0 client read --server 127.0.0.1:50055 --id alpha --no-failover --json
+expect "alpha still final 18446744073709551084, served by 50055" '"final":\{"nonce":"18446744073709551084".*"served_by":"127.0.0.1:50055"'
 
 step "silence 50053 for token 1 only"
 check "fail-silent 50053 token 1" 0 client fail-silent --server 127.0.0.1:50053 --id 1

@@ -2,7 +2,8 @@
 import { Builtins, Cli, Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { TokenManagerError } from '../core/errors.js'
-import { resolveSettings } from '../core/settings/node-settings.js'
+import { type NodeSettings, resolveSettings } from '../core/settings/node-settings.js'
+import { join } from 'node:path'
 import { LOG_LEVELS, type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
 import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
 import { loadSettingsFile } from '../plugins/yaml-config/settings-file.js'
@@ -37,13 +38,22 @@ class ServerCommand extends Command {
   listen = Option.String('--listen', { description: 'Bind this ip:port instead of --address (which stays the node\'s identity and access point)' })
   settings = Option.String('--settings', { description: 'Node settings (YAML)' })
   logLevel = Option.String('--log-level', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent (default: settings, then info)' })
-  dataDir = Option.String('--data-dir', { description: 'Keep replica state durably (LevelDB) in this directory' })
+  dataDir = Option.String('--data-dir', { description: 'Keep replica state durably in this directory (default data/<ip>_<port>)' })
+  inMemory = Option.Boolean('--in-memory', false, { description: 'Keep replica state in memory only: a restarted node recovers it from the others (tests, demos)' })
   timeoutMs = Option.String('--operation-timeout-ms', { validator: t.isNumber(), description: 'Upper bound on one operation' })
   certsDir = Option.String('--certs-dir', { description: 'Certificates made by tm-certs: ca.pem, node-<address>.pem and -key.pem (default certs)' })
   insecure = Option.Boolean('--insecure', false, { description: 'Plaintext: replica and admin calls unauthenticated (for tests on one machine)' })
   tlsCa = Option.String('--tls-ca', { description: 'Cluster CA (PEM): serve TLS, replica and admin calls need its certificates' })
   tlsCert = Option.String('--tls-cert', { description: 'This node\'s certificate (PEM, CN = its access point)' })
   tlsKey = Option.String('--tls-key', { description: 'This node\'s private key (PEM)' })
+
+  /** Durable unless told otherwise: flags first, then the settings file, then a data dir per node. */
+  private persistence(fromFile: NodeSettings['persistence'] | undefined): NodeSettings['persistence'] {
+    if (this.inMemory && this.dataDir !== undefined) throw new UsageError('--in-memory and --data-dir exclude each other')
+    if (this.inMemory) return { kind: 'memory' }
+    if (this.dataDir !== undefined) return { kind: 'durable', dataDir: this.dataDir }
+    return fromFile ?? { kind: 'durable', dataDir: defaultDataDir(this.address) }
+  }
 
   async execute(): Promise<number> {
     let logger = new NodeLogger((this.logLevel ?? 'info') as LogLevel, { node: this.address })
@@ -55,7 +65,7 @@ class ServerCommand extends Command {
         { tls: { ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey }, certsDir: this.certsDir, insecure: this.insecure },
         { security: fromFile.security, insecure })
       const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
-        ...(this.dataDir === undefined ? {} : { persistence: { kind: 'durable' as const, dataDir: this.dataDir } }),
+        persistence: this.persistence(fromFile.persistence),
         security: security.kind === 'tls' ? security.settings : undefined })
       logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
       if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
@@ -78,6 +88,14 @@ class ServerCommand extends Command {
       throw error
     }
   }
+}
+
+/**
+ * Where a node started without a persistence choice keeps its state: one dir per node under `data/` in the
+ * working directory, named after its access point, so that several nodes started from one directory never share.
+ */
+export function defaultDataDir(address: string): string {
+  return join('data', address.replace(/[^A-Za-z0-9.-]/g, '_'))
 }
 
 function waitForSignal(): Promise<void> {

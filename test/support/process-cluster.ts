@@ -22,7 +22,10 @@ export class ProcessCluster {
    * certificates: most tests drive the protocol, and their raw gRPC clients speak plaintext.
    */
   plaintext = true
-  /** The nodes' working directory (where tm-server looks for its default `certs` dir); the test's own when unset. */
+  /**
+   * The nodes' working directory (where tm-server looks for its default `certs` dir and keeps its default data
+   * dir); the cluster's temp dir when unset.
+   */
   cwd: string | undefined
 
   private constructor(readonly dir: string, readonly addresses: string[], readonly configPath: string) {}
@@ -43,7 +46,7 @@ export class ProcessCluster {
     const address = this.addresses[index]!
     const args = [join(repoRoot(), 'dist/src/bin/tm-server.js'), '--config', this.configPath, '--address', address,
       ...(this.plaintext ? ['--insecure'] : []), ...extraArgs]
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.cwd })
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.cwd ?? this.dir })
     const lines: string[] = []
     this.logs.set(address, lines)
     this.processes.set(address, child)

@@ -42,7 +42,7 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
   writeFileSync(join(dir, 'settings.yaml'), `maxParked: ${options.maxParked}\noperationTimeoutMs: ${options.deadlineMs}\n` +
     `metricsAddress: 127.0.0.1:${metricsPort}\nlogLevel: warn\n`)
   const server = spawn(process.execPath, [join(packageRoot(), 'dist/src/bin/tm-server.js'), '--config', join(dir, 'tokens.yaml'),
-    '--address', address, '--settings', join(dir, 'settings.yaml'), '--insecure'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    '--address', address, '--settings', join(dir, 'settings.yaml'), '--insecure', '--in-memory'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir })
   const pkg = loadTokenManagerPackage()
   const client = new pkg.TokenService(address, grpc.credentials.createInsecure()) as any
   const admin = new pkg.AdminService(address, grpc.credentials.createInsecure()) as any

@@ -1,5 +1,6 @@
 import 'reflect-metadata'
 import { randomInt } from 'node:crypto'
+import { resolve } from 'node:path'
 import { epochOf } from '../../core/protocol/timestamp.js'
 import { ContainerModule } from 'inversify'
 import { Persistence } from '../../core/ports/persistence.js'
@@ -101,6 +102,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
       { readLeaseMs: settings.readLeaseMs, operationTimeoutMs: settings.operationTimeoutMs })
   }
   logger.log('info', 'node started', { address, ...(listen === address ? {} : { listen }), tokens: scheme.tokensOf(address),
+    persistence: settings.persistence.kind === 'memory' ? 'memory (state lost on restart)' : resolve(settings.persistence.dataDir),
     fingerprint: schemeFingerprint(scheme), quorum: settings.quorum.kind, readLeaseMs: settings.readLeaseMs,
     tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}` })
   const recoveryLog = watchRecovery(driver, logger)
