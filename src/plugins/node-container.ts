@@ -15,7 +15,7 @@ import type { NodeSettings } from '../core/settings/node-settings.js'
 import { failureModule } from './failure/failure-module.js'
 import { inlineHasherModule } from './inline-hasher/inline-hasher-module.js'
 import { workerPoolHasherModule } from './worker-pool-hasher/worker-pool-hasher-module.js'
-import { levelPersistenceModule } from './level-persistence/level-persistence-module.js'
+import { logPersistenceModule } from './log-persistence/log-persistence-module.js'
 import { memoryPersistenceModule } from './memory-persistence/memory-persistence-module.js'
 import { quorumModule } from './quorum/quorum-module.js'
 import { systemClockModule } from './system-clock/system-clock-module.js'
@@ -61,7 +61,7 @@ export function createNodeContainer(identity: NodeIdentity, transport: Container
 
 function persistenceModuleFor(settings: NodeSettings, self: NodeId): ContainerModule {
   if (settings.persistence.kind === 'memory') return memoryPersistenceModule
-  return levelPersistenceModule(settings.persistence.dataDir, self)
+  return logPersistenceModule(settings.persistence.dataDir, self)
 }
 
 function hasherModuleFor(settings: NodeSettings): ContainerModule {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Persistence } from '../../src/core/ports/persistence.js'
 import type { PersistEntry } from '../../src/core/protocol/outbox.js'
 import { LevelPersistence } from '../../src/plugins/level-persistence/level-persistence.js'
+import { LogPersistence } from '../../src/plugins/log-persistence/log-persistence.js'
 import { MemoryPersistence } from '../../src/plugins/memory-persistence/memory-persistence.js'
 import { UINT64_MAX } from '../../src/core/uint64.js'
 
@@ -17,9 +18,16 @@ async function levelInTempDir(): Promise<Persistence> {
   return LevelPersistence.open(join(dir, 'data'), '127.0.0.1:50051')
 }
 
+async function logInTempDir(): Promise<Persistence> {
+  const dir = await mkdtemp(join(tmpdir(), 'persistence-compliance-'))
+  tempDirs.push(dir)
+  return LogPersistence.open(join(dir, 'data'), '127.0.0.1:50051')
+}
+
 const implementations: [string, () => Promise<Persistence>][] = [
   ['memory', async () => new MemoryPersistence()],
   ['level', levelInTempDir],
+  ['log', logInTempDir],
 ]
 
 const entry = (token: string, seq: bigint): PersistEntry => ({ token, ts: { seq, epoch: 1n }, value: { kind: 'empty' } })
@@ -64,5 +72,27 @@ for (const [name, make] of implementations) {
     const loaded = new Map((await p.load()).map((e) => [e.token, e.ts.seq]))
     t.deepEqual(loaded, new Map([['T', 39n], ['U0', 39n], ['U1', 37n], ['U2', 38n]]))
     await p.close()
+  })
+}
+
+/** Stores that keep their state across a close and a reopen of the same dir. */
+const durable: [string, (dir: string) => Promise<Persistence>][] = [
+  ['level', (dir) => LevelPersistence.open(dir, '127.0.0.1:50051')],
+  ['log', (dir) => LogPersistence.open(dir, '127.0.0.1:50051')],
+]
+
+for (const [name, reopen] of durable) {
+  test(`${name}: every save made before close, resolved or still queued, is there after a reopen`, async (t) => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'persistence-compliance-')), 'data')
+    tempDirs.push(dir)
+    const p = await reopen(dir)
+    const saves = Array.from({ length: 200 }, (_, i) => p.save([entry(`K${i % 50}`, BigInt(i))]))
+    await p.close()
+    await Promise.all(saves)
+    const again = await reopen(dir)
+    const loaded = new Map((await again.load()).map((e) => [e.token, e.ts.seq]))
+    t.is(loaded.size, 50)
+    for (let k = 0; k < 50; k++) t.is(loaded.get(`K${k}`), BigInt(150 + k))
+    await again.close()
   })
 }

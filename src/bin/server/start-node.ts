@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { epochOf } from '../../core/protocol/timestamp.js'
 import { ContainerModule } from 'inversify'
 import { Persistence } from '../../core/ports/persistence.js'
-import { LevelPersistence } from '../../plugins/level-persistence/level-persistence.js'
+import { LogPersistence } from '../../plugins/log-persistence/log-persistence.js'
 import { InvalidArgumentError } from '../../core/errors.js'
 import { NodeDriver } from '../../core/node/node-driver.js'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
@@ -75,7 +75,8 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   const incarnation = randomIncarnation()
   let epoch = epochOf(BigInt(Date.now()), incarnation)
   if (settings.persistence.kind === 'durable') {
-    const store = await LevelPersistence.open(settings.persistence.dataDir, address)
+    const store = await LogPersistence.open(settings.persistence.dataDir, address,
+      { notice: (message, details) => logger.log('warn', message, details) })
     epoch = epochOf(await store.nextEpoch(), incarnation)
     overrides.push(new ContainerModule(({ rebind }) => { rebind<Persistence>(Persistence).toConstantValue(store) }))
   }

@@ -50,6 +50,10 @@ interface PendingOp {
   detach?: () => void
 }
 
+/** The outcome of a save that succeeded (a failed one carries its error). */
+const SAVED: unique symbol = Symbol('saved')
+type SaveOutcome = typeof SAVED | { readonly error: unknown }
+
 /**
  * Runs a RegisterNode against real ports: the I/O contract of the protocol lives here. Each step's effects are
  * applied in order: persist, then send and complete, then hash. Fail-silent is enforced here, before the
@@ -75,6 +79,7 @@ export class NodeDriver {
 
   constructor(readonly node: RegisterNode, private readonly ports: NodeDriverPorts, private readonly options: NodeDriverOptions) {
     this.metrics = ports.metrics ?? NO_METRICS
+    ports.persistence.observe?.((event) => this.metrics.synced(event))
     this.hashJobs = new HashJobs(ports.hasher, {
       done: (jobId, result) => this.feed({ type: 'hashed', jobId, result }),
       failed: (jobId, reason) => this.feed({ type: 'hash-failed', jobId, reason }),
@@ -232,13 +237,21 @@ export class NodeDriver {
     }
   }
 
-  /** Applies one step's effects; while an earlier step is still being persisted, later ones wait their turn. */
+  /**
+   * Applies one step's effects. Its entries go to the store at once, so that a durable store can sync them
+   * together with those of the steps before and after it (group commit); its sends and completions wait for its
+   * own save and for every earlier step's effects, so nothing is sent before the state it reflects is durable
+   * and effects leave in step order.
+   */
   private apply(out: Outbox): void {
-    const save = (): Promise<void> | undefined =>
-      out.persists.length > 0 ? this.ports.persistence.save(out.persists) : undefined
-    const saved = this.persisting === undefined ? save() : this.persisting.then(save)
-    if (saved === undefined) return this.emit(out)
-    const done = saved.then(() => this.emit(out), (error: unknown) => this.persistFailed(error, out))
+    const saved = out.persists.length > 0 ? this.ports.persistence.save(out.persists) : undefined
+    const earlier = this.persisting
+    if (saved === undefined && earlier === undefined) return this.emit(out)
+    // A failed save is caught here at once (a rejection nobody handles would stop the process) and acted on in
+    // turn, after the earlier steps' effects.
+    const outcome = saved?.then((): SaveOutcome => SAVED, (error: unknown): SaveOutcome => ({ error }))
+    const ready = earlier === undefined ? outcome! : earlier.then(() => outcome ?? SAVED)
+    const done = ready.then((result) => (result === SAVED ? this.emit(out) : this.persistFailed(result.error, out)))
     this.persisting = done
     void done.then(() => { if (this.persisting === done) this.persisting = undefined })
   }

@@ -1,4 +1,5 @@
 import type { RoundEvent } from '../protocol/outbox.js'
+import type { SyncEvent } from './persistence.js'
 
 export type OperationType = 'write' | 'read' | 'create' | 'drop'
 
@@ -23,6 +24,8 @@ export interface Metrics {
   roundDone(event: RoundEvent): void
   /** A hash job finished: `values` hashes in `durationMs`. */
   hashed(values: number, durationMs: number): void
+  /** A durable store synced one group of saves (see Persistence.observe). */
+  synced(event: SyncEvent): void
   /** Lets an exporter read the node's gauges at scrape time. */
   watch(gauges: () => NodeGauges): void
 }
@@ -31,5 +34,5 @@ export const Metrics = Symbol('Metrics')
 
 /** Records nothing: the default when no metrics exporter is configured. */
 export const NO_METRICS: Metrics = Object.freeze({
-  operationDone: () => {}, roundDone: () => {}, hashed: () => {}, watch: () => {},
+  operationDone: () => {}, roundDone: () => {}, hashed: () => {}, synced: () => {}, watch: () => {},
 })

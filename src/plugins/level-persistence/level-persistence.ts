@@ -1,10 +1,11 @@
 import { ClassicLevel } from 'classic-level'
 import { readdir, stat } from 'node:fs/promises'
 import { UnavailableError } from '../../core/errors.js'
-import type { Persistence } from '../../core/ports/persistence.js'
+import type { Persistence, SyncEvent } from '../../core/ports/persistence.js'
 import type { PersistEntry } from '../../core/protocol/outbox.js'
 import { parseUint64, requireUint64 } from '../../core/uint64.js'
 import { decodeEntry, encodeEntry } from './entry-codec.js'
+import { DEFAULT_GROUP_COMMIT_BOUNDS, type EncodedEntry, GroupCommit, type GroupCommitBounds } from '../log-persistence/group-commit.js'
 
 /** The layout this build reads and writes; a dir with any other version is refused, never migrated blindly. */
 export const FORMAT_VERSION = 1
@@ -34,20 +35,24 @@ type Db = ClassicLevel<string, string>
 
 /**
  * Durable replica state in a LevelDB directory owned by one node: one key `t/<token>` per token, a `meta`
- * record (format version and owning node id) and the writer's `epoch` counter. Every save is one atomic batch
- * written with fsync, so a resolved save survives a crash; saves complete in call order. The database opens
- * lazily on first use (or eagerly through `LevelPersistence.open`), and the dir is checked before anything is
- * written to it.
+ * record (format version and owning node id) and the writer's `epoch` counter. Saves go through a GroupCommit:
+ * those arriving while a write syncs share the next one, an atomic batch written with fsync, so a resolved save
+ * survives a crash; saves complete in call order. The database opens lazily on first use (or eagerly through
+ * `LevelPersistence.open`), and the dir is checked before anything is written to it.
  */
 export class LevelPersistence implements Persistence {
   private ready: Promise<Db> | undefined
   private tail: Promise<unknown> = Promise.resolve()
+  private listener: (event: SyncEvent) => void = () => {}
+  private readonly commits: GroupCommit
   /** The records decoded while checking the dir, handed to the first `load` unless a save came first. */
   private preloaded: PersistEntry[] | undefined
   private saved = false
   private closed = false
 
-  constructor(readonly dataDir: string, readonly nodeId: string) {}
+  constructor(readonly dataDir: string, readonly nodeId: string, bounds: GroupCommitBounds = DEFAULT_GROUP_COMMIT_BOUNDS) {
+    this.commits = new GroupCommit((batch) => this.writeBatch(batch), bounds, (event) => this.listener(event))
+  }
 
   /** Opens and checks the dir now; rejects with a DataDirError when it is refused. */
   static async open(dataDir: string, nodeId: string): Promise<LevelPersistence> {
@@ -65,10 +70,20 @@ export class LevelPersistence implements Persistence {
   }
 
   save(entries: readonly PersistEntry[]): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError())
     this.saved = true
     this.preloaded = undefined
-    const batch = entries.map((entry) => ({ type: 'put' as const, key: TOKEN_PREFIX + entry.token, value: encodeEntry(entry) }))
-    return this.serially(async (db) => { await db.batch(batch, SYNC) })
+    return this.commits.save(entries, encodeEntry)
+  }
+
+  observe(listener: (event: SyncEvent) => void): void {
+    this.listener = listener
+  }
+
+  /** One group commit's write: a single synced LevelDB batch, ordered after any epoch bump. */
+  private writeBatch(batch: readonly EncodedEntry[]): Promise<void> {
+    const operations = batch.map((entry) => ({ type: 'put' as const, key: TOKEN_PREFIX + entry.token, value: entry.record }))
+    return this.serially(async (db) => { await db.batch(operations, SYNC) })
   }
 
   /**
@@ -85,8 +100,17 @@ export class LevelPersistence implements Persistence {
     })
   }
 
+  /** The stored epoch counter, unchanged (0 when none was stored): what a migration carries over. */
+  storedEpoch(): Promise<bigint> {
+    return this.serially(async (db) => {
+      const stored = await db.get(EPOCH_KEY)
+      return stored === undefined ? 0n : this.decodeEpoch(stored)
+    })
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
+    await this.commits.flushed()
     this.closed = true
     await this.tail // queued saves still run, and may be the ones that open the database
     const db = await this.ready?.catch(() => undefined)

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { ERROR_CODES } from '../../core/errors.js'
 import type { Metrics, NodeGauges, OperationType } from '../../core/ports/metrics.js'
 import type { RoundEvent } from '../../core/protocol/outbox.js'
+import type { SyncEvent } from '../../core/ports/persistence.js'
 import { LabelSet } from './label-set.js'
 
 /** 0.1 ms .. 10 s: a local hash or in-process round is sub-millisecond, a timed-out operation takes seconds. */
@@ -10,6 +11,8 @@ const DURATION_BUCKETS_SECONDS = [
 ]
 /** Weight of the newest job in the hash rate: about the last five jobs dominate it. */
 const HASH_RATE_WEIGHT = 0.2
+/** 1 .. 4096: the group commit's default bound on entries per write. */
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096]
 const OPERATION_TYPES: readonly OperationType[] = ['write', 'read', 'create', 'drop']
 const OUTCOMES = ['ok', ...ERROR_CODES]
 const PHASES: readonly RoundEvent['phase'][] = ['learn', 'write', 'query', 'impose', 'local']
@@ -30,6 +33,9 @@ export class PrometheusMetrics implements Metrics {
   private readonly hashes: Counter
   private readonly hashDuration: Histogram
   private hashRatePerSecond: number | undefined
+  private readonly syncDuration: Histogram
+  private readonly syncEntries: Histogram
+  private readonly syncSaves: Histogram
   private readonly tokens: LabelSet
   private readonly types = new LabelSet(OPERATION_TYPES)
   private readonly outcomes = new LabelSet(OUTCOMES)
@@ -52,6 +58,12 @@ export class PrometheusMetrics implements Metrics {
     this.hashes = new Counter({ name: 'tm_hashes_total', help: 'Values hashed', registers })
     this.hashDuration = new Histogram({ name: 'tm_hash_duration_seconds', help: 'Duration of one hash job',
       buckets: DURATION_BUCKETS_SECONDS, registers })
+    this.syncDuration = new Histogram({ name: 'tm_persist_sync_duration_seconds', registers,
+      help: 'Duration of one synced write of the data dir (a group commit)', buckets: DURATION_BUCKETS_SECONDS })
+    this.syncEntries = new Histogram({ name: 'tm_persist_batch_entries', registers,
+      help: 'Token entries written by one synced write (after merging saves of the same token)', buckets: BATCH_BUCKETS })
+    this.syncSaves = new Histogram({ name: 'tm_persist_batch_saves', registers,
+      help: 'Protocol steps whose saves one synced write carried', buckets: BATCH_BUCKETS })
     const metrics = this
     new Gauge({ name: 'tm_hash_rate', registers,
       help: `Hashes per second, exponentially weighted over jobs (newest job weighs ${HASH_RATE_WEIGHT}); 0 before any`,
@@ -92,6 +104,14 @@ export class PrometheusMetrics implements Metrics {
       const rate = values / secondsOf(durationMs)
       const previous = this.hashRatePerSecond
       this.hashRatePerSecond = previous === undefined ? rate : previous + HASH_RATE_WEIGHT * (rate - previous)
+    })
+  }
+
+  synced(event: SyncEvent): void {
+    safely(() => {
+      this.syncDuration.observe(secondsOf(event.syncMs))
+      this.syncEntries.observe(event.entries)
+      this.syncSaves.observe(event.saves)
     })
   }
 

@@ -141,3 +141,33 @@ test('the driver tells the protocol the clock stood still when wall time ran ahe
   await driver.execute('T', { type: 'read' }, { timeoutMs: 1_000 })
   t.is(driver.clockStalls, 1)
 })
+
+test('steps hand their entries to the store at once (group commit), yet answer only after their own save, in order', async (t) => {
+  class HeldPersistence implements Persistence {
+    readonly memory = new MemoryPersistence()
+    readonly held: { tokens: string[]; resolve: () => void }[] = []
+    load = () => this.memory.load()
+    close = () => this.memory.close()
+    save(entries: readonly PersistEntry[]): Promise<void> {
+      return new Promise((resolve) => this.held.push({ tokens: entries.map((e) => e.token), resolve }))
+    }
+  }
+  const persistence = new HeldPersistence()
+  const hasher = new HeldHasher()
+  const { driver } = soloDriver({ persistence, hasher })
+  await driver.start()
+  const answered: string[] = []
+  const writes = ['T', 'U'].map((token) => driver.execute(token, write, { timeoutMs: 5000 }).then(() => { answered.push(token) }))
+  await flush()
+  for (const job of hasher.held) job.resolve({ nonce: 4n, hash: 1n })
+  await flush()
+  t.deepEqual(persistence.held.map((h) => h.tokens), [['T'], ['U']], 'the second save did not wait for the first')
+  t.deepEqual(answered, [])
+  persistence.held[0]!.resolve()
+  await flush()
+  t.deepEqual(answered, ['T'], 'U waits for its own save')
+  persistence.held[1]!.resolve()
+  await Promise.all(writes)
+  t.deepEqual(answered, ['T', 'U'])
+  await driver.stop()
+})

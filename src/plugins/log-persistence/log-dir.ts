@@ -1,0 +1,125 @@
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { DataDirError } from '../level-persistence/level-persistence.js'
+
+/** A generation's log file: a snapshot of the whole state, then the records appended to it. */
+const STATE_FILE = /^state-(\d{1,15})\.log$/
+const TEMP_FILE = /^state-\d{1,15}\.log\.tmp$/
+const LOCK_FILE = 'LOCK'
+/** The files LevelDB creates: a dir of an earlier release, which the log store migrates once. */
+const LEVELDB_FILE = /^(CURRENT|LOCK|LOG(\.old)?|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp))$/
+
+/** What a data dir holds, by the names of its files. */
+export interface DirContents {
+  /** Generations of complete state files, ascending. */
+  readonly generations: number[]
+  readonly tempFiles: string[]
+  /** LevelDB files of an earlier release (CURRENT among them). */
+  readonly leveldb: boolean
+}
+
+export function stateFileOf(dataDir: string, generation: number): string {
+  return join(dataDir, `state-${generation}.log`)
+}
+
+/** Lists the dir (creating it when missing); refuses one that holds anything a data dir never holds. */
+export async function scanDataDir(dataDir: string): Promise<DirContents> {
+  const info = await stat(dataDir).catch(() => undefined)
+  if (info !== undefined && !info.isDirectory()) throw new DataDirError(dataDir, 'exists but is not a directory')
+  if (info === undefined) await mkdirSynced(dataDir)
+  const names = await readdir(dataDir)
+  const generations: number[] = []
+  const tempFiles: string[] = []
+  for (const name of names) {
+    const state = STATE_FILE.exec(name)
+    if (state !== null) generations.push(Number(state[1]))
+    else if (TEMP_FILE.test(name)) tempFiles.push(name)
+    else if (name !== LOCK_FILE && !LEVELDB_FILE.test(name)) {
+      throw new DataDirError(dataDir, `holds ${JSON.stringify(name)}, which is not a file of a data dir; refusing to use it`)
+    }
+  }
+  generations.sort((a, b) => a - b)
+  return { generations, tempFiles, leveldb: names.includes('CURRENT') }
+}
+
+async function mkdirSynced(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true })
+  await syncDir(resolve(dataDir, '..'))
+}
+
+/** Makes a create, rename or unlink in `dir` durable: on Linux that needs an fsync of the directory itself. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Writes a new generation's file whole under a temporary name, syncs it, then renames it into place. */
+export async function writeStateFile(dataDir: string, generation: number, content: Buffer): Promise<void> {
+  const path = stateFileOf(dataDir, generation)
+  const temp = `${path}.tmp`
+  const handle = await open(temp, 'w')
+  try {
+    await writeAll(handle, content)
+    await handle.datasync()
+  } finally {
+    await handle.close()
+  }
+  await rename(temp, path)
+  await syncDir(dataDir)
+}
+
+/** `write` may write less than asked (a full disk, a signal): go on until all of it is written. */
+export async function writeAll(handle: FileHandle, content: Buffer): Promise<void> {
+  let offset = 0
+  while (offset < content.length) {
+    const { bytesWritten } = await handle.write(content, offset, content.length - offset)
+    offset += bytesWritten
+  }
+}
+
+export async function removeFiles(dataDir: string, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return
+  for (const name of names) await rm(join(dataDir, name), { force: true, recursive: true })
+  await syncDir(dataDir)
+}
+
+/** The names of an earlier release's LevelDB files in the dir (removed once their state is migrated). */
+export async function leveldbFiles(dataDir: string): Promise<string[]> {
+  return (await readdir(dataDir)).filter((name) => LEVELDB_FILE.test(name) && name !== LOCK_FILE)
+}
+
+/** Dirs this process holds: a second store on one dir in one process is refused like another process. */
+const heldHere = new Set<string>()
+
+/**
+ * Claims the dir for this process: a `LOCK` file with our pid, refused while the pid it names is alive. A lock
+ * left by a killed process names a dead pid and is taken over. Returns the release function.
+ */
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const key = resolve(dataDir)
+  const lock = join(dataDir, LOCK_FILE)
+  if (heldHere.has(key)) throw new DataDirError(dataDir, 'is already open in this process (lock held)')
+  const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim().split('\n')[0])
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+    throw new DataDirError(dataDir, `is locked by process ${holder}, which is running (${lock}); one node per data dir`)
+  }
+  await writeFile(lock, `${process.pid}\n`)
+  heldHere.add(key)
+  return async () => {
+    heldHere.delete(key)
+    await rm(lock, { force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,224 @@
+import type { FileHandle } from 'node:fs/promises'
+import { open, readFile } from 'node:fs/promises'
+import { UnavailableError } from '../../core/errors.js'
+import type { Persistence, SyncEvent } from '../../core/ports/persistence.js'
+import type { PersistEntry } from '../../core/protocol/outbox.js'
+import { requireUint64 } from '../../core/uint64.js'
+import { DataDirError } from '../level-persistence/level-persistence.js'
+import { decodeEntry, encodeEntry } from '../level-persistence/entry-codec.js'
+import { DEFAULT_GROUP_COMMIT_BOUNDS, type EncodedEntry, GroupCommit, type GroupCommitBounds } from './group-commit.js'
+import { lockDataDir, removeFiles, scanDataDir, stateFileOf, syncDir, writeAll, writeStateFile } from './log-dir.js'
+import { decodeLog, encodeState, epochRecord, HEADER_OVERHEAD_BYTES, type LoadedLog } from './log-records.js'
+import { migrateLevelDb } from './migrate-leveldb.js'
+import { frameRecord } from './record-framing.js'
+
+export interface LogPersistenceOptions {
+  readonly bounds?: GroupCommitBounds
+  /** The log is rewritten as a snapshot once it is this large and four times the live state (default 64 MiB). */
+  readonly compactMinBytes?: number
+  /** Told about repairs made at open (a torn tail cut off, a LevelDB dir migrated). */
+  readonly notice?: (message: string, details: Record<string, unknown>) => void
+}
+
+interface OpenLog {
+  readonly handle: FileHandle
+  readonly generation: number
+  sizeBytes: number
+}
+
+/**
+ * Durable replica state as an append-only log in a data dir owned by one node. A generation's file starts with a
+ * header (format, node) and a snapshot of every token's newest entry, then holds entries appended in group
+ * commits: each write is one append followed by fdatasync, so a resolved save survives a crash. When the file
+ * outgrows the live state it is rewritten as the next generation (written aside, synced, renamed into place).
+ * A crash mid-append leaves a torn tail, which the next open cuts off: its saves never resolved, so nothing was
+ * sent from them. A write that fails leaves the file in doubt, so the store refuses every later save.
+ */
+export class LogPersistence implements Persistence {
+  private log: OpenLog | undefined
+  private opening: Promise<OpenLog> | undefined
+  private release: (() => Promise<void>) | undefined
+  private readonly live = new Map<string, EncodedEntry>()
+  private liveBytes = 0
+  private epoch = 0n
+  /** The entries decoded at open, handed to the first `load` unless a save came first. */
+  private preloaded: PersistEntry[] | undefined
+  private broken: Error | undefined
+  private closed = false
+  private tail: Promise<unknown> = Promise.resolve()
+  private listener: (event: SyncEvent) => void = () => {}
+  private readonly commits: GroupCommit
+  private readonly compactMinBytes: number
+
+  constructor(readonly dataDir: string, readonly nodeId: string, private readonly options: LogPersistenceOptions = {}) {
+    this.commits = new GroupCommit((batch) => this.serially(() => this.append(batch)),
+      options.bounds ?? DEFAULT_GROUP_COMMIT_BOUNDS, (event) => this.listener(event))
+    this.compactMinBytes = options.compactMinBytes ?? 64 << 20
+  }
+
+  /** Opens and checks the dir now; rejects with a DataDirError when it is refused. */
+  static async open(dataDir: string, nodeId: string, options?: LogPersistenceOptions): Promise<LogPersistence> {
+    const store = new LogPersistence(dataDir, nodeId, options)
+    await store.opened()
+    return store
+  }
+
+  async load(): Promise<PersistEntry[]> {
+    if (this.closed) throw this.closedError()
+    await this.opened()
+    const preloaded = this.preloaded
+    this.preloaded = undefined
+    return preloaded ?? [...this.live.values()].map((entry) => decodeEntry(entry.record))
+  }
+
+  save(entries: readonly PersistEntry[]): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError())
+    this.preloaded = undefined
+    return this.commits.save(entries, encodeEntry)
+  }
+
+  observe(listener: (event: SyncEvent) => void): void {
+    this.listener = listener
+  }
+
+  /** As LevelPersistence.nextEpoch: the stored counter plus one, durable before it is returned. */
+  nextEpoch(): Promise<bigint> {
+    return this.serially(async () => {
+      const log = await this.opened()
+      const epoch = requireUint64(this.epoch + 1n, 'epoch')
+      await this.appendSynced(log, frameRecord(epochRecord(epoch)))
+      this.epoch = epoch
+      return epoch
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.commits.flushed()
+    this.closed = true
+    await this.tail
+    const log = await this.opening?.catch(() => undefined)
+    await log?.handle.close()
+    await this.release?.()
+  }
+
+  private closedError(): UnavailableError {
+    return new UnavailableError(`data dir ${this.dataDir} is closed`)
+  }
+
+  /** File work runs one piece at a time, in call order: appends, epoch bumps and compactions never interleave. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(this.closedError())
+    const done = this.tail.then(work)
+    this.tail = done.catch(() => undefined)
+    return done
+  }
+
+  private opened(): Promise<OpenLog> {
+    this.opening ??= this.openChecked()
+    return this.opening
+  }
+
+  private async openChecked(): Promise<OpenLog> {
+    const contents = await scanDataDir(this.dataDir)
+    this.release = await lockDataDir(this.dataDir)
+    try {
+      let generation = contents.generations.at(-1)
+      if (generation === undefined) generation = await this.createFirst(contents.leveldb)
+      const loaded = await this.readGeneration(generation)
+      await removeFiles(this.dataDir, [...contents.tempFiles, ...contents.generations.filter((g) => g !== generation)
+        .map((g) => `state-${g}.log`)])
+      if (contents.leveldb && contents.generations.length > 0) await migrateLevelDb.removeLeftovers(this.dataDir)
+      this.adopt(loaded)
+      const handle = await open(stateFileOf(this.dataDir, generation), 'a')
+      this.log = { handle, generation, sizeBytes: loaded.validBytes }
+      return this.log
+    } catch (error) {
+      await this.release()
+      throw error
+    }
+  }
+
+  /** A new dir's first generation: empty, or what an earlier release's LevelDB dir holds. */
+  private async createFirst(leveldb: boolean): Promise<number> {
+    const migrated = leveldb ? await migrateLevelDb.read(this.dataDir, this.nodeId) : { entries: [], epoch: 0n }
+    const records = migrated.entries.map((entry) => ({ token: entry.token, record: encodeEntry(entry) }))
+    await writeStateFile(this.dataDir, 1, encodeState(this.nodeId, migrated.epoch, records))
+    if (leveldb) {
+      await migrateLevelDb.removeLeftovers(this.dataDir)
+      this.options.notice?.('data dir migrated from LevelDB to the append-only log', { tokens: records.length })
+    }
+    return 1
+  }
+
+  private async readGeneration(generation: number): Promise<LoadedLog> {
+    const path = stateFileOf(this.dataDir, generation)
+    const loaded = decodeLog(this.dataDir, this.nodeId, await readFile(path))
+    const limit = (this.options.bounds ?? DEFAULT_GROUP_COMMIT_BOUNDS).maxBytes * 2 + HEADER_OVERHEAD_BYTES
+    if (loaded.tailBytes > limit) {
+      throw new DataDirError(this.dataDir, `${path}: ${loaded.tailBytes} bytes after offset ${loaded.validBytes} are not ` +
+        'whole records, more than one interrupted write leaves; the file is damaged')
+    }
+    if (loaded.tailBytes > 0) await this.cutTail(path, loaded)
+    return loaded
+  }
+
+  /** The tail of a write a crash interrupted: its saves never resolved, so it is dropped. */
+  private async cutTail(path: string, loaded: LoadedLog): Promise<void> {
+    const handle = await open(path, 'r+')
+    try {
+      await handle.truncate(loaded.validBytes)
+      await handle.datasync()
+    } finally {
+      await handle.close()
+    }
+    this.options.notice?.('cut off the torn tail of the data dir log (a write interrupted by a crash)',
+      { file: path, keptBytes: loaded.validBytes, droppedBytes: loaded.tailBytes })
+  }
+
+  private adopt(loaded: LoadedLog): void {
+    this.epoch = loaded.epoch
+    for (const entry of loaded.entries) this.remember(entry)
+    this.preloaded = loaded.decoded
+  }
+
+  private remember(entry: EncodedEntry): void {
+    const previous = this.live.get(entry.token)
+    this.liveBytes += entry.record.length - (previous?.record.length ?? 0)
+    this.live.set(entry.token, entry)
+  }
+
+  /** One group commit: one append and one fdatasync, then the entries count as the newest state. */
+  private async append(batch: readonly EncodedEntry[]): Promise<void> {
+    const log = await this.opened()
+    await this.appendSynced(log, Buffer.concat(batch.map((entry) => frameRecord(`T${entry.record}`))))
+    for (const entry of batch) this.remember(entry)
+    if (log.sizeBytes > this.compactMinBytes && log.sizeBytes > 4 * this.liveBytes) await this.compact(log)
+  }
+
+  private async appendSynced(log: OpenLog, frames: Buffer): Promise<void> {
+    if (this.broken !== undefined) throw this.broken
+    try {
+      await writeAll(log.handle, frames)
+      await log.handle.datasync()
+      log.sizeBytes += frames.length
+    } catch (error) {
+      this.broken = new UnavailableError(`data dir ${this.dataDir}: a write failed (${String(error)}); the log is in ` +
+        'doubt, so this node saves nothing more until it restarts and checks it', { cause: error })
+      throw this.broken
+    }
+  }
+
+  /** Rewrites the live state as the next generation and switches appends to it; the old file goes last. */
+  private async compact(log: OpenLog): Promise<void> {
+    const generation = log.generation + 1
+    const content = encodeState(this.nodeId, this.epoch, [...this.live.values()])
+    await writeStateFile(this.dataDir, generation, content)
+    const handle = await open(stateFileOf(this.dataDir, generation), 'a')
+    this.log = { handle, generation, sizeBytes: content.length }
+    this.opening = Promise.resolve(this.log)
+    await log.handle.close()
+    await removeFiles(this.dataDir, [`state-${log.generation}.log`])
+    await syncDir(this.dataDir)
+  }
+}
