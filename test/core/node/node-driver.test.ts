@@ -1,7 +1,8 @@
 import test from 'ava'
 import { NodeDriver } from '../../../src/core/node/node-driver.js'
 import type { ArgminRequest, Hasher } from '../../../src/core/ports/hasher.js'
-import type { Persistence } from '../../../src/core/ports/persistence.js'
+import type { Persistence, SyncEvent } from '../../../src/core/ports/persistence.js'
+import { NO_METRICS } from '../../../src/core/ports/metrics.js'
 import type { PersistEntry } from '../../../src/core/protocol/outbox.js'
 import { RegisterNode } from '../../../src/core/protocol/register-node.js'
 import type { OpResult } from '../../../src/core/protocol/operations.js'
@@ -170,4 +171,22 @@ test('steps hand their entries to the store at once (group commit), yet answer o
   await Promise.all(writes)
   t.deepEqual(answered, ['T', 'U'])
   await driver.stop()
+})
+
+test('a durable store\'s synced writes reach the metrics', (t) => {
+  const seen: unknown[] = []
+  const persistence = Object.assign(new MemoryPersistence(), {
+    listener: undefined as ((event: SyncEvent) => void) | undefined,
+    observe(listener: (event: SyncEvent) => void) { this.listener = listener },
+  })
+  const metrics = { ...NO_METRICS, synced: (event: SyncEvent) => { seen.push(event) } }
+  const time = new SimulatedTime()
+  const scheme = new ReplicationScheme([{ token: 'T', writer: A, readers: [A] }])
+  const node = new RegisterNode({ self: A, scheme, quorum: new MajorityQuorum(), epoch: 1n, maxDomainSize: 10n,
+    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 } })
+  const transport = { start: async () => {}, send: () => {}, stop: async () => {} }
+  new NodeDriver(node, { transport, persistence, hasher: new InlineHasher(), clock: time, failures: new ScheduledFailureInjector(), metrics },
+    { maxOperationMs: 1000, maxParked: 8 })
+  persistence.listener?.({ saves: 3, entries: 2, bytes: 100, syncMs: 1 })
+  t.deepEqual(seen, [{ saves: 3, entries: 2, bytes: 100, syncMs: 1 }])
 })

@@ -188,3 +188,15 @@ test('the module binds Metrics and PrometheusMetrics to one instance for the nod
   t.is(container.get(PrometheusMetrics) as Metrics, metrics)
   t.regex(await container.get(PrometheusMetrics).text(), /node="n7"/)
 })
+
+test('group commits: sync duration, entries and saves per synced write', async (t) => {
+  const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
+  metrics.synced({ saves: 12, entries: 9, bytes: 2700, syncMs: 0.8 })
+  metrics.synced({ saves: 1, entries: 1, bytes: 300, syncMs: 3 })
+  const s = await scrape(metrics)
+  t.is(s.get(series('tm_persist_sync_duration_seconds_count')), 2)
+  t.is(s.get(series('tm_persist_sync_duration_seconds_sum')), 0.0038)
+  t.is(s.get(series('tm_persist_batch_entries_sum')), 10)
+  t.is(s.get(series('tm_persist_batch_saves_sum')), 13)
+  t.is(s.get(series('tm_persist_batch_saves_bucket', { le: '8' })), 1, 'one write carried 8 saves or fewer')
+})
