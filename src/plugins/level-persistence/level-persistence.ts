@@ -55,8 +55,8 @@ export class LevelPersistence implements Persistence {
   }
 
   /** Opens and checks the dir now; rejects with a DataDirError when it is refused. */
-  static async open(dataDir: string, nodeId: string): Promise<LevelPersistence> {
-    const store = new LevelPersistence(dataDir, nodeId)
+  static async open(dataDir: string, nodeId: string, bounds?: GroupCommitBounds): Promise<LevelPersistence> {
+    const store = new LevelPersistence(dataDir, nodeId, bounds)
     await store.db()
     return store
   }

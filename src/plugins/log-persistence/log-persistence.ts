@@ -8,9 +8,9 @@ import { DataDirError } from '../level-persistence/level-persistence.js'
 import { decodeEntry, encodeEntry } from '../level-persistence/entry-codec.js'
 import { DEFAULT_GROUP_COMMIT_BOUNDS, type EncodedEntry, GroupCommit, type GroupCommitBounds } from './group-commit.js'
 import { lockDataDir, removeFiles, scanDataDir, stateFileOf, syncDir, writeAll, writeStateFile } from './log-dir.js'
-import { decodeLog, encodeState, epochRecord, HEADER_OVERHEAD_BYTES, type LoadedLog } from './log-records.js'
+import { decodeLog, encodeState, entryRecords, epochRecord, type LoadedLog } from './log-records.js'
 import { migrateLevelDb } from './migrate-leveldb.js'
-import { frameRecord } from './record-framing.js'
+import { FRAME_HEADER_BYTES, frameRecords } from './record-framing.js'
 
 export interface LogPersistenceOptions {
   readonly bounds?: GroupCommitBounds
@@ -86,7 +86,7 @@ export class LogPersistence implements Persistence {
     return this.serially(async () => {
       const log = await this.opened()
       const epoch = requireUint64(this.epoch + 1n, 'epoch')
-      await this.appendSynced(log, frameRecord(epochRecord(epoch)))
+      await this.appendSynced(log, frameRecords([epochRecord(epoch)]))
       this.epoch = epoch
       return epoch
     })
@@ -154,7 +154,11 @@ export class LogPersistence implements Persistence {
   private async readGeneration(generation: number): Promise<LoadedLog> {
     const path = stateFileOf(this.dataDir, generation)
     const loaded = decodeLog(this.dataDir, this.nodeId, await readFile(path))
-    const limit = (this.options.bounds ?? DEFAULT_GROUP_COMMIT_BOUNDS).maxBytes * 2 + HEADER_OVERHEAD_BYTES
+    // A crash tears at most the last write: one frame, no larger than a group commit's (its bound counts UTF-16
+    // units, up to 3 bytes each) or than the largest frame this file already holds (a save over the bound goes
+    // alone, whole).
+    const bounds = this.options.bounds ?? DEFAULT_GROUP_COMMIT_BOUNDS
+    const limit = Math.max(bounds.maxBytes * 3, loaded.largestFrameBytes) + FRAME_HEADER_BYTES
     if (loaded.tailBytes > limit) {
       throw new DataDirError(this.dataDir, `${path}: ${loaded.tailBytes} bytes after offset ${loaded.validBytes} are not ` +
         'whole records, more than one interrupted write leaves; the file is damaged')
@@ -191,7 +195,7 @@ export class LogPersistence implements Persistence {
   /** One group commit: one append and one fdatasync, then the entries count as the newest state. */
   private async append(batch: readonly EncodedEntry[]): Promise<void> {
     const log = await this.opened()
-    await this.appendSynced(log, Buffer.concat(batch.map((entry) => frameRecord(`T${entry.record}`))))
+    await this.appendSynced(log, frameRecords(entryRecords(batch)))
     for (const entry of batch) this.remember(entry)
     if (log.sizeBytes > this.compactMinBytes && log.sizeBytes > 4 * this.liveBytes) await this.compact(log)
   }

@@ -3,12 +3,12 @@ import { parseUint64 } from '../../core/uint64.js'
 import { decodeEntry } from '../level-persistence/entry-codec.js'
 import { DataDirError } from '../level-persistence/level-persistence.js'
 import type { EncodedEntry } from './group-commit.js'
-import { FRAME_HEADER_BYTES, frameRecord, readRecords } from './record-framing.js'
+import { frameRecords, readRecords } from './record-framing.js'
 
 /** The layout this build reads and writes (1 was the LevelDB layout); any other version is refused. */
 export const LOG_FORMAT_VERSION = 2
-/** Room for a header and an epoch record beside a batch's entries, in bytes. */
-export const HEADER_OVERHEAD_BYTES = 4096
+/** A snapshot is written in frames of about this size (a frame is read whole). */
+const SNAPSHOT_FRAME_BYTES = 1 << 20
 
 // Each record's payload starts with its kind: H header (JSON), E epoch (decimal), T token entry (entry-codec JSON).
 const HEADER = 'H'
@@ -22,16 +22,32 @@ export interface LoadedLog {
   readonly epoch: bigint
   readonly validBytes: number
   readonly tailBytes: number
+  readonly largestFrameBytes: number
 }
 
 export function epochRecord(epoch: bigint): string {
   return EPOCH + epoch.toString()
 }
 
-/** A whole generation: header, epoch, then one entry per token. */
+/** The records of one group commit's frame. */
+export function entryRecords(batch: readonly EncodedEntry[]): string[] {
+  return batch.map((entry) => ENTRY + entry.record)
+}
+
+/** A whole generation: a frame with the header and epoch, then the entries (one per token) in frames of ~1 MiB. */
 export function encodeState(nodeId: string, epoch: bigint, entries: Iterable<EncodedEntry>): Buffer {
-  const frames = [frameRecord(HEADER + JSON.stringify({ format: LOG_FORMAT_VERSION, node: nodeId })), frameRecord(epochRecord(epoch))]
-  for (const entry of entries) frames.push(frameRecord(ENTRY + entry.record))
+  const frames = [frameRecords([HEADER + JSON.stringify({ format: LOG_FORMAT_VERSION, node: nodeId }), epochRecord(epoch)])]
+  let records: string[] = []
+  let bytes = 0
+  for (const entry of entries) {
+    records.push(ENTRY + entry.record)
+    bytes += entry.record.length
+    if (bytes < SNAPSHOT_FRAME_BYTES) continue
+    frames.push(frameRecords(records))
+    records = []
+    bytes = 0
+  }
+  if (records.length > 0) frames.push(frameRecords(records))
   return Buffer.concat(frames)
 }
 
@@ -40,7 +56,7 @@ export function encodeState(nodeId: string, epoch: bigint, entries: Iterable<Enc
  * record is refused, naming it, rather than restoring a wrong state). Later entries of a token replace earlier.
  */
 export function decodeLog(dataDir: string, nodeId: string, file: Buffer): LoadedLog {
-  const { payloads, validBytes, tailBytes } = readRecords(file)
+  const { records: payloads, validBytes, tailBytes, largestFrameBytes } = readRecords(file)
   checkHeader(dataDir, nodeId, payloads[0])
   let epoch = 0n
   const latest = new Map<string, { entry: EncodedEntry; decoded: PersistEntry }>()
@@ -48,13 +64,15 @@ export function decodeLog(dataDir: string, nodeId: string, file: Buffer): Loaded
     const payload = payloads[i]!
     if (payload.startsWith(EPOCH)) epoch = epochOf(dataDir, payload.slice(1))
     else if (payload.startsWith(ENTRY)) {
-      const decoded = entryOf(dataDir, payload.slice(1), i)
+      const record = payload.slice(1)
+      const decoded = entryOf(dataDir, record, i)
       latest.delete(decoded.token)
-      latest.set(decoded.token, { entry: { token: decoded.token, record: payload.slice(1) }, decoded })
+      latest.set(decoded.token, { entry: { token: decoded.token, record }, decoded })
     } else throw new DataDirError(dataDir, `record ${i} has an unknown kind ${JSON.stringify(payload.slice(0, 1))}`)
   }
   const values = [...latest.values()]
-  return { entries: values.map((v) => v.entry), decoded: values.map((v) => v.decoded), epoch, validBytes, tailBytes }
+  return { entries: values.map((v) => v.entry), decoded: values.map((v) => v.decoded), epoch, validBytes, tailBytes,
+    largestFrameBytes }
 }
 
 function checkHeader(dataDir: string, nodeId: string, payload: string | undefined): void {
@@ -89,9 +107,4 @@ function epochOf(dataDir: string, text: string): bigint {
   } catch (error) {
     throw new DataDirError(dataDir, `epoch record does not decode: ${(error as Error).message}`, { cause: error })
   }
-}
-
-/** Bytes one framed record of `payload` takes (for bounds). */
-export function framedBytes(payload: string): number {
-  return FRAME_HEADER_BYTES + Buffer.byteLength(payload)
 }

@@ -11,7 +11,7 @@ import { UINT64_MAX } from '../../../src/core/uint64.js'
 import { DataDirError, LevelPersistence } from '../../../src/plugins/level-persistence/level-persistence.js'
 import { LogPersistence } from '../../../src/plugins/log-persistence/log-persistence.js'
 import { logPersistenceModule } from '../../../src/plugins/log-persistence/log-persistence-module.js'
-import { frameRecord } from '../../../src/plugins/log-persistence/record-framing.js'
+import { frameRecords } from '../../../src/plugins/log-persistence/record-framing.js'
 
 const NODE = '127.0.0.1:50051'
 const OTHER = '127.0.0.1:50052'
@@ -82,9 +82,9 @@ test('a damaged record in the middle of the log, an unknown format or a foreign 
   await store.close()
   const file = await stateFile(dir)
   const original = await readFile(file)
-  await appendFile(file, Buffer.concat([frameRecord('T{"token":"B","ts":{"seq":"x"}}'), frameRecord('T' + '{}')]))
+  await appendFile(file, Buffer.concat([frameRecords(['T{"token":"B","ts":{"seq":"x"}}']), frameRecords(['T' + '{}'])]))
   await refused(t, dir, NODE, /record \d+ does not decode: .*seq/)
-  await writeFile(file, Buffer.concat([frameRecord('H{"format":9,"node":"127.0.0.1:50051"}')]))
+  await writeFile(file, Buffer.concat([frameRecords(['H{"format":9,"node":"127.0.0.1:50051"}'])]))
   await refused(t, dir, NODE, /format version 9; this build reads version 2 only/)
   await writeFile(file, original)
   await writeFile(join(dir, 'notes.txt'), 'mine')
@@ -98,8 +98,8 @@ test('a torn tail (a write cut short at any byte) is cut off: the earlier saves 
   await store.close()
   const file = await stateFile(dir)
   const whole = (await stat(file)).size
-  const torn = Buffer.concat([frameRecord(`T${JSON.stringify({ token: 'A', ts: { seq: '2', epoch: '3' }, value: { kind: 'empty' } })}`),
-    frameRecord(`T${JSON.stringify({ token: 'B', ts: { seq: '1', epoch: '3' }, value: { kind: 'empty' } })}`)])
+  const torn = Buffer.concat([frameRecords([`T${JSON.stringify({ token: 'A', ts: { seq: '2', epoch: '3' }, value: { kind: 'empty' } })}`]),
+    frameRecords([`T${JSON.stringify({ token: 'B', ts: { seq: '1', epoch: '3' }, value: { kind: 'empty' } })}`])])
   for (let cut = 1; cut < torn.length; cut += 7) {
     await appendFile(file, torn.subarray(0, cut))
     const notices: unknown[] = []
@@ -149,7 +149,7 @@ test('a compaction cut short (its temporary file left behind) is ignored and rem
   const store = await LogPersistence.open(dir, NODE)
   await store.save([entry('A', 1n)])
   await store.close()
-  await writeFile(join(dir, 'state-2.log.tmp'), frameRecord('H{"format":2'))
+  await writeFile(join(dir, 'state-2.log.tmp'), frameRecords(['H{"format":2']))
   const again = await LogPersistence.open(dir, NODE)
   t.deepEqual(await seqs(again), new Map([['A', 1n]]))
   t.false((await readdir(dir)).includes('state-2.log.tmp'))
