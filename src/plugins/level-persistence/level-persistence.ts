@@ -44,7 +44,7 @@ export class LevelPersistence implements Persistence {
   private ready: Promise<Db> | undefined
   private tail: Promise<unknown> = Promise.resolve()
   private listener: (event: SyncEvent) => void = () => {}
-  private readonly commits: GroupCommit
+  private readonly commits: GroupCommit<string>
   /** The records decoded while checking the dir, handed to the first `load` unless a save came first. */
   private preloaded: PersistEntry[] | undefined
   private saved = false
@@ -81,7 +81,7 @@ export class LevelPersistence implements Persistence {
   }
 
   /** One group commit's write: a single synced LevelDB batch, ordered after any epoch bump. */
-  private writeBatch(batch: readonly EncodedEntry[]): Promise<void> {
+  private writeBatch(batch: readonly EncodedEntry<string>[]): Promise<void> {
     const operations = batch.map((entry) => ({ type: 'put' as const, key: TOKEN_PREFIX + entry.token, value: entry.record }))
     return this.serially(async (db) => { await db.batch(operations, SYNC) })
   }

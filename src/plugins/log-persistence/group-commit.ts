@@ -9,17 +9,20 @@ export interface GroupCommitBounds {
 
 export const DEFAULT_GROUP_COMMIT_BOUNDS: GroupCommitBounds = Object.freeze({ maxEntries: 4096, maxBytes: 4 << 20 })
 
+/** A stored form of an entry: text or bytes, whose `length` the batch bounds count. */
+export type StoredRecord = string | Buffer
+
 /** One encoded entry as the store writes it. */
-export interface EncodedEntry {
+export interface EncodedEntry<R extends StoredRecord = StoredRecord> {
   readonly token: string
-  readonly record: string
+  readonly record: R
 }
 
 /** Writes every record of `batch` durably (synced) and atomically, or rejects having written none that count. */
-export type SyncedWrite = (batch: readonly EncodedEntry[]) => Promise<void>
+export type SyncedWrite<R extends StoredRecord> = (batch: readonly EncodedEntry<R>[]) => Promise<void>
 
-interface QueuedSave {
-  readonly records: readonly EncodedEntry[]
+interface QueuedSave<R extends StoredRecord> {
+  readonly records: readonly EncodedEntry<R>[]
   readonly bytes: number
   resolve(): void
   reject(error: unknown): void
@@ -33,11 +36,11 @@ interface QueuedSave {
  * `bounds` (the first save always fits); the rest wait for the next write. Within one write a token's last record
  * wins, so an entry overwritten before its sync is not written at all.
  */
-export class GroupCommit {
-  private readonly queue: QueuedSave[] = []
+export class GroupCommit<R extends StoredRecord> {
+  private readonly queue: QueuedSave<R>[] = []
   private writing: Promise<void> | undefined
 
-  constructor(private readonly write: SyncedWrite, private readonly bounds: GroupCommitBounds = DEFAULT_GROUP_COMMIT_BOUNDS,
+  constructor(private readonly write: SyncedWrite<R>, private readonly bounds: GroupCommitBounds = DEFAULT_GROUP_COMMIT_BOUNDS,
     private readonly observe: (event: SyncEvent) => void = () => {}) {}
 
   /** Saves waiting for a write (the one in flight excluded). */
@@ -45,7 +48,7 @@ export class GroupCommit {
     return this.queue.length
   }
 
-  save(entries: readonly PersistEntry[], encode: (entry: PersistEntry) => string): Promise<void> {
+  save(entries: readonly PersistEntry[], encode: (entry: PersistEntry) => R): Promise<void> {
     const records = entries.map((entry) => ({ token: entry.token, record: encode(entry) }))
     let bytes = 0
     for (const { record } of records) bytes += record.length
@@ -78,7 +81,7 @@ export class GroupCommit {
     this.writing = undefined
   }
 
-  private takeBatch(): QueuedSave[] {
+  private takeBatch(): QueuedSave<R>[] {
     let entries = 0
     let bytes = 0
     let count = 0
@@ -94,8 +97,8 @@ export class GroupCommit {
 }
 
 /** One record per token, the last one saved (in the order of those last saves, so a write is deterministic). */
-function mergeSaves(saves: readonly QueuedSave[]): { batch: EncodedEntry[]; bytes: number } {
-  const last = new Map<string, EncodedEntry>()
+function mergeSaves<R extends StoredRecord>(saves: readonly QueuedSave<R>[]): { batch: EncodedEntry<R>[]; bytes: number } {
+  const last = new Map<string, EncodedEntry<R>>()
   for (const save of saves) {
     for (const entry of save.records) {
       last.delete(entry.token)

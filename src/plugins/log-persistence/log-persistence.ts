@@ -5,10 +5,10 @@ import type { Persistence, SyncEvent } from '../../core/ports/persistence.js'
 import type { PersistEntry } from '../../core/protocol/outbox.js'
 import { requireUint64 } from '../../core/uint64.js'
 import { DataDirError } from '../level-persistence/level-persistence.js'
-import { decodeEntry, encodeEntry } from '../level-persistence/entry-codec.js'
+import { decodeBinaryEntry } from './binary-entry-codec.js'
 import { DEFAULT_GROUP_COMMIT_BOUNDS, type EncodedEntry, GroupCommit, type GroupCommitBounds } from './group-commit.js'
 import { lockDataDir, removeFiles, scanDataDir, stateFileOf, syncDir, writeAll, writeStateFile } from './log-dir.js'
-import { decodeLog, encodeState, entryRecords, epochRecord, type LoadedLog } from './log-records.js'
+import { decodeLog, encodeState, entryRecord, epochRecord, type LoadedLog } from './log-records.js'
 import { migrateLevelDb } from './migrate-leveldb.js'
 import { FRAME_HEADER_BYTES, frameRecords } from './record-framing.js'
 
@@ -38,7 +38,8 @@ export class LogPersistence implements Persistence {
   private log: OpenLog | undefined
   private opening: Promise<OpenLog> | undefined
   private release: (() => Promise<void>) | undefined
-  private readonly live = new Map<string, EncodedEntry>()
+  /** Each token's newest durable record: what a compaction writes. */
+  private live = new Map<string, Buffer>()
   private liveBytes = 0
   private epoch = 0n
   /** The entries decoded at open, handed to the first `load` unless a save came first. */
@@ -47,7 +48,7 @@ export class LogPersistence implements Persistence {
   private closed = false
   private tail: Promise<unknown> = Promise.resolve()
   private listener: (event: SyncEvent) => void = () => {}
-  private readonly commits: GroupCommit
+  private readonly commits: GroupCommit<Buffer>
   private readonly compactMinBytes: number
 
   constructor(readonly dataDir: string, readonly nodeId: string, private readonly options: LogPersistenceOptions = {}) {
@@ -68,13 +69,13 @@ export class LogPersistence implements Persistence {
     await this.opened()
     const preloaded = this.preloaded
     this.preloaded = undefined
-    return preloaded ?? [...this.live.values()].map((entry) => decodeEntry(entry.record))
+    return preloaded ?? [...this.live.values()].map((record) => decodeBinaryEntry(record))
   }
 
   save(entries: readonly PersistEntry[]): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError())
     this.preloaded = undefined
-    return this.commits.save(entries, encodeEntry)
+    return this.commits.save(entries, entryRecord)
   }
 
   observe(listener: (event: SyncEvent) => void): void {
@@ -142,7 +143,7 @@ export class LogPersistence implements Persistence {
   /** A new dir's first generation: empty, or what an earlier release's LevelDB dir holds. */
   private async createFirst(leveldb: boolean): Promise<number> {
     const migrated = leveldb ? await migrateLevelDb.read(this.dataDir, this.nodeId) : { entries: [], epoch: 0n }
-    const records = migrated.entries.map((entry) => ({ token: entry.token, record: encodeEntry(entry) }))
+    const records = migrated.entries.map((entry) => entryRecord(entry))
     await writeStateFile(this.dataDir, 1, encodeState(this.nodeId, migrated.epoch, records))
     if (leveldb) {
       await migrateLevelDb.removeLeftovers(this.dataDir)
@@ -154,11 +155,10 @@ export class LogPersistence implements Persistence {
   private async readGeneration(generation: number): Promise<LoadedLog> {
     const path = stateFileOf(this.dataDir, generation)
     const loaded = decodeLog(this.dataDir, this.nodeId, await readFile(path))
-    // A crash tears at most the last write: one frame, no larger than a group commit's (its bound counts UTF-16
-    // units, up to 3 bytes each) or than the largest frame this file already holds (a save over the bound goes
-    // alone, whole).
+    // A crash tears at most the last write: one frame, no larger than a group commit's (plus the records' length
+    // fields) or than the largest frame this file already holds (a save over the bound goes alone, whole).
     const bounds = this.options.bounds ?? DEFAULT_GROUP_COMMIT_BOUNDS
-    const limit = Math.max(bounds.maxBytes * 3, loaded.largestFrameBytes) + FRAME_HEADER_BYTES
+    const limit = Math.max(bounds.maxBytes + 4 * bounds.maxEntries, loaded.largestFrameBytes) + FRAME_HEADER_BYTES
     if (loaded.tailBytes > limit) {
       throw new DataDirError(this.dataDir, `${path}: ${loaded.tailBytes} bytes after offset ${loaded.validBytes} are not ` +
         'whole records, more than one interrupted write leaves; the file is damaged')
@@ -182,21 +182,22 @@ export class LogPersistence implements Persistence {
 
   private adopt(loaded: LoadedLog): void {
     this.epoch = loaded.epoch
-    for (const entry of loaded.entries) this.remember(entry)
+    this.live = loaded.records
+    this.liveBytes = 0
+    for (const record of this.live.values()) this.liveBytes += record.length
     this.preloaded = loaded.decoded
   }
 
-  private remember(entry: EncodedEntry): void {
-    const previous = this.live.get(entry.token)
-    this.liveBytes += entry.record.length - (previous?.record.length ?? 0)
-    this.live.set(entry.token, entry)
+  private remember(token: string, record: Buffer): void {
+    this.liveBytes += record.length - (this.live.get(token)?.length ?? 0)
+    this.live.set(token, record)
   }
 
   /** One group commit: one append and one fdatasync, then the entries count as the newest state. */
-  private async append(batch: readonly EncodedEntry[]): Promise<void> {
+  private async append(batch: readonly EncodedEntry<Buffer>[]): Promise<void> {
     const log = await this.opened()
-    await this.appendSynced(log, frameRecords(entryRecords(batch)))
-    for (const entry of batch) this.remember(entry)
+    await this.appendSynced(log, frameRecords(batch.map((entry) => entry.record)))
+    for (const entry of batch) this.remember(entry.token, entry.record)
     if (log.sizeBytes > this.compactMinBytes && log.sizeBytes > 4 * this.liveBytes) await this.compact(log)
   }
 
@@ -216,7 +217,7 @@ export class LogPersistence implements Persistence {
   /** Rewrites the live state as the next generation and switches appends to it; the old file goes last. */
   private async compact(log: OpenLog): Promise<void> {
     const generation = log.generation + 1
-    const content = encodeState(this.nodeId, this.epoch, [...this.live.values()])
+    const content = encodeState(this.nodeId, this.epoch, this.live.values())
     await writeStateFile(this.dataDir, generation, content)
     const handle = await open(stateFileOf(this.dataDir, generation), 'a')
     this.log = { handle, generation, sizeBytes: content.length }

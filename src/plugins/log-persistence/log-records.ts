@@ -1,23 +1,24 @@
 import type { PersistEntry } from '../../core/protocol/outbox.js'
-import { parseUint64 } from '../../core/uint64.js'
-import { decodeEntry } from '../level-persistence/entry-codec.js'
 import { DataDirError } from '../level-persistence/level-persistence.js'
-import type { EncodedEntry } from './group-commit.js'
-import { frameRecords, readRecords } from './record-framing.js'
+import { binaryEntryToken, decodeBinaryEntry, encodeBinaryEntry } from './binary-entry-codec.js'
+import { readRecords } from './record-framing.js'
+import { frameRecords } from './record-framing.js'
 
 /** The layout this build reads and writes (1 was the LevelDB layout); any other version is refused. */
 export const LOG_FORMAT_VERSION = 2
 /** A snapshot is written in frames of about this size (a frame is read whole). */
 const SNAPSHOT_FRAME_BYTES = 1 << 20
 
-// Each record's payload starts with its kind: H header (JSON), E epoch (decimal), T token entry (entry-codec JSON).
-const HEADER = 'H'
-const EPOCH = 'E'
-const ENTRY = 'T'
+// Each record starts with its kind: H header (JSON), E epoch (u64), T token entry (binary-entry-codec).
+const HEADER = 0x48
+const EPOCH = 0x45
+const ENTRY = 0x54
 
-/** What a generation's file holds once read: the newest entry per token, the epoch, how much of it is whole. */
+/** What a generation's file holds once read: the newest record per token, the epoch, how much of it is whole. */
 export interface LoadedLog {
-  readonly entries: EncodedEntry[]
+  /** Each token's newest record, as the log holds it. */
+  readonly records: Map<string, Buffer>
+  /** The same entries decoded, for the node's restore. */
   readonly decoded: PersistEntry[]
   readonly epoch: bigint
   readonly validBytes: number
@@ -25,23 +26,29 @@ export interface LoadedLog {
   readonly largestFrameBytes: number
 }
 
-export function epochRecord(epoch: bigint): string {
-  return EPOCH + epoch.toString()
+export function entryRecord(entry: PersistEntry): Buffer {
+  return encodeBinaryEntry(entry, ENTRY)
 }
 
-/** The records of one group commit's frame. */
-export function entryRecords(batch: readonly EncodedEntry[]): string[] {
-  return batch.map((entry) => ENTRY + entry.record)
+export function epochRecord(epoch: bigint): Buffer {
+  const record = Buffer.allocUnsafe(9)
+  record.writeUInt8(EPOCH, 0)
+  record.writeBigUInt64LE(epoch, 1)
+  return record
+}
+
+function headerRecord(nodeId: string): Buffer {
+  return Buffer.concat([Buffer.of(HEADER), Buffer.from(JSON.stringify({ format: LOG_FORMAT_VERSION, node: nodeId }))])
 }
 
 /** A whole generation: a frame with the header and epoch, then the entries (one per token) in frames of ~1 MiB. */
-export function encodeState(nodeId: string, epoch: bigint, entries: Iterable<EncodedEntry>): Buffer {
-  const frames = [frameRecords([HEADER + JSON.stringify({ format: LOG_FORMAT_VERSION, node: nodeId }), epochRecord(epoch)])]
-  let records: string[] = []
+export function encodeState(nodeId: string, epoch: bigint, entries: Iterable<Buffer>): Buffer {
+  const frames = [frameRecords([headerRecord(nodeId), epochRecord(epoch)])]
+  let records: Buffer[] = []
   let bytes = 0
-  for (const entry of entries) {
-    records.push(ENTRY + entry.record)
-    bytes += entry.record.length
+  for (const record of entries) {
+    records.push(record)
+    bytes += record.length
     if (bytes < SNAPSHOT_FRAME_BYTES) continue
     frames.push(frameRecords(records))
     records = []
@@ -56,34 +63,37 @@ export function encodeState(nodeId: string, epoch: bigint, entries: Iterable<Enc
  * record is refused, naming it, rather than restoring a wrong state). Later entries of a token replace earlier.
  */
 export function decodeLog(dataDir: string, nodeId: string, file: Buffer): LoadedLog {
-  const { records: payloads, validBytes, tailBytes, largestFrameBytes } = readRecords(file)
-  checkHeader(dataDir, nodeId, payloads[0])
-  let epoch = 0n
-  const latest = new Map<string, { entry: EncodedEntry; decoded: PersistEntry }>()
-  for (let i = 1; i < payloads.length; i++) {
-    const payload = payloads[i]!
-    if (payload.startsWith(EPOCH)) epoch = epochOf(dataDir, payload.slice(1))
-    else if (payload.startsWith(ENTRY)) {
-      const record = payload.slice(1)
-      const decoded = entryOf(dataDir, record, i)
-      latest.delete(decoded.token)
-      latest.set(decoded.token, { entry: { token: decoded.token, record }, decoded })
-    } else throw new DataDirError(dataDir, `record ${i} has an unknown kind ${JSON.stringify(payload.slice(0, 1))}`)
+  let read: ReturnType<typeof readRecords>
+  try {
+    read = readRecords(file)
+  } catch (error) {
+    throw new DataDirError(dataDir, (error as Error).message)
   }
-  const values = [...latest.values()]
-  return { entries: values.map((v) => v.entry), decoded: values.map((v) => v.decoded), epoch, validBytes, tailBytes,
-    largestFrameBytes }
+  checkHeader(dataDir, nodeId, read.records[0])
+  let epoch = 0n
+  const records = new Map<string, Buffer>()
+  for (let i = 1; i < read.records.length; i++) {
+    const record = read.records[i]!
+    if (record[0] === EPOCH && record.length === 9) epoch = record.readBigUInt64LE(1)
+    else if (record[0] === ENTRY) records.set(tokenOf(dataDir, record, i), record)
+    else throw new DataDirError(dataDir, `record ${i} has an unknown kind ${record[0]} or a wrong length`)
+  }
+  // Only each token's newest record is decoded: the older ones it replaced are never needed.
+  const decoded: PersistEntry[] = []
+  for (const [token, record] of records) decoded.push(entryOf(dataDir, record, token))
+  const { validBytes, tailBytes, largestFrameBytes } = read
+  return { records, decoded, epoch, validBytes, tailBytes, largestFrameBytes }
 }
 
-function checkHeader(dataDir: string, nodeId: string, payload: string | undefined): void {
-  if (payload === undefined || !payload.startsWith(HEADER)) {
+function checkHeader(dataDir: string, nodeId: string, record: Buffer | undefined): void {
+  if (record === undefined || record[0] !== HEADER) {
     throw new DataDirError(dataDir, 'state file does not start with a header record; the file is damaged')
   }
   let header: { format?: unknown; node?: unknown }
   try {
-    header = JSON.parse(payload.slice(1)) as typeof header
+    header = JSON.parse(record.toString('utf8', 1)) as typeof header
   } catch {
-    throw new DataDirError(dataDir, `header record does not decode: ${JSON.stringify(payload.slice(0, 200))}`)
+    throw new DataDirError(dataDir, `header record does not decode: ${JSON.stringify(record.toString('utf8', 1, 200))}`)
   }
   if (header.format !== LOG_FORMAT_VERSION) {
     throw new DataDirError(dataDir, `has format version ${String(header.format)}; this build reads version ${LOG_FORMAT_VERSION} only`)
@@ -93,18 +103,19 @@ function checkHeader(dataDir: string, nodeId: string, payload: string | undefine
   }
 }
 
-function entryOf(dataDir: string, text: string, index: number): PersistEntry {
+function tokenOf(dataDir: string, record: Buffer, index: number): string {
   try {
-    return decodeEntry(text)
+    return binaryEntryToken(record)
   } catch (error) {
     throw new DataDirError(dataDir, `record ${index} does not decode: ${(error as Error).message}`, { cause: error })
   }
 }
 
-function epochOf(dataDir: string, text: string): bigint {
+function entryOf(dataDir: string, record: Buffer, token: string): PersistEntry {
   try {
-    return parseUint64(text, 'epoch')
+    return decodeBinaryEntry(record)
   } catch (error) {
-    throw new DataDirError(dataDir, `epoch record does not decode: ${(error as Error).message}`, { cause: error })
+    throw new DataDirError(dataDir, `the newest record of token ${JSON.stringify(token)} does not decode: ${(error as Error).message}`,
+      { cause: error })
   }
 }

@@ -4,21 +4,21 @@ import { crc32 } from 'node:zlib'
 export const FRAME_HEADER_BYTES = 8
 /** A frame larger than this is a damaged length field, not a frame we wrote (writes are bounded well below it). */
 export const MAX_FRAME_BYTES = 64 << 20
-/**
- * Records inside a frame are separated by a newline. Every record is a kind letter followed by JSON or decimal
- * text, and JSON.stringify escapes newlines inside strings, so a record never contains one.
- */
-const SEPARATOR = '\n'
+const RECORD_LENGTH_BYTES = 4
 
 /**
- * One frame holding `records`: what one write appends, so a crash can tear at most the last frame. One checksum
- * and one decode per frame rather than per record keeps a restart of 10^5 tokens fast.
+ * One frame holding `records`, each preceded by its u32 length: what one write appends, so a crash can tear at
+ * most the last frame. One checksum per frame rather than per record keeps a restart of 10^5 tokens fast.
  */
-export function frameRecords(records: readonly string[]): Buffer {
-  const text = records.join(SEPARATOR)
-  const bytes = Buffer.byteLength(text)
+export function frameRecords(records: readonly Buffer[]): Buffer {
+  let bytes = 0
+  for (const record of records) bytes += RECORD_LENGTH_BYTES + record.length
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bytes)
-  frame.write(text, FRAME_HEADER_BYTES, 'utf8')
+  let at = FRAME_HEADER_BYTES
+  for (const record of records) {
+    at = frame.writeUInt32LE(record.length, at)
+    at += record.copy(frame, at)
+  }
   frame.writeUInt32LE(bytes, 0)
   frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4)
   return frame
@@ -26,7 +26,8 @@ export function frameRecords(records: readonly string[]): Buffer {
 
 /** The records of a log file, and where its last whole frame ends. */
 export interface ReadRecords {
-  readonly records: string[]
+  /** Copies, so that they do not keep the whole file's buffer alive. */
+  readonly records: Buffer[]
   /** Bytes from the start that hold whole, checked frames. */
   readonly validBytes: number
   /** Bytes after them: a write cut short by a crash (or damage, when there are more than one write could leave). */
@@ -37,10 +38,11 @@ export interface ReadRecords {
 
 /**
  * Reads frames from the start until the first one that is cut short or whose checksum fails. Appends are the
- * only writes, so whatever follows that point is the tail of a write that never completed its sync.
+ * only writes, so whatever follows that point is the tail of a write that never completed its sync. A frame
+ * whose checksum holds but whose records do not add up is damage, not a torn write: it throws.
  */
 export function readRecords(file: Buffer): ReadRecords {
-  const records: string[] = []
+  const records: Buffer[] = []
   let offset = 0
   let largestFrameBytes = 0
   while (offset + FRAME_HEADER_BYTES <= file.length) {
@@ -49,9 +51,22 @@ export function readRecords(file: Buffer): ReadRecords {
     if (bytes > MAX_FRAME_BYTES || end > file.length) break
     const payload = file.subarray(offset + FRAME_HEADER_BYTES, end)
     if (crc32(payload) !== file.readUInt32LE(offset + 4)) break
-    for (const record of payload.toString('utf8').split(SEPARATOR)) records.push(record)
+    splitRecords(payload, offset, records)
     largestFrameBytes = Math.max(largestFrameBytes, end - offset)
     offset = end
   }
   return { records, validBytes: offset, tailBytes: file.length - offset, largestFrameBytes }
+}
+
+function splitRecords(payload: Buffer, frameOffset: number, into: Buffer[]): void {
+  let at = 0
+  while (at < payload.length) {
+    const length = at + RECORD_LENGTH_BYTES <= payload.length ? payload.readUInt32LE(at) : -1
+    const end = at + RECORD_LENGTH_BYTES + length
+    if (length < 1 || end > payload.length) {
+      throw new RangeError(`the frame at offset ${frameOffset} passes its checksum but its records do not add up`)
+    }
+    into.push(Buffer.from(payload.subarray(at + RECORD_LENGTH_BYTES, end)))
+    at = end
+  }
 }

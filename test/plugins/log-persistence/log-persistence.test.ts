@@ -4,7 +4,7 @@ import { Container } from 'inversify'
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UnavailableError } from '../../../src/core/errors.js'
+import { InvalidArgumentError, UnavailableError } from '../../../src/core/errors.js'
 import { Persistence, type SyncEvent } from '../../../src/core/ports/persistence.js'
 import type { PersistEntry } from '../../../src/core/protocol/outbox.js'
 import { UINT64_MAX } from '../../../src/core/uint64.js'
@@ -12,6 +12,8 @@ import { DataDirError, LevelPersistence } from '../../../src/plugins/level-persi
 import { LogPersistence } from '../../../src/plugins/log-persistence/log-persistence.js'
 import { logPersistenceModule } from '../../../src/plugins/log-persistence/log-persistence-module.js'
 import { frameRecords } from '../../../src/plugins/log-persistence/record-framing.js'
+import { entryRecord } from '../../../src/plugins/log-persistence/log-records.js'
+import { decodeBinaryEntry } from '../../../src/plugins/log-persistence/binary-entry-codec.js'
 
 const NODE = '127.0.0.1:50051'
 const OTHER = '127.0.0.1:50052'
@@ -82,9 +84,10 @@ test('a damaged record in the middle of the log, an unknown format or a foreign 
   await store.close()
   const file = await stateFile(dir)
   const original = await readFile(file)
-  await appendFile(file, Buffer.concat([frameRecords(['T{"token":"B","ts":{"seq":"x"}}']), frameRecords(['T' + '{}'])]))
-  await refused(t, dir, NODE, /record \d+ does not decode: .*seq/)
-  await writeFile(file, Buffer.concat([frameRecords(['H{"format":9,"node":"127.0.0.1:50051"}'])]))
+  const cut = entryRecord(entry('B', 1n)).subarray(0, 12)
+  await appendFile(file, Buffer.concat([frameRecords([cut]), frameRecords([entryRecord(entry('C', 1n))])]))
+  await refused(t, dir, NODE, /the newest record of token "B" does not decode: record ends inside seq/)
+  await writeFile(file, frameRecords([Buffer.from('H{"format":9,"node":"127.0.0.1:50051"}')]))
   await refused(t, dir, NODE, /format version 9; this build reads version 2 only/)
   await writeFile(file, original)
   await writeFile(join(dir, 'notes.txt'), 'mine')
@@ -98,8 +101,7 @@ test('a torn tail (a write cut short at any byte) is cut off: the earlier saves 
   await store.close()
   const file = await stateFile(dir)
   const whole = (await stat(file)).size
-  const torn = Buffer.concat([frameRecords([`T${JSON.stringify({ token: 'A', ts: { seq: '2', epoch: '3' }, value: { kind: 'empty' } })}`]),
-    frameRecords([`T${JSON.stringify({ token: 'B', ts: { seq: '1', epoch: '3' }, value: { kind: 'empty' } })}`])])
+  const torn = Buffer.concat([frameRecords([entryRecord(entry('A', 2n))]), frameRecords([entryRecord(entry('B', 1n))])])
   for (let cut = 1; cut < torn.length; cut += 7) {
     await appendFile(file, torn.subarray(0, cut))
     const notices: unknown[] = []
@@ -149,7 +151,7 @@ test('a compaction cut short (its temporary file left behind) is ignored and rem
   const store = await LogPersistence.open(dir, NODE)
   await store.save([entry('A', 1n)])
   await store.close()
-  await writeFile(join(dir, 'state-2.log.tmp'), frameRecords(['H{"format":2']))
+  await writeFile(join(dir, 'state-2.log.tmp'), frameRecords([Buffer.from('H{"format":2')]))
   const again = await LogPersistence.open(dir, NODE)
   t.deepEqual(await seqs(again), new Map([['A', 1n]]))
   t.false((await readdir(dir)).includes('state-2.log.tmp'))
@@ -206,4 +208,18 @@ test('the module binds Persistence and LogPersistence to one instance', async (t
   const store = container.get<Persistence>(Persistence)
   t.is(store, container.get(LogPersistence))
   await store.close()
+})
+
+test('the binary entry codec round-trips exact values (uint64 max, UTF-8, lone surrogates) and refuses cut or padded records', (t) => {
+  const partialOnly: PersistEntry = { token: 'P', ts: { seq: 7n, epoch: 0n },
+    value: { kind: 'token', token: { name: '', low: 5n, mid: 5n, high: 6n, partial: { nonce: 5n, hash: 1n }, final: undefined } } }
+  const lone: PersistEntry = { token: 'x\ud800y', ts: { seq: 1n, epoch: 1n }, value: { kind: 'absent' } }
+  for (const value of [full, partialOnly, lone, entry('E', 0n)]) {
+    const record = entryRecord(value)
+    t.deepEqual(decodeBinaryEntry(record), value)
+    for (let cut = 1; cut < record.length; cut++) {
+      t.throws(() => decodeBinaryEntry(record.subarray(0, cut)), { instanceOf: InvalidArgumentError, message: /record ends inside/ })
+    }
+    t.throws(() => decodeBinaryEntry(Buffer.concat([record, Buffer.of(0)])), { message: /1 bytes after the entry/ })
+  }
 })
