@@ -4,6 +4,7 @@ import type { FailureInjector } from '../ports/failure-injector.js'
 import { type Metrics, NO_METRICS, type OperationType } from '../ports/metrics.js'
 import type { Hasher } from '../ports/hasher.js'
 import type { Persistence } from '../ports/persistence.js'
+import { SaveBarrier } from './save-barrier.js'
 import type { Transport } from '../ports/transport.js'
 import { DeadlineHeap } from '../protocol/deadline-heap.js'
 import type { Envelope } from '../protocol/messages.js'
@@ -50,10 +51,6 @@ interface PendingOp {
   detach?: () => void
 }
 
-/** The outcome of a save that succeeded (a failed one carries its error). */
-const SAVED: unique symbol = Symbol('saved')
-type SaveOutcome = typeof SAVED | { readonly error: unknown }
-
 /**
  * Runs a RegisterNode against real ports: the I/O contract of the protocol lives here. Each step's effects are
  * applied in order: persist, then send and complete, then hash. Fail-silent is enforced here, before the
@@ -64,7 +61,7 @@ export class NodeDriver {
   private readonly opDeadlines = new DeadlineHeap<number>()
   private readonly inputs: NodeInput[] = []
   private readonly hashJobs: HashJobs
-  private persisting: Promise<void> | undefined
+  private readonly effects = new SaveBarrier()
   private draining = false
   private timer: Timer | undefined
   private timerAtMs = Infinity
@@ -182,7 +179,7 @@ export class NodeDriver {
     this.hashJobs.cancelAll()
     for (const opId of [...this.pending.keys()]) this.settle(opId, new UnavailableError(`node ${this.self} stopped`))
     await this.ports.transport.stop()
-    await this.persisting
+    await this.effects.drained()
     await this.ports.persistence.close()
     await this.ports.hasher.close()
   }
@@ -239,21 +236,26 @@ export class NodeDriver {
 
   /**
    * Applies one step's effects. Its entries go to the store at once, so that a durable store can sync them
-   * together with those of the steps before and after it (group commit); its sends and completions wait for its
-   * own save and for every earlier step's effects, so nothing is sent before the state it reflects is durable
-   * and effects leave in step order.
+   * together with those of the steps around it (group commit); its sends and completions wait for its own save
+   * and for the earlier steps about the same tokens (SaveBarrier), so nothing is sent before the state it
+   * reflects is durable.
    */
   private apply(out: Outbox): void {
     const saved = out.persists.length > 0 ? this.ports.persistence.save(out.persists) : undefined
-    const earlier = this.persisting
-    if (saved === undefined && earlier === undefined) return this.emit(out)
-    // A failed save is caught here at once (a rejection nobody handles would stop the process) and acted on in
-    // turn, after the earlier steps' effects.
-    const outcome = saved?.then((): SaveOutcome => SAVED, (error: unknown): SaveOutcome => ({ error }))
-    const ready = earlier === undefined ? outcome! : earlier.then(() => outcome ?? SAVED)
-    const done = ready.then((result) => (result === SAVED ? this.emit(out) : this.persistFailed(result.error, out)))
-    this.persisting = done
-    void done.then(() => { if (this.persisting === done) this.persisting = undefined })
+    this.effects.apply({ tokens: this.tokensOf(out), global: out.hashCancels.length > 0, saved,
+      run: () => this.emit(out), failed: (error) => this.persistFailed(error, out) })
+  }
+
+  private tokensOf(out: Outbox): Set<string> {
+    const tokens = new Set<string>()
+    for (const entry of out.persists) tokens.add(entry.token)
+    for (const envelope of out.sends) tokens.add(envelope.message.token)
+    for (const job of out.hashJobs) tokens.add(job.token)
+    for (const done of out.completions) {
+      const op = this.pending.get(done.opId)
+      if (op !== undefined) tokens.add(op.token)
+    }
+    return tokens
   }
 
   private emit(out: Outbox): void {

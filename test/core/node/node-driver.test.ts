@@ -190,3 +190,34 @@ test('a durable store\'s synced writes reach the metrics', (t) => {
   persistence.listener?.({ saves: 3, entries: 2, bytes: 100, syncMs: 1 })
   t.deepEqual(seen, [{ saves: 3, entries: 2, bytes: 100, syncMs: 1 }])
 })
+
+test('a pending save holds back the effects about its own token only', async (t) => {
+  class HeldPersistence implements Persistence {
+    readonly memory = new MemoryPersistence()
+    readonly held: (() => void)[] = []
+    hold = false
+    load = () => this.memory.load()
+    close = () => this.memory.close()
+    /** Saves of T wait for the test while `hold` is set; every other save is in place. */
+    save(entries: readonly PersistEntry[]): Promise<void> | undefined {
+      if (!this.hold || !entries.some((e) => e.token === 'T')) return this.memory.save(entries)
+      return new Promise((resolve) => this.held.push(resolve))
+    }
+  }
+  const persistence = new HeldPersistence()
+  const { driver } = soloDriver({ persistence })
+  await driver.start()
+  await driver.execute('U', write, { timeoutMs: 5000 })
+  persistence.hold = true
+  let wroteT = false
+  const writeT = driver.execute('T', write, { timeoutMs: 5000 }).then(() => { wroteT = true })
+  await flush()
+  t.is(persistence.held.length, 1, 'T\'s save is pending')
+  const readU = await driver.execute('U', { type: 'read' }, { timeoutMs: 5000 })
+  t.is(readU.type, 'read', 'U is read while T\'s save is pending')
+  t.false(wroteT)
+  persistence.held[0]!()
+  await writeT
+  t.true(wroteT)
+  await driver.stop()
+})
