@@ -7,7 +7,7 @@ import { packageRoot } from '../grpc/package-root.js'
 
 /** argmin over [low, high) of H(name, x), ties to the smaller x, undefined when empty (as the core kernel). */
 export interface ArgminKernel {
-  readonly kind: 'wasm-simd' | 'typescript'
+  readonly kind: 'native-sha' | 'wasm-simd' | 'typescript'
   argminRange(name: string, low: bigint, high: bigint): Argmin | undefined
 }
 
