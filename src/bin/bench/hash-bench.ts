@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { typescriptArgminKernel, loadArgminKernel } from '../../plugins/wasm-hasher/wasm-argmin-kernel.js'
+import { typescriptArgminKernel, loadWasmArgminKernel } from '../../plugins/wasm-hasher/wasm-argmin-kernel.js'
 import { opensslSha256Rate } from './openssl-speed.js'
 
 const REPETITIONS = 5
@@ -49,7 +49,7 @@ function cryptoArgmin(name: string, count: bigint): void {
   }
 }
 
-const kernel = loadArgminKernel()
+const kernel = loadWasmArgminKernel()
 kernel.argminRange(SHORT_NAME, 0n, 100_000n) // warm-up: lets the engine tier the hot loop up
 const typescriptNonces = kernelNonces / 4n
 const cryptoNonces = kernelNonces / 16n

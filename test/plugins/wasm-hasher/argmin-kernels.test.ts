@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import type { Argmin } from '../../../src/core/token/argmin.js'
 import {
   type ArgminKernel,
-  loadArgminKernel,
+  loadWasmArgminKernel,
   typescriptArgminKernel,
 } from '../../../src/plugins/wasm-hasher/wasm-argmin-kernel.js'
 import { cryptoHash, nameArb, referenceArgmin, TWO_64 } from '../../support/reference-argmin.js'
@@ -58,7 +58,7 @@ const blockEdgeArb = fc
   })
 
 const kernels: [string, () => ArgminKernel][] = [
-  ['wasm-simd', loadArgminKernel],
+  ['wasm-simd', loadWasmArgminKernel],
   ['typescript', () => typescriptArgminKernel],
 ]
 
@@ -154,7 +154,7 @@ for (const [label, kernelOf] of kernels) {
 }
 
 test('the two kernels agree over ranges of thousands of nonces (many lane groups, interior and edges)', (t) => {
-  const wasm = loadArgminKernel()
+  const wasm = loadWasmArgminKernel()
   fc.assert(
     fc.property(nameArb, fc.bigInt({ min: 0n, max: TWO_64 - 1n }), fc.integer({ min: 1, max: 4000 }), (name, low, length) => {
       const high = clampHigh(low + BigInt(length))
