@@ -69,9 +69,11 @@ function describe(addonPath: string): string {
 function main(): void {
   const addonPath = defaultAddonPath()
   if (existsSync(addonPath) && statSync(addonPath).mtimeMs >= newestSourceMs()) return
+  // From here on, an addon from older sources must not outlive a failed build of newer ones: it is removed.
   // node-gyp wants the prefix whose include/node holds node_api.h; it is where the node binary lives.
   const nodeDir = dirname(dirname(process.execPath))
   if (!existsSync(join(nodeDir, 'include', 'node', 'node_api.h'))) {
+    rmSync(addonPath, { force: true })
     console.log(`native hasher: not built, no Node headers in ${join(nodeDir, 'include', 'node')}; the WASM kernel is used`)
     return
   }
@@ -83,7 +85,6 @@ function main(): void {
   const gypFailure = buildWithNodeGyp(nodeDir, fresh)
   const ccFailure = gypFailure === undefined || process.platform === 'win32' ? undefined : buildWithCompiler(nodeDir, fresh)
   if (gypFailure !== undefined && (process.platform === 'win32' || ccFailure !== undefined)) {
-    // An addon from older sources must not outlive a failed build of newer ones.
     rmSync(addonPath, { force: true })
     console.log(`native hasher: not built (node-gyp: ${gypFailure}; cc: ${ccFailure ?? 'not tried'}); the WASM kernel is used`)
     return
