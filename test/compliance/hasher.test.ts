@@ -2,13 +2,18 @@ import test from 'ava'
 import type { Hasher } from '../../src/core/ports/hasher.js'
 import { argminRange } from '../../src/core/hash/sha256-argmin.js'
 import { InlineHasher } from '../../src/plugins/inline-hasher/inline-hasher.js'
+import { NativeHasher } from '../../src/plugins/native-hasher/native-hasher.js'
 import { WasmHasher } from '../../src/plugins/wasm-hasher/wasm-hasher.js'
 import { WorkerPoolHasher } from '../../src/plugins/worker-pool-hasher/worker-pool-hasher.js'
+import { nativeKernelOrReason } from '../support/native-kernel.js'
 
 // Tiny chunks and inline bound, so that the vectors cross many chunk boundaries on the pool.
 const smallPool = () => new WorkerPoolHasher({ threads: 2, chunkValues: 777, inlineMaxValues: 16, maxQueuedChunks: 64 })
-const implementations: [string, () => Hasher][] = [
-  ['inline', () => new InlineHasher()], ['wasm', () => new WasmHasher()], ['worker-pool', smallPool],
+// The native hasher's tests are skipped, the reason in their titles, where its kernel cannot run.
+const native = nativeKernelOrReason()
+const implementations: [string, () => Hasher, typeof test.skip][] = [
+  ['inline', () => new InlineHasher(), test], ['wasm', () => new WasmHasher(), test], ['worker-pool', smallPool, test],
+  typeof native === 'string' ? [`native (skipped: ${native})`, () => new NativeHasher(), test.skip] : ['native', () => new NativeHasher(), test],
 ]
 
 const vectors: [string, bigint, bigint, bigint][] = [
@@ -16,7 +21,7 @@ const vectors: [string, bigint, bigint, bigint][] = [
   ['big', 18446744073709551000n, 18446744073709551615n, 18446744073709551084n],
 ]
 
-for (const [name, make] of implementations) {
+for (const [name, make, test] of implementations) {
   test(`${name}: the argmin vectors`, async (t) => {
     const hasher = make()
     for (const [n, low, high, nonce] of vectors) {

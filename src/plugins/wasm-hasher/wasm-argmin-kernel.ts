@@ -7,7 +7,7 @@ import { packageRoot } from '../grpc/package-root.js'
 
 /** argmin over [low, high) of H(name, x), ties to the smaller x, undefined when empty (as the core kernel). */
 export interface ArgminKernel {
-  readonly kind: 'wasm-simd' | 'typescript'
+  readonly kind: 'native-sha' | 'wasm-simd' | 'typescript'
   argminRange(name: string, low: bigint, high: bigint): Argmin | undefined
 }
 
@@ -100,8 +100,11 @@ export function createArgminKernel(wasmPath: string = defaultWasmPath()): Argmin
 // Module state is per thread (each worker thread loads its own copy of this module), so is this cache.
 let threadKernel: ArgminKernel | undefined
 
-/** This thread's kernel: the WASM SIMD one when built and supported, else the TypeScript one. Cached. */
-export function loadArgminKernel(): ArgminKernel {
+/**
+ * This thread's WASM kernel: the WASM SIMD one when built and supported, else the TypeScript one. Cached.
+ * Hashers that take the best kernel of the machine use loadArgminKernel (native-hasher) instead.
+ */
+export function loadWasmArgminKernel(): ArgminKernel {
   threadKernel ??= createArgminKernel()
   return threadKernel
 }

@@ -1,7 +1,7 @@
 import { injectable } from 'inversify'
 import type { ArgminRequest, Hasher } from '../../core/ports/hasher.js'
 import type { Argmin } from '../../core/token/argmin.js'
-import { type ArgminKernel, loadArgminKernel } from './wasm-argmin-kernel.js'
+import { type ArgminKernel, loadWasmArgminKernel } from './wasm-argmin-kernel.js'
 
 /**
  * Hashes on the calling thread with the WASM SIMD kernel (the TypeScript one where WASM SIMD is missing) and
@@ -9,7 +9,7 @@ import { type ArgminKernel, loadArgminKernel } from './wasm-argmin-kernel.js'
  */
 @injectable()
 export class WasmHasher implements Hasher {
-  private readonly kernel: ArgminKernel = loadArgminKernel()
+  private readonly kernel: ArgminKernel = loadWasmArgminKernel()
 
   /** 'wasm-simd', or 'typescript' when the kernel fell back. */
   get kind(): ArgminKernel['kind'] {

@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import type { Argmin } from '../../core/token/argmin.js'
-import { loadArgminKernel } from '../wasm-hasher/wasm-argmin-kernel.js'
+import { loadArgminKernel } from '../native-hasher/load-argmin-kernel.js'
 
 /** One chunk of a job: [low, high) of `name`, abandoned soon after `cancel[0]` becomes non-zero. */
 export interface ChunkTask {

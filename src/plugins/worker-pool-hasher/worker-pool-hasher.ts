@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { Piscina } from 'piscina'
 import type { ArgminRequest, Hasher } from '../../core/ports/hasher.js'
 import { type Argmin, betterArgmin } from '../../core/token/argmin.js'
-import { loadArgminKernel } from '../wasm-hasher/wasm-argmin-kernel.js'
+import { loadArgminKernel } from '../native-hasher/load-argmin-kernel.js'
 import type { ChunkTask } from './hash-worker.js'
 
 export interface WorkerPoolOptions {
@@ -27,7 +27,7 @@ export const DEFAULT_POOL_OPTIONS: WorkerPoolOptions = { threads: 0, chunkValues
 export class WorkerPoolHasher implements Hasher {
   private readonly pool: Piscina<ChunkTask, Argmin | undefined>
   readonly threads: number
-  /** The kernel the workers run (each loads its own): the WASM SIMD one when built, else the TypeScript one. */
+  /** The kernel the workers run (each loads its own): native SHA, else WASM SIMD, else TypeScript. */
   readonly kernel = loadArgminKernel().kind
 
   constructor(private readonly options: WorkerPoolOptions = DEFAULT_POOL_OPTIONS) {

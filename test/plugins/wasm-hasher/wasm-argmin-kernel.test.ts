@@ -11,7 +11,7 @@ import {
   WasmSimdArgminKernel,
   createArgminKernel,
   defaultWasmPath,
-  loadArgminKernel,
+  loadWasmArgminKernel,
 } from '../../../src/plugins/wasm-hasher/wasm-argmin-kernel.js'
 import { repoRoot } from '../../support/repo-root.js'
 
@@ -32,17 +32,17 @@ function freshWasmKernel(): WasmSimdArgminKernel {
   return kernel
 }
 
-test('loadArgminKernel returns one cached WASM SIMD kernel per thread', (t) => {
-  t.is(loadArgminKernel().kind, 'wasm-simd')
-  t.is(loadArgminKernel(), loadArgminKernel())
+test('loadWasmArgminKernel returns one cached WASM SIMD kernel per thread', (t) => {
+  t.is(loadWasmArgminKernel().kind, 'wasm-simd')
+  t.is(loadWasmArgminKernel(), loadWasmArgminKernel())
 })
 
 test('a worker thread loads its own WASM kernel synchronously at start-up', async (t) => {
   const loader = pathToFileURL(join(repoRoot(), 'dist', 'src', 'plugins', 'wasm-hasher', 'wasm-argmin-kernel.js')).href
   const script = `
     import { parentPort } from 'node:worker_threads'
-    import { loadArgminKernel } from ${JSON.stringify(loader)}
-    const kernel = loadArgminKernel()
+    import { loadWasmArgminKernel } from ${JSON.stringify(loader)}
+    const kernel = loadWasmArgminKernel()
     parentPort.postMessage({ kind: kernel.kind, nonce: String(kernel.argminRange('hello', 0n, 1000n)?.nonce) })`
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(script)}`))
   const reply = await new Promise((resolve, reject) => {
