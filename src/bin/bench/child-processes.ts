@@ -7,10 +7,12 @@ export interface TimedChild {
   readonly child: ChildProcess
   readonly spawnedAtMs: number
   readonly readyAtMs: number
+  /** The output line that matched `ready.line`, when that was the readiness test. */
+  readonly readyLine?: string
 }
 
-/** Output kept from the end of one chunk, so that a ready line split across two chunks still matches. */
-const CARRY_CHARS = 256
+/** Longest partial output line kept while waiting for the ready line; a longer one is dropped unmatched. */
+const MAX_LINE_CHARS = 4 * 1024 * 1024
 
 /**
  * The processes a benchmark started, so that it stops exactly those (by their own handles, never by name), also on
@@ -37,15 +39,15 @@ export class ChildProcesses {
     child.once('exit', () => this.children.delete(child))
     const tail: string[] = []
     let matchedAtMs: number | undefined
-    let carry = ''
+    let readyLine: string | undefined
+    const lines = new LineSplitter()
     const watch = (chunk: Buffer): void => {
       const text = chunk.toString()
       tail.push(text)
       if (tail.length > 40) tail.shift()
       if (!('line' in ready) || matchedAtMs !== undefined) return
-      const window = carry + text
-      if (ready.line.test(window)) matchedAtMs = performance.now()
-      carry = window.slice(-CARRY_CHARS)
+      readyLine = lines.push(text).find((line) => ready.line.test(line))
+      if (readyLine !== undefined) matchedAtMs = performance.now()
     }
     child.stdout!.on('data', watch)
     child.stderr!.on('data', watch)
@@ -60,7 +62,7 @@ export class ChildProcesses {
       if (Date.now() > deadline) throw new Error(`${label} was not ready within ${timeoutMs} ms:\n${tail.join('')}`)
       await sleep(50)
     }
-    return { child, spawnedAtMs, readyAtMs: matchedAtMs }
+    return { child, spawnedAtMs, readyAtMs: matchedAtMs, ...(readyLine !== undefined && { readyLine }) }
   }
 
   /** Sends `signal` to one child this set started and resolves when it has exited (SIGKILL after `graceMs`). */
@@ -71,6 +73,18 @@ export class ChildProcesses {
   /** SIGTERM to each, SIGKILL after `graceMs` for any still running; resolves when all exited. */
   async stopAll(graceMs = 3_000): Promise<void> {
     await Promise.all([...this.children].map((child) => stopChild(child, graceMs)))
+  }
+}
+
+/** Whole lines out of a stream's chunks; a partial line longer than MAX_LINE_CHARS is dropped. */
+class LineSplitter {
+  private partial = ''
+
+  push(text: string): string[] {
+    const lines = (this.partial + text).split('\n')
+    this.partial = lines.pop()!
+    if (this.partial.length > MAX_LINE_CHARS) this.partial = ''
+    return lines
   }
 }
 

@@ -155,16 +155,24 @@ export class RegisterNode {
   }
 
   status(): TokenStatus[] {
-    return [...this.registers.values()].map((r) => {
-      const entry = this.config.scheme.get(r.token)!
-      const roles: ('writer' | 'reader' | 'replica')[] = []
-      if (entry.writer === this.self) roles.push('writer')
-      if (entry.readers.includes(this.self)) roles.push('reader')
-      if (r.isReplica) roles.push('replica')
-      const recovering = r.recoveryProgress()
-      return { token: r.token, roles, state: r.isReplica ? r.replicaState : undefined, silent: this.silent.has(r.token),
-        ...(recovering && { recovering }), pending: r.pendingCount, replicas: r.replicas.length, readQuorum: r.readQuorum, writeQuorum: r.writeQuorum }
-    })
+    return [...this.registers.values()].map((r) => this.statusOfRegister(r))
+  }
+
+  /** One token's status, without building every token's (a per-request log line needs only its own). */
+  statusOf(token: string): TokenStatus | undefined {
+    const register = this.registers.get(token)
+    return register === undefined ? undefined : this.statusOfRegister(register)
+  }
+
+  private statusOfRegister(r: TokenRegister): TokenStatus {
+    const entry = this.config.scheme.get(r.token)!
+    const roles: ('writer' | 'reader' | 'replica')[] = []
+    if (entry.writer === this.self) roles.push('writer')
+    if (entry.readers.includes(this.self)) roles.push('reader')
+    if (r.isReplica) roles.push('replica')
+    const recovering = r.recoveryProgress()
+    return { token: r.token, roles, state: r.isReplica ? r.replicaState : undefined, silent: this.silent.has(r.token),
+      ...(recovering && { recovering }), pending: r.pendingCount, replicas: r.replicas.length, readQuorum: r.readQuorum, writeQuorum: r.writeQuorum }
   }
 
   private onClient(input: NodeInput & { type: 'client' }, nowMs: number, out: Outbox): void {
