@@ -18,12 +18,13 @@ export function perTokenKb(row: StartupRow, baseline: StartupRow | undefined): n
 }
 
 export function formatStartup(rows: readonly StartupRow[], baseline: StartupRow | undefined): string {
-  const lines = ['start-up (3 durable nodes, fresh data dirs; times from spawn, ms; memory after every token was written once):',
+  const lines = ['start-up (3 durable nodes, fresh data dirs; times from spawn, ms; memory after every token was written once;',
+    'restart breakdown: the restarted node\'s phases, wall/CPU ms):',
     `${pad('tokens', 8)}${pad('started', 9)}${pad('1st read', 10)}${pad('write all', 11)}${pad('RSS MB', 8)}${pad('KB/token', 10)}` +
     `${pad('restart', 9)}${pad('1st read', 10)}${pad('read all', 10)}  restart breakdown`]
   for (const row of baseline === undefined ? rows : [baseline, ...rows]) {
     const kb = perTokenKb(row, baseline)
-    const breakdown = row.restartBreakdown === undefined ? '' : Object.entries(row.restartBreakdown).map(([k, v]) => `${k} ${v}`).join(', ')
+    const breakdown = breakdownText(row)
     lines.push(`${pad(row.tokens, 8)}${pad(ms(row.startedMs), 9)}${pad(ms(row.firstReadMs), 10)}${pad(ms(row.writeAllMs), 11)}` +
       `${pad(row.rssMb.toFixed(0), 8)}${pad(kb === undefined ? (row === baseline ? 'base' : '-') : kb.toFixed(2), 10)}` +
       `${pad(ms(row.restartStartedMs), 9)}${pad(ms(row.restartFirstReadMs), 10)}${pad(ms(row.restartReadAllMs), 10)}  ${breakdown}`)
@@ -38,6 +39,13 @@ export function formatStartup(rows: readonly StartupRow[], baseline: StartupRow 
       `${Math.round(target.restartFirstReadMs)} ms, ${held ? 'held' : 'MISSED'}`)
   }
   return lines.join('\n') + '\n'
+}
+
+/** "scheme 496/300, store 929/700, ...": each phase of the restarted node's start, wall/CPU ms. */
+function breakdownText(row: StartupRow): string {
+  const breakdown = row.restartBreakdown
+  if (breakdown === undefined) return ''
+  return Object.entries(breakdown.wallMs).map(([phase, wallMs]) => `${phase} ${wallMs}/${breakdown.cpuMs[phase] ?? '?'}`).join(', ')
 }
 
 export function formatReplicaSets(rows: readonly ReplicaRow[], concurrency: number): string {

@@ -22,8 +22,8 @@ export interface StartupRow {
   /** ... and every token then read once at it, `concurrency` at a time (undefined when skipped). */
   readonly restartReadAllMs?: number
   readonly restartReadErrors?: number
-  /** The restarted node's own breakdown of its start, from its "node started" line. */
-  readonly restartBreakdown?: Readonly<Record<string, number>>
+  /** The restarted node's own breakdown of its start, from its "node started" line: wall and CPU ms per phase. */
+  readonly restartBreakdown?: StartBreakdown
 }
 
 export interface StartupOptions {
@@ -87,11 +87,16 @@ async function restartFirst(cluster: LocalCluster, clients: UnaryClient[], token
   return { ...base, restartReadAllMs: reads.ms, restartReadErrors: reads.errors }
 }
 
-/** The `startupMs` field of a node's "node started" log line, if it has one. */
-function breakdownOf(line: string | undefined): Record<string, number> | undefined {
+export interface StartBreakdown {
+  readonly wallMs: Readonly<Record<string, number>>
+  readonly cpuMs: Readonly<Record<string, number>>
+}
+
+/** The `startupMs` and `startupCpuMs` fields of a node's "node started" log line, if it has them. */
+function breakdownOf(line: string | undefined): StartBreakdown | undefined {
   try {
-    const parsed = JSON.parse(line ?? '') as { startupMs?: Record<string, number> }
-    return parsed.startupMs
+    const parsed = JSON.parse(line ?? '') as { startupMs?: Record<string, number>; startupCpuMs?: Record<string, number> }
+    return parsed.startupMs && parsed.startupCpuMs && { wallMs: parsed.startupMs, cpuMs: parsed.startupCpuMs }
   } catch {
     return undefined
   }

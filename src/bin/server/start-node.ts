@@ -63,9 +63,9 @@ export function assertServesTokens(address: string, scheme: ReplicationScheme): 
  * plays no role in the scheme.
  */
 export async function startNode(address: string, scheme: ReplicationScheme, settings: NodeSettings,
-  logger: NodeLogger, listen: string = address, startupMs: Readonly<Record<string, number>> = {}): Promise<RunningNode> {
+  logger: NodeLogger, listen: string = address, earlier: ConstructorParameters<typeof StartPhases>[0] = {}): Promise<RunningNode> {
   assertServesTokens(address, scheme)
-  const phases = new StartPhases(startupMs)
+  const phases = new StartPhases(earlier)
   const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address, scheme.tokensOf(address))]
   // A later incarnation normally outranks an earlier one (a durable counter with a data dir, else wall-clock ms);
   // the random nonce keeps two starts in one generation apart, and fences correct a generation that went back.
@@ -104,7 +104,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   logger.log('info', 'node started', { address, ...(listen === address ? {} : { listen }), ...listedTokens(driver.node.tokens()),
     persistence: settings.persistence.kind === 'memory' ? 'memory (state lost on restart)' : resolve(settings.persistence.dataDir),
     fingerprint: schemeFingerprint(scheme), quorum: settings.quorum.kind, readLeaseMs: settings.readLeaseMs,
-    tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}`, startupMs: phases.summary() })
+    tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}`, ...phases.summary() })
   const recoveryLog = watchRecovery(driver, logger)
   return {
     driver, host, port,

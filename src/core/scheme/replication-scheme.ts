@@ -71,8 +71,11 @@ export class ReplicationScheme {
 
   /** A canonical text of the scheme: equal schemes give equal text whatever the order of tokens in the file. */
   canonical(): string {
-    return JSON.stringify([...this.byToken.values()]
-      .sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0))
-      .map((e) => [e.token, e.writer, e.readers]))
+    // The default sort orders strings by UTF-16 code units, as `<` does, without a comparator call per pair.
+    const tokens = [...this.byToken.keys()].sort()
+    return JSON.stringify(tokens.map((token) => {
+      const e = this.byToken.get(token)!
+      return [e.token, e.writer, e.readers]
+    }))
   }
 }
