@@ -4,11 +4,13 @@ import * as t from 'typanion'
 import { TokenManagerError } from '../core/errors.js'
 import { type NodeSettings, resolveSettings } from '../core/settings/node-settings.js'
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { LOG_LEVELS, type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
 import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
 import { loadSettingsFile } from '../plugins/yaml-config/settings-file.js'
 import { chooseNodeSecurity, MissingCertificatesError } from './server/node-security.js'
 import { assertServesTokens, startNode } from './server/start-node.js'
+import { cpuMs } from './server/start-phases.js'
 
 /** tm-server's exit codes: scripts can tell a broken configuration from certificates not made yet. */
 const EXIT = { ok: 0, configuration: 2, noCertificates: 3 } as const
@@ -58,7 +60,10 @@ class ServerCommand extends Command {
   async execute(): Promise<number> {
     let logger = new NodeLogger((this.logLevel ?? 'info') as LogLevel, { node: this.address })
     try {
+      const schemeStartMs = performance.now()
+      const schemeStartCpuMs = cpuMs()
       const scheme = loadSchemeFile(this.config)
+      const schemeTimes = { wall: { scheme: Math.round(performance.now() - schemeStartMs) }, cpu: { scheme: Math.round(cpuMs() - schemeStartCpuMs) } }
       const { insecure, ...fromFile } = this.settings === undefined ? {} : loadSettingsFile(this.settings)
       assertServesTokens(this.address, scheme)
       const security = chooseNodeSecurity(this.address, this.config,
@@ -72,7 +77,7 @@ class ServerCommand extends Command {
       if (security.kind === 'insecure') {
         logger.log('warn', 'insecure: plaintext port, replica and admin traffic is unauthenticated (anyone who reaches it can rewrite tokens)')
       }
-      const node = await startNode(this.address, scheme, settings, logger, this.listen ?? this.address)
+      const node = await startNode(this.address, scheme, settings, logger, this.listen ?? this.address, schemeTimes)
       await waitForSignal()
       await node.stop()
       return EXIT.ok

@@ -1,5 +1,18 @@
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process'
 import { connect } from 'node:net'
+import { performance } from 'node:perf_hooks'
+
+/** A started child and when it was spawned and found ready (performance.now() times, ms). */
+export interface TimedChild {
+  readonly child: ChildProcess
+  readonly spawnedAtMs: number
+  readonly readyAtMs: number
+  /** The output line that matched `ready.line`, when that was the readiness test. */
+  readonly readyLine?: string
+}
+
+/** Longest partial output line kept while waiting for the ready line; a longer one is dropped unmatched. */
+const MAX_LINE_CHARS = 4 * 1024 * 1024
 
 /**
  * The processes a benchmark started, so that it stops exactly those (by their own handles, never by name), also on
@@ -11,16 +24,30 @@ export class ChildProcesses {
 
   async start(label: string, command: string, args: readonly string[], ready: { line: RegExp } | { port: number },
     timeoutMs: number, options: SpawnOptions = {}): Promise<ChildProcess> {
+    return (await this.startTimed(label, command, args, ready, timeoutMs, options)).child
+  }
+
+  /**
+   * As `start`, and says when the child was spawned and when it was ready: for a line, when the chunk holding it
+   * arrived; for a port, when a connection was first accepted (polled every 50 ms).
+   */
+  async startTimed(label: string, command: string, args: readonly string[], ready: { line: RegExp } | { port: number },
+    timeoutMs: number, options: SpawnOptions = {}): Promise<TimedChild> {
+    const spawnedAtMs = performance.now()
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
     this.children.add(child)
     child.once('exit', () => this.children.delete(child))
     const tail: string[] = []
-    let matched = false
+    let matchedAtMs: number | undefined
+    let readyLine: string | undefined
+    const lines = new LineSplitter()
     const watch = (chunk: Buffer): void => {
       const text = chunk.toString()
       tail.push(text)
       if (tail.length > 40) tail.shift()
-      if ('line' in ready && ready.line.test(text)) matched = true
+      if (!('line' in ready) || matchedAtMs !== undefined) return
+      readyLine = lines.push(text).find((line) => ready.line.test(line))
+      if (readyLine !== undefined) matchedAtMs = performance.now()
     }
     child.stdout!.on('data', watch)
     child.stderr!.on('data', watch)
@@ -30,11 +57,17 @@ export class ChildProcesses {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       if (exited !== undefined) throw new Error(`${label} exited (${exited}):\n${tail.join('')}`)
-      if ('line' in ready ? matched : await accepts(ready.port)) break
+      if (!('line' in ready) && await accepts(ready.port)) matchedAtMs = performance.now()
+      if (matchedAtMs !== undefined) break
       if (Date.now() > deadline) throw new Error(`${label} was not ready within ${timeoutMs} ms:\n${tail.join('')}`)
       await sleep(50)
     }
-    return child
+    return { child, spawnedAtMs, readyAtMs: matchedAtMs, ...(readyLine !== undefined && { readyLine }) }
+  }
+
+  /** Sends `signal` to one child this set started and resolves when it has exited (SIGKILL after `graceMs`). */
+  async stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 3_000): Promise<void> {
+    await stopChild(child, graceMs, signal)
   }
 
   /** SIGTERM to each, SIGKILL after `graceMs` for any still running; resolves when all exited. */
@@ -43,12 +76,24 @@ export class ChildProcesses {
   }
 }
 
-function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+/** Whole lines out of a stream's chunks; a partial line longer than MAX_LINE_CHARS is dropped. */
+class LineSplitter {
+  private partial = ''
+
+  push(text: string): string[] {
+    const lines = (this.partial + text).split('\n')
+    this.partial = lines.pop()!
+    if (this.partial.length > MAX_LINE_CHARS) this.partial = ''
+    return lines
+  }
+}
+
+function stopChild(child: ChildProcess, graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), graceMs)
     child.once('exit', () => { clearTimeout(kill); resolve() })
-    child.kill('SIGTERM')
+    child.kill(signal)
   })
 }
 

@@ -33,10 +33,11 @@ function which(command: string): string | undefined {
 }
 
 /**
- * A `members`-member etcd cluster on free 127.0.0.1 ports with separate temp data dirs and --unsafe-no-fsync (our
- * memory persistence does not fsync either). Resolves when every member serves clients.
+ * A `members`-member etcd cluster on free 127.0.0.1 ports with separate temp data dirs (in the OS temp dir, where
+ * our nodes' data dirs live too). With `fsync` false it runs with --unsafe-no-fsync, to compare with our memory
+ * persistence, which does not fsync either. Resolves when every member serves clients.
  */
-export async function startEtcdCluster(children: ChildProcesses, etcd: string, memberCount: number): Promise<EtcdCluster> {
+export async function startEtcdCluster(children: ChildProcesses, etcd: string, memberCount: number, fsync: boolean): Promise<EtcdCluster> {
   const ports = await freePorts(memberCount * 2)
   const names = Array.from({ length: memberCount }, (_, i) => `m${i}`)
   const peerUrl = (i: number): string => `http://127.0.0.1:${ports[memberCount + i]}`
@@ -51,7 +52,7 @@ export async function startEtcdCluster(children: ChildProcesses, etcd: string, m
       '--listen-client-urls', clientUrl(i), '--advertise-client-urls', clientUrl(i),
       '--listen-peer-urls', peerUrl(i), '--initial-advertise-peer-urls', peerUrl(i),
       '--initial-cluster', initialCluster, '--initial-cluster-state', 'new', '--initial-cluster-token', 'tm-bench',
-      '--unsafe-no-fsync', '--logger', 'zap', '--log-level', 'info',
+      ...(fsync ? [] : ['--unsafe-no-fsync']), '--logger', 'zap', '--log-level', 'info',
     ], { line: /ready to serve client requests|serving client traffic/ }, 30_000)))
   } catch (error) {
     remove()

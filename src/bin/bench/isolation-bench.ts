@@ -112,7 +112,9 @@ class IsolationCommand extends Command {
 async function startCluster(children: ChildProcesses, threads: number, maxDomain: number): Promise<LocalCluster> {
   const settings = join(tmpdir(), `tm-isolation-${process.pid}-${threads}.yaml`)
   writeFileSync(settings, `hasher: worker-pool\nhashThreads: ${threads}\noperationTimeoutMs: ${WRITE_TIMEOUT_MS}\nmaxDomainSize: ${maxDomain}\n`)
-  return startLocalCluster(children, { nodes: 3, tokens: 2, logLevel: 'warn', args: ['--settings', settings] })
+  // Node 1 writes both tokens: the reads of B share the writer with A's hashing. In memory, as this measures hashing.
+  return startLocalCluster(children, { nodes: 3, tokens: 2, logLevel: 'warn', persistence: 'memory', writers: 'first',
+    args: ['--settings', settings] })
 }
 
 /** Writes [0, values) on `token` at its writer (partial over all but the last value); resolves with the time taken. */

@@ -2,43 +2,88 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
-import type { ChildProcesses } from './child-processes.js'
+import { benchSchemeText, type WriterLayout } from './bench-scheme.js'
+import type { ChildProcesses, TimedChild } from './child-processes.js'
 import { freePorts } from '../support/free-ports.js'
+
+/** Where our nodes keep replica state: in memory (`--in-memory`), or each in its own data dir (`--data-dir`). */
+export type ClusterPersistence = 'memory' | 'durable'
 
 export interface LocalClusterOptions {
   readonly nodes: number
   readonly tokens: number
   readonly logLevel: string
+  readonly persistence: ClusterPersistence
+  /** Who writes each token (default: spread over the nodes, token i on node i mod n). */
+  readonly writers?: WriterLayout
   /** Extra node flags for the servers, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
   readonly nodeArgs?: readonly string[]
   /** Extra tm-server arguments. */
   readonly args?: readonly string[]
+  /** How long a node may take to start (default 60 s). */
+  readonly readyTimeoutMs?: number
+  /** Ready when a line matches (it must be logged at `logLevel`), rather than when the port accepts connections. */
+  readonly readyLine?: RegExp
 }
 
 export interface LocalCluster {
   readonly addresses: readonly string[]
   readonly configPath: string
   readonly dir: string
+  /** Each node's data dir (durable only), inside `dir`: on the same filesystem as etcd's temp dirs. */
+  readonly dataDirs: readonly string[]
+  /** The current process of each node (a restart replaces it). */
   readonly pids: readonly number[]
+  /** Each node's last start: when it was spawned and found ready. */
+  readonly starts: readonly TimedChild[]
+  /** SIGKILL to node `index`, resolved once it exited: a crash, with no chance to flush anything. */
+  kill(index: number): Promise<void>
+  /** Starts node `index` again with the same arguments (and data dir); resolves when it is ready. */
+  restart(index: number): Promise<TimedChild>
   remove(): void
 }
 
 /**
  * A cluster of ours on free 127.0.0.1 ports: a generated scheme of `tokens` tokens 1..N, each replicated on every
- * node, written by the first node and read by all; one dist/src/bin/tm-server.js process per node.
+ * node and read by all, written as `writers` says; one dist/src/bin/tm-server.js process per node, all started at once.
  */
 export async function startLocalCluster(children: ChildProcesses, options: LocalClusterOptions): Promise<LocalCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tm-bench-'))
   const addresses = (await freePorts(options.nodes)).map((p) => `127.0.0.1:${p}`)
   const configPath = join(dir, 'tokens.yaml')
-  const readers = `[${addresses.join(', ')}]`
-  writeFileSync(configPath, Array.from({ length: options.tokens }, (_, i) =>
-    `- token: ${i + 1}\n  writer: ${addresses[0]}\n  readers: ${readers}\n`).join(''))
+  writeFileSync(configPath, benchSchemeText(addresses, options.tokens, options.writers))
+  const dataDirs = options.persistence === 'durable' ? addresses.map((_, i) => join(dir, `data-${i + 1}`)) : []
+  const start = (index: number): Promise<TimedChild> => startNode(children, options, configPath, addresses[index]!, dataDirs[index])
+  const remove = (): void => rmSync(dir, { recursive: true, force: true })
+  let starts: TimedChild[]
+  try {
+    starts = await Promise.all(addresses.map((_, i) => start(i)))
+  } catch (error) {
+    await children.stopAll()
+    remove()
+    throw error
+  }
+  return {
+    addresses, configPath, dir, dataDirs, remove,
+    get pids() { return starts.map((s) => s.child.pid!) },
+    get starts() { return starts },
+    kill: (index) => children.stop(starts[index]!.child, 'SIGKILL'),
+    restart: async (index) => {
+      const started = await start(index)
+      starts = starts.map((s, i) => (i === index ? started : s))
+      return started
+    },
+  }
+}
+
+function startNode(children: ChildProcesses, options: LocalClusterOptions, configPath: string, address: string,
+  dataDir: string | undefined): Promise<TimedChild> {
   const server = join(packageRoot(), 'dist/src/bin/tm-server.js')
-  const servers = await Promise.all(addresses.map((address) => children.start(`tm-server ${address}`, process.execPath,
+  const persistence = dataDir === undefined ? ['--in-memory'] : ['--data-dir', dataDir]
+  const ready = options.readyLine === undefined ? { port: Number(address.split(':')[1]) } : { line: options.readyLine }
+  return children.startTimed(`tm-server ${address}`, process.execPath,
     [...(options.nodeArgs ?? []), server, '--config', configPath, '--address', address, '--log-level', options.logLevel,
       // Plaintext, like the etcd and echo servers it is compared with: the benchmark measures the protocol, not TLS.
-      '--insecure', ...(options.args ?? [])],
-    { port: Number(address.split(':')[1]) }, 60_000)))
-  return { addresses, configPath, dir, pids: servers.map((c) => c.pid!), remove: () => rmSync(dir, { recursive: true, force: true }) }
+      '--insecure', ...persistence, ...(options.args ?? [])],
+    ready, options.readyTimeoutMs ?? 60_000)
 }

@@ -15,27 +15,23 @@ import { GrpcServerHost } from '../../plugins/grpc/grpc-server-host.js'
 import { HealthAndReflection } from '../../plugins/grpc/health-and-reflection.js'
 import type { NodeLogger } from '../../plugins/grpc/node-logger.js'
 import { createNodeContainer } from '../../plugins/node-container.js'
+import { listedTokens } from '../../plugins/grpc/request-log.js'
+import { RecoveryLog } from './recovery-log.js'
+import { StartPhases } from './start-phases.js'
 import { ClusterTls } from '../../plugins/tls/cluster-tls.js'
 import { MetricsServer } from '../../plugins/prometheus-metrics/metrics-server.js'
 import { PrometheusMetrics } from '../../plugins/prometheus-metrics/prometheus-metrics.js'
 import { prometheusMetricsModule } from '../../plugins/prometheus-metrics/prometheus-metrics-module.js'
 
 /**
- * One log line when a token's replica here starts recovering its state (at start, without a copy of it) and one
- * when it has: bounded by the scheme's tokens. A replica that stays recovering is what an operator must look at.
+ * Checks every second which tokens' replicas here are recovering their state, for the log (see RecoveryLog).
+ * While no token is or was recovering, a check costs one count rather than a status per token.
  */
 function watchRecovery(driver: NodeDriver, logger: NodeLogger): NodeJS.Timeout {
-  const recovering = new Set<string>()
+  const log = new RecoveryLog(logger)
   const check = (): void => {
-    for (const s of driver.status()) {
-      if (s.recovering !== undefined && !recovering.has(s.token)) {
-        recovering.add(s.token)
-        logger.log('warn', 'token recovering: this replica has no copy of it yet and counts in no quorum until it recovers one from the others',
-          { token: s.token, ...s.recovering })
-      } else if (s.recovering === undefined && recovering.delete(s.token)) {
-        logger.log('info', 'token recovered', { token: s.token })
-      }
-    }
+    if (log.quiet && driver.node.recoveringCount() === 0) return
+    log.update(driver.status())
   }
   const timer = setInterval(check, 1_000)
   timer.unref()
@@ -67,9 +63,10 @@ export function assertServesTokens(address: string, scheme: ReplicationScheme): 
  * plays no role in the scheme.
  */
 export async function startNode(address: string, scheme: ReplicationScheme, settings: NodeSettings,
-  logger: NodeLogger, listen: string = address): Promise<RunningNode> {
+  logger: NodeLogger, listen: string = address, earlier: ConstructorParameters<typeof StartPhases>[0] = {}): Promise<RunningNode> {
   assertServesTokens(address, scheme)
-  const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address, scheme.entries.map((e) => e.token))]
+  const phases = new StartPhases(earlier)
+  const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address, scheme.tokensOf(address))]
   // A later incarnation normally outranks an earlier one (a durable counter with a data dir, else wall-clock ms);
   // the random nonce keeps two starts in one generation apart, and fences correct a generation that went back.
   const incarnation = randomIncarnation()
@@ -79,16 +76,19 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
       { notice: (message, details) => logger.log('warn', message, details) })
     epoch = epochOf(await store.nextEpoch(), incarnation)
     overrides.push(new ContainerModule(({ rebind }) => { rebind<Persistence>(Persistence).toConstantValue(store) }))
+    phases.done('store')
   }
   const tls = settings.security && ClusterTls.load(settings.security, address, scheme.nodes())
   const container = createNodeContainer({ self: address, scheme, settings, epoch, incarnation }, grpcTransportModule(address, scheme, tls, listen), overrides)
   const driver = container.get(NodeDriver)
   const host = container.get(GrpcServerHost)
+  phases.done('setup')
   const health = new HealthAndReflection(driver)
   health.register(host)
   const services = new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (token, atMs) => health.refreshAt(token, atMs))
   services.register((s, i) => host.addService(s, i))
   await driver.start()
+  phases.done('start')
   const port = await host.listen()
   health.serving()
   let metricsServer: MetricsServer | undefined
@@ -102,10 +102,10 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
     logger.log('warn', 'readLeaseMs is more than half of operationTimeoutMs: a write that waits out a silent lease holder may time out',
       { readLeaseMs: settings.readLeaseMs, operationTimeoutMs: settings.operationTimeoutMs })
   }
-  logger.log('info', 'node started', { address, ...(listen === address ? {} : { listen }), tokens: scheme.tokensOf(address),
+  logger.log('info', 'node started', { address, ...(listen === address ? {} : { listen }), ...listedTokens(driver.node.tokens()),
     persistence: settings.persistence.kind === 'memory' ? 'memory (state lost on restart)' : resolve(settings.persistence.dataDir),
     fingerprint: schemeFingerprint(scheme), quorum: settings.quorum.kind, readLeaseMs: settings.readLeaseMs,
-    tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}` })
+    tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}`, ...phases.summary() })
   const recoveryLog = watchRecovery(driver, logger)
   return {
     driver, host, port,

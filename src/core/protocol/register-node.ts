@@ -10,7 +10,7 @@ import { Outbox, type PersistEntry } from './outbox.js'
 import { type LeaseTiming, NO_LEASES } from './read-lease.js'
 import { PeerIncarnations } from './peer-incarnations.js'
 import type { RecoveryTiming } from './replica-recovery.js'
-import type { Versioned } from './replica-state.js'
+import { INITIAL, type Versioned } from './replica-state.js'
 import { type RegisterLimits, TokenRegister } from './token-register.js'
 
 export interface RegisterNodeConfig {
@@ -73,12 +73,23 @@ export interface TokenStatus {
 /**
  * The protocol on one node: one TokenRegister per token the node plays a role in, and `step(input, nowMs)` as
  * its only entry point. Same inputs and times, same outputs: no clock, timer, randomness or I/O in here.
+ *
+ * A token's register is built when something first happens to it (an operation, a message, a tick it asked for),
+ * not at start: a node of 10^5 tokens would otherwise spend seconds and hundreds of MB on registers most of which
+ * stay idle. Until then the token holds only its restored state (`dormant`). An idle register has nothing in
+ * flight (no round, queue or granted lease, and nothing heard), so building it late leaves every output the same;
+ * replicas that must recover their state are built at the first step, where their recovery starts.
  */
 export class RegisterNode {
   private readonly registers = new Map<string, TokenRegister>()
+  /** This node's tokens in scheme order. */
+  private readonly mine: readonly string[]
+  /** Restored replica state of tokens whose register is not built yet. */
+  private readonly dormant = new Map<string, Versioned>()
   private readonly silent = new Set<string>()
   private readonly deadlines = new DeadlineHeap<string>()
   private readonly jobTokens = new Map<number, string>()
+  private readonly nextReqId: () => number
   private reqIds = 0
   private nowMs = 0
   private startedMs: number | undefined
@@ -95,21 +106,11 @@ export class RegisterNode {
   constructor(private readonly config: RegisterNodeConfig) {
     const base = config.reqIdBase ?? 0
     // Wrapping within the block is safe: a round never outlives its deadline, long before 2^32 more rounds.
-    const nextReqId = (): number => base + (this.reqIds = (this.reqIds + 1) % 2 ** 32)
-    const leases = config.leases ?? NO_LEASES
+    this.nextReqId = (): number => base + (this.reqIds = (this.reqIds + 1) % 2 ** 32)
     this.incarnation = config.incarnation ?? Number(config.epoch % BigInt(Number.MAX_SAFE_INTEGER))
-    for (const token of config.scheme.tokensOf(config.self)) {
-      const ids = { nowMs: () => this.nowMs, nextReqId, nextJobId: () => ++this.jobIds,
-        startedMs: () => this.startedMs ?? this.nowMs, wakeAt: (atMs: number) => this.deadlines.push(atMs, token) }
-      const entry = config.scheme.get(token)!
-      const replicas = config.scheme.replicasOf(token)
-      config.quorum.validate(replicas.length)
-      const roles = { token, self: config.self, writer: entry.writer, readers: entry.readers, replicas,
-        readQuorum: config.quorum.readQuorum(replicas.length), writeQuorum: config.quorum.writeQuorum(replicas.length) }
-      this.registers.set(token, new TokenRegister(roles, config.epoch, config.limits, ids, leases, config.recovery))
-      // Recovery starts with the first tick.
-      if (this.registers.get(token)!.recovering) this.deadlines.push(-Infinity, token)
-    }
+    this.mine = config.scheme.tokensOf(config.self)
+    // A scheme the quorum strategy cannot serve is refused at start, not at a token's first use.
+    for (const token of this.mine) config.quorum.validate(config.scheme.replicasOf(token).length)
   }
 
   get self(): NodeId {
@@ -117,18 +118,28 @@ export class RegisterNode {
   }
 
   tokens(): string[] {
-    return [...this.registers.keys()]
+    return [...this.mine]
+  }
+
+  /** Registers built so far: the tokens something happened to, and those recovering their state. */
+  get builtRegisters(): number {
+    return this.registers.size
   }
 
   /** Restores durable replica state; call before the first step. */
   restore(entries: readonly PersistEntry[]): void {
-    for (const entry of entries) this.registers.get(entry.token)?.restore({ ts: entry.ts, value: entry.value })
+    for (const entry of entries) {
+      const state = { ts: entry.ts, value: entry.value }
+      const built = this.registers.get(entry.token)
+      if (built !== undefined) built.restore(state)
+      else if (this.isMine(entry.token)) this.dormant.set(entry.token, state)
+    }
   }
 
   step(input: NodeInput, nowMs: number): Outbox {
     const out = new Outbox()
     this.nowMs = nowMs
-    this.startedMs ??= nowMs
+    if (this.startedMs === undefined) this.firstStep(nowMs)
     switch (input.type) {
       case 'client': this.onClient(input, nowMs, out); break
       case 'message': this.onMessage(input.envelope, out); break
@@ -137,6 +148,7 @@ export class RegisterNode {
       case 'cancel': this.onCancel(input.opId, input.token, out); break
       case 'tick': this.onTick(nowMs, out); break
       case 'silence': this.onSilence(input.token, out); break
+      // Registers not built yet hold no lease.
       case 'clock-stalled': for (const register of this.registers.values()) register.dropLease(); break
     }
     this.stampIncarnation(out)
@@ -155,16 +167,65 @@ export class RegisterNode {
   }
 
   status(): TokenStatus[] {
-    return [...this.registers.values()].map((r) => {
-      const entry = this.config.scheme.get(r.token)!
-      const roles: ('writer' | 'reader' | 'replica')[] = []
-      if (entry.writer === this.self) roles.push('writer')
-      if (entry.readers.includes(this.self)) roles.push('reader')
-      if (r.isReplica) roles.push('replica')
-      const recovering = r.recoveryProgress()
-      return { token: r.token, roles, state: r.isReplica ? r.replicaState : undefined, silent: this.silent.has(r.token),
-        ...(recovering && { recovering }), pending: r.pendingCount, replicas: r.replicas.length, readQuorum: r.readQuorum, writeQuorum: r.writeQuorum }
-    })
+    return this.mine.map((token) => this.statusOf(token)!)
+  }
+
+  /** One token's status, without building every token's (a per-request log line needs only its own). */
+  statusOf(token: string): TokenStatus | undefined {
+    if (!this.isMine(token)) return undefined
+    const register = this.registers.get(token)
+    const entry = this.config.scheme.get(token)!
+    const roles: ('writer' | 'reader' | 'replica')[] = []
+    if (entry.writer === this.self) roles.push('writer')
+    if (entry.readers.includes(this.self)) roles.push('reader')
+    // Every node of a token's scheme entry stores a copy of it.
+    roles.push('replica')
+    const recovering = register?.recoveryProgress()
+    const replicas = this.config.scheme.replicasOf(token).length
+    return { token, roles, state: register?.replicaState ?? this.dormant.get(token) ?? INITIAL, silent: this.silent.has(token),
+      ...(recovering && { recovering }), pending: register?.pendingCount ?? 0, replicas,
+      readQuorum: this.config.quorum.readQuorum(replicas), writeQuorum: this.config.quorum.writeQuorum(replicas) }
+  }
+
+  /** Whether this node plays a role in `token` (and so stores a copy of it). */
+  private isMine(token: string): boolean {
+    const entry = this.config.scheme.get(token)
+    return entry !== undefined && (entry.writer === this.self || entry.readers.includes(this.self))
+  }
+
+  /** The token's register, built now if nothing has used it yet; undefined for a token not of this node. */
+  private register(token: string): TokenRegister | undefined {
+    const built = this.registers.get(token)
+    if (built !== undefined || !this.isMine(token)) return built
+    const register = this.build(token)
+    const restored = this.dormant.get(token)
+    if (restored !== undefined) {
+      register.restore(restored)
+      this.dormant.delete(token)
+    }
+    this.registers.set(token, register)
+    return register
+  }
+
+  private build(token: string): TokenRegister {
+    const config = this.config
+    const ids = { nowMs: () => this.nowMs, nextReqId: this.nextReqId, nextJobId: () => ++this.jobIds,
+      startedMs: () => this.startedMs ?? this.nowMs, wakeAt: (atMs: number) => this.deadlines.push(atMs, token) }
+    const entry = config.scheme.get(token)!
+    const replicas = config.scheme.replicasOf(token)
+    const roles = { token, self: config.self, writer: entry.writer, readers: entry.readers, replicas,
+      readQuorum: config.quorum.readQuorum(replicas.length), writeQuorum: config.quorum.writeQuorum(replicas.length) }
+    return new TokenRegister(roles, config.epoch, config.limits, ids, config.leases ?? NO_LEASES, config.recovery)
+  }
+
+  /** A replica without restored state recovers it (when recovery is on): its register is built now and ticked first. */
+  private firstStep(nowMs: number): void {
+    this.startedMs = nowMs
+    if (this.config.recovery === undefined) return
+    for (const token of this.mine) {
+      if (this.dormant.has(token) || this.registers.has(token)) continue
+      if (this.register(token)!.recovering) this.deadlines.push(-Infinity, token)
+    }
   }
 
   private onClient(input: NodeInput & { type: 'client' }, nowMs: number, out: Outbox): void {
@@ -190,10 +251,10 @@ export class RegisterNode {
     }
     if (input.deadlineMs <= nowMs) return fail(new InvalidArgumentError('deadline already passed'))
     this.deadlines.push(input.deadlineMs, input.token)
-    this.registers.get(input.token)!.submit(input.opId, input.op, input.deadlineMs, out)
+    this.register(input.token)!.submit(input.opId, input.op, input.deadlineMs, out)
   }
 
-  /** Tokens whose replica here is still recovering its state. */
+  /** Tokens whose replica here is still recovering its state (only built registers can be). */
   recoveringCount(): number {
     let count = 0
     for (const register of this.registers.values()) if (register.recovering && !this.silent.has(register.token)) count++
@@ -220,6 +281,7 @@ export class RegisterNode {
       this.staleMessages++
       return false
     }
+    // Registers not built yet have no round or grant the restarted peer could be part of.
     if (seen === 'new') {
       for (const register of this.registers.values()) if (register.replicas.includes(envelope.from)) register.peerRestarted(envelope.from)
     }
@@ -228,8 +290,9 @@ export class RegisterNode {
 
   private onMessage(envelope: Envelope, out: Outbox): void {
     const token = envelope.message.token
-    const register = this.registers.get(token)
-    if (register === undefined || this.silent.has(token) || envelope.to !== this.self) return
+    if (this.silent.has(token) || envelope.to !== this.self) return
+    const register = this.register(token)
+    if (register === undefined) return
     // The sender is only what the batch claims; still, a stranger's store must not move the register.
     const message = envelope.message
     if (!register.replicas.includes(envelope.from) ||
@@ -268,13 +331,13 @@ export class RegisterNode {
 
   private onTick(nowMs: number, out: Outbox): void {
     const due = new Set(this.deadlines.popDue(nowMs))
-    for (const token of due) if (!this.silent.has(token)) this.registers.get(token)!.expire(nowMs, out)
+    for (const token of due) if (!this.silent.has(token)) this.register(token)!.expire(nowMs, out)
   }
 
   private onSilence(token: string, out: Outbox): void {
-    const register = this.registers.get(token)
-    if (register === undefined || this.silent.has(token)) return
+    if (!this.isMine(token) || this.silent.has(token)) return
     this.silent.add(token)
-    register.abandon(out)
+    // A register not built yet has no work to abandon.
+    this.registers.get(token)?.abandon(out)
   }
 }

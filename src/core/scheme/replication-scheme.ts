@@ -10,6 +10,15 @@ export interface TokenScheme {
 
 const TOKEN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 
+/** A frozen copy of a token's readers: non-empty, each once. */
+function checkedReaders(entry: TokenScheme): readonly NodeId[] {
+  if (entry.readers.length === 0) throw new InvalidArgumentError(`token ${entry.token} has no readers`)
+  if (new Set(entry.readers).size !== entry.readers.length) {
+    throw new InvalidArgumentError(`token ${entry.token} lists a reader twice`)
+  }
+  return Object.freeze([...entry.readers])
+}
+
 /**
  * The static replication scheme: which node writes and which nodes read each token. A token's replicas are its
  * writer and readers, each once; quorums are counted over them.
@@ -18,14 +27,17 @@ export class ReplicationScheme {
   private readonly byToken = new Map<string, TokenScheme>()
 
   constructor(entries: readonly TokenScheme[]) {
+    // Tokens that share one readers array share one checked copy: a large scheme holds a few lists, not one per token.
+    const copies = new Map<readonly NodeId[], readonly NodeId[]>()
     for (const entry of entries) {
       if (!TOKEN_ID.test(entry.token)) throw new InvalidArgumentError(`invalid token id "${entry.token}"`)
       if (this.byToken.has(entry.token)) throw new InvalidArgumentError(`duplicate token id "${entry.token}"`)
-      if (entry.readers.length === 0) throw new InvalidArgumentError(`token ${entry.token} has no readers`)
-      if (new Set(entry.readers).size !== entry.readers.length) {
-        throw new InvalidArgumentError(`token ${entry.token} lists a reader twice`)
+      let readers = copies.get(entry.readers)
+      if (readers === undefined) {
+        readers = checkedReaders(entry)
+        copies.set(entry.readers, readers)
       }
-      this.byToken.set(entry.token, { token: entry.token, writer: entry.writer, readers: [...entry.readers] })
+      this.byToken.set(entry.token, { token: entry.token, writer: entry.writer, readers })
     }
   }
 
@@ -59,8 +71,11 @@ export class ReplicationScheme {
 
   /** A canonical text of the scheme: equal schemes give equal text whatever the order of tokens in the file. */
   canonical(): string {
-    return JSON.stringify([...this.byToken.values()]
-      .sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0))
-      .map((e) => [e.token, e.writer, e.readers]))
+    // The default sort orders strings by UTF-16 code units, as `<` does, without a comparator call per pair.
+    const tokens = [...this.byToken.keys()].sort()
+    return JSON.stringify(tokens.map((token) => {
+      const e = this.byToken.get(token)!
+      return [e.token, e.writer, e.readers]
+    }))
   }
 }

@@ -4,7 +4,7 @@ import type { NodeDriver } from '../../core/node/node-driver.js'
 import type { ClientOp, OpResult } from '../../core/protocol/operations.js'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
 import type { NodeLogger } from './node-logger.js'
-import { RequestLog } from './request-log.js'
+import { RequestLog, type RequestLogView } from './request-log.js'
 import { loadTokenManagerPackage } from './proto.js'
 import { toServiceError } from './status-codes.js'
 import { INVALID_UTF8, withStrictUtf8 } from './strict-utf8.js'
@@ -21,11 +21,14 @@ export const MAX_SILENCE_AFTER_MS = 365 * 24 * 3600 * 1000
 /** TokenService and AdminService of one node, answering through its NodeDriver. */
 export class ClientServices {
   private readonly requests: RequestLog
+  private readonly logView: RequestLogView
 
   constructor(private readonly driver: NodeDriver, private readonly scheme: ReplicationScheme,
     private readonly fingerprint: string, logger: NodeLogger,
     private readonly onSilence: (token: string, atMs: number) => void = () => {}) {
     this.requests = new RequestLog(logger)
+    // The node's tokens are fixed by the scheme: listed once, not per request.
+    this.logView = { tokens: driver.node.tokens(), status: (id) => driver.node.statusOf(id) }
   }
 
   register(add: (service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => void): void {
@@ -120,7 +123,7 @@ export class ClientServices {
   /** The per-RPC dump: the token's full state on this node and the ids of all its tokens, one line (bounded). */
   private dump(call: grpc.ServerUnaryCall<Request, unknown>, id: string, error?: unknown): void {
     const method = call.getPath().split('/').pop() ?? ''
-    this.requests.request(method, id, () => this.driver.status(), error)
+    this.requests.request(method, id, this.logView, error)
   }
 }
 

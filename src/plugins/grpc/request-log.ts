@@ -18,15 +18,34 @@ export interface RequestLogLimits {
   readonly maxErrorChars: number
 }
 
+/**
+ * What a request line says about the node: the token's status, read only when a line is logged, and the ids of
+ * all the node's tokens (fixed by the scheme, so computed once).
+ */
+export interface RequestLogView {
+  status(id: string): TokenStatus | undefined
+  readonly tokens: readonly string[]
+}
+
+/** Token ids a line lists at most: a node of 10^5 tokens would otherwise log a megabyte per request. */
+export const MAX_LISTED_TOKENS = 100
+
+/** The `tokens` field of every line: all the ids up to MAX_LISTED_TOKENS, else the first ones and how many are left out. */
+export function listedTokens(tokens: readonly string[]): { tokens: readonly string[]; tokensNotListed?: number } {
+  if (tokens.length <= MAX_LISTED_TOKENS) return { tokens }
+  return { tokens: tokens.slice(0, MAX_LISTED_TOKENS), tokensNotListed: tokens.length - MAX_LISTED_TOKENS }
+}
+
 export const REQUEST_LOG_LIMITS: RequestLogLimits = {
   windowMs: 1_000, servedPerWindow: 200, refusedPerWindow: 20, adminPerWindow: 20, maxIdChars: 64, maxNameChars: 256, maxErrorChars: 240,
 }
 
 /**
- * The per-RPC log line: the token's state on this node and the ids of all its tokens. Bounded in both directions
- * a client controls: lines per second (a budget for served requests, a smaller one for refused ones, each
- * reporting how many lines it suppressed) and the length of every client string a line quotes (ids, names and
- * error messages are cut and their control characters escaped).
+ * The per-RPC log line: the token's state on this node and the ids of all its tokens (the first
+ * MAX_LISTED_TOKENS of a larger node, and the count left out). Bounded in both directions a client controls:
+ * lines per second (a budget for served requests, a smaller one for refused ones, each reporting how many lines it
+ * suppressed) and the length of every client string a line quotes (ids, names and error messages are cut and
+ * their control characters escaped).
  */
 export class RequestLog {
   private readonly served: LogBudget
@@ -51,16 +70,15 @@ export class RequestLog {
     this.logger.log('warn', message, fields)
   }
 
-  /** Logs one RPC, if its budget allows; `status` is read only then (it lists every token). */
-  request(method: string, id: string, status: () => readonly TokenStatus[], error?: unknown): void {
+  /** Logs one RPC, if its budget allows; the token's status is read only then. */
+  request(method: string, id: string, view: RequestLogView, error?: unknown): void {
     if (!this.logger.enabled('info')) return
     if (!(error === undefined ? this.served : this.refused).take()) return
-    const all = status()
-    const token = all.find((s) => s.token === id)
+    const token = view.status(id)
     const outcome = error === undefined ? 'ok' : `failed: ${logText(String((error as Error)?.message ?? error), this.limits.maxErrorChars)}`
     this.logger.log('info', `${method} ${logText(id, this.limits.maxIdChars)} ${outcome}`, {
       token: token?.state ? { version: token.state.ts.seq, silent: token.silent, ...this.describe(token.state.value) } : null,
-      tokens: all.map((s) => s.token),
+      ...listedTokens(view.tokens),
     })
   }
 

@@ -16,12 +16,19 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096]
 const OPERATION_TYPES: readonly OperationType[] = ['write', 'read', 'create', 'drop']
 const OUTCOMES = ['ok', ...ERROR_CODES]
 const PHASES: readonly RoundEvent['phase'][] = ['learn', 'write', 'query', 'impose', 'local']
+/**
+ * Tokens that get series of their own: the first this many of the node's tokens, in scheme order; the rest are
+ * counted under `_other`. Each labelled token adds about seven series (operations by type and outcome, rounds by
+ * phase), so 1000 tokens stay under the ~10^4 series per target that Prometheus handles well and a scrape stays
+ * near a megabyte; at 10^5 tokens every token labelled would be 700,000 series, hundreds of MB in the node.
+ */
+export const MAX_TOKEN_LABELS = 1000
 
 /**
  * Metrics exported in the Prometheus format, in a registry of its own so that several nodes can live in one
  * process (tests) without sharing series. Every recording method swallows errors: metrics never break a node.
- * Every label takes its value from a closed set (the scheme's token ids, the operation types, the error codes),
- * so the number of series is fixed by the configuration whatever clients send; see LabelSet.
+ * Every label takes its value from a closed set (the scheme's token ids, at most MAX_TOKEN_LABELS of them, the
+ * operation types, the error codes), so the number of series is bounded whatever clients send; see LabelSet.
  */
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry()
@@ -41,9 +48,9 @@ export class PrometheusMetrics implements Metrics {
   private readonly outcomes = new LabelSet(OUTCOMES)
   private readonly phases = new LabelSet(PHASES)
 
-  /** @param tokens the token ids of the replication scheme: the only values the `token` label takes. */
+  /** @param tokens the node's token ids in scheme order: the first MAX_TOKEN_LABELS are the `token` label's values. */
   constructor(readonly node: string, tokens: Iterable<string>) {
-    this.tokens = new LabelSet(tokens)
+    this.tokens = new LabelSet(firstOf(tokens, MAX_TOKEN_LABELS))
     const registers = [this.registry]
     this.registry.setDefaultLabels({ node })
     this.operations = new Counter({ name: 'tm_operations_total', help: 'Client operations answered at this node',
@@ -151,6 +158,15 @@ export class PrometheusMetrics implements Metrics {
         this.inc(gauges.ignoredReplies)
       } })
   }
+}
+
+function firstOf(values: Iterable<string>, count: number): string[] {
+  const first: string[] = []
+  for (const value of values) {
+    if (first.length >= count) break
+    first.push(value)
+  }
+  return first
 }
 
 function secondsOf(durationMs: number): number {

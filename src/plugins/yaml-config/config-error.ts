@@ -77,15 +77,15 @@ export class ConfigLocator {
 /** Config files are a few KiB; anything far larger is a mistake, and parsing it would take the node's memory. */
 export const MAX_CONFIG_BYTES = 1024 * 1024
 
-/** The text of a config file, or a ConfigError naming the file and why it could not be read. */
-export function readConfigText(path: string): string {
+/** The text of a config file of at most `maxBytes`, or a ConfigError naming the file and why it could not be read. */
+export function readConfigText(path: string, maxBytes: number = MAX_CONFIG_BYTES): string {
   let size: number
   try {
     size = statSync(path).size
   } catch (error) {
     throw new ConfigError(path, `cannot read the file: ${error instanceof Error ? error.message : String(error)}`)
   }
-  if (size > MAX_CONFIG_BYTES) throw new ConfigError(path, `the file is too large: ${size} bytes, at most ${MAX_CONFIG_BYTES}`)
+  if (size > maxBytes) throw new ConfigError(path, `the file is too large: ${size} bytes, at most ${maxBytes}`)
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {

@@ -4,7 +4,8 @@ import { InvalidArgumentError } from '../../core/errors.js'
 import { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
 import type { TokenScheme } from '../../core/scheme/replication-scheme.js'
 import { isAccessPoint } from './access-point.js'
-import { ConfigError, ConfigLocator, describeNode, parseConfigDocument, readConfigText } from './config-error.js'
+import { ConfigError, ConfigLocator, describeNode, MAX_CONFIG_BYTES, parseConfigDocument, readConfigText } from './config-error.js'
+import { parsePlainScheme, PLAIN_LAYOUT } from './plain-scheme.js'
 
 const ITEM_KEYS = ['token', 'writer', 'readers'] as const
 type ItemKey = (typeof ITEM_KEYS)[number]
@@ -17,12 +18,47 @@ interface SchemeItem {
   readonly tokenNode: ParsedNode
 }
 
+/**
+ * Largest scheme file read: about 600,000 tokens of 3 replicas in the plain layout. Above MAX_CONFIG_BYTES (1 MiB,
+ * about 10,000 tokens) a scheme must be in the plain layout: the full YAML parser would take seconds and GBs.
+ */
+export const MAX_SCHEME_BYTES = 64 * 1024 * 1024
+
 export function loadSchemeFile(path: string): ReplicationScheme {
-  return parseScheme(readConfigText(path), path)
+  return parseScheme(readConfigText(path, MAX_SCHEME_BYTES), path)
 }
 
-/** Parses a scheme file's text: a list of `{ token, writer, readers }` items. `file` names it in errors. */
+/**
+ * Parses a scheme file's text: a list of `{ token, writer, readers }` items. `file` names it in errors. Read in
+ * the plain layout when it is in it (see parsePlainScheme), else by the full YAML parser, up to 1 MiB.
+ */
 export function parseScheme(text: string, file: string): ReplicationScheme {
+  const plain = parsePlainScheme(text)
+  if ('entries' in plain) {
+    const scheme = tryScheme(plain.entries)
+    if (scheme !== undefined) return scheme
+  } else if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    throw new ConfigError(file, `a scheme over ${MAX_CONFIG_BYTES} bytes must be in the plain layout, ${PLAIN_LAYOUT}; ` +
+      `this line is not: ${plain.problem}`, { line: plain.line })
+  }
+  return parseSchemeDocument(text, file)
+}
+
+/** The scheme of plain entries, or undefined when it objects (the full parser then says where). */
+function tryScheme(entries: readonly TokenScheme[]): ReplicationScheme | undefined {
+  try {
+    return new ReplicationScheme(entries)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return undefined
+    throw error
+  }
+}
+
+/** Parses a scheme with the full YAML parser (any YAML layout; errors with line, column and code frame). */
+export function parseSchemeDocument(text: string, file: string): ReplicationScheme {
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    throw new ConfigError(file, `the file is too large for the full YAML parser: ${Buffer.byteLength(text)} bytes, at most ${MAX_CONFIG_BYTES}`)
+  }
   const { contents, at } = parseConfigDocument(text, file)
   if (contents === null) throw new ConfigError(file, 'the scheme is empty: list at least one token', { line: 1, column: 1 })
   if (!isSeq(contents)) {

@@ -5,7 +5,7 @@ import type { TokenStatus } from '../../../src/core/protocol/register-node.js'
 import { LogBudget } from '../../../src/plugins/grpc/log-budget.js'
 import { logText } from '../../../src/plugins/grpc/log-text.js'
 import { NodeLogger } from '../../../src/plugins/grpc/node-logger.js'
-import { REQUEST_LOG_LIMITS, RequestLog } from '../../../src/plugins/grpc/request-log.js'
+import { MAX_LISTED_TOKENS, REQUEST_LOG_LIMITS, RequestLog, type RequestLogView } from '../../../src/plugins/grpc/request-log.js'
 
 /** A NodeLogger writing parsed JSON events into an array. */
 function capture(): { logger: NodeLogger; events: any[] } {
@@ -71,13 +71,15 @@ const STATUS: TokenStatus[] = [{ token: 'T', roles: ['writer'], silent: false, p
   state: { ts: { seq: 3n, epoch: 1n } as any, value: { kind: 'token', token: { name: `\u001b]0;pwned\u0007${'n'.repeat(4000)}`, low: 0n, mid: 1n, high: 2n,
     partial: { nonce: 0n, hash: 5n }, final: undefined } } } }]
 
+const VIEW: RequestLogView = { tokens: ['T'], status: (id) => STATUS.find((s) => s.token === id) }
+
 test('RequestLog: 10,000 refused requests with huge odd ids give a bounded number of short, escaped lines', (t) => {
   const { logger, events } = capture()
   let nowMs = 0
   const log = new RequestLog(logger, REQUEST_LOG_LIMITS, () => nowMs)
   for (let i = 0; i < 10_000; i++) {
     const id = `\u001b[2J${i}\n${'z'.repeat(250)}`
-    log.request('Read', id, () => STATUS, new NotFoundError(`token ${id} is not in the replication scheme`))
+    log.request('Read', id, VIEW, new NotFoundError(`token ${id} is not in the replication scheme`))
     if (i % 1000 === 999) nowMs += 1000
   }
   log.flush()
@@ -93,7 +95,7 @@ test('RequestLog: 10,000 refused requests with huge odd ids give a bounded numbe
 
 test('RequestLog: a served request logs the token state with its name cut and escaped', (t) => {
   const { logger, events } = capture()
-  new RequestLog(logger).request('Write', 'T', () => STATUS)
+  new RequestLog(logger).request('Write', 'T', VIEW)
   t.is(events.length, 1)
   t.is(events[0].msg, 'Write T ok')
   t.like(events[0].token, { version: '3', low: '0', mid: '1', high: '2', partial: '0', final: null })
@@ -105,8 +107,23 @@ test('RequestLog: a served request logs the token state with its name cut and es
 test('RequestLog: served requests have their own budget, so refusals cannot hide them', (t) => {
   const { logger, events } = capture()
   const log = new RequestLog(logger, REQUEST_LOG_LIMITS, () => 0)
-  for (let i = 0; i < 1000; i++) log.request('Read', `u${i}`, () => STATUS, new NotFoundError('no'))
-  log.request('Read', 'T', () => STATUS)
+  for (let i = 0; i < 1000; i++) log.request('Read', `u${i}`, VIEW, new NotFoundError('no'))
+  log.request('Read', 'T', VIEW)
   t.is(events.filter((e) => e.msg === 'Read T ok').length, 1)
   t.is(events.length, REQUEST_LOG_LIMITS.refusedPerWindow + 1)
+})
+
+test('RequestLog: a node of many tokens lists the first 100 ids and how many it left out, and reads one token\'s status', (t) => {
+  const { logger, events } = capture()
+  const tokens = Array.from({ length: 250 }, (_, i) => String(i + 1))
+  const asked: string[] = []
+  const view: RequestLogView = { tokens, status: (id) => { asked.push(id); return undefined } }
+  new RequestLog(logger).request('Read', '7', view)
+  t.deepEqual(asked, ['7'])
+  t.is(events.length, 1)
+  t.deepEqual(events[0].tokens, tokens.slice(0, MAX_LISTED_TOKENS))
+  t.is(events[0].tokensNotListed, 150)
+  new RequestLog(logger).request('Read', '7', { tokens: tokens.slice(0, 100), status: () => undefined })
+  t.is(events[1].tokens.length, 100)
+  t.false('tokensNotListed' in events[1], 'a node of 100 tokens lists them all')
 })

@@ -4,7 +4,7 @@ import { Container } from 'inversify'
 import { Metrics } from '../../../src/core/ports/metrics.js'
 import type { NodeGauges } from '../../../src/core/ports/metrics.js'
 import { MetricsServer, hostPortOf } from '../../../src/plugins/prometheus-metrics/metrics-server.js'
-import { PrometheusMetrics } from '../../../src/plugins/prometheus-metrics/prometheus-metrics.js'
+import { MAX_TOKEN_LABELS, PrometheusMetrics } from '../../../src/plugins/prometheus-metrics/prometheus-metrics.js'
 import { prometheusMetricsModule } from '../../../src/plugins/prometheus-metrics/prometheus-metrics-module.js'
 
 /**
@@ -75,6 +75,24 @@ test('labels come from closed sets: unknown tokens, outcomes and types are count
   // One series per new label combination: a few histograms and counters, not 40,000 lines.
   t.true(text.split('\n').length - one < 120, `${text.split('\n').length - one} lines added`)
   t.true(one > empty)
+})
+
+test('a node of many tokens labels the first 1000 in scheme order and counts the rest under _other', async (t) => {
+  const tokens = Array.from({ length: 100_000 }, (_, i) => String(i + 1))
+  const metrics = new PrometheusMetrics('n1', tokens)
+  for (const token of tokens) {
+    metrics.operationDone('write', token, 'ok', 1)
+    metrics.roundDone({ token, phase: 'write', durationMs: 1 })
+  }
+  const text = await metrics.text()
+  const s = samples(text)
+  t.is(MAX_TOKEN_LABELS, 1000)
+  t.is(s.get(series('tm_operations_total', { type: 'write', token: '1000', outcome: 'ok' })), 1)
+  t.is(s.get(series('tm_operations_total', { type: 'write', token: '1001', outcome: 'ok' })), undefined)
+  t.is(s.get(series('tm_operations_total', { type: 'write', token: '_other', outcome: 'ok' })), 99_000)
+  t.is(s.get(series('tm_quorum_rounds_total', { phase: 'write', token: '_other' })), 99_000)
+  const tokenSeries = [...s.keys()].filter((key) => key.includes('token=')).length
+  t.is(tokenSeries, 2 * 1001, 'two series per labelled token and two for the rest')
 })
 
 test('quorum rounds: duration per phase, count per phase and token', async (t) => {

@@ -1,0 +1,57 @@
+import type { TokenStatus } from '../../core/protocol/register-node.js'
+import type { NodeLogger } from '../../plugins/grpc/node-logger.js'
+
+/** Token ids one recovery line names at most; the line counts the rest. */
+export const MAX_RECOVERY_IDS = 10
+
+/**
+ * Log lines when tokens' replicas here start recovering their state (at start, without a copy of them) and when
+ * they have: one line per token while few change between two updates, else one line naming the first
+ * MAX_RECOVERY_IDS and the count (a node of 10^5 tokens starting without state would log 10^5 lines). A replica
+ * that stays recovering is what an operator must look at.
+ */
+export class RecoveryLog {
+  private readonly recovering = new Set<string>()
+
+  constructor(private readonly logger: NodeLogger) {}
+
+  /** No token is known to be recovering: an update would log nothing unless some token started recovering. */
+  get quiet(): boolean {
+    return this.recovering.size === 0
+  }
+
+  update(statuses: readonly TokenStatus[]): void {
+    const started: TokenStatus[] = []
+    const recovered: string[] = []
+    for (const s of statuses) {
+      if (s.recovering !== undefined && !this.recovering.has(s.token)) {
+        this.recovering.add(s.token)
+        started.push(s)
+      } else if (s.recovering === undefined && this.recovering.delete(s.token)) {
+        recovered.push(s.token)
+      }
+    }
+    this.logStarted(started)
+    this.logRecovered(recovered)
+  }
+
+  private logStarted(started: readonly TokenStatus[]): void {
+    if (started.length > MAX_RECOVERY_IDS) {
+      this.logger.log('warn', 'tokens recovering: this replica has no copy of them yet and counts in no quorum for them until it ' +
+        'recovers them from the others', { count: started.length, tokens: started.slice(0, MAX_RECOVERY_IDS).map((s) => s.token) })
+      return
+    }
+    for (const s of started) {
+      this.logger.log('warn', 'token recovering: this replica has no copy of it yet and counts in no quorum until it recovers one ' +
+        'from the others', { token: s.token, ...s.recovering })
+    }
+  }
+
+  private logRecovered(recovered: readonly string[]): void {
+    if (recovered.length > MAX_RECOVERY_IDS) {
+      this.logger.log('info', 'tokens recovered', { count: recovered.length, tokens: recovered.slice(0, MAX_RECOVERY_IDS) })
+      return
+    }
+    for (const token of recovered) this.logger.log('info', 'token recovered', { token })
+  }
+}
