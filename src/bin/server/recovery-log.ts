@@ -11,7 +11,7 @@ export const MAX_RECOVERY_IDS = 10
  * that stays recovering is what an operator must look at.
  */
 export class RecoveryLog {
-  private readonly recovering = new Set<string>()
+  private recovering = new Set<string>()
 
   constructor(private readonly logger: NodeLogger) {}
 
@@ -20,30 +20,28 @@ export class RecoveryLog {
     return this.recovering.size === 0
   }
 
-  update(statuses: readonly TokenStatus[]): void {
-    const started: TokenStatus[] = []
-    const recovered: string[] = []
-    for (const s of statuses) {
-      if (s.recovering !== undefined && !this.recovering.has(s.token)) {
-        this.recovering.add(s.token)
-        started.push(s)
-      } else if (s.recovering === undefined && this.recovering.delete(s.token)) {
-        recovered.push(s.token)
-      }
-    }
-    this.logStarted(started)
+  /**
+   * `recovering`: the tokens recovering now; `statusOf` gives the status of one of them (its progress), read only
+   * for the few tokens logged one by one.
+   */
+  update(recovering: readonly string[], statusOf: (token: string) => TokenStatus | undefined): void {
+    const now = new Set(recovering)
+    const started = recovering.filter((token) => !this.recovering.has(token))
+    const recovered = [...this.recovering].filter((token) => !now.has(token))
+    this.recovering = now
+    this.logStarted(started, statusOf)
     this.logRecovered(recovered)
   }
 
-  private logStarted(started: readonly TokenStatus[]): void {
+  private logStarted(started: readonly string[], statusOf: (token: string) => TokenStatus | undefined): void {
     if (started.length > MAX_RECOVERY_IDS) {
       this.logger.log('warn', 'tokens recovering: this replica has no copy of them yet and counts in no quorum for them until it ' +
-        'recovers them from the others', { count: started.length, tokens: started.slice(0, MAX_RECOVERY_IDS).map((s) => s.token) })
+        'recovers them from the others', { count: started.length, tokens: started.slice(0, MAX_RECOVERY_IDS) })
       return
     }
-    for (const s of started) {
+    for (const token of started) {
       this.logger.log('warn', 'token recovering: this replica has no copy of it yet and counts in no quorum until it recovers one ' +
-        'from the others', { token: s.token, ...s.recovering })
+        'from the others', { token, ...statusOf(token)?.recovering })
     }
   }
 

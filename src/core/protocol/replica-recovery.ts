@@ -52,6 +52,13 @@ export interface RecoveryOutcome {
 
 /** Recovery queries whose answers still count: older ones are forgotten (bounded; a retry asks again). */
 const MAX_OPEN_QUERIES = 16
+/**
+ * Asking on its own, a replica waits twice as long after each unanswered query, up to this many retry periods. A
+ * node starting without the state of 10^5 tokens sends two queries per token per period: at a fixed period the
+ * retries outran the answers (each token's answers arrived after its open queries were forgotten, so none
+ * recovered until the idle asking stopped). Asking on demand keeps its short period.
+ */
+const MAX_IDLE_BACKOFF = 8
 
 /**
  * A replica that started without its earlier incarnation's state (memory persistence, or a new data dir) must not
@@ -80,6 +87,8 @@ export class ReplicaRecovery {
   private readonly answers = new Map<NodeId, Answer>()
   private readonly open = new Map<number, number>()
   private lastQueryMs = -Infinity
+  /** The current spacing of idle queries, in retry periods: 1, 2, 4, ... MAX_IDLE_BACKOFF. */
+  private idleBackoff = 1
 
   constructor(private readonly host: RecoveryHost, private readonly timing: RecoveryTiming) {}
 
@@ -92,16 +101,19 @@ export class ReplicaRecovery {
     const nowMs = this.host.nowMs()
     // Idle asking goes on for three settle times (peers of a cluster starting up may take that long to come up).
     const idleUntilMs = this.host.startedMs() + 3 * this.timing.settleMs
-    // On demand (someone waits for this replica) it asks again soon, but never more than ten times per retry.
-    const spacingMs = demand ? this.timing.retryMs / 10 : this.timing.retryMs
-    if (nowMs < this.lastQueryMs + spacingMs || (!demand && nowMs > idleUntilMs)) return
+    const settledMs = this.settledAtMs()
+    // On demand (someone waits for this replica) it asks again soon, but never more than ten times per retry;
+    // idle, it backs off, except that it asks once at the settle time (answers to later queries count more).
+    const spacingMs = demand ? this.timing.retryMs / 10 : this.timing.retryMs * this.idleBackoff
+    const settling = this.lastQueryMs < settledMs && nowMs >= settledMs
+    if ((nowMs < this.lastQueryMs + spacingMs && !settling) || (!demand && nowMs > idleUntilMs)) return
     const reqId = this.host.nextReqId()
     this.open.set(reqId, nowMs)
     if (this.open.size > MAX_OPEN_QUERIES) this.open.delete(this.open.keys().next().value!)
     this.host.broadcast({ type: 'query', reqId, token: this.host.token, recover: true }, out)
     this.lastQueryMs = nowMs
-    const settledMs = this.settledAtMs()
-    const nextMs = nowMs + this.timing.retryMs
+    if (!demand) this.idleBackoff = Math.min(MAX_IDLE_BACKOFF, this.idleBackoff * 2)
+    const nextMs = nowMs + this.timing.retryMs * this.idleBackoff
     if (nextMs <= idleUntilMs) this.host.wakeAt(nowMs < settledMs ? Math.min(nextMs, settledMs) : nextMs)
   }
 

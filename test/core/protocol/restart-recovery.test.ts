@@ -184,7 +184,7 @@ test('at a first start, a replica the others saw without state joins at once alt
   t.is(net.node(A).recoveringCount(), 0)
   t.is(net.node(B).recoveringCount(), 1)
   net.silence(C, 'T') // C goes silent before B heard it
-  net.tick(1 + RECOVERY.retryMs)
+  net.tick(1 + 2 * RECOVERY.retryMs) // B's second query on its own: its idle asking backs off
   net.settle()
   t.is(net.node(B).recoveringCount(), 0, 'A vouched that this incarnation of B lacked state at the start: it lost nothing')
   const w = net.submit(A, 'T', write('one'))
@@ -209,4 +209,34 @@ test('a vouch covers only the incarnation seen at the first start: after a resta
   net.tick(20 + RECOVERY.settleMs + 2 * RECOVERY.retryMs)
   net.settle()
   t.is(net.node(B).recoveringCount(), 1, 'n - w + 1 = 2 ready others needed, and only A answers: it waits (never stale)')
+})
+
+test('asking on its own, a recovering replica backs off (1, 2, 4, 8 retry periods), asks at the settle time, and stops after three', (t) => {
+  const net = new ManualNet(scheme)
+  net.restart(A, 2n, { recovery: RECOVERY }) // B and C never answer: everything A sends is dropped
+  const asked: number[] = []
+  for (let ms = 1; ms <= 4 * RECOVERY.settleMs; ms += 5) {
+    net.tick(ms)
+    const queries = net.inflight.filter((e) => e.from === A && e.message.type === 'query')
+    if (queries.length > 0) asked.push(ms)
+    net.drop(() => true)
+  }
+  // Periods of 50 ms: at 1, then 2 and 4 periods later; once at the settle time (501, before the 8 periods were up);
+  // then 8 periods apart; none after three settle times (1501).
+  t.deepEqual(asked, [1, 101, 301, 501, 901, 1301])
+})
+
+test('on demand a recovering replica still asks again within a tenth of a retry period', (t) => {
+  const net = new ManualNet(scheme)
+  net.restart(A, 2n, { recovery: RECOVERY })
+  net.tick(1)
+  net.drop(() => true)
+  const r = net.submit(C, 'T', read) // C's query reaches A, which is recovering: it asks the others again
+  net.deliver((e) => e.to === A)
+  t.is(net.inflight.filter((e) => e.from === A && e.message.type === 'query').length, 0, 'not within a tenth of a period')
+  net.nowMs = 1 + RECOVERY.retryMs / 10
+  net.submit(B, 'T', read)
+  net.deliver((e) => e.to === A)
+  t.is(net.inflight.filter((e) => e.from === A && e.message.type === 'query').length, 2, 'asks B and C again on demand')
+  t.truthy(r)
 })
