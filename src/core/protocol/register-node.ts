@@ -297,7 +297,18 @@ export class RegisterNode {
     if (seen === 'new') {
       for (const register of this.registers.values()) if (register.replicas.includes(envelope.from)) register.peerRestarted(envelope.from)
     }
+    if (seen === 'new' || seen === 'first') this.askAgainOf(envelope.from)
     return true
+  }
+
+  /**
+   * A peer came up (its first message, or its new incarnation's): the recovery queries its tokens sent while it was
+   * down were lost, and asking on its own backs off, so every token still recovering with it asks again at once.
+   */
+  private askAgainOf(peer: NodeId): void {
+    for (const register of this.registers.values()) {
+      if (register.recovering && register.replicas.includes(peer) && register.askAgain()) this.deadlines.push(this.nowMs, register.token)
+    }
   }
 
   private onMessage(envelope: Envelope, out: Outbox): void {

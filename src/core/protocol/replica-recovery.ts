@@ -56,7 +56,8 @@ const MAX_OPEN_QUERIES = 16
  * Asking on its own, a replica waits twice as long after each unanswered query, up to this many retry periods. A
  * node starting without the state of 10^5 tokens sends two queries per token per period: at a fixed period the
  * retries outran the answers (each token's answers arrived after its open queries were forgotten, so none
- * recovered until the idle asking stopped). Asking on demand keeps its short period.
+ * recovered until the idle asking stopped). Asking on demand keeps its short period, and a peer that comes up
+ * is asked at once (askAgain).
  */
 const MAX_IDLE_BACKOFF = 8
 
@@ -89,6 +90,8 @@ export class ReplicaRecovery {
   private lastQueryMs = -Infinity
   /** The current spacing of idle queries, in retry periods: 1, 2, 4, ... MAX_IDLE_BACKOFF. */
   private idleBackoff = 1
+  /** A peer came up since the last query: the next poll asks, whatever the spacing and however late. */
+  private askNow = false
 
   constructor(private readonly host: RecoveryHost, private readonly timing: RecoveryTiming) {}
 
@@ -106,7 +109,9 @@ export class ReplicaRecovery {
     // idle, it backs off, except that it asks once at the settle time (answers to later queries count more).
     const spacingMs = demand ? this.timing.retryMs / 10 : this.timing.retryMs * this.idleBackoff
     const settling = this.lastQueryMs < settledMs && nowMs >= settledMs
-    if ((nowMs < this.lastQueryMs + spacingMs && !settling) || (!demand && nowMs > idleUntilMs)) return
+    const due = (nowMs >= this.lastQueryMs + spacingMs || settling) && (demand || nowMs <= idleUntilMs)
+    if (!due && !this.askNow) return
+    this.askNow = false
     const reqId = this.host.nextReqId()
     this.open.set(reqId, nowMs)
     if (this.open.size > MAX_OPEN_QUERIES) this.open.delete(this.open.keys().next().value!)
@@ -115,6 +120,16 @@ export class ReplicaRecovery {
     if (!demand) this.idleBackoff = Math.min(MAX_IDLE_BACKOFF, this.idleBackoff * 2)
     const nextMs = nowMs + this.timing.retryMs * this.idleBackoff
     if (nextMs <= idleUntilMs) this.host.wakeAt(nowMs < settledMs ? Math.min(nextMs, settledMs) : nextMs)
+  }
+
+  /**
+   * A peer came up (see RegisterNode): what was asked of it while it was down is lost, so the next poll asks at
+   * once and the back-off starts over. True: the caller should poll soon.
+   */
+  askAgain(): boolean {
+    this.idleBackoff = 1
+    this.askNow = true
+    return true
   }
 
   /** An answer to one of our recovery queries: consumed (true) when it is one. */

@@ -233,6 +233,11 @@ export class TokenRegister implements TokenContext {
     this.grantor?.revoke(peer)
   }
 
+  /** A peer came up: a recovering replica asks again at its next tick, as if it had not asked yet. */
+  askAgain(): boolean {
+    return this.recovery?.askAgain() ?? false
+  }
+
   /** Crash-stop for this token: in-flight work is dropped, never completed. */
   abandon(out: Outbox): void {
     this.held = []

@@ -226,17 +226,21 @@ test('asking on its own, a recovering replica backs off (1, 2, 4, 8 retry period
   t.deepEqual(asked, [1, 101, 301, 501, 901, 1301])
 })
 
-test('on demand a recovering replica still asks again within a tenth of a retry period', (t) => {
+test('a recovering replica asks again at once when it first hears a peer, and on demand within a tenth of a period', (t) => {
   const net = new ManualNet(scheme)
   net.restart(A, 2n, { recovery: RECOVERY })
   net.tick(1)
   net.drop(() => true)
-  const r = net.submit(C, 'T', read) // C's query reaches A, which is recovering: it asks the others again
+  const fromA = (): number => net.inflight.filter((e) => e.from === A && e.message.type === 'query').length
+  net.submit(C, 'T', read) // C's query: A hears C for the first time and asks again at once
   net.deliver((e) => e.to === A)
-  t.is(net.inflight.filter((e) => e.from === A && e.message.type === 'query').length, 0, 'not within a tenth of a period')
+  t.is(fromA(), 2, 'asks B and C again')
+  net.drop(() => true)
+  net.submit(C, 'T', read)
+  net.deliver((e) => e.to === A)
+  t.is(fromA(), 0, 'on demand, not within a tenth of a period')
   net.nowMs = 1 + RECOVERY.retryMs / 10
-  net.submit(B, 'T', read)
+  net.submit(C, 'T', read)
   net.deliver((e) => e.to === A)
-  t.is(net.inflight.filter((e) => e.from === A && e.message.type === 'query').length, 2, 'asks B and C again on demand')
-  t.truthy(r)
+  t.is(fromA(), 2, 'on demand, after a tenth of a period')
 })
