@@ -45,11 +45,28 @@ class ScaleCommand extends Command {
     const onSignal = (): void => { void children.stopAll().then(() => process.exit(130)) }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    const errors: string[] = []
+    // Each part on its own: a failure in one still reports the other (the start-up part alone takes 20 minutes).
+    const attempt = async <T>(part: string, run: () => Promise<T>): Promise<T | undefined> => {
+      if (!parts.includes(part)) return undefined
+      try {
+        return await run()
+      } catch (error) {
+        errors.push(`${part}: ${error instanceof Error ? error.message : String(error)}`)
+        log(`${part} failed: ${String(error)}`)
+        await children.stopAll()
+        return undefined
+      }
+    }
     try {
-      const startup = parts.includes('startup') ? await this.startup(children, log) : undefined
-      const replicas = parts.includes('replicas') ? await this.replicaSets(children, log) : undefined
-      this.context.stdout.write(this.json ? `${JSON.stringify(this.jsonReport(startup, replicas))}\n` : this.textReport(startup, replicas))
-      return 0
+      if (!this.json) this.context.stdout.write(machineLine())
+      const startup = await attempt('startup', () => this.startup(children, log))
+      if (!this.json && startup !== undefined) this.context.stdout.write(`\n${formatStartup(startup.rows, startup.baseline)}`)
+      const replicas = await attempt('replicas', () => this.replicaSets(children, log))
+      if (!this.json && replicas !== undefined) this.context.stdout.write(`\n${formatReplicaSets(replicas, this.concurrency)}`)
+      if (this.json) this.context.stdout.write(`${JSON.stringify({ ...this.jsonReport(startup, replicas), errors })}\n`)
+      else for (const error of errors) this.context.stdout.write(`\nFAILED ${error}\n`)
+      return errors.length === 0 ? 0 : 1
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
@@ -77,14 +94,6 @@ class ScaleCommand extends Command {
     return rows
   }
 
-  private textReport(startup: { baseline: StartupRow; rows: StartupRow[] } | undefined, replicas: ReplicaRow[] | undefined): string {
-    const machine = machineInfo()
-    const parts = [`${machine.cpus} x ${machine.cpuModel}, node ${machine.node}\n`]
-    if (startup !== undefined) parts.push(formatStartup(startup.rows, startup.baseline))
-    if (replicas !== undefined) parts.push(formatReplicaSets(replicas, this.concurrency))
-    return parts.join('\n')
-  }
-
   private jsonReport(startup: { baseline: StartupRow; rows: StartupRow[] } | undefined, replicas: ReplicaRow[] | undefined): object {
     const rows = startup?.rows.map((row) => ({ ...row, kbPerToken: perTokenKb(row, startup.baseline) }))
     const target = startup?.rows.find((r) => r.tokens === RESTART_TARGET_TOKENS)
@@ -92,6 +101,11 @@ class ScaleCommand extends Command {
       restartTarget: target && { tokens: RESTART_TARGET_TOKENS, goalMs: RESTART_TARGET_MS, ms: target.restartFirstReadMs,
         holds: target.restartFirstReadMs <= RESTART_TARGET_MS }, replicaSets: replicas }
   }
+}
+
+function machineLine(): string {
+  const machine = machineInfo()
+  return `${machine.cpus} x ${machine.cpuModel}, node ${machine.node}\n`
 }
 
 function numbersOf(text: string, option: string): number[] {

@@ -1,6 +1,7 @@
 import type { ReplicationScheme, TokenScheme } from '../../core/scheme/replication-scheme.js'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
 import type { BenchTarget, OpKind } from './bench-target.js'
+import { sweep } from './sweep.js'
 import { clientsFor, type DialOf, type UnaryClient } from './unary-client.js'
 
 export interface TokenTargetOptions {
@@ -49,27 +50,42 @@ export class TokenTarget implements BenchTarget {
     return this.routes.length
   }
 
+  /**
+   * Writes every token once, then reads it once at each of its readers (the first read after a write computes the
+   * final and imposes it; later reads take one round trip). A closed loop of PREPARE_CONCURRENCY calls, each with
+   * `timeoutMs`; a call that fails is tried once more, then the error is thrown.
+   */
   async prepare(timeoutMs: number): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.ready(timeoutMs)))
-    await Promise.all(this.routes.map((_, key) => this.run('write', key)))
-    // The first read after a write computes the final and imposes it; later reads take one round trip.
-    await Promise.all(this.routes.flatMap((route) => route.readers.map((reader) => this.read(route, reader))))
+    const writes = this.routes.map((route) => () => this.write(route, timeoutMs))
+    const reads = this.routes.flatMap((route) => route.readers.map((reader) => () => this.read(route, reader, timeoutMs)))
+    for (const calls of [writes, reads]) {
+      const result = await sweep(calls.length, PREPARE_CONCURRENCY, (i) => calls[i]!().catch(() => calls[i]!()))
+      if (result.firstError !== undefined) throw new Error(`prepare: ${result.errors} calls failed twice, first: ${result.firstError}`)
+    }
   }
 
   run(kind: OpKind, key: number): Promise<void> {
     const route = this.routes[key]!
     if (kind === 'read') return this.read(route, route.readers[this.turn++ % route.readers.length]!)
-    const request = { id: route.id, name: `bench-${this.writes++ % 1000}`, low: '0', mid: this.mid, high: this.high }
-    return route.writer.call('Write', request, this.options.timeoutMs).then(ignore)
+    return this.write(route)
   }
 
   close(): void {
     for (const client of this.clients.values()) client.close()
   }
 
-  private read(route: TokenRoute, reader: UnaryClient): Promise<void> {
-    return reader.call('Read', { id: route.id }, this.options.timeoutMs).then(ignore)
+  private read(route: TokenRoute, reader: UnaryClient, timeoutMs = this.options.timeoutMs): Promise<void> {
+    return reader.call('Read', { id: route.id }, timeoutMs).then(ignore)
+  }
+
+  private write(route: TokenRoute, timeoutMs = this.options.timeoutMs): Promise<void> {
+    const request = { id: route.id, name: `bench-${this.writes++ % 1000}`, low: '0', mid: this.mid, high: this.high }
+    return route.writer.call('Write', request, timeoutMs).then(ignore)
   }
 }
+
+/** Calls at once while preparing: enough to keep every node busy, few enough for a slow durable cluster. */
+const PREPARE_CONCURRENCY = 64
 
 function ignore(): void {}

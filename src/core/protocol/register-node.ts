@@ -71,10 +71,10 @@ export interface TokenStatus {
 }
 
 /** A node's roles in a token, shared by every status (every node of a token's entry stores a copy of it). */
-const ROLES = {
-  both: Object.freeze(['writer', 'reader', 'replica'] as const),
-  writer: Object.freeze(['writer', 'replica'] as const),
-  reader: Object.freeze(['reader', 'replica'] as const),
+const ROLES: Readonly<Record<'both' | 'writer' | 'reader', readonly ('writer' | 'reader' | 'replica')[]>> = {
+  both: ['writer', 'reader', 'replica'],
+  writer: ['writer', 'replica'],
+  reader: ['reader', 'replica'],
 }
 
 /**
