@@ -128,6 +128,16 @@ export class RegisterNode {
     return [...this.mine]
   }
 
+  /** How many tokens this node serves (without copying their list). */
+  get tokenCount(): number {
+    return this.mine.length
+  }
+
+  /** Whether this node plays a role in `token`. */
+  serves(token: string): boolean {
+    return this.isMine(token)
+  }
+
   /** Registers built so far: the tokens something happened to, and those recovering their state. */
   get builtRegisters(): number {
     return this.registers.size

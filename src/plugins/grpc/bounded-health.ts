@@ -11,6 +11,21 @@ type Request = { service?: string }
 type Listener = (status: ServingStatus) => void
 
 /**
+ * Names whose status is computed when asked rather than stored: a node's 10^5 per-token names would otherwise
+ * cost a map entry each and a pass over all of them at start and on every fail-silent change.
+ */
+export interface DerivedHealth {
+  /** How many names there are (List refuses more than it may list). */
+  readonly size: number
+  has(name: string): boolean
+  status(name: string): ServingStatus
+  /** Every name; asked only when `size` is small enough to list. */
+  names(): Iterable<string>
+}
+
+const NO_DERIVED: DerivedHealth = { size: 0, has: () => false, status: () => 'UNKNOWN', names: () => [] }
+
+/**
  * The standard grpc.health.v1.Health service over a fixed set of names. grpc-health-check's implementation keeps
  * an entry for every name any client ever watched (an empty set once the client left) and has no bound on open
  * Watch streams, so a client could grow the node by watching new names. Here only the names given at start can
@@ -20,9 +35,12 @@ type Listener = (status: ServingStatus) => void
 export class BoundedHealth {
   private readonly statuses = new Map<string, ServingStatus>()
   private readonly listeners = new Map<string, Set<Listener>>()
+  /** The status each watched derived name last told its watchers, to tell them only of changes. */
+  private readonly derivedSent = new Map<string, ServingStatus>()
   private watcherCount = 0
 
-  constructor(private readonly names: ReadonlySet<string>, private readonly maxWatchers = MAX_HEALTH_WATCHERS) {}
+  constructor(private readonly names: ReadonlySet<string>, private readonly maxWatchers = MAX_HEALTH_WATCHERS,
+    private readonly derived: DerivedHealth = NO_DERIVED) {}
 
   get watchers(): number {
     return this.watcherCount
@@ -39,6 +57,25 @@ export class BoundedHealth {
     for (const listener of this.listeners.get(name) ?? []) listener(status)
   }
 
+  /** Tells the watchers of derived names whose status changed since they were last told (only watched names are read). */
+  refreshDerived(): void {
+    for (const [name, sent] of this.derivedSent) {
+      const status = this.derived.status(name)
+      if (status === sent) continue
+      this.derivedSent.set(name, status)
+      for (const listener of this.listeners.get(name) ?? []) listener(status)
+    }
+  }
+
+  private known(name: string): boolean {
+    return this.names.has(name) || this.derived.has(name)
+  }
+
+  private statusOf(name: string): ServingStatus | undefined {
+    if (this.names.has(name)) return this.statuses.get(name)
+    return this.derived.has(name) ? this.derived.status(name) : undefined
+  }
+
   addToServer(server: grpc.Server): void {
     server.addService(healthService as grpc.ServiceDefinition, {
       check: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => this.check(call, callback),
@@ -49,14 +86,14 @@ export class BoundedHealth {
 
   private check(call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>): void {
     const name = call.request.service ?? ''
-    const status = this.statuses.get(name)
+    const status = this.statusOf(name)
     if (status !== undefined) return callback(null, { status })
     callback({ code: grpc.status.NOT_FOUND, details: `health status unknown for service ${logText(name, 64)}` })
   }
 
   private watch(call: grpc.ServerWritableStream<Request, unknown>): void {
     const name = call.request.service ?? ''
-    if (!this.names.has(name)) {
+    if (!this.known(name)) {
       // Its status can never change: tell the client once and keep nothing for it.
       call.write({ status: 'SERVICE_UNKNOWN' })
       return
@@ -68,14 +105,17 @@ export class BoundedHealth {
     const listener: Listener = (status) => { call.write({ status }) }
     this.attach(name, listener)
     call.on('cancelled', () => this.detach(name, listener))
-    call.write({ status: this.statuses.get(name) ?? 'SERVICE_UNKNOWN' })
+    const status = this.statusOf(name)
+    if (!this.names.has(name)) this.derivedSent.set(name, status!)
+    call.write({ status: status ?? 'SERVICE_UNKNOWN' })
   }
 
   private list(callback: grpc.sendUnaryData<unknown>): void {
-    if (this.statuses.size > MAX_LISTED) {
+    if (this.statuses.size + this.derived.size > MAX_LISTED) {
       return callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'Too many services to list.' })
     }
-    const statuses = Object.fromEntries([...this.statuses].map(([name, status]) => [name, { status }]))
+    const derived = [...this.derived.names()].map((name): [string, ServingStatus] => [name, this.derived.status(name)])
+    const statuses = Object.fromEntries([...this.statuses, ...derived].map(([name, status]) => [name, { status }]))
     callback(null, { statuses })
   }
 
@@ -90,6 +130,8 @@ export class BoundedHealth {
     const set = this.listeners.get(name)
     if (set === undefined || !set.delete(listener)) return
     this.watcherCount--
-    if (set.size === 0) this.listeners.delete(name)
+    if (set.size > 0) return
+    this.listeners.delete(name)
+    this.derivedSent.delete(name)
   }
 }

@@ -1,6 +1,6 @@
 import { ReflectionService } from '@grpc/reflection'
 import type { NodeDriver } from '../../core/node/node-driver.js'
-import { BoundedHealth } from './bounded-health.js'
+import { BoundedHealth, MAX_HEALTH_WATCHERS, type DerivedHealth } from './bounded-health.js'
 import type { GrpcServerHost } from './grpc-server-host.js'
 import { tokenManagerDefinition } from './proto.js'
 
@@ -10,7 +10,8 @@ export const SERVICES = ['tokenmanager.v1.TokenService', 'tokenmanager.v1.Replic
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** The health service name of one token on this node: NOT_SERVING once the node is silent for it. */
-export const tokenHealthName = (token: string): string => `tokenmanager.v1.Token/${token}`
+export const tokenHealthName = (token: string): string => `${TOKEN_PREFIX}${token}`
+const TOKEN_PREFIX = 'tokenmanager.v1.Token/'
 
 /**
  * The standard gRPC health service (per node: '' and each service; per token: see tokenHealthName) and server
@@ -20,10 +21,21 @@ export class HealthAndReflection {
   private readonly health: BoundedHealth
   /** At most one pending refresh per token: the earliest silence wins, as in the failure injector. */
   private readonly refreshes = new Map<string, { readonly atMs: number; readonly timer: NodeJS.Timeout }>()
+  /** Tokens report SERVING only between serving() and stopping(), and then only while the node is not silent for them. */
+  private up = false
 
   constructor(private readonly driver: NodeDriver) {
-    // Every name the node will ever report, fixed now: clients cannot add names by asking for them.
-    this.health = new BoundedHealth(new Set(['', ...SERVICES, ...driver.node.tokens().map(tokenHealthName)]))
+    // Every name the node will ever report is fixed now (clients cannot add names by asking for them); a token's
+    // status is read from the node when asked, as a node may hold 10^5 of them.
+    const node = driver.node
+    const tokenOf = (name: string): string | undefined => name.startsWith(TOKEN_PREFIX) ? name.slice(TOKEN_PREFIX.length) : undefined
+    const tokens: DerivedHealth = {
+      size: node.tokenCount,
+      has: (name) => { const token = tokenOf(name); return token !== undefined && node.serves(token) },
+      status: (name) => (this.up && !node.isSilent(tokenOf(name)!) ? 'SERVING' : 'NOT_SERVING'),
+      names: () => node.tokens().map(tokenHealthName),
+    }
+    this.health = new BoundedHealth(new Set(['', ...SERVICES]), MAX_HEALTH_WATCHERS, tokens)
     this.health.setStatus('', 'NOT_SERVING')
   }
 
@@ -35,17 +47,13 @@ export class HealthAndReflection {
   serving(): void {
     this.health.setStatus('', 'SERVING')
     for (const service of SERVICES) this.health.setStatus(service, 'SERVING')
-    // The driver's first step applied every silence due at start, so the node's own flags are current: cheaper than
-    // a status of every token (10^5 of them at scale).
-    const node = this.driver.node
-    for (const token of node.tokens()) this.health.setStatus(tokenHealthName(token), node.isSilent(token) ? 'NOT_SERVING' : 'SERVING')
+    this.up = true
+    this.refreshTokens()
   }
 
-  /** Re-reads which tokens are silent; call after a fail-silent change takes effect. */
+  /** Tells the watchers of tokens whose silence changed; call after a fail-silent change takes effect. */
   refreshTokens(): void {
-    for (const status of this.driver.status()) {
-      this.health.setStatus(tokenHealthName(status.token), status.silent ? 'NOT_SERVING' : 'SERVING')
-    }
+    this.health.refreshDerived()
   }
 
   /**
@@ -83,7 +91,9 @@ export class HealthAndReflection {
   stopping(): void {
     for (const { timer } of this.refreshes.values()) clearTimeout(timer)
     this.refreshes.clear()
+    this.up = false
     this.health.setStatus('', 'NOT_SERVING')
     for (const service of SERVICES) this.health.setStatus(service, 'NOT_SERVING')
+    this.refreshTokens()
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { DataDirError } from '../level-persistence/level-persistence.js'
@@ -96,18 +97,21 @@ export async function leveldbFiles(dataDir: string): Promise<string[]> {
 const heldHere = new Set<string>()
 
 /**
- * Claims the dir for this process: a `LOCK` file with our pid, refused while the pid it names is alive. A lock
- * left by a killed process names a dead pid and is taken over. Returns the release function.
+ * Claims the dir for this process: a `LOCK` file with our pid and, on Linux, the process's start time, refused
+ * while the process it names is alive. A lock left by a killed process names a dead one and is taken over: a pid
+ * now used by another process (pids are reused), or a killed process not yet reaped (a zombie), is not its holder.
+ * Returns the release function.
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const key = resolve(dataDir)
   const lock = join(dataDir, LOCK_FILE)
   if (heldHere.has(key)) throw new DataDirError(dataDir, 'is already open in this process (lock held)')
-  const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim().split('\n')[0])
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+  const [pidText, startedText] = (await readFile(lock, 'utf8').catch(() => '')).trim().split('\n')
+  const holder = Number(pidText)
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder, startedText)) {
     throw new DataDirError(dataDir, `is locked by process ${holder}, which is running (${lock}); one node per data dir`)
   }
-  await writeFile(lock, `${process.pid}\n`)
+  await writeFile(lock, `${process.pid}\n${processStartTime(process.pid) ?? ''}\n`)
   heldHere.add(key)
   return async () => {
     heldHere.delete(key)
@@ -115,11 +119,31 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether `pid` runs and is the process that wrote the lock (same start time, when both are known). */
+function isAlive(pid: number, startedText: string | undefined): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  const stat = procStat(pid)
+  if (stat === undefined) return true
+  if (stat.state === 'Z') return false
+  return startedText === undefined || startedText === '' || startedText === stat.startTime
+}
+
+/** The start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat), where /proc has it. */
+function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.startTime
+}
+
+function procStat(pid: number): { state: string; startTime: string } | undefined {
+  try {
+    // The command name (field 2) may hold spaces and parentheses: the fields after it follow its last ')'.
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+    return { state: fields[0]!, startTime: fields[19]! }
+  } catch {
+    return undefined
   }
 }

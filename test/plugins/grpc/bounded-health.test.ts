@@ -99,3 +99,47 @@ test('Check answers known names and NOT_FOUND for others, quoting at most a shor
   t.notRegex(unknown.error!.details, /\u001b/)
   t.throws(() => health.setStatus('other', 'SERVING'), { message: /not one of this node's health names/ })
 })
+
+/** 10^5 derived names, one of them silent: computed when asked, never stored. */
+function derivedTokens(silent: Set<string>) {
+  const prefix = 'token/'
+  return {
+    size: 100_000,
+    has: (name: string) => name.startsWith(prefix) && Number(name.slice(prefix.length)) < 100_000,
+    status: (name: string) => (silent.has(name) ? 'NOT_SERVING' as const : 'SERVING' as const),
+    names: function* () { for (let i = 0; i < 100_000; i++) yield `${prefix}${i}` },
+  }
+}
+
+test('derived names answer Check and Watch from their source, and a watcher hears only changes', async (t) => {
+  const silent = new Set<string>()
+  const health = new BoundedHealth(new Set(['']), 8, derivedTokens(silent))
+  const { client, stop } = await serve(health)
+  t.teardown(stop)
+  const check = (service: string) => new Promise<string>((resolve) => client.Check({ service }, (error: grpc.ServiceError | null, reply: any) => resolve(error ? `code ${error.code}` : reply.status)))
+  t.is(await check('token/7'), 'SERVING')
+  t.is(await check('token/100000'), `code ${grpc.status.NOT_FOUND}`)
+  const { call, status } = await firstStatus(client, 'token/7')
+  t.is(status, 'SERVING')
+  const heard: string[] = []
+  call.on('data', (reply: { status: string }) => heard.push(reply.status))
+  health.refreshDerived()
+  silent.add('token/7')
+  health.refreshDerived()
+  health.refreshDerived()
+  await until(() => heard.length > 0)
+  t.is(await check('token/7'), 'NOT_SERVING')
+  t.deepEqual(heard, ['NOT_SERVING'])
+  call.cancel()
+  await until(() => health.watchers === 0)
+  t.is(health.watchedNames, 0)
+})
+
+test('List refuses when derived names would make the answer longer than 100 services', async (t) => {
+  const health = new BoundedHealth(new Set(['']), 8, derivedTokens(new Set()))
+  health.setStatus('', 'SERVING')
+  const { client, stop } = await serve(health)
+  t.teardown(stop)
+  const code = await new Promise<number | undefined>((resolve) => client.List({}, (error: grpc.ServiceError | null) => resolve(error?.code)))
+  t.is(code, grpc.status.RESOURCE_EXHAUSTED)
+})

@@ -26,3 +26,10 @@ test('different schemes differ; one scheme is fingerprinted once and gives the s
   t.not(schemeFingerprint(other), schemeFingerprint(scheme))
   t.is(schemeFingerprint(scheme), schemeFingerprint(scheme))
 })
+
+test('a scheme whose canonical text spans many hash buffers gives the earlier builds\' fingerprint and canonical text', (t) => {
+  const many: TokenScheme[] = Array.from({ length: 5_000 }, (_, i) => ({ token: `t${i}`, writer: NODES[i % 3]!, readers: i % 2 === 0 ? NODES : [NODES[i % 3]!] }))
+  const scheme = new ReplicationScheme(many)
+  t.is(schemeFingerprint(scheme), previousFingerprint(many))
+  t.is(scheme.canonical(), JSON.stringify([...many].sort((a, b) => (a.token < b.token ? -1 : 1)).map((e) => [e.token, e.writer, e.readers])))
+})

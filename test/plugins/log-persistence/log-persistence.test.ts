@@ -2,6 +2,8 @@ import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import { Container } from 'inversify'
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidArgumentError, UnavailableError } from '../../../src/core/errors.js'
@@ -183,6 +185,27 @@ test('a dir open in this process or held by a live process is refused; a dead ho
   await refused(t, dir, NODE, new RegExp(`locked by process ${process.ppid}, which is running`))
   await writeFile(join(dir, 'LOCK'), '2147483646\n')
   await t.notThrowsAsync(async () => (await LogPersistence.open(dir, NODE)).close())
+})
+
+test('a lock naming a live pid that started at another time (a reused pid) or a zombie is taken over', async (t) => {
+  if (process.platform !== 'linux') return t.pass('needs /proc')
+  const dir = await tempDir(t)
+  await (await LogPersistence.open(dir, NODE)).close()
+  const stat = readFileSync(`/proc/${process.ppid}/stat`, 'utf8')
+  const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  await writeFile(join(dir, 'LOCK'), `${process.ppid}\n${startTime}\n`)
+  await refused(t, dir, NODE, new RegExp(`locked by process ${process.ppid}, which is running`))
+  await writeFile(join(dir, 'LOCK'), `${process.ppid}\n${Number(startTime) + 1}\n`)
+  await t.notThrowsAsync(async () => (await LogPersistence.open(dir, NODE)).close(), 'the pid now names another process')
+  // A process that exited under a parent that never waits for it (`sleep` here, as a killed node under an init
+  // that reaps nothing): a zombie while that parent lives.
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  t.teardown(() => parent.kill())
+  const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (data: Buffer) => resolve(String(data)))))
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.true(readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '), 'the exited child is a zombie while unreaped')
+  await writeFile(join(dir, 'LOCK'), `${zombie}\n`)
+  await t.notThrowsAsync(async () => (await LogPersistence.open(dir, NODE)).close(), 'a zombie holds no lock')
 })
 
 test('after close, saves and loads fail unavailable; close is idempotent', async (t) => {
