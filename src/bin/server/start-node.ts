@@ -19,9 +19,7 @@ import { listedTokens } from '../../plugins/grpc/request-log.js'
 import { RecoveryLog } from './recovery-log.js'
 import { StartPhases } from './start-phases.js'
 import { ClusterTls } from '../../plugins/tls/cluster-tls.js'
-import { MetricsServer } from '../../plugins/prometheus-metrics/metrics-server.js'
-import { PrometheusMetrics } from '../../plugins/prometheus-metrics/prometheus-metrics.js'
-import { prometheusMetricsModule } from '../../plugins/prometheus-metrics/prometheus-metrics-module.js'
+import type { MetricsServer } from '../../plugins/prometheus-metrics/metrics-server.js'
 
 /**
  * Checks every second which tokens' replicas here are recovering their state, for the log (see RecoveryLog): one
@@ -43,6 +41,15 @@ function watchRecovery(driver: NodeDriver, logger: NodeLogger): NodeJS.Timeout {
 /** A random incarnation id in [1, 2^48): replies to an earlier process never match this one's rounds. */
 function randomIncarnation(): number {
   return randomInt(1, 2 ** 48 - 1)
+}
+
+async function loadPrometheus() {
+  const [{ MetricsServer }, { PrometheusMetrics }, { prometheusMetricsModule }] = await Promise.all([
+    import('../../plugins/prometheus-metrics/metrics-server.js'),
+    import('../../plugins/prometheus-metrics/prometheus-metrics.js'),
+    import('../../plugins/prometheus-metrics/prometheus-metrics-module.js'),
+  ])
+  return { MetricsServer, PrometheusMetrics, prometheusMetricsModule }
 }
 
 export interface RunningNode {
@@ -68,7 +75,9 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   logger: NodeLogger, listen: string = address, earlier: ConstructorParameters<typeof StartPhases>[0] = {}): Promise<RunningNode> {
   assertServesTokens(address, scheme)
   const phases = new StartPhases(earlier)
-  const overrides = settings.metricsAddress === undefined ? [] : [prometheusMetricsModule(address, scheme.tokensOf(address))]
+  // prom-client is loaded only by a node that serves metrics: it costs every start about 40 ms.
+  const prometheus = settings.metricsAddress === undefined ? undefined : await loadPrometheus()
+  const overrides = prometheus === undefined ? [] : [prometheus.prometheusMetricsModule(address, scheme.tokensOf(address))]
   // A later incarnation normally outranks an earlier one (a durable counter with a data dir, else wall-clock ms);
   // the random nonce keeps two starts in one generation apart, and fences correct a generation that went back.
   const incarnation = randomIncarnation()
@@ -95,7 +104,7 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   health.serving()
   let metricsServer: MetricsServer | undefined
   if (settings.metricsAddress !== undefined) {
-    metricsServer = new MetricsServer(container.get(PrometheusMetrics))
+    metricsServer = new prometheus!.MetricsServer(container.get(prometheus!.PrometheusMetrics))
     await metricsServer.start(settings.metricsAddress)
     logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
   }

@@ -28,6 +28,8 @@ function checkedReaders(entry: TokenScheme): readonly NodeId[] {
  */
 export class ReplicationScheme {
   private readonly byToken = new Map<string, TokenScheme>()
+  /** Each node's tokens, listed once: a node starting with 10^5 tokens asks several times. Nodes of the scheme only. */
+  private readonly byNode = new Map<NodeId, readonly string[]>()
 
   constructor(entries: readonly TokenScheme[]) {
     // Tokens that share one readers array share one checked copy: a large scheme holds a few lists, not one per token.
@@ -58,9 +60,17 @@ export class ReplicationScheme {
     return entry.readers.includes(entry.writer) ? entry.readers : [entry.writer, ...entry.readers]
   }
 
-  /** Tokens that `node` writes, reads or stores. */
-  tokensOf(node: NodeId): string[] {
-    return this.entries.filter((e) => e.writer === node || e.readers.includes(node)).map((e) => e.token)
+  /** Tokens that `node` writes, reads or stores, in the scheme's order (one shared list per node). */
+  tokensOf(node: NodeId): readonly string[] {
+    let tokens = this.byNode.get(node)
+    if (tokens === undefined) {
+      const list: string[] = []
+      for (const e of this.byToken.values()) if (e.writer === node || e.readers.includes(node)) list.push(e.token)
+      // Only nodes of the scheme are remembered: the map stays as small as the scheme's node list.
+      if (list.length > 0) this.byNode.set(node, list)
+      tokens = list
+    }
+    return tokens
   }
 
   nodes(): NodeId[] {

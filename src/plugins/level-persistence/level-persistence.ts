@@ -1,3 +1,4 @@
+import { DataDirError } from '../log-persistence/data-dir-error.js'
 import { ClassicLevel } from 'classic-level'
 import { readdir, stat } from 'node:fs/promises'
 import { UnavailableError } from '../../core/errors.js'
@@ -23,13 +24,8 @@ const LEVELDB_FILE = /^(CURRENT|LOCK|LOG(\.old)?|MANIFEST-\d+|\d+\.(log|ldb|sst|
  * A data dir that cannot be used as it is: owned by another node, of an unknown format, not a LevelDB
  * database, or holding a record that does not decode. The node must not start on it; an operator decides.
  */
-export class DataDirError extends UnavailableError {
-  constructor(readonly dataDir: string, problem: string, options?: ErrorOptions) {
-    super(`data dir ${dataDir}: ${problem}`, options)
-    // The base class types `name` as its own literal, so it is set here rather than overridden.
-    Object.defineProperty(this, 'name', { value: 'DataDirError' })
-  }
-}
+
+export { DataDirError }
 
 type Db = ClassicLevel<string, string>
 

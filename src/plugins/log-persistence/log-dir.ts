@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { DataDirError } from '../level-persistence/level-persistence.js'
+import { DataDirError } from './data-dir-error.js'
 
 /** A generation's log file: a snapshot of the whole state, then the records appended to it. */
 const STATE_FILE = /^state-(\d{1,15})\.log$/

@@ -1,5 +1,5 @@
 import type { PersistEntry } from '../../core/protocol/outbox.js'
-import { DataDirError } from '../level-persistence/level-persistence.js'
+import { DataDirError } from './data-dir-error.js'
 import { binaryEntryToken, decodeBinaryEntry, encodeBinaryEntry } from './binary-entry-codec.js'
 import { readRecords } from './record-framing.js'
 import { frameRecords } from './record-framing.js'

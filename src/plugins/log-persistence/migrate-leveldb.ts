@@ -1,5 +1,4 @@
 import type { PersistEntry } from '../../core/protocol/outbox.js'
-import { LevelPersistence } from '../level-persistence/level-persistence.js'
 import { leveldbFiles, removeFiles } from './log-dir.js'
 
 /**
@@ -9,6 +8,8 @@ import { leveldbFiles, removeFiles } from './log-dir.js'
  */
 export const migrateLevelDb = {
   async read(dataDir: string, nodeId: string): Promise<{ entries: PersistEntry[]; epoch: bigint }> {
+    // Loaded only here: classic-level and its native binding cost every start 10-30 ms, and few dirs need it.
+    const { LevelPersistence } = await import('../level-persistence/level-persistence.js')
     const store = await LevelPersistence.open(dataDir, nodeId)
     try {
       return { entries: await store.load(), epoch: await store.storedEpoch() }
