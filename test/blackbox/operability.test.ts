@@ -62,22 +62,38 @@ test.serial('health: the node and each service are SERVING; a token turns NOT_SE
   t.is(await healthCheck(node, 'tokenmanager.v1.Token/U'), 'SERVING')
 })
 
-test.serial('reflection lists our services without the .proto file', async (t) => {
+/** One request on a fresh reflection stream, and its first answer. */
+async function reflect(request: object): Promise<any> {
   const Reflection = load(reflectionProto).grpc.reflection.v1.ServerReflection
   const client = new Reflection(cluster.addresses[0]!, grpc.credentials.createInsecure())
-  const services = await new Promise<string[]>((resolve, reject) => {
-    const call = client.ServerReflectionInfo()
-    call.on('data', (r: { list_services_response?: { service: { name: string }[] } }) => {
-      resolve(r.list_services_response!.service.map((s) => s.name))
-      call.end()
+  try {
+    return await new Promise((resolve, reject) => {
+      const call = client.ServerReflectionInfo()
+      call.on('data', (reply: unknown) => {
+        resolve(reply)
+        call.end()
+      })
+      call.on('error', reject)
+      call.write(request)
     })
-    call.on('error', reject)
-    call.write({ list_services: '' })
-  })
-  client.close()
-  for (const name of ['tokenmanager.v1.TokenService', 'tokenmanager.v1.ReplicaService', 'tokenmanager.v1.AdminService']) {
+  } finally {
+    client.close()
+  }
+}
+
+test.serial('reflection lists our services and Health, each file found by its real path', async (t) => {
+  const listed = await reflect({ list_services: '' })
+  const services = listed.list_services_response.service.map((s: { name: string }) => s.name)
+  for (const name of ['tokenmanager.v1.TokenService', 'tokenmanager.v1.ReplicaService', 'tokenmanager.v1.AdminService', 'grpc.health.v1.Health']) {
     t.true(services.includes(name), name)
   }
+  for (const path of ['tokenmanager/v1/token_manager.proto', 'grpc/health/v1/health.proto']) {
+    const byName = await reflect({ file_by_filename: path })
+    t.falsy(byName.error_response, `${path}: ${JSON.stringify(byName.error_response)}`)
+    t.true(byName.file_descriptor_response.file_descriptor_proto.length > 0, path)
+  }
+  const bySymbol = await reflect({ file_containing_symbol: 'grpc.health.v1.Health' })
+  t.true(bySymbol.file_descriptor_response.file_descriptor_proto.length > 0)
 })
 
 test.serial('metrics: a scrape changes after operations', async (t) => {
@@ -93,7 +109,7 @@ test.serial('metrics: a scrape changes after operations', async (t) => {
   t.regex(after, /tm_quorum_round_duration_seconds_count\{[^}]*phase="write"[^}]*\} [1-9]/)
 })
 
-test.serial('logs: each line is one JSON object; the per-RPC token dump is an info event', async (t) => {
+test.serial('logs: each line is one JSON object with one node key; the per-RPC token dump is an info event', async (t) => {
   const w = await cluster.call(0, 'TokenService', 'Write', { id: 'T', name: 'logged', low: '0', mid: '1', high: '2' })
   t.is(w.error, undefined)
   await new Promise((resolve) => setTimeout(resolve, 200))
@@ -104,4 +120,6 @@ test.serial('logs: each line is one JSON object; the per-RPC token dump is an in
   t.truthy(dump)
   t.is(dump!.level, 'info')
   t.deepEqual(dump!.tokens, ['T'])
+  // JSON.parse keeps the last of two equal keys without a word: count them in the text.
+  t.deepEqual(lines.filter((line) => line.split('"node":').length !== 2), [], 'one node key per line')
 })

@@ -1,6 +1,5 @@
 import type * as grpc from '@grpc/grpc-js'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
-import type { WireVersion } from './token-client.js'
 import { connect, unaryCall } from './unary-call.js'
 
 export interface FailSilentReply {
@@ -9,27 +8,8 @@ export interface FailSilentReply {
   readonly at_ms: string
 }
 
-export interface TokenStatus {
-  readonly id: string
-  readonly roles: readonly string[]
-  readonly silent: boolean
-  readonly state: { readonly version: WireVersion | null; readonly value: { readonly kind?: string } | null } | null
-  readonly pending: number
-  readonly replicas: number
-  readonly read_quorum: number
-  readonly write_quorum: number
-  readonly writer: string
-  readonly readers: readonly string[]
-  /** Set while the replica recovers its state after a restart without it. */
-  readonly recovering?: { readonly answered: number; readonly ready: number; readonly others: number } | null
-}
-
-export interface StatusReply {
-  readonly node: string
-  readonly tokens: readonly TokenStatus[]
-  readonly scheme_fingerprint: string
-  readonly ignored_replies: string
-}
+export type { WireTokenStatus as TokenStatus, WireStatusReply as StatusReply } from '../../client/admin-results.js'
+import type { WireStatusReply as StatusReply } from '../../client/admin-results.js'
 
 /** AdminService on one node, as promises with a deadline per call. */
 export class AdminClient {

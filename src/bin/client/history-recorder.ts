@@ -10,29 +10,8 @@ import { RpcError } from './rpc-error.js'
  * or clocks synchronized far better than an operation lasts).
  */
 
-interface RecordBase {
-  readonly id: string
-  readonly client: string
-  readonly token: string
-  readonly timeMs: number
-}
-
-export type HistoryRecord =
-  | RecordBase & { readonly type: 'invoke'; readonly op: RegisterOp }
-  | RecordBase & { readonly type: 'ok'; readonly result: RegisterResult }
-  | RecordBase & { readonly type: 'failed' | 'unknown'; readonly error: string }
-
-/** The part of a write's value the register model compares: what a read of the token returns as the same key. */
-export interface ValueFields {
-  readonly name: string
-  readonly low: string
-  readonly mid: string
-  readonly high: string
-}
-
-export function registerValue(fields: ValueFields): string {
-  return `${fields.name}|${fields.low}|${fields.mid}|${fields.high}`
-}
+export { registerValue, type HistoryRecord, type ValueFields } from '../../client/history-records.js'
+import type { HistoryRecord } from '../../client/history-records.js'
 
 let counter = 0
 

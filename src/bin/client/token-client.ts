@@ -3,8 +3,10 @@ import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
 import { connect, unaryCall } from './unary-call.js'
 
 /** Replies as @grpc/proto-loader decodes them: snake_case, uint64 as decimal strings, unset messages null. */
-export interface WireArgmin { readonly nonce: string; readonly hash: string }
-export interface WireVersion { readonly seq: string; readonly epoch: string }
+export type {
+  WireArgmin, WireVersion, WireWriteReply as WriteReply, WireLifecycleReply as LifecycleReply, WireReadReply as ReadReply,
+} from '../../client/wire-results.js'
+import type { WireLifecycleReply as LifecycleReply, WireReadReply as ReadReply, WireWriteReply as WriteReply } from '../../client/wire-results.js'
 
 export interface WriteRequest {
   readonly id: string
@@ -12,35 +14,6 @@ export interface WriteRequest {
   readonly low: string
   readonly mid: string
   readonly high: string
-}
-
-export interface WriteReply {
-  readonly id: string
-  readonly partial: WireArgmin | null
-  readonly version: WireVersion | null
-  readonly served_by: string
-}
-
-/** Create and Drop reply alike. */
-export interface LifecycleReply {
-  readonly id: string
-  readonly version: WireVersion | null
-  readonly served_by: string
-}
-
-export interface ReadReply {
-  readonly id: string
-  readonly written: boolean
-  readonly name: string
-  readonly low: string
-  readonly mid: string
-  readonly high: string
-  readonly partial: WireArgmin | null
-  readonly final: WireArgmin | null
-  readonly version: WireVersion | null
-  readonly writer: string
-  readonly readers: readonly string[]
-  readonly served_by: string
 }
 
 /** TokenService on one node, as promises; each call carries its own deadline of `timeoutMs`. */

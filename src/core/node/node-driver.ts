@@ -69,6 +69,8 @@ export class NodeDriver {
   /** Times the monotonic clock was found to have stood still (each dropped every lease). */
   clockStalls = 0
   private parkedCount = 0
+  /** Parked requests per token, for Status (a token absent here has none): at most one entry per parked token. */
+  private readonly parkedByToken = new Map<string, number>()
   private stopped = false
   private readonly metrics: Metrics
   private lastWallMs: number | undefined
@@ -159,9 +161,15 @@ export class NodeDriver {
     return atMs
   }
 
+  /** Every token's status; `pending` counts the requests parked on a silent token too (they wait for their deadline). */
   status(): TokenStatus[] {
     this.applySilences(this.ports.clock.nowMs())
-    return this.node.status()
+    const statuses = this.node.status()
+    if (this.parkedByToken.size === 0) return statuses
+    return statuses.map((status) => {
+      const parked = this.parkedByToken.get(status.token)
+      return parked === undefined ? status : { ...status, pending: status.pending + parked }
+    })
   }
 
   nowMs(): number {
@@ -287,6 +295,14 @@ export class NodeDriver {
     }
     op.parked = true
     this.parkedCount++
+    this.parkedByToken.set(op.token, (this.parkedByToken.get(op.token) ?? 0) + 1)
+  }
+
+  private unpark(token: string): void {
+    this.parkedCount--
+    const left = this.parkedByToken.get(token)! - 1
+    if (left === 0) this.parkedByToken.delete(token)
+    else this.parkedByToken.set(token, left)
   }
 
   /** Parked requests are released at their deadline; answered ones are already gone. */
@@ -301,7 +317,7 @@ export class NodeDriver {
     const op = this.pending.get(opId)
     if (op === undefined) return
     this.pending.delete(opId)
-    if (op.parked) this.parkedCount--
+    if (op.parked) this.unpark(op.token)
     op.detach?.()
     this.metrics.operationDone(op.type, op.token, error === undefined ? 'ok' : error.code, this.ports.clock.nowMs() - op.startedMs)
     op.done(error, result)

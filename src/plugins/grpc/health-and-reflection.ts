@@ -2,7 +2,7 @@ import { ReflectionService } from '@grpc/reflection'
 import type { NodeDriver } from '../../core/node/node-driver.js'
 import { BoundedHealth, MAX_HEALTH_WATCHERS, type DerivedHealth } from './bounded-health.js'
 import type { GrpcServerHost } from './grpc-server-host.js'
-import { tokenManagerDefinition } from './proto.js'
+import { reflectionDefinition } from './reflection-definition.js'
 
 export const SERVICES = ['tokenmanager.v1.TokenService', 'tokenmanager.v1.ReplicaService', 'tokenmanager.v1.AdminService']
 
@@ -41,7 +41,7 @@ export class HealthAndReflection {
 
   register(host: GrpcServerHost): void {
     this.health.addToServer(host.server)
-    new ReflectionService(tokenManagerDefinition()).addToServer(host.server)
+    new ReflectionService(reflectionDefinition()).addToServer(host.server)
   }
 
   serving(): void {

@@ -1,0 +1,66 @@
+import type { Version, WireVersion } from './wire-results.js'
+
+/** AdminService replies as @grpc/proto-loader decodes them. */
+export interface WireTokenStatus {
+  readonly id: string
+  readonly roles: readonly string[]
+  readonly silent: boolean
+  readonly state: { readonly version: WireVersion | null; readonly value: { readonly kind?: string } | null } | null
+  readonly pending: number
+  readonly replicas: number
+  readonly read_quorum: number
+  readonly write_quorum: number
+  readonly writer: string
+  readonly readers: readonly string[]
+  /** Set while the replica recovers its state after a restart without it. */
+  readonly recovering?: { readonly answered: number; readonly ready: number; readonly others: number } | null
+}
+export interface WireStatusReply {
+  readonly node: string
+  readonly tokens: readonly WireTokenStatus[]
+  readonly scheme_fingerprint: string
+  readonly ignored_replies: string
+}
+export interface WireFailSilentReply { readonly node: string; readonly id: string; readonly at_ms: string }
+
+export interface TokenStatus {
+  readonly id: string
+  readonly roles: readonly string[]
+  /** The node crash-stopped for this token. */
+  readonly silent: boolean
+  /** The version of this node's copy; undefined when it holds none. */
+  readonly version: Version | undefined
+  /** Operations on the token waiting at this node. */
+  readonly pending: number
+  readonly replicas: number
+  readonly readQuorum: number
+  readonly writeQuorum: number
+  readonly writer: string
+  readonly readers: readonly string[]
+  /** Set while this replica recovers the state it lost in a restart. */
+  readonly recovering: { readonly answered: number; readonly ready: number; readonly others: number } | undefined
+}
+
+export interface NodeStatus {
+  readonly node: string
+  readonly tokens: readonly TokenStatus[]
+  readonly schemeFingerprint: string
+}
+
+export interface FailSilentResult {
+  readonly node: string
+  readonly id: string
+  /** When the silence takes effect, on the node's monotonic clock (ms). */
+  readonly atMs: bigint
+}
+
+export function nodeStatus(reply: WireStatusReply): NodeStatus {
+  return {
+    node: reply.node, schemeFingerprint: reply.scheme_fingerprint,
+    tokens: reply.tokens.map((t) => ({
+      id: t.id, roles: t.roles, silent: t.silent, pending: t.pending, replicas: t.replicas, readQuorum: t.read_quorum,
+      writeQuorum: t.write_quorum, writer: t.writer, readers: t.readers, recovering: t.recovering ?? undefined,
+      version: t.state?.version ? { seq: BigInt(t.state.version.seq), epoch: BigInt(t.state.version.epoch) } : undefined,
+    })),
+  }
+}

@@ -1,0 +1,197 @@
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js'
+import type { RegisterOp, RegisterResult } from '../core/checker/history.js'
+import { ReplicationScheme, type TokenScheme } from '../core/scheme/replication-scheme.js'
+import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
+import {
+  AlreadyExistsError, CancelledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, OutcomeUnknownError,
+  OverloadedError, UnavailableError, WrongNodeForTokenError,
+} from './client-errors.js'
+import type { HistoryRecord } from './history-records.js'
+import { type ClientSecurity, NodeChannels } from './node-channels.js'
+import {
+  type LifecycleResult, lifecycleResult, type ReadResult, readResult, type TokenWrite, type WireLifecycleReply,
+  type WireReadReply, type WireWriteReply, type WriteResult, writeResult,
+} from './wire-results.js'
+import { type FailSilentResult, nodeStatus, type NodeStatus, type WireFailSilentReply, type WireStatusReply } from './admin-results.js'
+
+export type ClientOptions = ClientSecurity & {
+  /** The replication scheme: a file (YAML), entries, or a loaded scheme. */
+  readonly scheme: string | readonly TokenScheme[] | ReplicationScheme
+  /** Default deadline of one operation, failover included (5000). */
+  readonly timeoutMs?: number
+  /** Deadline of one read attempt before it fails over to another reader (1000, never more than what is left). */
+  readonly readAttemptMs?: number
+  /** Told of every operation as tm-check history records: `invoke`, then `ok`, `failed` or `unknown`. */
+  readonly onHistory?: (record: HistoryRecord) => void
+  /** Names this client's operations in history records (default: random per client). */
+  readonly clientId?: string
+  readonly random?: () => number
+}
+
+export interface CallOptions {
+  readonly timeoutMs?: number
+  readonly signal?: AbortSignal
+}
+
+/**
+ * A client of a token manager cluster: writes, creates and drops go to the token's writer, reads to a random
+ * reader with failover to the others when one does not answer. uint64 fields are `bigint`; failures are typed
+ * (client-errors.ts). One channel per node, opened on first use; call close() when done.
+ */
+export class TokenManagerClient {
+  readonly scheme: ReplicationScheme
+  private readonly channels: NodeChannels
+  private readonly clientId: string
+  private operations = 0
+
+  constructor(private readonly options: ClientOptions) {
+    if (options.tls === undefined && options.insecure !== true) {
+      throw new InvalidArgumentError('say how to reach the nodes: tls (the cluster CA) or insecure: true')
+    }
+    const scheme = options.scheme
+    this.scheme = typeof scheme === 'string' ? loadSchemeFile(scheme) : scheme instanceof ReplicationScheme ? scheme : new ReplicationScheme(scheme)
+    this.channels = new NodeChannels(options)
+    this.clientId = options.clientId ?? `lib-${Math.random().toString(36).slice(2, 10)}`
+  }
+
+  write(id: string, value: TokenWrite, call: CallOptions = {}): Promise<WriteResult> {
+    const request = { id, name: value.name, low: String(value.low), mid: String(value.mid), high: String(value.high) }
+    const op: RegisterOp = { kind: 'write', value: `${value.name}|${value.low}|${value.mid}|${value.high}` }
+    return this.recorded(id, op, () => this.atWriter<WireWriteReply>(id, 'Write', request, call), () => ({ kind: 'ok' }))
+      .then(writeResult)
+  }
+
+  create(id: string, call: CallOptions = {}): Promise<LifecycleResult> {
+    return this.recorded(id, { kind: 'create' }, () => this.atWriter<WireLifecycleReply>(id, 'Create', { id }, call), () => ({ kind: 'ok' }))
+      .then(lifecycleResult)
+  }
+
+  drop(id: string, call: CallOptions = {}): Promise<LifecycleResult> {
+    return this.recorded(id, { kind: 'drop' }, () => this.atWriter<WireLifecycleReply>(id, 'Drop', { id }, call), () => ({ kind: 'ok' }))
+      .then(lifecycleResult)
+  }
+
+  read(id: string, call: CallOptions = {}): Promise<ReadResult> {
+    return this.recorded(id, { kind: 'read' }, () => this.atReaders(id, call), readValue).then(readResult)
+  }
+
+  /** Closes every channel; calls in flight fail. */
+  close(): void {
+    this.channels.close()
+  }
+
+  /** What `node` holds of each of its tokens (AdminService.Status; a secured cluster wants an admin certificate). */
+  async status(node: string, call: CallOptions = {}): Promise<NodeStatus> {
+    return nodeStatus(await this.admin<WireStatusReply>(node, 'Status', {}, call))
+  }
+
+  /** Makes `node` crash-stop for token `id`, now or `afterMs` from now: it never answers about that token again. */
+  async failSilent(node: string, id: string, options: CallOptions & { readonly afterMs?: number } = {}): Promise<FailSilentResult> {
+    const reply = await this.admin<WireFailSilentReply>(node, 'FailSilent', { id, after_ms: String(options.afterMs ?? 0) }, options)
+    return { node: reply.node, id: reply.id, atMs: BigInt(reply.at_ms) }
+  }
+
+  private admin<Reply>(node: string, method: 'Status' | 'FailSilent', request: object, call: CallOptions): Promise<Reply> {
+    return this.channels.call<Reply>(node, 'AdminService', method, request, call.timeoutMs ?? this.timeoutMs, call.signal)
+      .catch((error: unknown) => { throw this.failure(error, node, [node], false) })
+  }
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? 5_000
+  }
+
+  private entry(id: string): TokenScheme {
+    const entry = this.scheme.get(id)
+    if (entry === undefined) throw new NotFoundError(`token ${id} is not in this client's replication scheme`)
+    return entry
+  }
+
+  private async atWriter<Reply>(id: string, method: string, request: object, call: CallOptions): Promise<Reply> {
+    const writer = this.entry(id).writer
+    try {
+      return await this.channels.call<Reply>(writer, 'TokenService', method, request, call.timeoutMs ?? this.timeoutMs, call.signal)
+    } catch (error) {
+      throw this.failure(error, writer, [writer], true)
+    }
+  }
+
+  /** Readers in random order, each tried once while time is left; only "no answer" moves on to the next. */
+  private async atReaders(id: string, call: CallOptions): Promise<WireReadReply> {
+    const readers = shuffled(this.entry(id).readers, this.options.random ?? Math.random)
+    const deadlineMs = Date.now() + (call.timeoutMs ?? this.timeoutMs)
+    const noAnswers: string[] = []
+    for (const reader of readers) {
+      const leftMs = deadlineMs - Date.now()
+      if (leftMs <= 0) break
+      try {
+        const attemptMs = Math.min(leftMs, this.options.readAttemptMs ?? 1_000)
+        return await this.channels.call<WireReadReply>(reader, 'TokenService', 'Read', { id }, attemptMs, call.signal)
+      } catch (error) {
+        const failure = this.failure(error, reader, readers, false)
+        if (!(failure instanceof UnavailableError || failure instanceof DeadlineExceededError) || call.signal?.aborted) throw failure
+        noAnswers.push(failure.message)
+      }
+    }
+    throw new UnavailableError(`read of token ${id}: no reader answered (${noAnswers.join('; ') || 'no time left'})`)
+  }
+
+  /** A gRPC failure as a typed error. A write sent but not answered has an unknown outcome. */
+  private failure(error: unknown, node: string, expected: readonly string[], mutates: boolean): Error {
+    const e = error as Partial<ServiceError>
+    const details = `${node}: ${e.details ?? e.message ?? String(error)}`
+    const neverSent = e.code === GrpcStatus.UNAVAILABLE && (e.details ?? '').startsWith('No connection established')
+    switch (e.code) {
+      case GrpcStatus.NOT_FOUND: return new NotFoundError(details)
+      case GrpcStatus.ALREADY_EXISTS: return new AlreadyExistsError(details)
+      case GrpcStatus.INVALID_ARGUMENT: return new InvalidArgumentError(details)
+      case GrpcStatus.FAILED_PRECONDITION: return new WrongNodeForTokenError(`${details} (by this client's scheme: ${expected.join(', ')})`, node, expected)
+      case GrpcStatus.RESOURCE_EXHAUSTED: return new OverloadedError(details)
+    }
+    if (mutates && !neverSent && (e.code === GrpcStatus.DEADLINE_EXCEEDED || e.code === GrpcStatus.UNAVAILABLE || e.code === GrpcStatus.CANCELLED)) {
+      return new OutcomeUnknownError(`outcome unknown: ${details}`, node, { cause: error })
+    }
+    if (e.code === GrpcStatus.CANCELLED) return new CancelledError(details)
+    if (e.code === GrpcStatus.DEADLINE_EXCEEDED) return new DeadlineExceededError(details)
+    return new UnavailableError(details)
+  }
+
+  private async recorded<T>(token: string, op: RegisterOp, run: () => Promise<T>, resultOf: (reply: T) => RegisterResult): Promise<T> {
+    // A token outside the scheme is refused here, before anything is recorded or sent.
+    this.entry(token)
+    const hook = this.options.onHistory
+    if (hook === undefined) return run()
+    const base = { id: `${this.clientId}-${++this.operations}`, client: this.clientId, token }
+    hook({ type: 'invoke', ...base, op, timeMs: Date.now() })
+    try {
+      const reply = await run()
+      hook({ type: 'ok', ...base, result: resultOf(reply), timeMs: Date.now() })
+      return reply
+    } catch (error) {
+      hook({ ...historyOfError(op, error), ...base, timeMs: Date.now() })
+      throw error
+    }
+  }
+}
+
+function readValue(reply: WireReadReply): RegisterResult {
+  if (!reply.written) return { kind: 'empty' }
+  return { kind: 'value', value: `${reply.name}|${reply.low}|${reply.mid}|${reply.high}` }
+}
+
+/** How a failed operation enters the history: semantic answers are results, a read had no effect, a write may have. */
+function historyOfError(op: RegisterOp, error: unknown): { type: 'ok'; result: RegisterResult } | { type: 'failed' | 'unknown'; error: string } {
+  if (error instanceof NotFoundError) return { type: 'ok', result: { kind: 'not-found' } }
+  if (error instanceof AlreadyExistsError) return { type: 'ok', result: { kind: 'already-exists' } }
+  const message = error instanceof Error ? error.message : String(error)
+  return { type: op.kind === 'read' || !(error instanceof OutcomeUnknownError) ? 'failed' : 'unknown', error: message }
+}
+
+/** Fisher-Yates: spreads reads over the replicas, and failover tries each once. */
+function shuffled(items: readonly string[], random: () => number): string[] {
+  const order = [...items]
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[order[i], order[j]] = [order[j]!, order[i]!]
+  }
+  return order
+}

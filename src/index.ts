@@ -1,0 +1,16 @@
+/**
+ * atomic-token-manager as a library: a typed client of a cluster, an embeddable node, and a local cluster for
+ * tests. The protocol core, plugins and command-line tools are not part of this API.
+ */
+export { TokenManagerClient, type CallOptions, type ClientOptions } from './client/token-manager-client.js'
+export type { ClientSecurity, ClientTls } from './client/node-channels.js'
+export type { Argmin, LifecycleResult, ReadResult, TokenWrite, Version, WriteResult } from './client/wire-results.js'
+export type { FailSilentResult, NodeStatus, TokenStatus } from './client/admin-results.js'
+export type { HistoryRecord } from './client/history-records.js'
+export {
+  AlreadyExistsError, CancelledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, OutcomeUnknownError,
+  OverloadedError, TokenManagerError, UnavailableError, WrongNodeError, WrongNodeForTokenError,
+} from './client/client-errors.js'
+export type { TokenScheme } from './core/scheme/replication-scheme.js'
+export { type EmbeddedNode, type NodeOptions, startTokenManagerNode } from './node/embedded-node.js'
+export { type LocalCluster, type LocalClusterOptions, startLocalCluster } from './node/local-cluster.js'

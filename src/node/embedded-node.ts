@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from '../core/errors.js'
+import { ReplicationScheme, type TokenScheme } from '../core/scheme/replication-scheme.js'
+import { type NodeSettings, resolveSettings } from '../core/settings/node-settings.js'
+import { startNode } from '../bin/server/start-node.js'
+import { type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
+import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
+
+export interface NodeOptions {
+  /** This node's access point in the scheme (`ip:port`). */
+  readonly address: string
+  /** The replication scheme: a file (YAML), entries, or a loaded scheme. */
+  readonly scheme: string | readonly TokenScheme[] | ReplicationScheme
+  /** Keep state durably in this dir; without it the node keeps state in memory (lost on close). */
+  readonly dataDir?: string
+  /** Plaintext: required unless `settings.security` names the TLS files (as tm-server's --insecure). */
+  readonly insecure?: boolean
+  /** JSON log lines to stderr at this level and above (default 'warn'). */
+  readonly logLevel?: LogLevel
+  /** Any other node setting (operationTimeoutMs, readLeaseMs, quorum, security, ...), as in a settings file. */
+  readonly settings?: Partial<Omit<NodeSettings, 'persistence'>>
+}
+
+export interface EmbeddedNode {
+  readonly address: string
+  /** The port it listens on. */
+  readonly port: number
+  /** Stops serving: in-flight calls are answered or cancelled, the data dir is closed. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Turns a scheme given as a path, entries or a scheme into a ReplicationScheme. */
+export function schemeOf(scheme: NodeOptions['scheme']): ReplicationScheme {
+  if (typeof scheme === 'string') return loadSchemeFile(scheme)
+  return scheme instanceof ReplicationScheme ? scheme : new ReplicationScheme(scheme)
+}
+
+/** Starts one token manager node in this process, serving gRPC at `options.address`. */
+export async function startTokenManagerNode(options: NodeOptions): Promise<EmbeddedNode> {
+  if (options.insecure !== true && options.settings?.security === undefined) {
+    throw new InvalidArgumentError('say how the node serves: insecure: true, or settings.security with its TLS files')
+  }
+  const settings = resolveSettings({ ...options.settings,
+    persistence: options.dataDir === undefined ? { kind: 'memory' } : { kind: 'durable', dataDir: options.dataDir } })
+  const logger = new NodeLogger(options.logLevel ?? 'warn', { node: options.address })
+  const running = await startNode(options.address, schemeOf(options.scheme), settings, logger)
+  let closing: Promise<void> | undefined
+  return {
+    address: options.address,
+    port: running.port,
+    close: () => (closing ??= running.stop()),
+  }
+}
