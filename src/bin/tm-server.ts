@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Builtins, Cli, Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
-import { TokenManagerError } from '../core/errors.js'
+import { TokenManagerError, UnavailableError } from '../core/errors.js'
 import { type NodeSettings, resolveSettings } from '../core/settings/node-settings.js'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -11,9 +11,10 @@ import { loadSettingsFile } from '../plugins/yaml-config/settings-file.js'
 import { chooseNodeSecurity, MissingCertificatesError } from './server/node-security.js'
 import { assertServesTokens, startNode } from './server/start-node.js'
 import { cpuMs } from './server/start-phases.js'
+import { hostPortOf } from '../plugins/prometheus-metrics/metrics-server.js'
 
 /** tm-server's exit codes: scripts can tell a broken configuration from certificates not made yet. */
-const EXIT = { ok: 0, configuration: 2, noCertificates: 3 } as const
+const EXIT = { ok: 0, configuration: 2, noCertificates: 3, unavailable: 4 } as const
 
 class ServerCommand extends Command {
   static override usage = Command.Usage({
@@ -27,7 +28,7 @@ class ServerCommand extends Command {
       \`tm-certs create --config <scheme>\` makes; replica and admin calls need a certificate of the cluster CA.
       A node without certificates refuses to start (exit 3) unless given --insecure (or \`insecure: true\` in
       the settings file): plaintext, and anyone who reaches the port may call replica and admin services.
-      Exit codes: 0 stopped cleanly, 2 bad configuration or flags, 3 no certificates.
+      Exit codes: 0 stopped cleanly, 2 bad configuration or flags, 3 no certificates, 4 a port or the data dir cannot be used (in use, locked by another node, damaged).
     `,
     examples: [
       ['Make the certificates once, then start the first node of the demo scheme', 'tm-certs create --config config/tokens.yaml && tm-server --config config/tokens.yaml --address 127.0.0.1:50051'],
@@ -42,6 +43,7 @@ class ServerCommand extends Command {
   logLevel = Option.String('--log-level', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent (default: settings, then info)' })
   dataDir = Option.String('--data-dir', { description: 'Keep replica state durably in this directory (default data/<ip>_<port>)' })
   inMemory = Option.Boolean('--in-memory', false, { description: 'Keep replica state in memory only: a restarted node recovers it from the others (tests, demos)' })
+  metricsAddress = Option.String('--metrics-address', { description: 'Serve Prometheus metrics at http://ip:port/metrics (overrides the settings file)' })
   timeoutMs = Option.String('--operation-timeout-ms', { validator: t.isNumber(), description: 'Upper bound on one operation' })
   certsDir = Option.String('--certs-dir', { description: 'Certificates made by tm-certs: ca.pem, node-<address>.pem and -key.pem (default certs)' })
   insecure = Option.Boolean('--insecure', false, { description: 'Plaintext: replica and admin calls unauthenticated (for tests on one machine)' })
@@ -70,6 +72,7 @@ class ServerCommand extends Command {
         { tls: { ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey }, certsDir: this.certsDir, insecure: this.insecure },
         { security: fromFile.security, insecure })
       const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
+        ...(this.metricsAddress === undefined ? {} : { metricsAddress: metricsAddressOf(this.metricsAddress) }),
         persistence: this.persistence(fromFile.persistence),
         security: security.kind === 'tls' ? security.settings : undefined })
       logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
@@ -86,6 +89,10 @@ class ServerCommand extends Command {
         this.context.stderr.write(`tm-server: ${error.message}\n`)
         return EXIT.noCertificates
       }
+      if (error instanceof UnavailableError) {
+        this.context.stderr.write(`tm-server: ${error.message}\n`)
+        return EXIT.unavailable
+      }
       if (error instanceof TokenManagerError || error instanceof UsageError) {
         this.context.stderr.write(`tm-server: ${error.message}\n`)
         return EXIT.configuration
@@ -93,6 +100,16 @@ class ServerCommand extends Command {
       throw error
     }
   }
+}
+
+/** A --metrics-address as the settings file would take it: host:port, port 0 for any free one. */
+function metricsAddressOf(text: string): string {
+  try {
+    hostPortOf(text)
+  } catch {
+    throw new UsageError(`--metrics-address ${JSON.stringify(text)} is not host:port`)
+  }
+  return text
 }
 
 /**

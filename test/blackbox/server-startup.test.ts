@@ -1,6 +1,7 @@
 import test from 'ava'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
@@ -58,4 +59,42 @@ test('a read lease longer than half the operation timeout starts, with a warning
   } finally {
     await cluster.stop()
   }
+})
+
+/** A port the OS just handed out, free again. */
+async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+test('a metrics port in use: the node exits non-zero with one line and serves nothing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tm-metrics-'))
+  const node = `127.0.0.1:${await freePort()}`
+  writeFileSync(join(dir, 'tokens.yaml'), `- token: T\n  writer: ${node}\n  readers: [${node}]\n`)
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const metrics = `127.0.0.1:${(taken.address() as AddressInfo).port}`
+  const run = server(['--config', join(dir, 'tokens.yaml'), '--address', node, '--insecure', '--in-memory', '--metrics-address', metrics, '--log-level', 'error'])
+  t.is(run.status, 4, run.stderr)
+  t.is(run.stderr, `tm-server: cannot serve metrics on ${metrics}: EADDRINUSE\n`)
+  t.notRegex(run.stdout, /node started/)
+})
+
+test('--metrics-address serves the metrics without a settings file; a malformed one is refused in one line', async (t) => {
+  const cluster = await ProcessCluster.create(1, [{ token: 'T', writer: 0, readers: [0] }])
+  try {
+    const metrics = `127.0.0.1:${await freePort()}`
+    await cluster.start(0, ['--metrics-address', metrics])
+    const text = await (await fetch(`http://${metrics}/metrics`)).text()
+    t.regex(text, /^tm_operations_total|# HELP tm_/m)
+  } finally {
+    await cluster.stop()
+  }
+  const bad = server(['--config', join(repoRoot(), 'config/tokens.yaml'), '--address', '127.0.0.1:50051', '--insecure', '--in-memory', '--metrics-address', 'nonsense'])
+  t.is(bad.status, 2)
+  t.regex(bad.stderr, /^tm-server: --metrics-address "nonsense" is not host:port\n$/)
 })

@@ -48,6 +48,8 @@ export class CheckCommand extends Command {
   private check(): number {
     const timeoutMs = parseTimeoutMs(this.timeout)
     const { operations, recordIds } = parseHistoryFile(readFileSync(this.file, 'utf8'), this.file)
+    // Vacuously linearizable, but far more likely the wrong file or a client that recorded nothing: no verdict.
+    if (operations.length === 0) throw new HistoryFileError(`${this.file} holds no operations: nothing to check`)
     const report = checkLinearizability(operations, { timeoutMs })
     if (this.html !== undefined) writeFileSync(this.html, renderHtmlReport(report, operations, recordIds, this.file))
     this.context.stdout.write(this.json ? formatJson(report, recordIds) : formatText(report, recordIds))

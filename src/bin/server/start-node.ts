@@ -5,7 +5,7 @@ import { epochOf } from '../../core/protocol/timestamp.js'
 import { ContainerModule } from 'inversify'
 import { Persistence } from '../../core/ports/persistence.js'
 import { LogPersistence } from '../../plugins/log-persistence/log-persistence.js'
-import { InvalidArgumentError } from '../../core/errors.js'
+import { InvalidArgumentError, UnavailableError } from '../../core/errors.js'
 import { NodeDriver } from '../../core/node/node-driver.js'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
 import type { NodeSettings } from '../../core/settings/node-settings.js'
@@ -98,16 +98,26 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   health.register(host)
   const services = new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (token, atMs) => health.refreshAt(token, atMs))
   services.register((s, i) => host.addService(s, i))
-  await driver.start()
+  // The metrics port is bound first and the node's own last: a node that cannot bind either serves nothing.
+  let metricsServer: MetricsServer | undefined
+  try {
+    if (settings.metricsAddress !== undefined) {
+      metricsServer = new prometheus!.MetricsServer(container.get(prometheus!.PrometheusMetrics))
+      await metricsServer.start(settings.metricsAddress).catch((error: NodeJS.ErrnoException) => {
+        throw new UnavailableError(`cannot serve metrics on ${settings.metricsAddress}: ${error.code ?? error.message}`)
+      })
+    }
+    await driver.start()
+  } catch (error) {
+    await metricsServer?.stop()
+    await driver.stop().catch(() => undefined)
+    await host.shutdown(0)
+    throw error
+  }
   phases.done('start')
   const port = await host.listen()
   health.serving()
-  let metricsServer: MetricsServer | undefined
-  if (settings.metricsAddress !== undefined) {
-    metricsServer = new prometheus!.MetricsServer(container.get(prometheus!.PrometheusMetrics))
-    await metricsServer.start(settings.metricsAddress)
-    logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
-  }
+  if (metricsServer !== undefined) logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
   if (settings.readLeaseMs * 2 > settings.operationTimeoutMs) {
     // Not refused: a deliberate setting may accept it. But a write waiting out a silent holder's lease then times out.
     logger.log('warn', 'readLeaseMs is more than half of operationTimeoutMs: a write that waits out a silent lease holder may time out',
