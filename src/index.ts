@@ -8,8 +8,17 @@ export type { Argmin, LifecycleResult, ReadResult, TokenWrite, Version, WriteRes
 export type { FailSilentResult, NodeStatus, TokenStatus } from './client/admin-results.js'
 export type { HistoryRecord } from './client/history-records.js'
 export {
-  AlreadyExistsError, CancelledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, OutcomeUnknownError,
-  OverloadedError, TokenManagerError, UnavailableError, WrongNodeError, WrongNodeForTokenError,
+  AlreadyExistsError,
+  CancelledError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  NotFoundError,
+  OutcomeUnknownError,
+  OverloadedError,
+  TokenManagerError,
+  UnavailableError,
+  WrongNodeError,
+  WrongNodeForTokenError,
 } from './client/client-errors.js'
 export type { TokenScheme } from './core/scheme/replication-scheme.js'
 export { type EmbeddedNode, type NodeOptions, startTokenManagerNode } from './node/embedded-node.js'

@@ -3,8 +3,12 @@
 import { Builtins, Cli } from 'clipanion'
 import { BenchCommand } from './bench/bench-command.js'
 
-const cli = new Cli({ binaryName: 'tm-bench', binaryLabel: 'tm-bench: the token manager load generator', binaryVersion: '0.1.0',
-  enableColors: process.stdout.isTTY === true })
+const cli = new Cli({
+  binaryName: 'tm-bench',
+  binaryLabel: 'tm-bench: the token manager load generator',
+  binaryVersion: '0.1.0',
+  enableColors: process.stdout.isTTY === true,
+})
 cli.register(BenchCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)

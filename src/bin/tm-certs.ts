@@ -3,8 +3,12 @@
 import { Builtins, Cli } from 'clipanion'
 import { CreateCertsCommand } from './certs/certs-command.js'
 
-const cli = new Cli({ binaryName: 'tm-certs', binaryLabel: 'atomic-token-manager certificates', binaryVersion: '0.1.0',
-  enableColors: process.stdout.isTTY === true })
+const cli = new Cli({
+  binaryName: 'tm-certs',
+  binaryLabel: 'atomic-token-manager certificates',
+  binaryVersion: '0.1.0',
+  enableColors: process.stdout.isTTY === true,
+})
 cli.register(CreateCertsCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)

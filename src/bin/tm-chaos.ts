@@ -36,20 +36,36 @@ class ChaosCommand extends Command {
   })
 
   duration = Option.String('--duration', '60s', { description: 'How long the nemesis runs (e.g. 60s, 10m)' })
-  seed = Option.String('--seed', { validator: t.isNumber(), description: 'Seed of the scheme and the nemesis (default: random)' })
+  seed = Option.String('--seed', {
+    validator: t.isNumber(),
+    description: 'Seed of the scheme and the nemesis (default: random)',
+  })
   json = Option.Boolean('--json', false, { description: 'Print exactly one JSON object on stdout' })
-  historyDir = Option.String('--history-dir', { description: 'Keep the history, scheme, nemesis log (and node logs on failure) here' })
+  historyDir = Option.String('--history-dir', {
+    description: 'Keep the history, scheme, nemesis log (and node logs on failure) here',
+  })
   nodes = Option.String('--nodes', '5', { validator: t.isNumber(), description: 'Number of nodes (at least 3)' })
   tokens = Option.String('--tokens', '6', { validator: t.isNumber(), description: 'Number of tokens' })
   clients = Option.String('--clients', '6', { validator: t.isNumber(), description: 'Concurrent clients' })
-  lifecycle = Option.Boolean('--lifecycle', true, { description: 'Also drop and create tokens now and then (--no-lifecycle: never)' })
-  livenessBound = Option.String('--liveness-bound', '10s', { description: 'After the heal, each token must answer within this' })
-  checkTimeout = Option.String('--check-timeout', { description: 'Budget of the linearizability check (default: 60s or the duration)' })
+  lifecycle = Option.Boolean('--lifecycle', true, {
+    description: 'Also drop and create tokens now and then (--no-lifecycle: never)',
+  })
+  livenessBound = Option.String('--liveness-bound', '10s', {
+    description: 'After the heal, each token must answer within this',
+  })
+  checkTimeout = Option.String('--check-timeout', {
+    description: 'Budget of the linearizability check (default: 60s or the duration)',
+  })
   interval = Option.String('--fault-interval', '700ms-2500ms', { description: 'Pause between faults, as MIN-MAX' })
   startTimeout = Option.String('--start-timeout', '60s', { description: 'A node (re)start must serve within this' })
   think = Option.String('--think', '10ms', { description: 'Client pause after each operation, up to this' })
-  shortDeadline = Option.String('--short-deadline', '1s', { description: 'The deadline of short-deadline calls (the nodes\' read lease is 1 s)' })
-  shortShare = Option.String('--short-share', '0.5', { validator: t.isNumber(), description: 'Share of calls with the short deadline (0: none)' })
+  shortDeadline = Option.String('--short-deadline', '1s', {
+    description: "The deadline of short-deadline calls (the nodes' read lease is 1 s)",
+  })
+  shortShare = Option.String('--short-share', '0.5', {
+    validator: t.isNumber(),
+    description: 'Share of calls with the short deadline (0: none)',
+  })
 
   async execute(): Promise<number> {
     try {
@@ -68,16 +84,32 @@ class ChaosCommand extends Command {
     if (this.tokens < 1 || this.clients < 1) throw new UsageError('--tokens and --clients must be at least 1')
     const seed = this.seed ?? Math.floor(Math.random() * 2 ** 31)
     const result = await runChaos({
-      durationMs, seed, nodes: this.nodes, tokens: this.tokens, clients: this.clients, lifecycle: this.lifecycle,
+      durationMs,
+      seed,
+      nodes: this.nodes,
+      tokens: this.tokens,
+      clients: this.clients,
+      lifecycle: this.lifecycle,
       ...(this.historyDir === undefined ? {} : { historyDir: this.historyDir }),
       livenessBoundMs: duration(this.livenessBound, '--liveness-bound'),
-      clientTimeoutMs: 4_000, operationTimeoutMs: 3_000, startTimeoutMs: duration(this.startTimeout, '--start-timeout'),
+      clientTimeoutMs: 4_000,
+      operationTimeoutMs: 3_000,
+      startTimeoutMs: duration(this.startTimeout, '--start-timeout'),
       shortDeadline: { timeoutMs: duration(this.shortDeadline, '--short-deadline'), share: this.shortShare },
-      checkTimeoutMs: this.checkTimeout === undefined ? Math.max(60_000, durationMs) : duration(this.checkTimeout, '--check-timeout'),
+      checkTimeoutMs:
+        this.checkTimeout === undefined ? Math.max(60_000, durationMs) : duration(this.checkTimeout, '--check-timeout'),
       thinkMs: duration(this.think, '--think'),
-      nemesis: { intervalMs: range(this.interval), downMs: [1_000, 5_000], slowMs: [2_000, 8_000], overQuorumChance: 0.08, killAllAt: 0.5,
-        recoveryMs: 4_000 },
-      log: (line) => { if (!this.json) this.context.stderr.write(`${line}\n`) },
+      nemesis: {
+        intervalMs: range(this.interval),
+        downMs: [1_000, 5_000],
+        slowMs: [2_000, 8_000],
+        overQuorumChance: 0.08,
+        killAllAt: 0.5,
+        recoveryMs: 4_000,
+      },
+      log: (line) => {
+        if (!this.json) this.context.stderr.write(`${line}\n`)
+      },
     })
     if (this.json) {
       this.context.stdout.write(`${JSON.stringify(result)}\n`)
@@ -100,12 +132,17 @@ function duration(text: string, flag: string): number {
 
 function range(text: string): [number, number] {
   const [low, high] = text.split('-').map((part) => duration(part, '--fault-interval'))
-  if (low === undefined || high === undefined || high < low) throw new UsageError(`--fault-interval must be MIN-MAX, got "${text}"`)
+  if (low === undefined || high === undefined || high < low)
+    throw new UsageError(`--fault-interval must be MIN-MAX, got "${text}"`)
   return [low, high]
 }
 
-const cli = new Cli({ binaryName: 'tm-chaos', binaryLabel: 'atomic-token-manager chaos run', binaryVersion: '0.1.0',
-  enableColors: process.stdout.isTTY === true })
+const cli = new Cli({
+  binaryName: 'tm-chaos',
+  binaryLabel: 'atomic-token-manager chaos run',
+  binaryVersion: '0.1.0',
+  enableColors: process.stdout.isTTY === true,
+})
 cli.register(ChaosCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)

@@ -31,29 +31,56 @@ class ServerCommand extends Command {
       Exit codes: 0 stopped cleanly, 2 bad configuration or flags, 3 no certificates, 4 a port or the data dir cannot be used (in use, locked by another node, damaged).
     `,
     examples: [
-      ['Make the certificates once, then start the first node of the demo scheme', 'tm-certs create --config config/tokens.yaml && tm-server --config config/tokens.yaml --address 127.0.0.1:50051'],
-      ['A plaintext node for a test on one machine', 'tm-server --config config/tokens.yaml --address 127.0.0.1:50051 --insecure'],
+      [
+        'Make the certificates once, then start the first node of the demo scheme',
+        'tm-certs create --config config/tokens.yaml && tm-server --config config/tokens.yaml --address 127.0.0.1:50051',
+      ],
+      [
+        'A plaintext node for a test on one machine',
+        'tm-server --config config/tokens.yaml --address 127.0.0.1:50051 --insecure',
+      ],
     ],
   })
 
   config = Option.String('--config', { required: true, description: 'Replication scheme (YAML)' })
-  address = Option.String('--address', { required: true, description: 'This node\'s access point, ip:port' })
-  listen = Option.String('--listen', { description: 'Bind this ip:port instead of --address (which stays the node\'s identity and access point)' })
+  address = Option.String('--address', { required: true, description: "This node's access point, ip:port" })
+  listen = Option.String('--listen', {
+    description: "Bind this ip:port instead of --address (which stays the node's identity and access point)",
+  })
   settings = Option.String('--settings', { description: 'Node settings (YAML)' })
-  logLevel = Option.String('--log-level', { validator: t.isEnum(LOG_LEVELS), description: 'debug|info|warn|error|silent (default: settings, then info)' })
-  dataDir = Option.String('--data-dir', { description: 'Keep replica state durably in this directory (default data/<ip>_<port>)' })
-  inMemory = Option.Boolean('--in-memory', false, { description: 'Keep replica state in memory only: a restarted node recovers it from the others (tests, demos)' })
-  metricsAddress = Option.String('--metrics-address', { description: 'Serve Prometheus metrics at http://ip:port/metrics (overrides the settings file)' })
-  timeoutMs = Option.String('--operation-timeout-ms', { validator: t.isNumber(), description: 'Upper bound on one operation' })
-  certsDir = Option.String('--certs-dir', { description: 'Certificates made by tm-certs: ca.pem, node-<address>.pem and -key.pem (default certs)' })
-  insecure = Option.Boolean('--insecure', false, { description: 'Plaintext: replica and admin calls unauthenticated (for tests on one machine)' })
-  tlsCa = Option.String('--tls-ca', { description: 'Cluster CA (PEM): serve TLS, replica and admin calls need its certificates' })
-  tlsCert = Option.String('--tls-cert', { description: 'This node\'s certificate (PEM, CN = its access point)' })
-  tlsKey = Option.String('--tls-key', { description: 'This node\'s private key (PEM)' })
+  logLevel = Option.String('--log-level', {
+    validator: t.isEnum(LOG_LEVELS),
+    description: 'debug|info|warn|error|silent (default: settings, then info)',
+  })
+  dataDir = Option.String('--data-dir', {
+    description: 'Keep replica state durably in this directory (default data/<ip>_<port>)',
+  })
+  inMemory = Option.Boolean('--in-memory', false, {
+    description: 'Keep replica state in memory only: a restarted node recovers it from the others (tests, demos)',
+  })
+  metricsAddress = Option.String('--metrics-address', {
+    description: 'Serve Prometheus metrics at http://ip:port/metrics (overrides the settings file)',
+  })
+  timeoutMs = Option.String('--operation-timeout-ms', {
+    validator: t.isNumber(),
+    description: 'Upper bound on one operation',
+  })
+  certsDir = Option.String('--certs-dir', {
+    description: 'Certificates made by tm-certs: ca.pem, node-<address>.pem and -key.pem (default certs)',
+  })
+  insecure = Option.Boolean('--insecure', false, {
+    description: 'Plaintext: replica and admin calls unauthenticated (for tests on one machine)',
+  })
+  tlsCa = Option.String('--tls-ca', {
+    description: 'Cluster CA (PEM): serve TLS, replica and admin calls need its certificates',
+  })
+  tlsCert = Option.String('--tls-cert', { description: "This node's certificate (PEM, CN = its access point)" })
+  tlsKey = Option.String('--tls-key', { description: "This node's private key (PEM)" })
 
   /** Durable unless told otherwise: flags first, then the settings file, then a data dir per node. */
   private persistence(fromFile: NodeSettings['persistence'] | undefined): NodeSettings['persistence'] {
-    if (this.inMemory && this.dataDir !== undefined) throw new UsageError('--in-memory and --data-dir exclude each other')
+    if (this.inMemory && this.dataDir !== undefined)
+      throw new UsageError('--in-memory and --data-dir exclude each other')
     if (this.inMemory) return { kind: 'memory' }
     if (this.dataDir !== undefined) return { kind: 'durable', dataDir: this.dataDir }
     return fromFile ?? { kind: 'durable', dataDir: defaultDataDir(this.address) }
@@ -65,20 +92,36 @@ class ServerCommand extends Command {
       const schemeStartMs = performance.now()
       const schemeStartCpuMs = cpuMs()
       const scheme = loadSchemeFile(this.config)
-      const schemeTimes = { wall: { scheme: Math.round(performance.now() - schemeStartMs) }, cpu: { scheme: Math.round(cpuMs() - schemeStartCpuMs) } }
+      const schemeTimes = {
+        wall: { scheme: Math.round(performance.now() - schemeStartMs) },
+        cpu: { scheme: Math.round(cpuMs() - schemeStartCpuMs) },
+      }
       const { insecure, ...fromFile } = this.settings === undefined ? {} : loadSettingsFile(this.settings)
       assertServesTokens(this.address, scheme)
-      const security = chooseNodeSecurity(this.address, this.config,
-        { tls: { ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey }, certsDir: this.certsDir, insecure: this.insecure },
-        { security: fromFile.security, insecure })
-      const settings = resolveSettings({ ...fromFile, ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
+      const security = chooseNodeSecurity(
+        this.address,
+        this.config,
+        {
+          tls: { ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey },
+          certsDir: this.certsDir,
+          insecure: this.insecure,
+        },
+        { security: fromFile.security, insecure },
+      )
+      const settings = resolveSettings({
+        ...fromFile,
+        ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
         ...(this.metricsAddress === undefined ? {} : { metricsAddress: metricsAddressOf(this.metricsAddress) }),
         persistence: this.persistence(fromFile.persistence),
-        security: security.kind === 'tls' ? security.settings : undefined })
+        security: security.kind === 'tls' ? security.settings : undefined,
+      })
       logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
       if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
       if (security.kind === 'insecure') {
-        logger.log('warn', 'insecure: plaintext port, replica and admin traffic is unauthenticated (anyone who reaches it can rewrite tokens)')
+        logger.log(
+          'warn',
+          'insecure: plaintext port, replica and admin traffic is unauthenticated (anyone who reaches it can rewrite tokens)',
+        )
       }
       const node = await startNode(this.address, scheme, settings, logger, this.listen ?? this.address, schemeTimes)
       await waitForSignal()
@@ -132,7 +175,12 @@ function waitForSignal(): Promise<void> {
   })
 }
 
-const cli = new Cli({ binaryName: 'tm-server', binaryLabel: 'atomic-token-manager node', binaryVersion: '0.1.0', enableColors: process.stdout.isTTY === true })
+const cli = new Cli({
+  binaryName: 'tm-server',
+  binaryLabel: 'atomic-token-manager node',
+  binaryVersion: '0.1.0',
+  enableColors: process.stdout.isTTY === true,
+})
 cli.register(ServerCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)

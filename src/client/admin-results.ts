@@ -21,7 +21,11 @@ export interface WireStatusReply {
   readonly scheme_fingerprint: string
   readonly ignored_replies: string
 }
-export interface WireFailSilentReply { readonly node: string; readonly id: string; readonly at_ms: string }
+export interface WireFailSilentReply {
+  readonly node: string
+  readonly id: string
+  readonly at_ms: string
+}
 
 export interface TokenStatus {
   readonly id: string
@@ -56,11 +60,22 @@ export interface FailSilentResult {
 
 export function nodeStatus(reply: WireStatusReply): NodeStatus {
   return {
-    node: reply.node, schemeFingerprint: reply.scheme_fingerprint,
+    node: reply.node,
+    schemeFingerprint: reply.scheme_fingerprint,
     tokens: reply.tokens.map((t) => ({
-      id: t.id, roles: t.roles, silent: t.silent, pending: t.pending, replicas: t.replicas, readQuorum: t.read_quorum,
-      writeQuorum: t.write_quorum, writer: t.writer, readers: t.readers, recovering: t.recovering ?? undefined,
-      version: t.state?.version ? { seq: BigInt(t.state.version.seq), epoch: BigInt(t.state.version.epoch) } : undefined,
+      id: t.id,
+      roles: t.roles,
+      silent: t.silent,
+      pending: t.pending,
+      replicas: t.replicas,
+      readQuorum: t.read_quorum,
+      writeQuorum: t.write_quorum,
+      writer: t.writer,
+      readers: t.readers,
+      recovering: t.recovering ?? undefined,
+      version: t.state?.version
+        ? { seq: BigInt(t.state.version.seq), epoch: BigInt(t.state.version.epoch) }
+        : undefined,
     })),
   }
 }

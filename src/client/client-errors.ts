@@ -1,11 +1,25 @@
 import {
-  AlreadyExistsError, CancelledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, OverloadedError,
-  TokenManagerError, UnavailableError, WrongNodeError,
+  AlreadyExistsError,
+  CancelledError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  NotFoundError,
+  OverloadedError,
+  TokenManagerError,
+  UnavailableError,
+  WrongNodeError,
 } from '../core/errors.js'
 
 export {
-  AlreadyExistsError, CancelledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, OverloadedError,
-  TokenManagerError, UnavailableError, WrongNodeError,
+  AlreadyExistsError,
+  CancelledError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  NotFoundError,
+  OverloadedError,
+  TokenManagerError,
+  UnavailableError,
+  WrongNodeError,
 }
 
 /**
@@ -16,7 +30,11 @@ export class OutcomeUnknownError extends TokenManagerError {
   override readonly name = 'OutcomeUnknownError'
   readonly code = 'deadline-exceeded'
 
-  constructor(message: string, readonly node: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly node: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options)
   }
 }
@@ -28,12 +46,23 @@ export class OutcomeUnknownError extends TokenManagerError {
 export class WrongNodeForTokenError extends WrongNodeError {
   override readonly name = 'WrongNodeError'
 
-  constructor(message: string, readonly node: string, readonly expected: readonly string[]) {
+  constructor(
+    message: string,
+    readonly node: string,
+    readonly expected: readonly string[],
+  ) {
     super(message)
   }
 }
 
 /** Typed errors of this library, one per code, so callers can `instanceof` them. */
 export type ClientFailure =
-  | OutcomeUnknownError | WrongNodeForTokenError | NotFoundError | AlreadyExistsError | UnavailableError
-  | InvalidArgumentError | OverloadedError | CancelledError | DeadlineExceededError
+  | OutcomeUnknownError
+  | WrongNodeForTokenError
+  | NotFoundError
+  | AlreadyExistsError
+  | UnavailableError
+  | InvalidArgumentError
+  | OverloadedError
+  | CancelledError
+  | DeadlineExceededError

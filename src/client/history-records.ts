@@ -14,9 +14,9 @@ export interface RecordBase {
 }
 
 export type HistoryRecord =
-  | RecordBase & { readonly type: 'invoke'; readonly op: RegisterOp }
-  | RecordBase & { readonly type: 'ok'; readonly result: RegisterResult }
-  | RecordBase & { readonly type: 'failed' | 'unknown'; readonly error: string }
+  | (RecordBase & { readonly type: 'invoke'; readonly op: RegisterOp })
+  | (RecordBase & { readonly type: 'ok'; readonly result: RegisterResult })
+  | (RecordBase & { readonly type: 'failed' | 'unknown'; readonly error: string })
 
 /** The part of a write's value the register model compares: what a read of the token returns as the same key. */
 export interface ValueFields {
@@ -29,4 +29,3 @@ export interface ValueFields {
 export function registerValue(fields: ValueFields): string {
   return `${fields.name}|${fields.low}|${fields.mid}|${fields.high}`
 }
-

@@ -11,7 +11,9 @@ export interface ClientTls {
 }
 
 /** Either `tls` or `insecure: true`, as the nodes: a client never falls back to plaintext on its own. */
-export type ClientSecurity = { readonly tls: ClientTls; readonly insecure?: false } | { readonly insecure: true; readonly tls?: undefined }
+export type ClientSecurity =
+  | { readonly tls: ClientTls; readonly insecure?: false }
+  | { readonly insecure: true; readonly tls?: undefined }
 
 /** Reads a PEM given as a path (`file:...` or a path without a PEM header) or as the PEM itself. */
 export function pemOf(value: string | Buffer): Buffer {
@@ -20,8 +22,11 @@ export function pemOf(value: string | Buffer): Buffer {
 }
 
 type Service = 'TokenService' | 'AdminService'
-type UnaryMethod = (request: unknown, options: grpc.CallOptions,
-  callback: (error: grpc.ServiceError | null, reply?: unknown) => void) => grpc.ClientUnaryCall
+type UnaryMethod = (
+  request: unknown,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, reply?: unknown) => void,
+) => grpc.ClientUnaryCall
 
 /**
  * One gRPC channel per node and service, opened on first use and closed by close(): at most two per node of the
@@ -34,8 +39,21 @@ export class NodeChannels {
   constructor(private readonly security: ClientSecurity) {}
 
   /** One unary call; rejects with the grpc-js ServiceError (callers map it), or with CANCELLED on abort. */
-  call<Reply>(node: string, service: Service, method: string, request: object, timeoutMs: number, signal?: AbortSignal): Promise<Reply> {
-    if (this.closed) return Promise.reject(Object.assign(new Error('the client is closed'), { code: grpc.status.CANCELLED, details: 'the client is closed' }))
+  call<Reply>(
+    node: string,
+    service: Service,
+    method: string,
+    request: object,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Reply> {
+    if (this.closed)
+      return Promise.reject(
+        Object.assign(new Error('the client is closed'), {
+          code: grpc.status.CANCELLED,
+          details: 'the client is closed',
+        }),
+      )
     const client = this.client(node, service)
     const fn = (client as unknown as Record<string, UnaryMethod>)[method]!
     return new Promise<Reply>((resolve, reject) => {
@@ -69,7 +87,11 @@ export class NodeChannels {
   private dial(node: string): SecureDial {
     const tls = this.security.tls
     if (tls === undefined) return { credentials: grpc.credentials.createInsecure(), options: {} }
-    return secureDial(node, { ca: pemOf(tls.ca), cert: tls.cert === undefined ? undefined : pemOf(tls.cert),
-      key: tls.key === undefined ? undefined : pemOf(tls.key), expectedCn: node })
+    return secureDial(node, {
+      ca: pemOf(tls.ca),
+      cert: tls.cert === undefined ? undefined : pemOf(tls.cert),
+      key: tls.key === undefined ? undefined : pemOf(tls.key),
+      expectedCn: node,
+    })
   }
 }

@@ -3,16 +3,37 @@ import type { RegisterOp, RegisterResult } from '../core/checker/history.js'
 import { ReplicationScheme, type TokenScheme } from '../core/scheme/replication-scheme.js'
 import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
 import {
-  AlreadyExistsError, CancelledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, OutcomeUnknownError,
-  OverloadedError, UnavailableError, WrongNodeForTokenError,
+  AlreadyExistsError,
+  CancelledError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  NotFoundError,
+  OutcomeUnknownError,
+  OverloadedError,
+  UnavailableError,
+  WrongNodeForTokenError,
 } from './client-errors.js'
 import type { HistoryRecord } from './history-records.js'
 import { type ClientSecurity, NodeChannels } from './node-channels.js'
 import {
-  type LifecycleResult, lifecycleResult, type ReadResult, readResult, type TokenWrite, type WireLifecycleReply,
-  type WireReadReply, type WireWriteReply, type WriteResult, writeResult,
+  type LifecycleResult,
+  lifecycleResult,
+  type ReadResult,
+  readResult,
+  type TokenWrite,
+  type WireLifecycleReply,
+  type WireReadReply,
+  type WireWriteReply,
+  type WriteResult,
+  writeResult,
 } from './wire-results.js'
-import { type FailSilentResult, nodeStatus, type NodeStatus, type WireFailSilentReply, type WireStatusReply } from './admin-results.js'
+import {
+  type FailSilentResult,
+  nodeStatus,
+  type NodeStatus,
+  type WireFailSilentReply,
+  type WireStatusReply,
+} from './admin-results.js'
 
 export type ClientOptions = ClientSecurity & {
   /** The replication scheme: a file (YAML), entries, or a loaded scheme. */
@@ -49,7 +70,12 @@ export class TokenManagerClient {
       throw new InvalidArgumentError('say how to reach the nodes: tls (the cluster CA) or insecure: true')
     }
     const scheme = options.scheme
-    this.scheme = typeof scheme === 'string' ? loadSchemeFile(scheme) : scheme instanceof ReplicationScheme ? scheme : new ReplicationScheme(scheme)
+    this.scheme =
+      typeof scheme === 'string'
+        ? loadSchemeFile(scheme)
+        : scheme instanceof ReplicationScheme
+          ? scheme
+          : new ReplicationScheme(scheme)
     this.channels = new NodeChannels(options)
     this.clientId = options.clientId ?? `lib-${Math.random().toString(36).slice(2, 10)}`
   }
@@ -57,18 +83,30 @@ export class TokenManagerClient {
   write(id: string, value: TokenWrite, call: CallOptions = {}): Promise<WriteResult> {
     const request = { id, name: value.name, low: String(value.low), mid: String(value.mid), high: String(value.high) }
     const op: RegisterOp = { kind: 'write', value: `${value.name}|${value.low}|${value.mid}|${value.high}` }
-    return this.recorded(id, op, () => this.atWriter<WireWriteReply>(id, 'Write', request, call), () => ({ kind: 'ok' }))
-      .then(writeResult)
+    return this.recorded(
+      id,
+      op,
+      () => this.atWriter<WireWriteReply>(id, 'Write', request, call),
+      () => ({ kind: 'ok' }),
+    ).then(writeResult)
   }
 
   create(id: string, call: CallOptions = {}): Promise<LifecycleResult> {
-    return this.recorded(id, { kind: 'create' }, () => this.atWriter<WireLifecycleReply>(id, 'Create', { id }, call), () => ({ kind: 'ok' }))
-      .then(lifecycleResult)
+    return this.recorded(
+      id,
+      { kind: 'create' },
+      () => this.atWriter<WireLifecycleReply>(id, 'Create', { id }, call),
+      () => ({ kind: 'ok' }),
+    ).then(lifecycleResult)
   }
 
   drop(id: string, call: CallOptions = {}): Promise<LifecycleResult> {
-    return this.recorded(id, { kind: 'drop' }, () => this.atWriter<WireLifecycleReply>(id, 'Drop', { id }, call), () => ({ kind: 'ok' }))
-      .then(lifecycleResult)
+    return this.recorded(
+      id,
+      { kind: 'drop' },
+      () => this.atWriter<WireLifecycleReply>(id, 'Drop', { id }, call),
+      () => ({ kind: 'ok' }),
+    ).then(lifecycleResult)
   }
 
   read(id: string, call: CallOptions = {}): Promise<ReadResult> {
@@ -86,14 +124,31 @@ export class TokenManagerClient {
   }
 
   /** Makes `node` crash-stop for token `id`, now or `afterMs` from now: it never answers about that token again. */
-  async failSilent(node: string, id: string, options: CallOptions & { readonly afterMs?: number } = {}): Promise<FailSilentResult> {
-    const reply = await this.admin<WireFailSilentReply>(node, 'FailSilent', { id, after_ms: String(options.afterMs ?? 0) }, options)
+  async failSilent(
+    node: string,
+    id: string,
+    options: CallOptions & { readonly afterMs?: number } = {},
+  ): Promise<FailSilentResult> {
+    const reply = await this.admin<WireFailSilentReply>(
+      node,
+      'FailSilent',
+      { id, after_ms: String(options.afterMs ?? 0) },
+      options,
+    )
     return { node: reply.node, id: reply.id, atMs: BigInt(reply.at_ms) }
   }
 
-  private admin<Reply>(node: string, method: 'Status' | 'FailSilent', request: object, call: CallOptions): Promise<Reply> {
-    return this.channels.call<Reply>(node, 'AdminService', method, request, call.timeoutMs ?? this.timeoutMs, call.signal)
-      .catch((error: unknown) => { throw this.failure(error, node, [node], false) })
+  private admin<Reply>(
+    node: string,
+    method: 'Status' | 'FailSilent',
+    request: object,
+    call: CallOptions,
+  ): Promise<Reply> {
+    return this.channels
+      .call<Reply>(node, 'AdminService', method, request, call.timeoutMs ?? this.timeoutMs, call.signal)
+      .catch((error: unknown) => {
+        throw this.failure(error, node, [node], false)
+      })
   }
 
   private get timeoutMs(): number {
@@ -109,7 +164,14 @@ export class TokenManagerClient {
   private async atWriter<Reply>(id: string, method: string, request: object, call: CallOptions): Promise<Reply> {
     const writer = this.entry(id).writer
     try {
-      return await this.channels.call<Reply>(writer, 'TokenService', method, request, call.timeoutMs ?? this.timeoutMs, call.signal)
+      return await this.channels.call<Reply>(
+        writer,
+        'TokenService',
+        method,
+        request,
+        call.timeoutMs ?? this.timeoutMs,
+        call.signal,
+      )
     } catch (error) {
       throw this.failure(error, writer, [writer], true)
     }
@@ -128,7 +190,8 @@ export class TokenManagerClient {
         return await this.channels.call<WireReadReply>(reader, 'TokenService', 'Read', { id }, attemptMs, call.signal)
       } catch (error) {
         const failure = this.failure(error, reader, readers, false)
-        if (!(failure instanceof UnavailableError || failure instanceof DeadlineExceededError) || call.signal?.aborted) throw failure
+        if (!(failure instanceof UnavailableError || failure instanceof DeadlineExceededError) || call.signal?.aborted)
+          throw failure
         noAnswers.push(failure.message)
       }
     }
@@ -141,13 +204,26 @@ export class TokenManagerClient {
     const details = `${node}: ${e.details ?? e.message ?? String(error)}`
     const neverSent = e.code === GrpcStatus.UNAVAILABLE && (e.details ?? '').startsWith('No connection established')
     switch (e.code) {
-      case GrpcStatus.NOT_FOUND: return new NotFoundError(details)
-      case GrpcStatus.ALREADY_EXISTS: return new AlreadyExistsError(details)
-      case GrpcStatus.INVALID_ARGUMENT: return new InvalidArgumentError(details)
-      case GrpcStatus.FAILED_PRECONDITION: return new WrongNodeForTokenError(`${details} (by this client's scheme: ${expected.join(', ')})`, node, expected)
-      case GrpcStatus.RESOURCE_EXHAUSTED: return new OverloadedError(details)
+      case GrpcStatus.NOT_FOUND:
+        return new NotFoundError(details)
+      case GrpcStatus.ALREADY_EXISTS:
+        return new AlreadyExistsError(details)
+      case GrpcStatus.INVALID_ARGUMENT:
+        return new InvalidArgumentError(details)
+      case GrpcStatus.FAILED_PRECONDITION:
+        return new WrongNodeForTokenError(
+          `${details} (by this client's scheme: ${expected.join(', ')})`,
+          node,
+          expected,
+        )
+      case GrpcStatus.RESOURCE_EXHAUSTED:
+        return new OverloadedError(details)
     }
-    if (mutates && !neverSent && (e.code === GrpcStatus.DEADLINE_EXCEEDED || e.code === GrpcStatus.UNAVAILABLE || e.code === GrpcStatus.CANCELLED)) {
+    if (
+      mutates &&
+      !neverSent &&
+      (e.code === GrpcStatus.DEADLINE_EXCEEDED || e.code === GrpcStatus.UNAVAILABLE || e.code === GrpcStatus.CANCELLED)
+    ) {
       return new OutcomeUnknownError(`outcome unknown: ${details}`, node, { cause: error })
     }
     if (e.code === GrpcStatus.CANCELLED) return new CancelledError(details)
@@ -155,7 +231,12 @@ export class TokenManagerClient {
     return new UnavailableError(details)
   }
 
-  private async recorded<T>(token: string, op: RegisterOp, run: () => Promise<T>, resultOf: (reply: T) => RegisterResult): Promise<T> {
+  private async recorded<T>(
+    token: string,
+    op: RegisterOp,
+    run: () => Promise<T>,
+    resultOf: (reply: T) => RegisterResult,
+  ): Promise<T> {
     // A token outside the scheme is refused here, before anything is recorded or sent.
     this.entry(token)
     const hook = this.options.onHistory
@@ -179,7 +260,10 @@ function readValue(reply: WireReadReply): RegisterResult {
 }
 
 /** How a failed operation enters the history: semantic answers are results, a read had no effect, a write may have. */
-function historyOfError(op: RegisterOp, error: unknown): { type: 'ok'; result: RegisterResult } | { type: 'failed' | 'unknown'; error: string } {
+function historyOfError(
+  op: RegisterOp,
+  error: unknown,
+): { type: 'ok'; result: RegisterResult } | { type: 'failed' | 'unknown'; error: string } {
   if (error instanceof NotFoundError) return { type: 'ok', result: { kind: 'not-found' } }
   if (error instanceof AlreadyExistsError) return { type: 'ok', result: { kind: 'already-exists' } }
   const message = error instanceof Error ? error.message : String(error)

@@ -1,10 +1,25 @@
 /** Wire shapes as @grpc/proto-loader decodes them (snake_case, uint64 as decimal strings), and their typed forms. */
 
-export interface WireArgmin { readonly nonce: string; readonly hash: string }
-export interface WireVersion { readonly seq: string; readonly epoch: string }
+export interface WireArgmin {
+  readonly nonce: string
+  readonly hash: string
+}
+export interface WireVersion {
+  readonly seq: string
+  readonly epoch: string
+}
 
-export interface WireWriteReply { readonly id: string; readonly partial: WireArgmin | null; readonly version: WireVersion | null; readonly served_by: string }
-export interface WireLifecycleReply { readonly id: string; readonly version: WireVersion | null; readonly served_by: string }
+export interface WireWriteReply {
+  readonly id: string
+  readonly partial: WireArgmin | null
+  readonly version: WireVersion | null
+  readonly served_by: string
+}
+export interface WireLifecycleReply {
+  readonly id: string
+  readonly version: WireVersion | null
+  readonly served_by: string
+}
 export interface WireReadReply {
   readonly id: string
   readonly written: boolean
@@ -86,8 +101,15 @@ export function lifecycleResult(reply: WireLifecycleReply): LifecycleResult {
 export function readResult(reply: WireReadReply): ReadResult {
   const written = reply.written
   return {
-    id: reply.id, written, name: written ? reply.name : undefined,
-    low: written ? BigInt(reply.low) : undefined, mid: written ? BigInt(reply.mid) : undefined, high: written ? BigInt(reply.high) : undefined,
-    partial: argmin(reply.partial), final: argmin(reply.final), version: version(reply.version), servedBy: reply.served_by,
+    id: reply.id,
+    written,
+    name: written ? reply.name : undefined,
+    low: written ? BigInt(reply.low) : undefined,
+    mid: written ? BigInt(reply.mid) : undefined,
+    high: written ? BigInt(reply.high) : undefined,
+    partial: argmin(reply.partial),
+    final: argmin(reply.final),
+    version: version(reply.version),
+    servedBy: reply.served_by,
   }
 }

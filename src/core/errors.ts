@@ -66,13 +66,21 @@ export class CancelledError extends TokenManagerError {
 /** Rebuilds a typed error from its code (after crossing a process boundary). */
 export function errorFromCode(code: ErrorCode, message: string): TokenManagerError {
   switch (code) {
-    case 'invalid-argument': return new InvalidArgumentError(message)
-    case 'not-found': return new NotFoundError(message)
-    case 'already-exists': return new AlreadyExistsError(message)
-    case 'failed-precondition': return new WrongNodeError(message)
-    case 'deadline-exceeded': return new DeadlineExceededError(message)
-    case 'unavailable': return new UnavailableError(message)
-    case 'resource-exhausted': return new OverloadedError(message)
-    case 'cancelled': return new CancelledError(message)
+    case 'invalid-argument':
+      return new InvalidArgumentError(message)
+    case 'not-found':
+      return new NotFoundError(message)
+    case 'already-exists':
+      return new AlreadyExistsError(message)
+    case 'failed-precondition':
+      return new WrongNodeError(message)
+    case 'deadline-exceeded':
+      return new DeadlineExceededError(message)
+    case 'unavailable':
+      return new UnavailableError(message)
+    case 'resource-exhausted':
+      return new OverloadedError(message)
+    case 'cancelled':
+      return new CancelledError(message)
   }
 }

@@ -39,8 +39,10 @@ export async function startTokenManagerNode(options: NodeOptions): Promise<Embed
   if (options.insecure !== true && options.settings?.security === undefined) {
     throw new InvalidArgumentError('say how the node serves: insecure: true, or settings.security with its TLS files')
   }
-  const settings = resolveSettings({ ...options.settings,
-    persistence: options.dataDir === undefined ? { kind: 'memory' } : { kind: 'durable', dataDir: options.dataDir } })
+  const settings = resolveSettings({
+    ...options.settings,
+    persistence: options.dataDir === undefined ? { kind: 'memory' } : { kind: 'durable', dataDir: options.dataDir },
+  })
   const logger = new NodeLogger(options.logLevel ?? 'warn', { node: options.address })
   const running = await startNode(options.address, schemeOf(options.scheme), settings, logger)
   let closing: Promise<void> | undefined

@@ -28,11 +28,17 @@ export interface LocalCluster {
 
 /** Free TCP ports on 127.0.0.1, as the OS hands them out (another process could take one before we bind it). */
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve(server))
-  })))
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer()
+          server.once('error', reject)
+          server.listen(0, '127.0.0.1', () => resolve(server))
+        }),
+    ),
+  )
   const ports = servers.map((server) => (server.address() as { port: number }).port)
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
   return ports
@@ -56,15 +62,25 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   try {
     for (const address of nodes) {
       const dataDir = options.dataDir === undefined ? undefined : join(options.dataDir, address.replace(':', '_'))
-      started.push(await startTokenManagerNode({ address, scheme, insecure: true, logLevel: options.logLevel ?? 'error',
-        ...(dataDir !== undefined && { dataDir }), ...(options.settings !== undefined && { settings: options.settings }) }))
+      started.push(
+        await startTokenManagerNode({
+          address,
+          scheme,
+          insecure: true,
+          logLevel: options.logLevel ?? 'error',
+          ...(dataDir !== undefined && { dataDir }),
+          ...(options.settings !== undefined && { settings: options.settings }),
+        }),
+      )
     }
   } catch (error) {
     await close()
     throw error
   }
   return {
-    nodes, scheme, close,
+    nodes,
+    scheme,
+    close,
     client: (clientOptions = {}) => {
       const client = new TokenManagerClient({ ...clientOptions, scheme, insecure: true })
       clients.push(client)

@@ -42,11 +42,16 @@ export const NodeIdentity = Symbol('NodeIdentity')
  * transport the settings name (the caller builds it: it may need a shared network or a server); `overrides`
  * are loaded last and may rebind anything, as tests do.
  */
-export function createNodeContainer(identity: NodeIdentity, transport: ContainerModule,
-  overrides: readonly ContainerModule[] = []): Container {
+export function createNodeContainer(
+  identity: NodeIdentity,
+  transport: ContainerModule,
+  overrides: readonly ContainerModule[] = [],
+): Container {
   const container = new Container()
   container.load(
-    new ContainerModule(({ bind }) => { bind<NodeIdentity>(NodeIdentity).toConstantValue(identity) }),
+    new ContainerModule(({ bind }) => {
+      bind<NodeIdentity>(NodeIdentity).toConstantValue(identity)
+    }),
     quorumModule(identity.settings.quorum),
     failureModule,
     persistenceModuleFor(identity.settings, identity.self),
@@ -76,31 +81,52 @@ function hasherModuleFor(settings: NodeSettings): ContainerModule {
  */
 export function recoveryTimingOf(settings: NodeSettings): RecoveryTiming {
   const drift = settings.clockDriftRate
-  const settleMs = Math.ceil(settings.operationTimeoutMs * (1 + drift) / (1 - drift)) + 1
+  const settleMs = Math.ceil((settings.operationTimeoutMs * (1 + drift)) / (1 - drift)) + 1
   return { settleMs, retryMs: Math.min(250, Math.max(10, Math.floor(settleMs / 20))) }
 }
 
 const driverModule = new ContainerModule(({ bind }) => {
-  bind(NodeDriver).toDynamicValue((ctx) => {
-    const { self, scheme, settings, epoch, incarnation } = ctx.get<NodeIdentity>(NodeIdentity)
-    // Every replica recovers tokens the persistence holds no copy of (all of them in memory mode): see restore.
-    const node = new RegisterNode({
-      self, scheme, epoch, incarnation, recovery: recoveryTimingOf(settings), quorum: ctx.get<QuorumStrategy>(QuorumStrategy),
-      maxDomainSize: settings.maxDomainSize,
-      limits: { maxQueuedWrites: settings.maxQueuedWrites, maxConcurrentReads: settings.maxConcurrentReads },
-      leases: { leaseMs: settings.readLeaseMs, driftRate: settings.clockDriftRate,
-        survey: settings.persistence.kind === 'memory' },
+  bind(NodeDriver)
+    .toDynamicValue((ctx) => {
+      const { self, scheme, settings, epoch, incarnation } = ctx.get<NodeIdentity>(NodeIdentity)
+      // Every replica recovers tokens the persistence holds no copy of (all of them in memory mode): see restore.
+      const node = new RegisterNode({
+        self,
+        scheme,
+        epoch,
+        incarnation,
+        recovery: recoveryTimingOf(settings),
+        quorum: ctx.get<QuorumStrategy>(QuorumStrategy),
+        maxDomainSize: settings.maxDomainSize,
+        limits: { maxQueuedWrites: settings.maxQueuedWrites, maxConcurrentReads: settings.maxConcurrentReads },
+        leases: {
+          leaseMs: settings.readLeaseMs,
+          driftRate: settings.clockDriftRate,
+          survey: settings.persistence.kind === 'memory',
+        },
+      })
+      const clock = ctx.get<Clock>(Clock)
+      const failures = ctx.get<FailureInjector>(FailureInjector)
+      const startMs = clock.nowMs()
+      for (const event of settings.failSilent) {
+        if (event.node === self) failures.silence(self, event.token, startMs + event.afterMs)
+      }
+      return new NodeDriver(
+        node,
+        {
+          transport: ctx.get<Transport>(Transport),
+          persistence: ctx.get<Persistence>(Persistence),
+          hasher: ctx.get<Hasher>(Hasher),
+          clock,
+          failures,
+          metrics: ctx.get<Metrics>(Metrics, { optional: true }) ?? NO_METRICS,
+        },
+        {
+          maxOperationMs: settings.operationTimeoutMs,
+          maxParked: settings.maxParked,
+          stallThresholdMs: Math.max(2, settings.readLeaseMs * settings.clockDriftRate),
+        },
+      )
     })
-    const clock = ctx.get<Clock>(Clock)
-    const failures = ctx.get<FailureInjector>(FailureInjector)
-    const startMs = clock.nowMs()
-    for (const event of settings.failSilent) {
-      if (event.node === self) failures.silence(self, event.token, startMs + event.afterMs)
-    }
-    return new NodeDriver(node, {
-      transport: ctx.get<Transport>(Transport), persistence: ctx.get<Persistence>(Persistence),
-      hasher: ctx.get<Hasher>(Hasher), clock, failures, metrics: ctx.get<Metrics>(Metrics, { optional: true }) ?? NO_METRICS,
-    }, { maxOperationMs: settings.operationTimeoutMs, maxParked: settings.maxParked,
-      stallThresholdMs: Math.max(2, settings.readLeaseMs * settings.clockDriftRate) })
-  }).inSingletonScope()
+    .inSingletonScope()
 })

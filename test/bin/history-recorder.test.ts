@@ -19,18 +19,29 @@ import { runClient, withTestDefaults } from '../support/run-client.js'
 type Method = 'Create' | 'Drop' | 'Write' | 'Read'
 type Behaviour = { reply: object } | { error: grpc.status } | 'hang'
 
-async function fakeNode(behaviours: Partial<Record<Method, Behaviour>>): Promise<{ address: string; stop: () => void }> {
-  const handler = (method: Method): grpc.handleUnaryCall<object, object> => (_call, callback) => {
-    const behaviour = behaviours[method]
-    if (behaviour === 'hang') return
-    if (behaviour === undefined || 'error' in behaviour) callback({ code: behaviour?.error ?? grpc.status.UNIMPLEMENTED, details: 'fake' })
-    else callback(null, behaviour.reply)
-  }
+async function fakeNode(
+  behaviours: Partial<Record<Method, Behaviour>>,
+): Promise<{ address: string; stop: () => void }> {
+  const handler =
+    (method: Method): grpc.handleUnaryCall<object, object> =>
+    (_call, callback) => {
+      const behaviour = behaviours[method]
+      if (behaviour === 'hang') return
+      if (behaviour === undefined || 'error' in behaviour)
+        callback({ code: behaviour?.error ?? grpc.status.UNIMPLEMENTED, details: 'fake' })
+      else callback(null, behaviour.reply)
+    }
   const server = new grpc.Server()
-  server.addService(loadTokenManagerPackage().TokenService.service,
-    { Create: handler('Create'), Drop: handler('Drop'), Write: handler('Write'), Read: handler('Read') })
+  server.addService(loadTokenManagerPackage().TokenService.service, {
+    Create: handler('Create'),
+    Drop: handler('Drop'),
+    Write: handler('Write'),
+    Read: handler('Read'),
+  })
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)))
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    )
   })
   return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() }
 }
@@ -38,8 +49,22 @@ async function fakeNode(behaviours: Partial<Record<Method, Behaviour>>): Promise
 const VERSION = { seq: '2', epoch: '1' }
 const LIFECYCLE = { reply: { id: 't', version: VERSION, served_by: 'W' } }
 const WRITE = { reply: { id: 't', partial: { nonce: '1', hash: '2' }, version: VERSION, served_by: 'W' } }
-const readReply = (written: boolean): Behaviour => ({ reply: { id: 't', written, name: written ? 'alice' : '', low: '0', mid: '10',
-  high: '20', partial: null, final: null, version: VERSION, writer: 'w', readers: ['r'], served_by: 'R' } })
+const readReply = (written: boolean): Behaviour => ({
+  reply: {
+    id: 't',
+    written,
+    name: written ? 'alice' : '',
+    low: '0',
+    mid: '10',
+    high: '20',
+    partial: null,
+    final: null,
+    version: VERSION,
+    writer: 'w',
+    readers: ['r'],
+    served_by: 'R',
+  },
+})
 const WRITE_ARGS = ['--id', 't', '--name', 'alice', '--low', '0', '--mid', '10', '--high', '20']
 
 function historyFile(): string {
@@ -47,7 +72,10 @@ function historyFile(): string {
 }
 
 function records(file: string): HistoryRecord[] {
-  return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as HistoryRecord)
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as HistoryRecord)
 }
 
 test('a write records invoke then ok, with the value key name|low|mid|high and one id, client and token', async (t) => {
@@ -55,7 +83,16 @@ test('a write records invoke then ok, with the value key name|low|mid|high and o
   t.teardown(node.stop)
   const file = historyFile()
   const before = Date.now()
-  const run = await runClient(['write', '--server', node.address, ...WRITE_ARGS, '--history', file, '--client', 'alice-client'])
+  const run = await runClient([
+    'write',
+    '--server',
+    node.address,
+    ...WRITE_ARGS,
+    '--history',
+    file,
+    '--client',
+    'alice-client',
+  ])
   t.is(run.exitCode, 0, run.stderr)
   const [invoke, ok, ...rest] = records(file)
   t.deepEqual(rest, [])
@@ -65,7 +102,11 @@ test('a write records invoke then ok, with the value key name|low|mid|high and o
 })
 
 test('reads record the value under the same key, or empty when never written; lifecycle answers are ok results', async (t) => {
-  const node = await fakeNode({ Read: readReply(true), Create: { error: grpc.status.ALREADY_EXISTS }, Drop: { error: grpc.status.NOT_FOUND } })
+  const node = await fakeNode({
+    Read: readReply(true),
+    Create: { error: grpc.status.ALREADY_EXISTS },
+    Drop: { error: grpc.status.NOT_FOUND },
+  })
   t.teardown(node.stop)
   const empty = await fakeNode({ Read: readReply(false), Create: LIFECYCLE })
   t.teardown(empty.stop)
@@ -77,8 +118,16 @@ test('reads record the value under the same key, or empty when never written; li
   t.is((await runClient(['drop', ...server(node)])).exitCode, 4)
   t.is((await runClient(['create', ...server(empty)])).exitCode, 0)
   const completions = records(file).filter((r) => r.type !== 'invoke')
-  t.deepEqual(completions.map((r) => (r.type === 'ok' ? r.result : r.type)), [
-    { kind: 'value', value: 'alice|0|10|20' }, { kind: 'empty' }, { kind: 'already-exists' }, { kind: 'not-found' }, { kind: 'ok' }])
+  t.deepEqual(
+    completions.map((r) => (r.type === 'ok' ? r.result : r.type)),
+    [
+      { kind: 'value', value: 'alice|0|10|20' },
+      { kind: 'empty' },
+      { kind: 'already-exists' },
+      { kind: 'not-found' },
+      { kind: 'ok' },
+    ],
+  )
   const clients = new Set(records(file).map((r) => r.client))
   t.is(clients.size, 1, 'one process, one default client id')
   t.is(new Set(records(file).map((r) => r.id)).size, 5)
@@ -95,11 +144,40 @@ test('a write deadline is unknown, a read without answer failed, and a locally i
   t.like(write, { type: 'unknown' })
   t.regex((write as { error: string }).error, /outcome unknown/)
   t.like(read, { type: 'failed' })
-  const invalid = await runClient(['write', ...args, '--id', 't', '--name', 'a', '--low', '5', '--mid', '1', '--high', '9'])
+  const invalid = await runClient([
+    'write',
+    ...args,
+    '--id',
+    't',
+    '--name',
+    'a',
+    '--low',
+    '5',
+    '--mid',
+    '1',
+    '--high',
+    '9',
+  ])
   t.is(invalid.exitCode, 2)
   t.is(records(file).length, 4)
   const untouched = historyFile()
-  await runClient(['write', '--server', node.address, '--history', untouched, '--id', 'bad id!', '--name', 'a', '--low', '0', '--mid', '0', '--high', '1'])
+  await runClient([
+    'write',
+    '--server',
+    node.address,
+    '--history',
+    untouched,
+    '--id',
+    'bad id!',
+    '--name',
+    'a',
+    '--low',
+    '0',
+    '--mid',
+    '0',
+    '--high',
+    '1',
+  ])
   t.false(existsSync(untouched))
 })
 
@@ -107,7 +185,10 @@ test('errors classify by what they prove: refusals failed, semantic answers ok, 
   const rpc = (status: grpc.status): RpcError => new RpcError('n:1', status, '', 100)
   const write = { kind: 'write', value: 'v' } as const
   t.deepEqual(completionOfError(write, rpc(grpc.status.NOT_FOUND)), { type: 'ok', result: { kind: 'not-found' } })
-  t.deepEqual(completionOfError({ kind: 'create' }, rpc(grpc.status.ALREADY_EXISTS)), { type: 'ok', result: { kind: 'already-exists' } })
+  t.deepEqual(completionOfError({ kind: 'create' }, rpc(grpc.status.ALREADY_EXISTS)), {
+    type: 'ok',
+    result: { kind: 'already-exists' },
+  })
   t.is(completionOfError(write, rpc(grpc.status.FAILED_PRECONDITION)).type, 'failed')
   t.is(completionOfError(write, rpc(grpc.status.RESOURCE_EXHAUSTED)).type, 'failed')
   t.is(completionOfError(write, rpc(grpc.status.UNAVAILABLE)).type, 'unknown')
@@ -120,14 +201,42 @@ test('the recorder passes the reply and the error through, recording both ends w
   const file = historyFile()
   let now = 100
   const recorder = new HistoryRecorder(file, 'c', () => now++)
-  t.is(await recorder.record('t', { kind: 'read' }, async () => 7, () => ({ kind: 'empty' })), 7)
+  t.is(
+    await recorder.record(
+      't',
+      { kind: 'read' },
+      async () => 7,
+      () => ({ kind: 'empty' }),
+    ),
+    7,
+  )
   const boom = new Error('boom')
-  await t.throwsAsync(recorder.record('t', { kind: 'drop' }, async () => { throw boom }, () => ({ kind: 'ok' })), { is: boom })
-  t.deepEqual(records(file).map((r) => [r.type, r.timeMs]), [['invoke', 100], ['ok', 101], ['invoke', 102], ['unknown', 103]])
+  await t.throwsAsync(
+    recorder.record(
+      't',
+      { kind: 'drop' },
+      async () => {
+        throw boom
+      },
+      () => ({ kind: 'ok' }),
+    ),
+    { is: boom },
+  )
+  t.deepEqual(
+    records(file).map((r) => [r.type, r.timeMs]),
+    [
+      ['invoke', 100],
+      ['ok', 101],
+      ['invoke', 102],
+      ['unknown', 103],
+    ],
+  )
 })
 
 function spawnClient(args: readonly string[]): Promise<number> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...withTestDefaults(args)], { stdio: 'ignore' })
+  const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...withTestDefaults(args)], {
+    stdio: 'ignore',
+  })
   return new Promise((resolve) => child.on('close', (code) => resolve(code ?? -1)))
 }
 
@@ -137,13 +246,18 @@ test('concurrent client processes append whole lines to one file, which tm-check
   const file = historyFile()
   const common = ['--server', node.address, '--history', file]
   t.is(await spawnClient(['write', ...common, ...WRITE_ARGS]), 0)
-  const runs = Array.from({ length: 6 }, (_, i) => spawnClient(i % 2 === 0 ? ['read', ...common, '--id', 't'] : ['write', ...common, ...WRITE_ARGS]))
+  const runs = Array.from({ length: 6 }, (_, i) =>
+    spawnClient(i % 2 === 0 ? ['read', ...common, '--id', 't'] : ['write', ...common, ...WRITE_ARGS]),
+  )
   t.deepEqual(await Promise.all(runs), [0, 0, 0, 0, 0, 0])
   const all = records(file)
   t.is(all.length, 14)
   t.is(new Set(all.map((r) => r.client)).size, 7, 'one client id per process')
   const check = await new Promise<number>((resolve) => {
-    spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-check.js'), file], { stdio: 'ignore' }).on('close', (code) => resolve(code ?? -1))
+    spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-check.js'), file], { stdio: 'ignore' }).on(
+      'close',
+      (code) => resolve(code ?? -1),
+    )
   })
   t.is(check, 0)
 })

@@ -14,7 +14,8 @@ function schemeDir(nodes: readonly string[] = NODES): string {
   return dir
 }
 
-const certificate = (dir: string, name: string): X509Certificate => new X509Certificate(readFileSync(join(dir, 'certs', name)))
+const certificate = (dir: string, name: string): X509Certificate =>
+  new X509Certificate(readFileSync(join(dir, 'certs', name)))
 const modeOf = (dir: string, name: string): number => statSync(join(dir, 'certs', name)).mode & 0o777
 
 test('tm-certs create makes a CA, one certificate per node of the scheme (CN its access point, SAN its host) and an admin certificate', async (t) => {
@@ -22,11 +23,17 @@ test('tm-certs create makes a CA, one certificate per node of the scheme (CN its
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const run = await runBin('tm-certs', ['create', '--config', 'tokens.yaml'], { cwd: dir })
   t.is(run.code, 0, run.stderr)
-  t.regex(run.stdout, /made a new CA in certs; made: node-10\.1\.2\.3-7000\.pem node-127\.0\.0\.1-50051\.pem node-127\.0\.0\.1-50052\.pem admin\.pem/)
+  t.regex(
+    run.stdout,
+    /made a new CA in certs; made: node-10\.1\.2\.3-7000\.pem node-127\.0\.0\.1-50051\.pem node-127\.0\.0\.1-50052\.pem admin\.pem/,
+  )
   const ca = certificate(dir, 'ca.pem')
   t.true(ca.ca)
-  for (const [name, cn, san] of [['node-127.0.0.1-50051', '127.0.0.1:50051', /IP Address:127\.0\.0\.1/],
-    ['node-10.1.2.3-7000', '10.1.2.3:7000', /IP Address:10\.1\.2\.3/], ['admin', 'admin', /DNS:admin/]] as const) {
+  for (const [name, cn, san] of [
+    ['node-127.0.0.1-50051', '127.0.0.1:50051', /IP Address:127\.0\.0\.1/],
+    ['node-10.1.2.3-7000', '10.1.2.3:7000', /IP Address:10\.1\.2\.3/],
+    ['admin', 'admin', /DNS:admin/],
+  ] as const) {
     const cert = certificate(dir, `${name}.pem`)
     t.is(cert.subject, `CN=${cn}`)
     t.regex(cert.subjectAltName ?? '', san)
@@ -49,7 +56,10 @@ test('a rerun keeps the CA and every certificate, a new node gets only its own, 
   writeFileSync(join(dir, 'tokens.yaml'), `- token: 1\n  writer: ${NODES[0]}\n  readers: [${NODES.join(', ')}]\n`)
   const rerun = await runBin('tm-certs', ['create', '--config', 'tokens.yaml'], { cwd: dir })
   t.is(rerun.code, 0, rerun.stderr)
-  t.regex(rerun.stdout, /kept the existing CA in certs; made: node-10\.1\.2\.3-7000\.pem; kept: node-127\.0\.0\.1-50051\.pem node-127\.0\.0\.1-50052\.pem admin\.pem/)
+  t.regex(
+    rerun.stdout,
+    /kept the existing CA in certs; made: node-10\.1\.2\.3-7000\.pem; kept: node-127\.0\.0\.1-50051\.pem node-127\.0\.0\.1-50052\.pem admin\.pem/,
+  )
   t.is(readFileSync(join(dir, 'certs', 'ca.pem'), 'utf8'), before, 'the CA is not overwritten')
   t.is(readFileSync(join(dir, 'certs', 'node-127.0.0.1-50051.pem'), 'utf8'), firstNode)
   const overwrite = await runBin('tm-certs', ['create', '--config', 'tokens.yaml', '--overwrite'], { cwd: dir })

@@ -10,9 +10,25 @@ import { Capture } from '../support/run-client.js'
 
 /* tm-check on hand-written history files in tm-client's --history format. */
 
-interface Line { type: string; id: string; client?: string; token?: string; op?: object; result?: object; error?: string; timeMs: number }
+interface Line {
+  type: string
+  id: string
+  client?: string
+  token?: string
+  op?: object
+  result?: object
+  error?: string
+  timeMs: number
+}
 
-const invoke = (id: string, client: string, op: object, timeMs: number, token = 't'): Line => ({ type: 'invoke', id, client, token, op, timeMs })
+const invoke = (id: string, client: string, op: object, timeMs: number, token = 't'): Line => ({
+  type: 'invoke',
+  id,
+  client,
+  token,
+  op,
+  timeMs,
+})
 const ok = (id: string, result: object, timeMs: number): Line => ({ type: 'ok', id, result, timeMs })
 const write = (value: string): object => ({ kind: 'write', value })
 const READ = { kind: 'read' }
@@ -21,14 +37,17 @@ const value = (v: string): object => ({ kind: 'value', value: v })
 
 /** write v1 ok, write v2 ok, then a read that returns v1: stale. Lines 1-6. */
 const STALE: Line[] = [
-  invoke('a1', 'A', write('v1|0|1|2'), 1000), ok('a1', OK, 1010),
-  invoke('a2', 'A', write('v2|0|1|2'), 1020), ok('a2', OK, 1030),
-  invoke('b1', 'B', READ, 1040), ok('b1', value('v1|0|1|2'), 1050),
+  invoke('a1', 'A', write('v1|0|1|2'), 1000),
+  ok('a1', OK, 1010),
+  invoke('a2', 'A', write('v2|0|1|2'), 1020),
+  ok('a2', OK, 1030),
+  invoke('b1', 'B', READ, 1040),
+  ok('b1', value('v1|0|1|2'), 1050),
 ]
 
 function historyFile(lines: readonly (Line | string)[]): string {
   const file = join(mkdtempSync(join(tmpdir(), 'tm-check-')), 'history.jsonl')
-  writeFileSync(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n')
+  writeFileSync(file, `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`)
   return file
 }
 
@@ -41,9 +60,16 @@ async function check(args: readonly string[]): Promise<{ exitCode: number; stdou
 
 test('a linearizable history: one line per token, exit 0', async (t) => {
   const file = historyFile([
-    invoke('a1', 'A', write('v1|0|1|2'), 1000), invoke('b1', 'B', READ, 1001), ok('b1', { kind: 'empty' }, 1005), ok('a1', OK, 1010),
-    invoke('b2', 'B', READ, 1020), ok('b2', value('v1|0|1|2'), 1030),
-    invoke('c1', 'C', { kind: 'drop' }, 1000, 'u'), ok('c1', OK, 1002), invoke('c2', 'C', READ, 1003, 'u'), ok('c2', { kind: 'not-found' }, 1004),
+    invoke('a1', 'A', write('v1|0|1|2'), 1000),
+    invoke('b1', 'B', READ, 1001),
+    ok('b1', { kind: 'empty' }, 1005),
+    ok('a1', OK, 1010),
+    invoke('b2', 'B', READ, 1020),
+    ok('b2', value('v1|0|1|2'), 1030),
+    invoke('c1', 'C', { kind: 'drop' }, 1000, 'u'),
+    ok('c1', OK, 1002),
+    invoke('c2', 'C', READ, 1003, 'u'),
+    ok('c2', { kind: 'not-found' }, 1004),
   ])
   const run = await check([file])
   t.is(run.exitCode, 0, run.stderr)
@@ -51,7 +77,11 @@ test('a linearizable history: one line per token, exit 0', async (t) => {
 })
 
 test('an invoke without completion is an unknown outcome: its value may be read later', async (t) => {
-  const file = historyFile([invoke('a1', 'A', write('v1|0|1|2'), 1000), invoke('b1', 'B', READ, 1500), ok('b1', value('v1|0|1|2'), 1510)])
+  const file = historyFile([
+    invoke('a1', 'A', write('v1|0|1|2'), 1000),
+    invoke('b1', 'B', READ, 1500),
+    ok('b1', value('v1|0|1|2'), 1510),
+  ])
   const run = await check([file])
   t.is(run.exitCode, 0, run.stdout + run.stderr)
 })
@@ -67,12 +97,16 @@ test('a stale read is a violation: exit 1 and the counterexample around it', asy
   t.false(run.stdout.includes('#1 write'), 'the window starts after the first write')
 })
 
-test('--json prints one object with the counterexample\'s record ids', async (t) => {
+test("--json prints one object with the counterexample's record ids", async (t) => {
   const run = await check([historyFile(STALE), '--json'])
   t.is(run.exitCode, 1)
   const report = JSON.parse(run.stdout)
   t.is(report.verdict, 'violation')
-  t.like(report.tokens[0], { token: 't', verdict: 'violation', counterexample: { blocked: { id: 'b1', line: 5 }, linearized: [{ id: 'a2', line: 3 }] } })
+  t.like(report.tokens[0], {
+    token: 't',
+    verdict: 'violation',
+    counterexample: { blocked: { id: 'b1', line: 5 }, linearized: [{ id: 'a2', line: 3 }] },
+  })
 })
 
 test('a malformed line or bad history: exit 2 naming the line, no verdict', async (t) => {
@@ -86,7 +120,9 @@ test('a malformed line or bad history: exit 2 naming the line, no verdict', asyn
   t.is(orphan.exitCode, 2)
   const badResult = await check([historyFile([invoke('a', 'A', READ, 1), ok('a', { kind: 'maybe' }, 2)])])
   t.regex(badResult.stderr, /:2: malformed completion/)
-  const overlap = await check([historyFile([invoke('a', 'A', READ, 1), invoke('b', 'A', READ, 2), ok('a', value('x'), 3), ok('b', value('x'), 4)])])
+  const overlap = await check([
+    historyFile([invoke('a', 'A', READ, 1), invoke('b', 'A', READ, 2), ok('a', value('x'), 3), ok('b', value('x'), 4)]),
+  ])
   t.is(overlap.exitCode, 2)
   t.regex(overlap.stderr, /client "A" has overlapping operations/)
   t.is((await check([])).exitCode, 2)

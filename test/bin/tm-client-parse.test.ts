@@ -7,10 +7,23 @@ import { createClientCli } from '../../src/bin/client/client-cli.js'
 import { ClientError } from '../../src/bin/client/client-error.js'
 import { EXIT_CODES_HELP, ExitCode } from '../../src/bin/client/exit-codes.js'
 import { describeFailure } from '../../src/bin/client/failure.js'
-import { formatFailSilent, formatFailure, formatLifecycle, formatRead, formatStatus, formatWrite } from '../../src/bin/client/output.js'
-import { ReadCommand } from '../../src/bin/client/read-command.js'
+import {
+  formatFailSilent,
+  formatFailure,
+  formatLifecycle,
+  formatRead,
+  formatStatus,
+  formatWrite,
+} from '../../src/bin/client/output.js'
+import type { ReadCommand } from '../../src/bin/client/read-command.js'
 import { readerOrder } from '../../src/bin/client/read-failover.js'
-import { parseAfterMs, parseServer, parseTimeoutMs, parseTokenId, parseWriteRequest } from '../../src/bin/client/request-args.js'
+import {
+  parseAfterMs,
+  parseServer,
+  parseTimeoutMs,
+  parseTokenId,
+  parseWriteRequest,
+} from '../../src/bin/client/request-args.js'
 import { RpcError } from '../../src/bin/client/rpc-error.js'
 import type { ReadReply } from '../../src/bin/client/token-client.js'
 import { WriteCommand } from '../../src/bin/client/write-command.js'
@@ -47,7 +60,10 @@ test('write arguments: bad uint64 text is rejected with the flag named', (t) => 
 
 test('write arguments: the range must satisfy low <= mid < high', (t) => {
   t.notThrows(() => write('5', '5', '6'))
-  t.throws(() => write('5', '4', '10'), { instanceOf: InvalidArgumentError, message: /low <= mid < high, got --low 5 --mid 4 --high 10/ })
+  t.throws(() => write('5', '4', '10'), {
+    instanceOf: InvalidArgumentError,
+    message: /low <= mid < high, got --low 5 --mid 4 --high 10/,
+  })
   t.throws(() => write('5', '10', '10'), { message: /low <= mid < high/ })
   t.throws(() => write('0', '0', '0'), { message: /low <= mid < high/ })
 })
@@ -55,7 +71,9 @@ test('write arguments: the range must satisfy low <= mid < high', (t) => {
 test('write arguments: names are bounded to 4096 bytes of UTF-8, and token ids checked', (t) => {
   t.notThrows(() => write('0', '0', '1', 'x'.repeat(4096)))
   t.throws(() => write('0', '0', '1', 'é'.repeat(2049)), { message: /--name exceeds 4096 bytes/ })
-  t.throws(() => parseWriteRequest({ id: 'a b', name: 'n', low: '0', mid: '0', high: '1' }), { message: /invalid --id "a b"/ })
+  t.throws(() => parseWriteRequest({ id: 'a b', name: 'n', low: '0', mid: '0', high: '1' }), {
+    message: /invalid --id "a b"/,
+  })
   t.is(parseTokenId('alpha-1.b_c:d'), 'alpha-1.b_c:d')
   t.throws(() => parseTokenId('-x'), { instanceOf: InvalidArgumentError })
   t.throws(() => parseTokenId('x'.repeat(129)), { instanceOf: InvalidArgumentError })
@@ -84,8 +102,14 @@ test('readerOrder is a permutation, drawn from the random source', (t) => {
     seen.add(order.join(''))
   }
   t.true(seen.size > 12, `only ${seen.size} orders seen`)
-  t.deepEqual(readerOrder(readers, () => 0.999), readers)
-  t.deepEqual(readerOrder(readers, () => 0), ['b', 'c', 'd', 'a'])
+  t.deepEqual(
+    readerOrder(readers, () => 0.999),
+    readers,
+  )
+  t.deepEqual(
+    readerOrder(readers, () => 0),
+    ['b', 'c', 'd', 'a'],
+  )
   t.deepEqual(readers, ['a', 'b', 'c', 'd'], 'the input is not shuffled in place')
 })
 
@@ -93,9 +117,33 @@ test('readerOrder is a permutation, drawn from the random source', (t) => {
 
 test('options parse into the command; --no-failover is a flag of read only', (t) => {
   const cli = createClientCli()
-  const w = cli.process(['write', '--config', 'x.yaml', '--id', '7', '--name', 'n', '--low', '1', '--mid', '2', '--high', '3', '--json'])
+  const w = cli.process([
+    'write',
+    '--config',
+    'x.yaml',
+    '--id',
+    '7',
+    '--name',
+    'n',
+    '--low',
+    '1',
+    '--mid',
+    '2',
+    '--high',
+    '3',
+    '--json',
+  ])
   t.true(w instanceof WriteCommand)
-  t.like(w as WriteCommand, { config: 'x.yaml', id: '7', name: 'n', low: '1', mid: '2', high: '3', json: true, timeout: '5000' })
+  t.like(w as WriteCommand, {
+    config: 'x.yaml',
+    id: '7',
+    name: 'n',
+    low: '1',
+    mid: '2',
+    high: '3',
+    json: true,
+    timeout: '5000',
+  })
   const r = cli.process(['read', '--server', '127.0.0.1:1', '--id', '7', '--no-failover', '--timeout', '250'])
   t.like(r as ReadCommand, { server: '127.0.0.1:1', noFailover: true, timeout: '250', json: false })
   t.false((cli.process(['read', '--id', '7']) as ReadCommand).noFailover)
@@ -103,7 +151,10 @@ test('options parse into the command; --no-failover is a flag of read only', (t)
 
 test('a command line that does not parse: one stderr line naming the problem, exit 1', async (t) => {
   const cases: [string[], RegExp][] = [
-    [['write', '--id', '1', '--server', '127.0.0.1:1'], /^tm-client: write needs --name, --low, --mid, --high; see `tm-client write --help`\n$/],
+    [
+      ['write', '--id', '1', '--server', '127.0.0.1:1'],
+      /^tm-client: write needs --name, --low, --mid, --high; see `tm-client write --help`\n$/,
+    ],
     [['read'], /^tm-client: read needs --id;/],
     [['status'], /^tm-client: status needs --server;/],
     [['fail-silent', '--server', '127.0.0.1:1'], /^tm-client: fail-silent needs --id;/],
@@ -124,7 +175,9 @@ test('a command line that does not parse: one stderr line naming the problem, ex
 test('a parse failure with --json still owes stdout one JSON object', async (t) => {
   const run = await runClient(['read', '--json'])
   t.is(run.exitCode, 1)
-  t.deepEqual(JSON.parse(run.stdout), { error: { status: 'USAGE', exit_code: 1, message: 'read needs --id; see `tm-client read --help`' } })
+  t.deepEqual(JSON.parse(run.stdout), {
+    error: { status: 'USAGE', exit_code: 1, message: 'read needs --id; see `tm-client read --help`' },
+  })
 })
 
 test('local validation fails before any network use, with its own exit codes', async (t) => {
@@ -132,7 +185,17 @@ test('local validation fails before any network use, with its own exit codes', a
   const range = await runClient(['write', ...base, '--low', '9', '--mid', '3', '--high', '10'])
   t.is(range.exitCode, ExitCode.invalidArgument)
   t.is(range.stderr, 'tm-client: the range must satisfy low <= mid < high, got --low 9 --mid 3 --high 10\n')
-  const big = await runClient(['write', ...base, '--low', '0', '--mid', '3', '--high', '18446744073709551616', '--json'])
+  const big = await runClient([
+    'write',
+    ...base,
+    '--low',
+    '0',
+    '--mid',
+    '3',
+    '--high',
+    '18446744073709551616',
+    '--json',
+  ])
   t.is(big.exitCode, ExitCode.invalidArgument)
   t.is(JSON.parse(big.stdout).error.status, 'INVALID_ARGUMENT')
   const noTarget = await runClient(['read', '--id', '1'])
@@ -154,41 +217,73 @@ test('--help documents every exit code; each command documents its options', asy
   t.is(help.exitCode, 0)
   t.true(help.stdout.includes(EXIT_CODES_HELP))
   for (const code of Object.values(ExitCode)) t.regex(EXIT_CODES_HELP, new RegExp(`^  ${code}  `, 'm'))
-  for (const command of ['write', 'read', 'create', 'drop', 'fail-silent', 'status']) t.true(help.stdout.includes(`tm-client ${command}`))
+  for (const command of ['write', 'read', 'create', 'drop', 'fail-silent', 'status'])
+    t.true(help.stdout.includes(`tm-client ${command}`))
   const read = await runClient(['read', '--help'])
   t.is(read.exitCode, 0)
-  for (const flag of ['--config', '--server', '--timeout', '--json', '--no-failover', 'Exit codes: 0 ok']) t.true(read.stdout.includes(flag), flag)
+  for (const flag of ['--config', '--server', '--timeout', '--json', '--no-failover', 'Exit codes: 0 ok'])
+    t.true(read.stdout.includes(flag), flag)
   t.false(read.stdout.includes('\x1b['), 'no colors when not on a terminal')
 })
 
 // ---- failures ---------------------------------------------------------------------------------------------------
 
-test('each gRPC status class has its exit code; the node\'s message is kept on one line', (t) => {
+test("each gRPC status class has its exit code; the node's message is kept on one line", (t) => {
   const rpc = (status: GrpcStatus, details = 'why'): RpcError => new RpcError('127.0.0.1:50052', status, details, 5000)
   const expected: [GrpcStatus, ExitCode][] = [
-    [GrpcStatus.INVALID_ARGUMENT, 2], [GrpcStatus.NOT_FOUND, 4], [GrpcStatus.ALREADY_EXISTS, 5], [GrpcStatus.FAILED_PRECONDITION, 6],
-    [GrpcStatus.DEADLINE_EXCEEDED, 7], [GrpcStatus.UNAVAILABLE, 7], [GrpcStatus.RESOURCE_EXHAUSTED, 8], [GrpcStatus.INTERNAL, 1],
-    [GrpcStatus.UNKNOWN, 1], [GrpcStatus.CANCELLED, 1],
+    [GrpcStatus.INVALID_ARGUMENT, 2],
+    [GrpcStatus.NOT_FOUND, 4],
+    [GrpcStatus.ALREADY_EXISTS, 5],
+    [GrpcStatus.FAILED_PRECONDITION, 6],
+    [GrpcStatus.DEADLINE_EXCEEDED, 7],
+    [GrpcStatus.UNAVAILABLE, 7],
+    [GrpcStatus.RESOURCE_EXHAUSTED, 8],
+    [GrpcStatus.INTERNAL, 1],
+    [GrpcStatus.UNKNOWN, 1],
+    [GrpcStatus.CANCELLED, 1],
   ]
   for (const [status, exitCode] of expected) t.is(describeFailure(rpc(status)).exitCode, exitCode, GrpcStatus[status])
-  const wrong = describeFailure(rpc(GrpcStatus.FAILED_PRECONDITION, 'node 127.0.0.1:50052 is not the writer of token 1;\nwriter: 127.0.0.1:50051'))
-  t.deepEqual(wrong, { exitCode: 6, status: 'FAILED_PRECONDITION',
-    message: 'node 127.0.0.1:50052 is not the writer of token 1; writer: 127.0.0.1:50051 [FAILED_PRECONDITION from 127.0.0.1:50052]' })
-  t.is(describeFailure(rpc(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded after 5.001s,LB pick: 0.001s')).message,
-    '127.0.0.1:50052 did not answer within 5000 ms')
-  t.is(describeFailure(rpc(GrpcStatus.UNAVAILABLE, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ')).message,
-    '127.0.0.1:50052 is unavailable (connect ECONNREFUSED 127.0.0.1:1)')
+  const wrong = describeFailure(
+    rpc(GrpcStatus.FAILED_PRECONDITION, 'node 127.0.0.1:50052 is not the writer of token 1;\nwriter: 127.0.0.1:50051'),
+  )
+  t.deepEqual(wrong, {
+    exitCode: 6,
+    status: 'FAILED_PRECONDITION',
+    message:
+      'node 127.0.0.1:50052 is not the writer of token 1; writer: 127.0.0.1:50051 [FAILED_PRECONDITION from 127.0.0.1:50052]',
+  })
+  t.is(
+    describeFailure(rpc(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded after 5.001s,LB pick: 0.001s')).message,
+    '127.0.0.1:50052 did not answer within 5000 ms',
+  )
+  t.is(
+    describeFailure(
+      rpc(
+        GrpcStatus.UNAVAILABLE,
+        'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ',
+      ),
+    ).message,
+    '127.0.0.1:50052 is unavailable (connect ECONNREFUSED 127.0.0.1:1)',
+  )
 })
 
 test('local failures: outcome unknown, usage, config, invalid argument, and anything else without a stack', (t) => {
-  t.like(describeFailure(new ClientError('outcome unknown: ...', ExitCode.outcomeUnknown, 'OUTCOME_UNKNOWN')), { exitCode: 3, status: 'OUTCOME_UNKNOWN' })
+  t.like(describeFailure(new ClientError('outcome unknown: ...', ExitCode.outcomeUnknown, 'OUTCOME_UNKNOWN')), {
+    exitCode: 3,
+    status: 'OUTCOME_UNKNOWN',
+  })
   t.like(describeFailure(new UsageError('bad')), { exitCode: 1, status: 'USAGE', message: 'bad' })
-  t.like(describeFailure(new ConfigError('t.yaml', 'oops', { line: 3, column: 1 }, '3 | x\n  | ^')), { exitCode: 1, message: 't.yaml:3:1: oops' })
+  t.like(describeFailure(new ConfigError('t.yaml', 'oops', { line: 3, column: 1 }, '3 | x\n  | ^')), {
+    exitCode: 1,
+    message: 't.yaml:3:1: oops',
+  })
   t.like(describeFailure(new InvalidArgumentError('no')), { exitCode: 2, status: 'INVALID_ARGUMENT' })
   const odd = describeFailure(new TypeError('x is not a function'))
   t.deepEqual(odd, { exitCode: 1, status: 'INTERNAL', message: 'x is not a function' })
   t.deepEqual(formatFailure(odd, false), { stderr: 'tm-client: x is not a function\n', stdout: '' })
-  t.deepEqual(JSON.parse(formatFailure(odd, true).stdout), { error: { status: 'INTERNAL', exit_code: 1, message: 'x is not a function' } })
+  t.deepEqual(JSON.parse(formatFailure(odd, true).stdout), {
+    error: { status: 'INTERNAL', exit_code: 1, message: 'x is not a function' },
+  })
 })
 
 // ---- output -----------------------------------------------------------------------------------------------------
@@ -197,9 +292,17 @@ const version = { seq: '18446744073709551615', epoch: '7' }
 
 test('write output: partial, version, served_by; JSON keeps uint64 as strings', (t) => {
   const reply = { id: '1', partial: { nonce: '42', hash: '9007199254740993' }, version, served_by: '127.0.0.1:50051' }
-  t.is(formatWrite(reply, false), `id         1\npartial    nonce 42 hash 9007199254740993\nversion    ${MAX}\nserved_by  127.0.0.1:50051\n`)
-  t.deepEqual(JSON.parse(formatWrite(reply, true)),
-    { id: '1', partial: { nonce: '42', hash: '9007199254740993' }, version: MAX, epoch: '7', served_by: '127.0.0.1:50051' })
+  t.is(
+    formatWrite(reply, false),
+    `id         1\npartial    nonce 42 hash 9007199254740993\nversion    ${MAX}\nserved_by  127.0.0.1:50051\n`,
+  )
+  t.deepEqual(JSON.parse(formatWrite(reply, true)), {
+    id: '1',
+    partial: { nonce: '42', hash: '9007199254740993' },
+    version: MAX,
+    epoch: '7',
+    served_by: '127.0.0.1:50051',
+  })
   t.regex(formatWrite({ ...reply, partial: null }, false), /partial {4}none \(low == mid: empty range\)/)
   t.is(JSON.parse(formatWrite({ ...reply, partial: null }, true)).partial, null)
 })
@@ -207,62 +310,159 @@ test('write output: partial, version, served_by; JSON keeps uint64 as strings', 
 test('create/drop output names the version and serving node', (t) => {
   const reply = { id: 'alpha', version: { seq: '3', epoch: '1' }, served_by: '127.0.0.1:50053' }
   t.is(formatLifecycle('dropped', reply, false), 'dropped token alpha: version 3, served_by 127.0.0.1:50053\n')
-  t.deepEqual(JSON.parse(formatLifecycle('created', reply, true)), { id: 'alpha', version: '3', epoch: '1', served_by: '127.0.0.1:50053' })
+  t.deepEqual(JSON.parse(formatLifecycle('created', reply, true)), {
+    id: 'alpha',
+    version: '3',
+    epoch: '1',
+    served_by: '127.0.0.1:50053',
+  })
 })
 
 const readReply: ReadReply = {
-  id: '1', written: true, name: 'alice', low: '0', mid: '10', high: MAX, partial: { nonce: '3', hash: '11' },
-  final: { nonce: '12', hash: '5' }, version, writer: '127.0.0.1:50051', readers: ['127.0.0.1:50051', '127.0.0.1:50052'],
+  id: '1',
+  written: true,
+  name: 'alice',
+  low: '0',
+  mid: '10',
+  high: MAX,
+  partial: { nonce: '3', hash: '11' },
+  final: { nonce: '12', hash: '5' },
+  version,
+  writer: '127.0.0.1:50051',
+  readers: ['127.0.0.1:50051', '127.0.0.1:50052'],
   served_by: '127.0.0.1:50052',
 }
 
 test('read output: the full state, one field a line', (t) => {
   const lines = formatRead(readReply, false).trimEnd().split('\n')
-  t.deepEqual(lines.map((l) => l.split(/ {2,}/)), [['id', '1'], ['name', 'alice'], ['low', '0'], ['mid', '10'], ['high', MAX],
-    ['partial', 'nonce 3 hash 11'], ['final', 'nonce 12 hash 5'], ['version', MAX], ['writer', '127.0.0.1:50051'],
-    ['readers', '127.0.0.1:50051, 127.0.0.1:50052'], ['served_by', '127.0.0.1:50052']])
-  t.deepEqual(JSON.parse(formatRead(readReply, true)), { id: '1', written: true, name: 'alice', low: '0', mid: '10', high: MAX,
-    partial: { nonce: '3', hash: '11' }, final: { nonce: '12', hash: '5' }, version: MAX, epoch: '7', writer: '127.0.0.1:50051',
-    readers: ['127.0.0.1:50051', '127.0.0.1:50052'], served_by: '127.0.0.1:50052' })
+  t.deepEqual(
+    lines.map((l) => l.split(/ {2,}/)),
+    [
+      ['id', '1'],
+      ['name', 'alice'],
+      ['low', '0'],
+      ['mid', '10'],
+      ['high', MAX],
+      ['partial', 'nonce 3 hash 11'],
+      ['final', 'nonce 12 hash 5'],
+      ['version', MAX],
+      ['writer', '127.0.0.1:50051'],
+      ['readers', '127.0.0.1:50051, 127.0.0.1:50052'],
+      ['served_by', '127.0.0.1:50052'],
+    ],
+  )
+  t.deepEqual(JSON.parse(formatRead(readReply, true)), {
+    id: '1',
+    written: true,
+    name: 'alice',
+    low: '0',
+    mid: '10',
+    high: MAX,
+    partial: { nonce: '3', hash: '11' },
+    final: { nonce: '12', hash: '5' },
+    version: MAX,
+    epoch: '7',
+    writer: '127.0.0.1:50051',
+    readers: ['127.0.0.1:50051', '127.0.0.1:50052'],
+    served_by: '127.0.0.1:50052',
+  })
 })
 
 test('read output of a never-written token says it has no value yet', (t) => {
-  const empty: ReadReply = { ...readReply, written: false, name: '', low: '0', mid: '0', high: '0', partial: null, final: null,
-    version: { seq: '1', epoch: '7' } }
+  const empty: ReadReply = {
+    ...readReply,
+    written: false,
+    name: '',
+    low: '0',
+    mid: '0',
+    high: '0',
+    partial: null,
+    final: null,
+    version: { seq: '1', epoch: '7' },
+  }
   const text = formatRead(empty, false)
   t.regex(text, /^token 1 has no value yet \(created, never written\)\n/)
   t.regex(text, /^written +false$/m)
   t.notRegex(text, /name|partial|final/)
-  t.like(JSON.parse(formatRead(empty, true)), { written: false, name: null, low: null, partial: null, final: null, version: '1' })
+  t.like(JSON.parse(formatRead(empty, true)), {
+    written: false,
+    name: null,
+    low: null,
+    partial: null,
+    final: null,
+    version: '1',
+  })
 })
 
 test('fail-silent output', (t) => {
   const reply = { node: '127.0.0.1:50053', id: '1', at_ms: '12345' }
   t.is(formatFailSilent(reply, 0, false), '127.0.0.1:50053 goes silent for token 1 now (node clock 12345 ms)\n')
-  t.is(formatFailSilent(reply, 5000, false), '127.0.0.1:50053 goes silent for token 1 in 5000 ms (node clock 12345 ms)\n')
-  t.deepEqual(JSON.parse(formatFailSilent(reply, 5000, true)), { node: '127.0.0.1:50053', id: '1', after_ms: '5000', at_ms: '12345' })
+  t.is(
+    formatFailSilent(reply, 5000, false),
+    '127.0.0.1:50053 goes silent for token 1 in 5000 ms (node clock 12345 ms)\n',
+  )
+  t.deepEqual(JSON.parse(formatFailSilent(reply, 5000, true)), {
+    node: '127.0.0.1:50053',
+    id: '1',
+    after_ms: '5000',
+    at_ms: '12345',
+  })
 })
 
 test('status output: an aligned table, or JSON with versions split', (t) => {
   const reply: StatusReply = {
-    node: '127.0.0.1:50052', scheme_fingerprint: 'abc', ignored_replies: '4',
+    node: '127.0.0.1:50052',
+    scheme_fingerprint: 'abc',
+    ignored_replies: '4',
     tokens: [
-      { id: '1', roles: ['reader'], silent: false, state: { version: { seq: '3', epoch: '9' }, value: { kind: 'token' } }, pending: 0,
-        replicas: 3, read_quorum: 2, write_quorum: 2, writer: '127.0.0.1:50051', readers: ['127.0.0.1:50052'] },
-      { id: 'alpha', roles: ['writer'], silent: true, state: null, pending: 12, replicas: 5, read_quorum: 3, write_quorum: 3,
-        writer: '127.0.0.1:50052', readers: ['127.0.0.1:50053'], recovering: { answered: 2, ready: 1, others: 4 } },
+      {
+        id: '1',
+        roles: ['reader'],
+        silent: false,
+        state: { version: { seq: '3', epoch: '9' }, value: { kind: 'token' } },
+        pending: 0,
+        replicas: 3,
+        read_quorum: 2,
+        write_quorum: 2,
+        writer: '127.0.0.1:50051',
+        readers: ['127.0.0.1:50052'],
+      },
+      {
+        id: 'alpha',
+        roles: ['writer'],
+        silent: true,
+        state: null,
+        pending: 12,
+        replicas: 5,
+        read_quorum: 3,
+        write_quorum: 3,
+        writer: '127.0.0.1:50052',
+        readers: ['127.0.0.1:50053'],
+        recovering: { answered: 2, ready: 1, others: 4 },
+      },
     ],
   }
-  t.is(formatStatus(reply, false), [
-    'node 127.0.0.1:50052  scheme abc  ignored replies 4',
-    'ID     ROLES   VERSION  VALUE    SILENT  PENDING  REPLICAS  R/W QUORUM  RECOVERING',
-    '1      reader  3        written  no      0        3         2/2         no',
-    'alpha  writer  -        -        yes     12       5         3/3         2/4 answered, 1 ready',
-    ''].join('\n'))
+  t.is(
+    formatStatus(reply, false),
+    [
+      'node 127.0.0.1:50052  scheme abc  ignored replies 4',
+      'ID     ROLES   VERSION  VALUE    SILENT  PENDING  REPLICAS  R/W QUORUM  RECOVERING',
+      '1      reader  3        written  no      0        3         2/2         no',
+      'alpha  writer  -        -        yes     12       5         3/3         2/4 answered, 1 ready',
+      '',
+    ].join('\n'),
+  )
   const json = JSON.parse(formatStatus(reply, true))
   t.like(json, { node: '127.0.0.1:50052', ignored_replies: '4' })
   t.like(json.tokens[0], { id: '1', version: '3', epoch: '9', value: 'token', read_quorum: 2 })
-  t.like(json.tokens[1], { id: 'alpha', version: null, value: null, silent: true, pending: 12, recovering: { answered: 2, ready: 1, others: 4 } })
+  t.like(json.tokens[1], {
+    id: 'alpha',
+    version: null,
+    value: null,
+    silent: true,
+    pending: 12,
+    recovering: { answered: 2, ready: 1, others: 4 },
+  })
   t.is(json.tokens[0].recovering, null)
   t.regex(formatStatus({ ...reply, tokens: [] }, false), /\(no tokens on this node\)/)
 })

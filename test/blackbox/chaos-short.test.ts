@@ -16,16 +16,39 @@ import { faketimeLibrary } from '../../src/bin/chaos/wall-clock.js'
 
 test('a short chaos run with silences, kill -9, slow links and a kill of every node stays atomic and loses no acknowledged write', async (t) => {
   t.timeout(420_000)
-  const seed = Number(process.env['CHAOS_SEED'] ?? Math.floor(Math.random() * 1_000_000))
+  const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000))
   const dir = mkdtempSync(join(tmpdir(), 'tm-chaos-short-'))
-  const args = [join(repoRoot(), 'dist/src/bin/tm-chaos.js'), '--duration', '20s', '--seed', String(seed), '--json',
-    '--history-dir', dir, '--clients', '4', '--tokens', '5', '--fault-interval', '400ms-1200ms', '--think', '30ms',
-    '--liveness-bound', '60s', '--check-timeout', '120s']
+  const args = [
+    join(repoRoot(), 'dist/src/bin/tm-chaos.js'),
+    '--duration',
+    '20s',
+    '--seed',
+    String(seed),
+    '--json',
+    '--history-dir',
+    dir,
+    '--clients',
+    '4',
+    '--tokens',
+    '5',
+    '--fault-interval',
+    '400ms-1200ms',
+    '--think',
+    '30ms',
+    '--liveness-bound',
+    '60s',
+    '--check-timeout',
+    '120s',
+  ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   t.log(`CHAOS_SEED=${seed}; files in ${dir}`)
   let result: ChaosResult
@@ -36,15 +59,25 @@ test('a short chaos run with silences, kill -9, slow links and a kill of every n
     return
   }
   t.log(summaryLine(result))
-  const details = JSON.stringify({ tokens: result.tokenVerdicts, lost: result.lostWrites, liveness: result.livenessFailures,
-    finals: result.finalReadFailures, errors: result.nemesisErrors }, null, 1).slice(0, 6000)
+  const details = JSON.stringify(
+    {
+      tokens: result.tokenVerdicts,
+      lost: result.lostWrites,
+      liveness: result.livenessFailures,
+      finals: result.finalReadFailures,
+      errors: result.nemesisErrors,
+    },
+    null,
+    1,
+  ).slice(0, 6000)
   t.is(result.verdict, 'linearizable', details)
   t.deepEqual(result.lostWrites, [], details)
   t.deepEqual(result.livenessFailures, [], details)
   t.deepEqual(result.finalReadFailures, [], details)
   t.true(result.passed, details)
   t.is(code, 0, stderr.slice(-3000))
-  for (const kind of ['silence', 'kill', 'wipe', 'slow', 'kill-all'] as const) t.true(result.faults[kind] >= 1, `no ${kind} fault injected`)
+  for (const kind of ['silence', 'kill', 'wipe', 'slow', 'kill-all'] as const)
+    t.true(result.faults[kind] >= 1, `no ${kind} fault injected`)
   // Clock steps need libfaketime (.ci/run installs it); without it the run says so and has none.
   if (faketimeLibrary() !== undefined) t.true(result.faults['clock-step'] >= 1, 'no clock-step fault injected')
   t.true(result.operations.ok > 0 && result.ackedWrites > 0, 'the clients got answers and acknowledged writes')

@@ -7,7 +7,13 @@ test('with --data-dir, nodes killed with SIGKILL and restarted rejoin with their
   const dataDir = (i: number) => ['--data-dir', join(cluster.dir, `data-${i}`)]
   try {
     for (let i = 0; i < 3; i++) await cluster.start(i, dataDir(i))
-    const w = await cluster.call(0, 'TokenService', 'Write', { id: 'T', name: 'durable', low: '0', mid: '10', high: '100' })
+    const w = await cluster.call(0, 'TokenService', 'Write', {
+      id: 'T',
+      name: 'durable',
+      low: '0',
+      mid: '10',
+      high: '100',
+    })
     t.is(w.error, undefined)
     for (const child of cluster.processes.values()) {
       const exited = new Promise((resolve) => child.once('exit', resolve))

@@ -23,8 +23,11 @@ let client: grpc.Client
 test.before(async () => {
   const [metricsAddress] = await freeAddresses(1)
   metricsUrl = `http://${metricsAddress}/metrics`
-  cluster = await ProcessCluster.create(1, [{ token: 'T', writer: 0, readers: [0] }],
-    `metricsAddress: ${metricsAddress}\nlogLevel: info\n`)
+  cluster = await ProcessCluster.create(
+    1,
+    [{ token: 'T', writer: 0, readers: [0] }],
+    `metricsAddress: ${metricsAddress}\nlogLevel: info\n`,
+  )
   await cluster.start(0, ['--settings', `${cluster.dir}/settings.yaml`])
   client = new (loadTokenManagerPackage().TokenService)(cluster.addresses[0]!, grpc.credentials.createInsecure())
 })
@@ -36,7 +39,9 @@ test.after.always(async () => {
 
 function call(method: string, request: object): Promise<grpc.ServiceError | undefined> {
   return new Promise((resolve) => {
-    (client as any)[method](request, { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null) => resolve(error ?? undefined))
+    ;(client as any)[method](request, { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null) =>
+      resolve(error ?? undefined),
+    )
   })
 }
 
@@ -44,11 +49,22 @@ function call(method: string, request: object): Promise<grpc.ServiceError | unde
 function hostile(i: number): { method: string; request: object } {
   const odd = `\u001b[31m${i}\n\r\u0000\u202e`
   switch (i % 5) {
-    case 0: return { method: 'Read', request: { id: `unknown-${i}-${'r'.repeat(200)}${odd}` } }
-    case 1: return { method: 'Write', request: { id: `w${i}${odd}`, name: `${i}`.padEnd(4000, 'n'), low: '0', mid: '1', high: '2' } }
-    case 2: return { method: 'Write', request: { id: 'T', name: `${odd}${i}`.padEnd(6000, 'x'), low: '0', mid: '1', high: '2' } }
-    case 3: return { method: i % 2 === 0 ? 'Create' : 'Drop', request: { id: `c${i}${odd}`.padEnd(256, 'c') } }
-    default: return { method: 'Read', request: { id: `${i}`.padEnd(20_000, 'z') } }
+    case 0:
+      return { method: 'Read', request: { id: `unknown-${i}-${'r'.repeat(200)}${odd}` } }
+    case 1:
+      return {
+        method: 'Write',
+        request: { id: `w${i}${odd}`, name: `${i}`.padEnd(4000, 'n'), low: '0', mid: '1', high: '2' },
+      }
+    case 2:
+      return {
+        method: 'Write',
+        request: { id: 'T', name: `${odd}${i}`.padEnd(6000, 'x'), low: '0', mid: '1', high: '2' },
+      }
+    case 3:
+      return { method: i % 2 === 0 ? 'Create' : 'Drop', request: { id: `c${i}${odd}`.padEnd(256, 'c') } }
+    default:
+      return { method: 'Read', request: { id: `${i}`.padEnd(20_000, 'z') } }
   }
 }
 
@@ -68,7 +84,14 @@ async function flood(first: number, count: number): Promise<Map<number, number>>
   return codes
 }
 
-interface Footprint { metricsBytes: number; series: number; logLines: number; longestLogLine: number; rssBytes: number; heapBytes: number }
+interface Footprint {
+  metricsBytes: number
+  series: number
+  logLines: number
+  longestLogLine: number
+  rssBytes: number
+  heapBytes: number
+}
 
 async function footprint(): Promise<Footprint> {
   const text = await (await fetch(metricsUrl)).text()
@@ -77,41 +100,60 @@ async function footprint(): Promise<Footprint> {
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
   const heap = /^nodejs_heap_size_used_bytes\{[^}]*\} (\S+)$/m.exec(text)
   return {
-    metricsBytes: text.length, series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
-    logLines: lines.length, longestLogLine: Math.max(0, ...lines.map((l) => l.length)),
-    rssBytes: rssKb * 1024, heapBytes: Number(heap![1]),
+    metricsBytes: text.length,
+    series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
+    logLines: lines.length,
+    longestLogLine: Math.max(0, ...lines.map((l) => l.length)),
+    rssBytes: rssKb * 1024,
+    heapBytes: Number(heap![1]),
   }
 }
 
 const MB = 1024 * 1024
 
-test.serial('20,000 refused requests with new ids and huge names leave metrics, logs and memory within a bound', async (t) => {
-  // Warm up every code path first, so the baseline already holds the series and buffers a refusal needs.
-  await flood(0, 2_000)
-  await new Promise((resolve) => setTimeout(resolve, 1_500))
-  const before = await footprint()
-  const startedMs = performance.now()
-  const codes = await flood(2_000, HOSTILE_CALLS)
-  const seconds = (performance.now() - startedMs) / 1000
-  await new Promise((resolve) => setTimeout(resolve, 1_500))
-  const after = await footprint()
-  t.log(`${HOSTILE_CALLS} calls in ${seconds.toFixed(1)} s, codes ${JSON.stringify(Object.fromEntries(codes))}`)
-  t.log(`before ${JSON.stringify(before)}`)
-  t.log(`after  ${JSON.stringify(after)}`)
-  t.is(codes.get(grpc.status.OK), undefined, 'every hostile request is refused')
-  t.true(after.series - before.series <= 50, `metric series grew by ${after.series - before.series}`)
-  t.true(after.metricsBytes - before.metricsBytes <= 8 * 1024, `/metrics grew by ${after.metricsBytes - before.metricsBytes} bytes`)
-  // A budget of lines per window, plus a line per window saying how many were suppressed.
-  const allowedLines = (Math.ceil(seconds * 1000 / REQUEST_LOG_LIMITS.windowMs) + 2) * (REQUEST_LOG_LIMITS.refusedPerWindow + 1)
-  const logLines = after.logLines - before.logLines
-  t.true(logLines <= allowedLines, `${logLines} log lines for ${HOSTILE_CALLS} refusals in ${seconds.toFixed(1)} s (bound ${allowedLines})`)
-  t.true(after.longestLogLine <= 2_000, `longest log line ${after.longestLogLine} characters`)
-  // Loose: the heap in use swings by +-20 MB with the garbage collector's timing (60,000 refusals have ended
-  // with a smaller heap than they began with), so these catch only gross growth. The unbounded version grew its
-  // heap by about 20 MB and its RSS by 60-94 MB here; the series and size checks above are the sharp ones.
-  t.true(after.heapBytes - before.heapBytes <= 48 * MB, `heap grew by ${((after.heapBytes - before.heapBytes) / MB).toFixed(1)} MB`)
-  t.true(after.rssBytes - before.rssBytes <= 64 * MB, `RSS grew by ${((after.rssBytes - before.rssBytes) / MB).toFixed(1)} MB`)
-})
+test.serial(
+  '20,000 refused requests with new ids and huge names leave metrics, logs and memory within a bound',
+  async (t) => {
+    // Warm up every code path first, so the baseline already holds the series and buffers a refusal needs.
+    await flood(0, 2_000)
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    const before = await footprint()
+    const startedMs = performance.now()
+    const codes = await flood(2_000, HOSTILE_CALLS)
+    const seconds = (performance.now() - startedMs) / 1000
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    const after = await footprint()
+    t.log(`${HOSTILE_CALLS} calls in ${seconds.toFixed(1)} s, codes ${JSON.stringify(Object.fromEntries(codes))}`)
+    t.log(`before ${JSON.stringify(before)}`)
+    t.log(`after  ${JSON.stringify(after)}`)
+    t.is(codes.get(grpc.status.OK), undefined, 'every hostile request is refused')
+    t.true(after.series - before.series <= 50, `metric series grew by ${after.series - before.series}`)
+    t.true(
+      after.metricsBytes - before.metricsBytes <= 8 * 1024,
+      `/metrics grew by ${after.metricsBytes - before.metricsBytes} bytes`,
+    )
+    // A budget of lines per window, plus a line per window saying how many were suppressed.
+    const allowedLines =
+      (Math.ceil((seconds * 1000) / REQUEST_LOG_LIMITS.windowMs) + 2) * (REQUEST_LOG_LIMITS.refusedPerWindow + 1)
+    const logLines = after.logLines - before.logLines
+    t.true(
+      logLines <= allowedLines,
+      `${logLines} log lines for ${HOSTILE_CALLS} refusals in ${seconds.toFixed(1)} s (bound ${allowedLines})`,
+    )
+    t.true(after.longestLogLine <= 2_000, `longest log line ${after.longestLogLine} characters`)
+    // Loose: the heap in use swings by +-20 MB with the garbage collector's timing (60,000 refusals have ended
+    // with a smaller heap than they began with), so these catch only gross growth. The unbounded version grew its
+    // heap by about 20 MB and its RSS by 60-94 MB here; the series and size checks above are the sharp ones.
+    t.true(
+      after.heapBytes - before.heapBytes <= 48 * MB,
+      `heap grew by ${((after.heapBytes - before.heapBytes) / MB).toFixed(1)} MB`,
+    )
+    t.true(
+      after.rssBytes - before.rssBytes <= 64 * MB,
+      `RSS grew by ${((after.rssBytes - before.rssBytes) / MB).toFixed(1)} MB`,
+    )
+  },
+)
 
 /** Every string inside a parsed log event, keys included. */
 function stringsOf(value: unknown): string[] {

@@ -21,17 +21,29 @@ import { hashNonce } from '../../src/core/hash/sha256-argmin.js'
  */
 const SCHEME = [{ token: 'T', writer: 0, readers: [0, 1, 2] }]
 
-interface Dial { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions }
+interface Dial {
+  credentials: grpc.ChannelCredentials
+  options: grpc.ChannelOptions
+}
 const plaintext: Dial = { credentials: grpc.credentials.createInsecure(), options: {} }
 
-function unary(address: string, service: 'TokenService' | 'AdminService', method: string, request: object,
-  dial: Dial): Promise<{ reply?: any; error?: grpc.ServiceError }> {
+function unary(
+  address: string,
+  service: 'TokenService' | 'AdminService',
+  method: string,
+  request: object,
+  dial: Dial,
+): Promise<{ reply?: any; error?: grpc.ServiceError }> {
   const client = new (loadTokenManagerPackage()[service])(address, dial.credentials, dial.options)
   return new Promise((resolve) => {
-    (client as any)[method](request, { deadline: Date.now() + 15_000 }, (error: grpc.ServiceError | null, reply: unknown) => {
-      client.close()
-      resolve(error ? { error } : { reply })
-    })
+    ;(client as any)[method](
+      request,
+      { deadline: Date.now() + 15_000 },
+      (error: grpc.ServiceError | null, reply: unknown) => {
+        client.close()
+        resolve(error ? { error } : { reply })
+      },
+    )
   })
 }
 
@@ -63,18 +75,48 @@ interface AttackResult {
  * credentials. The attacker gets the fingerprint from Status when that answers, else from the scheme file (the
  * strongest attacker: it knows the configuration).
  */
-async function forgeWriter(cluster: ProcessCluster, attacker: Dial, client: (address: string) => Dial): Promise<AttackResult> {
+async function forgeWriter(
+  cluster: ProcessCluster,
+  attacker: Dial,
+  client: (address: string) => Dial,
+): Promise<AttackResult> {
   const [writer] = cluster.addresses as [string]
-  const write = await unary(writer, 'TokenService', 'Write', { id: 'T', name: 'genuine', low: '0', mid: '10', high: '100' }, client(writer))
+  const write = await unary(
+    writer,
+    'TokenService',
+    'Write',
+    { id: 'T', name: 'genuine', low: '0', mid: '10', high: '100' },
+    client(writer),
+  )
   if (write.error) throw write.error
   const version = write.reply.version as { seq: string; epoch: string }
   const status = await unary(writer, 'AdminService', 'Status', {}, attacker)
   const fingerprint = status.reply?.scheme_fingerprint ?? schemeFingerprint(loadSchemeFile(cluster.configPath))
-  const store = { version: { seq: String(BigInt(version.seq) + 1n), epoch: version.epoch },
-    value: { token: { name: 'forged', low: '0', mid: '1', high: '2', partial: { nonce: '0', hash: String(hashNonce('forged', 0n)) } } } }
-  const exchangeCodes = await Promise.all(cluster.addresses.map((reader) => exchange(reader, {
-    from: writer, scheme_fingerprint: fingerprint, messages: [{ req_id: '1', token: 'T', to: reader, writer_epoch: version.epoch, store }],
-  } as WireBatch, attacker)))
+  const store = {
+    version: { seq: String(BigInt(version.seq) + 1n), epoch: version.epoch },
+    value: {
+      token: {
+        name: 'forged',
+        low: '0',
+        mid: '1',
+        high: '2',
+        partial: { nonce: '0', hash: String(hashNonce('forged', 0n)) },
+      },
+    },
+  }
+  const exchangeCodes = await Promise.all(
+    cluster.addresses.map((reader) =>
+      exchange(
+        reader,
+        {
+          from: writer,
+          scheme_fingerprint: fingerprint,
+          messages: [{ req_id: '1', token: 'T', to: reader, writer_epoch: version.epoch, store }],
+        } as WireBatch,
+        attacker,
+      ),
+    ),
+  )
   const namesRead: string[] = []
   for (const reader of cluster.addresses) {
     const read = await unary(reader, 'TokenService', 'Read', { id: 'T' }, client(reader))
@@ -112,14 +154,25 @@ test('a cluster started the README way (tm-certs create, then tm-server without 
     const attackers: [string, Dial, grpc.status][] = [
       ['plaintext', plaintext, grpc.status.UNAVAILABLE],
       ['TLS without a client certificate', secureDial(cluster.addresses[0]!, { ca }), grpc.status.UNAUTHENTICATED],
-      ['a certificate of another CA', secureDial(cluster.addresses[0]!, { ca, cert: readFileSync(join(foreign, 'foreign.pem')),
-        key: readFileSync(join(foreign, 'foreign-key.pem')) }), grpc.status.UNAUTHENTICATED],
+      [
+        'a certificate of another CA',
+        secureDial(cluster.addresses[0]!, {
+          ca,
+          cert: readFileSync(join(foreign, 'foreign.pem')),
+          key: readFileSync(join(foreign, 'foreign-key.pem')),
+        }),
+        grpc.status.UNAUTHENTICATED,
+      ],
     ]
     for (const [who, attacker, refusal] of attackers) {
       const result = await forgeWriter(cluster, attacker, client)
       t.is(result.statusCode, refusal, `${who}: AdminService.Status`)
       t.deepEqual(result.exchangeCodes, [refusal, refusal, refusal], `${who}: ReplicaService.Exchange`)
-      t.deepEqual(result.namesRead, ['genuine', 'genuine', 'genuine'], `${who}: every reader still returns the real value`)
+      t.deepEqual(
+        result.namesRead,
+        ['genuine', 'genuine', 'genuine'],
+        `${who}: every reader still returns the real value`,
+      )
     }
   } finally {
     await cluster.stop()

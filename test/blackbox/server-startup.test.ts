@@ -8,8 +8,11 @@ import * as grpc from '@grpc/grpc-js'
 import { ProcessCluster } from '../support/process-cluster.js'
 import { repoRoot } from '../support/repo-root.js'
 
-const server = (args: string[]) => spawnSync(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-server.js'), ...args],
-  { encoding: 'utf8', timeout: 60_000 })
+const server = (args: string[]) =>
+  spawnSync(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-server.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
 
 test('malformed YAML: the server refuses to start and names the file and line', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tm-bad-'))
@@ -35,12 +38,21 @@ test('a node whose scheme differs is refused by its peers: its writes find no qu
     // Node 0 runs a scheme with an extra token: same addresses, different fingerprint.
     const other = join(cluster.dir, 'other.yaml')
     const [a, b, c] = cluster.addresses
-    writeFileSync(other, `- token: T\n  writer: ${a}\n  readers: [${a}, ${b}, ${c}]\n- token: X\n  writer: ${a}\n  readers: [${a}, ${b}]\n`)
+    writeFileSync(
+      other,
+      `- token: T\n  writer: ${a}\n  readers: [${a}, ${b}, ${c}]\n- token: X\n  writer: ${a}\n  readers: [${a}, ${b}]\n`,
+    )
     const original = cluster.configPath
     Object.assign(cluster, { configPath: other })
     await cluster.start(0)
     Object.assign(cluster, { configPath: original })
-    const w = await cluster.call(0, 'TokenService', 'Write', { id: 'T', name: 'x', low: '0', mid: '1', high: '2' }, 1500)
+    const w = await cluster.call(
+      0,
+      'TokenService',
+      'Write',
+      { id: 'T', name: 'x', low: '0', mid: '1', high: '2' },
+      1500,
+    )
     t.is(w.error?.code, grpc.status.DEADLINE_EXCEEDED)
   } finally {
     await cluster.stop()
@@ -48,7 +60,11 @@ test('a node whose scheme differs is refused by its peers: its writes find no qu
 })
 
 test('a read lease longer than half the operation timeout starts, with a warning that names both settings', async (t) => {
-  const cluster = await ProcessCluster.create(1, [{ token: 'T', writer: 0, readers: [0] }], 'readLeaseMs: 1000\noperationTimeoutMs: 1500\n')
+  const cluster = await ProcessCluster.create(
+    1,
+    [{ token: 'T', writer: 0, readers: [0] }],
+    'readLeaseMs: 1000\noperationTimeoutMs: 1500\n',
+  )
   try {
     await cluster.start(0, ['--settings', join(cluster.dir, 'settings.yaml')])
     const logs = cluster.logs.get(cluster.addresses[0]!)!.join('\n')
@@ -78,7 +94,18 @@ test('a metrics port in use: the node exits non-zero with one line and serves no
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
   t.teardown(() => taken.close())
   const metrics = `127.0.0.1:${(taken.address() as AddressInfo).port}`
-  const run = server(['--config', join(dir, 'tokens.yaml'), '--address', node, '--insecure', '--in-memory', '--metrics-address', metrics, '--log-level', 'error'])
+  const run = server([
+    '--config',
+    join(dir, 'tokens.yaml'),
+    '--address',
+    node,
+    '--insecure',
+    '--in-memory',
+    '--metrics-address',
+    metrics,
+    '--log-level',
+    'error',
+  ])
   t.is(run.status, 4, run.stderr)
   t.is(run.stderr, `tm-server: cannot serve metrics on ${metrics}: EADDRINUSE\n`)
   t.notRegex(run.stdout, /node started/)
@@ -94,7 +121,16 @@ test('--metrics-address serves the metrics without a settings file; a malformed 
   } finally {
     await cluster.stop()
   }
-  const bad = server(['--config', join(repoRoot(), 'config/tokens.yaml'), '--address', '127.0.0.1:50051', '--insecure', '--in-memory', '--metrics-address', 'nonsense'])
+  const bad = server([
+    '--config',
+    join(repoRoot(), 'config/tokens.yaml'),
+    '--address',
+    '127.0.0.1:50051',
+    '--insecure',
+    '--in-memory',
+    '--metrics-address',
+    'nonsense',
+  ])
   t.is(bad.status, 2)
   t.regex(bad.stderr, /^tm-server: --metrics-address "nonsense" is not host:port\n$/)
 })

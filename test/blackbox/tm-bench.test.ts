@@ -18,19 +18,36 @@ test.after.always(async () => {
 
 function bench(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-bench.js'), ...args, '--insecure'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-bench.js'), ...args, '--insecure'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
     child.on('exit', (code) => resolve({ code, stdout, stderr }))
   })
 }
 
 // No speed assertion: only that load flows, both op types succeed and nothing fails, however slow the machine.
 test('tm-bench loads a 3-node cluster for about a second and reports operations of both kinds and no errors', async (t) => {
-  const run = await bench('--config', cluster.configPath, '--duration', '1s', '--concurrency', '4', '--read-ratio', '0.5',
-    '--timeout', '20000', '--json')
+  const run = await bench(
+    '--config',
+    cluster.configPath,
+    '--duration',
+    '1s',
+    '--concurrency',
+    '4',
+    '--read-ratio',
+    '0.5',
+    '--timeout',
+    '20000',
+    '--json',
+  )
   t.is(run.code, 0, run.stderr)
   const result = JSON.parse(run.stdout)
   t.true(result.totalOps > 0)
@@ -41,7 +58,19 @@ test('tm-bench loads a 3-node cluster for about a second and reports operations 
 })
 
 test('tm-bench --ops stops after exactly that many operations', async (t) => {
-  const run = await bench('--config', cluster.configPath, '--ops', '40', '--concurrency', '3', '--tokens', '2', '--timeout', '20000', '--json')
+  const run = await bench(
+    '--config',
+    cluster.configPath,
+    '--ops',
+    '40',
+    '--concurrency',
+    '3',
+    '--tokens',
+    '2',
+    '--timeout',
+    '20000',
+    '--json',
+  )
   t.is(run.code, 0, run.stderr)
   const result = JSON.parse(run.stdout)
   t.is(result.totalOps, 40)

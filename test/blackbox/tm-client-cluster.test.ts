@@ -8,7 +8,10 @@ import { withTestDefaults } from '../support/run-client.js'
 let cluster: ProcessCluster
 
 test.before(async () => {
-  cluster = await ProcessCluster.create(3, [{ token: 'T', writer: 0, readers: [0, 1, 2] }, { token: 'U', writer: 1, readers: [1, 2] }])
+  cluster = await ProcessCluster.create(3, [
+    { token: 'T', writer: 0, readers: [0, 1, 2] },
+    { token: 'U', writer: 1, readers: [1, 2] },
+  ])
   await cluster.startAll()
 })
 
@@ -18,17 +21,38 @@ test.after.always(async () => {
 
 function client(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...withTestDefaults(args)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-client.js'), ...withTestDefaults(args)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    child.stderr.on('data', (d) => { stderr += d })
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
     child.on('exit', (code) => resolve({ code, stdout, stderr }))
   })
 }
 
 test.serial('tm-client write then read through the scheme, JSON with uint64 as decimal strings', async (t) => {
-  const w = await client('write', '--config', cluster.configPath, '--id', 'T', '--name', 'hello', '--low', '0', '--mid', '500', '--high', '1000', '--json')
+  const w = await client(
+    'write',
+    '--config',
+    cluster.configPath,
+    '--id',
+    'T',
+    '--name',
+    'hello',
+    '--low',
+    '0',
+    '--mid',
+    '500',
+    '--high',
+    '1000',
+    '--json',
+  )
   t.is(w.code, 0, w.stderr)
   t.is(JSON.parse(w.stdout).served_by, cluster.addresses[0])
   const r = await client('read', '--config', cluster.configPath, '--id', 'T', '--json')
@@ -39,31 +63,78 @@ test.serial('tm-client write then read through the scheme, JSON with uint64 as d
 })
 
 test.serial('tm-client errors are one line with a distinct exit code, never a stack trace', async (t) => {
-  const inverted = await client('write', '--server', cluster.addresses[0]!, '--id', 'T', '--name', 'x', '--low', '5', '--mid', '4', '--high', '9')
+  const inverted = await client(
+    'write',
+    '--server',
+    cluster.addresses[0]!,
+    '--id',
+    'T',
+    '--name',
+    'x',
+    '--low',
+    '5',
+    '--mid',
+    '4',
+    '--high',
+    '9',
+  )
   t.not(inverted.code, 0)
   t.notRegex(inverted.stderr, /\n\s+at /)
-  const notWriter = await client('write', '--server', cluster.addresses[2]!, '--id', 'T', '--name', 'x', '--low', '0', '--mid', '1', '--high', '2')
+  const notWriter = await client(
+    'write',
+    '--server',
+    cluster.addresses[2]!,
+    '--id',
+    'T',
+    '--name',
+    'x',
+    '--low',
+    '0',
+    '--mid',
+    '1',
+    '--high',
+    '2',
+  )
   t.is(notWriter.code, 6)
   t.regex(notWriter.stderr, new RegExp(`writer: ${cluster.addresses[0]}`))
   const unknown = await client('read', '--server', cluster.addresses[0]!, '--id', 'nope')
   t.is(unknown.code, 4)
 })
 
-test.serial('tm-client fail-silent silences one token; reads fail over to another reader; a silent majority times out', async (t) => {
-  const s = await client('fail-silent', '--server', cluster.addresses[2]!, '--id', 'T')
-  t.is(s.code, 0, s.stderr)
-  const direct = await client('read', '--server', cluster.addresses[2]!, '--id', 'T', '--timeout', '500')
-  t.is(direct.code, 7)
-  const other = await client('read', '--server', cluster.addresses[2]!, '--id', 'U', '--json')
-  t.is(other.code, 0, 'the silent node still serves token U')
-  for (let i = 0; i < 3; i++) {
-    const r = await client('read', '--config', cluster.configPath, '--id', 'T', '--timeout', '700', '--json')
-    t.is(r.code, 0, r.stderr)
-  }
-  const status = await client('status', '--server', cluster.addresses[2]!, '--json')
-  t.true(JSON.parse(status.stdout).tokens.find((x: { id: string }) => x.id === 'T').silent)
-  await client('fail-silent', '--server', cluster.addresses[1]!, '--id', 'T')
-  const w = await client('write', '--config', cluster.configPath, '--id', 'T', '--name', 'x', '--low', '0', '--mid', '1', '--high', '2', '--timeout', '700')
-  t.is(w.code, 3, 'outcome unknown')
-  t.regex(w.stderr, /outcome unknown/)
-})
+test.serial(
+  'tm-client fail-silent silences one token; reads fail over to another reader; a silent majority times out',
+  async (t) => {
+    const s = await client('fail-silent', '--server', cluster.addresses[2]!, '--id', 'T')
+    t.is(s.code, 0, s.stderr)
+    const direct = await client('read', '--server', cluster.addresses[2]!, '--id', 'T', '--timeout', '500')
+    t.is(direct.code, 7)
+    const other = await client('read', '--server', cluster.addresses[2]!, '--id', 'U', '--json')
+    t.is(other.code, 0, 'the silent node still serves token U')
+    for (let i = 0; i < 3; i++) {
+      const r = await client('read', '--config', cluster.configPath, '--id', 'T', '--timeout', '700', '--json')
+      t.is(r.code, 0, r.stderr)
+    }
+    const status = await client('status', '--server', cluster.addresses[2]!, '--json')
+    t.true(JSON.parse(status.stdout).tokens.find((x: { id: string }) => x.id === 'T').silent)
+    await client('fail-silent', '--server', cluster.addresses[1]!, '--id', 'T')
+    const w = await client(
+      'write',
+      '--config',
+      cluster.configPath,
+      '--id',
+      'T',
+      '--name',
+      'x',
+      '--low',
+      '0',
+      '--mid',
+      '1',
+      '--high',
+      '2',
+      '--timeout',
+      '700',
+    )
+    t.is(w.code, 3, 'outcome unknown')
+    t.regex(w.stderr, /outcome unknown/)
+  },
+)

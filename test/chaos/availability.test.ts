@@ -3,7 +3,10 @@ import { Availability } from '../../src/bin/chaos/availability.js'
 import { faultBudget, generateScheme, replicasOf } from '../../src/bin/chaos/chaos-scheme.js'
 import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 
-const tokens = [{ token: 'a', writer: 0, readers: [0, 1, 2] }, { token: 'b', writer: 3, readers: [1, 2, 4] }]
+const tokens = [
+  { token: 'a', writer: 0, readers: [0, 1, 2] },
+  { token: 'b', writer: 3, readers: [1, 2, 4] },
+]
 
 test('a fault fits while every token keeps a majority; a node down and silent counts once', (t) => {
   const availability = new Availability(tokens)

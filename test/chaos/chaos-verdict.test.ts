@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { ChaosRecorder, chaosCompletionOfError } from '../../src/bin/chaos/chaos-recorder.js'
 import { type ChaosResult, summarize, summaryLine } from '../../src/bin/chaos/chaos-result.js'
 import { countLostWrites } from '../../src/bin/chaos/lost-writes.js'
-import { Nemesis } from '../../src/bin/chaos/nemesis.js'
+import type { Nemesis } from '../../src/bin/chaos/nemesis.js'
 import { parseHistoryFile } from '../../src/bin/check/history-file.js'
 import { RpcError } from '../../src/bin/client/rpc-error.js'
 import { checkLinearizability } from '../../src/core/checker/linearizability-checker.js'
@@ -18,21 +18,55 @@ import { repoRoot } from '../support/repo-root.js'
 const value = (v: string) => ({ kind: 'value' as const, value: v })
 
 async function recordStaleRead(recorder: ChaosRecorder): Promise<void> {
-  await recorder.record('c1', 't0', { kind: 'write', value: 'a' }, async () => 'ok', () => ({ kind: 'ok' }))
-  await recorder.record('c1', 't0', { kind: 'write', value: 'b' }, async () => 'ok', () => ({ kind: 'ok' }))
+  await recorder.record(
+    'c1',
+    't0',
+    { kind: 'write', value: 'a' },
+    async () => 'ok',
+    () => ({ kind: 'ok' }),
+  )
+  await recorder.record(
+    'c1',
+    't0',
+    { kind: 'write', value: 'b' },
+    async () => 'ok',
+    () => ({ kind: 'ok' }),
+  )
   // A read that starts after write b returned but answers the older a: not linearizable.
-  await recorder.record('c2', 't0', { kind: 'read' }, async () => 'a', (v) => value(v))
+  await recorder.record(
+    'c2',
+    't0',
+    { kind: 'read' },
+    async () => 'a',
+    (v) => value(v),
+  )
 }
 
 function verdictOf(recorder: ChaosRecorder, finalValue: string): ChaosResult {
   const operations = recorder.operations()
   const report = checkLinearizability(operations, { timeoutMs: 10_000 })
-  const acked = [{ token: 't0', expected: value('a'), version: { seq: 1n, epoch: 1n } },
-    { token: 't0', expected: value('b'), version: { seq: 2n, epoch: 1n } }]
-  const lost = countLostWrites(acked, [{ token: 't0', result: value(finalValue), version: { seq: finalValue === 'b' ? 2n : 1n, epoch: 1n } }])
-  const nemesis = { faults: { silence: 1, kill: 1, slow: 1, 'kill-all': 1 }, overQuorum: 0, errors: [] } as unknown as Nemesis
-  return summarize({ options: { durationMs: 1_000, seed: 1, nodes: 3, tokens: 1, clients: 2 }, operations, report, lost,
-    liveness: [{ token: 't0', ok: true, elapsedMs: 5 }], finals: [], nemesis, outDir: '/tmp' })
+  const acked = [
+    { token: 't0', expected: value('a'), version: { seq: 1n, epoch: 1n } },
+    { token: 't0', expected: value('b'), version: { seq: 2n, epoch: 1n } },
+  ]
+  const lost = countLostWrites(acked, [
+    { token: 't0', result: value(finalValue), version: { seq: finalValue === 'b' ? 2n : 1n, epoch: 1n } },
+  ])
+  const nemesis = {
+    faults: { silence: 1, kill: 1, slow: 1, 'kill-all': 1 },
+    overQuorum: 0,
+    errors: [],
+  } as unknown as Nemesis
+  return summarize({
+    options: { durationMs: 1_000, seed: 1, nodes: 3, tokens: 1, clients: 2 },
+    operations,
+    report,
+    lost,
+    liveness: [{ token: 't0', ok: true, elapsedMs: 5 }],
+    finals: [],
+    nemesis,
+    outDir: '/tmp',
+  })
 }
 
 test('a stale read in a recorded history is reported as a violation and fails the run', async (t) => {
@@ -48,9 +82,27 @@ test('a stale read in a recorded history is reported as a violation and fails th
 
 test('the same operations in a linearizable order pass', async (t) => {
   const recorder = new ChaosRecorder()
-  await recorder.record('c1', 't0', { kind: 'write', value: 'a' }, async () => 'ok', () => ({ kind: 'ok' }))
-  await recorder.record('c1', 't0', { kind: 'write', value: 'b' }, async () => 'ok', () => ({ kind: 'ok' }))
-  await recorder.record('c2', 't0', { kind: 'read' }, async () => 'b', (v) => value(v))
+  await recorder.record(
+    'c1',
+    't0',
+    { kind: 'write', value: 'a' },
+    async () => 'ok',
+    () => ({ kind: 'ok' }),
+  )
+  await recorder.record(
+    'c1',
+    't0',
+    { kind: 'write', value: 'b' },
+    async () => 'ok',
+    () => ({ kind: 'ok' }),
+  )
+  await recorder.record(
+    'c2',
+    't0',
+    { kind: 'read' },
+    async () => 'b',
+    (v) => value(v),
+  )
   const result = verdictOf(recorder, 'b')
   t.true(result.passed, summaryLine(result))
   t.regex(summaryLine(result), /linearizable 1\/1 -> PASS$/)
@@ -58,7 +110,13 @@ test('the same operations in a linearizable order pass', async (t) => {
 
 test('a final read older than an acknowledged write fails the run as a lost write', async (t) => {
   const recorder = new ChaosRecorder()
-  await recorder.record('c1', 't0', { kind: 'write', value: 'a' }, async () => 'ok', () => ({ kind: 'ok' }))
+  await recorder.record(
+    'c1',
+    't0',
+    { kind: 'write', value: 'a' },
+    async () => 'ok',
+    () => ({ kind: 'ok' }),
+  )
   const result = verdictOf(recorder, 'a')
   t.is(result.lostWrites.length, 1)
   t.is(result.exitCode, 1)
@@ -67,7 +125,10 @@ test('a final read older than an acknowledged write fails the run as a lost writ
 
 test('a write that never reached a connection is failed, one that may have been sent is unknown', (t) => {
   const write = { kind: 'write' as const, value: 'a' }
-  t.is(chaosCompletionOfError(write, new RpcError('n', 14, 'No connection established. Last error: x', 1)).type, 'failed')
+  t.is(
+    chaosCompletionOfError(write, new RpcError('n', 14, 'No connection established. Last error: x', 1)).type,
+    'failed',
+  )
   t.is(chaosCompletionOfError(write, new RpcError('n', 14, 'Connection dropped', 1)).type, 'unknown')
   t.is(chaosCompletionOfError(write, new RpcError('n', 4, 'Deadline exceeded', 1)).type, 'unknown')
 })

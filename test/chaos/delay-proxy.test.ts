@@ -18,10 +18,12 @@ async function roundTrip(port: number, messages: readonly string[]): Promise<{ t
   const startMs = Date.now()
   const expected = messages.join('').length
   let text = ''
-  const done = new Promise<void>((resolve) => socket.on('data', (chunk) => {
-    text += chunk.toString()
-    if (text.length >= expected) resolve()
-  }))
+  const done = new Promise<void>((resolve) =>
+    socket.on('data', (chunk) => {
+      text += chunk.toString()
+      if (text.length >= expected) resolve()
+    }),
+  )
   for (const message of messages) socket.write(message)
   await done
   socket.destroy()
@@ -57,7 +59,10 @@ test('with the node down, a connection to the proxy is closed rather than left h
     socket.on('error', () => {})
     const closed = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 10_000)
-      socket.once('close', () => { clearTimeout(timer); resolve(true) })
+      socket.once('close', () => {
+        clearTimeout(timer)
+        resolve(true)
+      })
     })
     t.true(closed, 'the proxy closes the connection when it cannot reach the node')
   } finally {

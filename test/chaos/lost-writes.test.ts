@@ -2,10 +2,16 @@ import test from 'ava'
 import { type AckedWrite, countLostWrites, type FinalRead } from '../../src/bin/chaos/lost-writes.js'
 
 const v = (seq: number, epoch = 1): { seq: bigint; epoch: bigint } => ({ seq: BigInt(seq), epoch: BigInt(epoch) })
-const write = (token: string, value: string, version: { seq: bigint; epoch: bigint }): AckedWrite =>
-  ({ token, expected: { kind: 'value', value }, version })
-const final = (token: string, value: string, version: { seq: bigint; epoch: bigint }): FinalRead =>
-  ({ token, result: { kind: 'value', value }, version })
+const write = (token: string, value: string, version: { seq: bigint; epoch: bigint }): AckedWrite => ({
+  token,
+  expected: { kind: 'value', value },
+  version,
+})
+const final = (token: string, value: string, version: { seq: bigint; epoch: bigint }): FinalRead => ({
+  token,
+  result: { kind: 'value', value },
+  version,
+})
 
 test('acknowledged writes superseded by a later version or equal to the final value are kept', (t) => {
   const acked = [write('a', 'x1', v(1)), write('a', 'x2', v(2)), write('a', 'x3', v(3)), write('b', 'y1', v(1))]
@@ -21,7 +27,7 @@ test('an acknowledged write newer than the final read is lost', (t) => {
   t.deepEqual(result.lost, [lostWrite])
 })
 
-test('the epoch orders writes of equal seq: a later incarnation\'s write supersedes, an earlier one does not', (t) => {
+test("the epoch orders writes of equal seq: a later incarnation's write supersedes, an earlier one does not", (t) => {
   t.deepEqual(countLostWrites([write('a', 'old', v(5, 1))], [final('a', 'new', v(5, 2))]).lost, [])
   t.is(countLostWrites([write('a', 'new', v(5, 2))], [final('a', 'old', v(5, 1))]).lost.length, 1)
 })

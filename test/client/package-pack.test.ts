@@ -37,8 +37,24 @@ test('npm pack gives a package whose exports and types let the README example ru
   t.regex(out, /^partial nonce \d+n? version 1n?\nfinal nonce \d+n? served by 127\.0\.0\.1:\d+\n$/)
   // The same code as TypeScript against the package's own declarations (exports.types).
   await writeFile(join(scratch, 'example.ts'), example)
-  await writeFile(join(scratch, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext',
-    moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], skipLibCheck: true }, files: ['example.ts'] }))
+  await writeFile(
+    join(scratch, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+        skipLibCheck: true,
+      },
+      files: ['example.ts'],
+    }),
+  )
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  await t.notThrowsAsync(run(process.execPath, [tsc, '-p', scratch], { cwd: scratch }), 'the example type-checks against the package')
+  await t.notThrowsAsync(
+    run(process.execPath, [tsc, '-p', scratch], { cwd: scratch }),
+    'the example type-checks against the package',
+  )
 })

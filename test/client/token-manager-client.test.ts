@@ -1,7 +1,14 @@
 import test from 'ava'
 import {
-  CancelledError, InvalidArgumentError, NotFoundError, OutcomeUnknownError, startLocalCluster, TokenManagerClient,
-  UnavailableError, WrongNodeForTokenError, type HistoryRecord,
+  CancelledError,
+  InvalidArgumentError,
+  NotFoundError,
+  OutcomeUnknownError,
+  startLocalCluster,
+  TokenManagerClient,
+  UnavailableError,
+  WrongNodeForTokenError,
+  type HistoryRecord,
 } from '../../src/index.js'
 
 test('a local cluster serves a typed client: write, read, create, drop with bigint fields', async (t) => {
@@ -41,17 +48,27 @@ test('a token outside the scheme, and a bad domain, are refused with typed error
   const cluster = await startLocalCluster({ nodes: 3, tokens: ['a'] })
   t.teardown(() => cluster.close())
   const client = cluster.client()
-  await t.throwsAsync(client.read('nope'), { instanceOf: NotFoundError, message: /not in this client's replication scheme/ })
-  await t.throwsAsync(client.write('a', { name: 'x', low: 5n, mid: 3n, high: 9n }), { instanceOf: InvalidArgumentError })
+  await t.throwsAsync(client.read('nope'), {
+    instanceOf: NotFoundError,
+    message: /not in this client's replication scheme/,
+  })
+  await t.throwsAsync(client.write('a', { name: 'x', low: 5n, mid: 3n, high: 9n }), {
+    instanceOf: InvalidArgumentError,
+  })
 })
 
 test('a client whose scheme names another writer gets WrongNodeError naming the nodes its scheme expects', async (t) => {
   const cluster = await startLocalCluster({ nodes: 3, tokens: ['a'] })
   t.teardown(() => cluster.close())
   const wrongWriter = cluster.nodes[1]!
-  const client = new TokenManagerClient({ insecure: true, scheme: [{ token: 'a', writer: wrongWriter, readers: cluster.nodes }] })
+  const client = new TokenManagerClient({
+    insecure: true,
+    scheme: [{ token: 'a', writer: wrongWriter, readers: cluster.nodes }],
+  })
   t.teardown(() => client.close())
-  const error = await t.throwsAsync(client.write('a', { name: 'x', low: 0n, mid: 1n, high: 2n }), { instanceOf: WrongNodeForTokenError })
+  const error = await t.throwsAsync(client.write('a', { name: 'x', low: 0n, mid: 1n, high: 2n }), {
+    instanceOf: WrongNodeForTokenError,
+  })
   t.is(error?.node, wrongWriter)
   t.deepEqual(error?.expected, [wrongWriter])
 })
@@ -77,7 +94,9 @@ test('a write to a writer silent for the token has an unknown outcome; aborting 
   const client = cluster.client()
   const writer = cluster.scheme[0]!.writer
   await client.failSilent(writer, 'a')
-  const error = await t.throwsAsync(client.write('a', { name: 'x', low: 0n, mid: 1n, high: 2n }, { timeoutMs: 300 }), { instanceOf: OutcomeUnknownError })
+  const error = await t.throwsAsync(client.write('a', { name: 'x', low: 0n, mid: 1n, high: 2n }, { timeoutMs: 300 }), {
+    instanceOf: OutcomeUnknownError,
+  })
   t.is(error?.node, writer)
   const controller = new AbortController()
   const reading = client.read('a', { signal: controller.signal, timeoutMs: 60_000 })
@@ -88,19 +107,37 @@ test('a write to a writer silent for the token has an unknown outcome; aborting 
 test('a stopped cluster is unavailable to reads; the history hook records each operation for tm-check', async (t) => {
   const cluster = await startLocalCluster({ nodes: 3, tokens: ['a'] })
   const records: HistoryRecord[] = []
-  const client = cluster.client({ onHistory: (record) => records.push(record), clientId: 'c1', timeoutMs: 1_000, readAttemptMs: 200 })
+  const client = cluster.client({
+    onHistory: (record) => records.push(record),
+    clientId: 'c1',
+    timeoutMs: 1_000,
+    readAttemptMs: 200,
+  })
   await client.write('a', { name: 'x', low: 0n, mid: 1n, high: 2n })
   await client.read('a')
   await cluster.close()
-  const offline = new TokenManagerClient({ insecure: true, scheme: cluster.scheme, timeoutMs: 1_000, readAttemptMs: 200, onHistory: (record) => records.push(record), clientId: 'c2' })
+  const offline = new TokenManagerClient({
+    insecure: true,
+    scheme: cluster.scheme,
+    timeoutMs: 1_000,
+    readAttemptMs: 200,
+    onHistory: (record) => records.push(record),
+    clientId: 'c2',
+  })
   t.teardown(() => offline.close())
   await t.throwsAsync(offline.read('a'), { instanceOf: UnavailableError })
-  t.deepEqual(records.map((r) => `${r.client} ${r.type}`), ['c1 invoke', 'c1 ok', 'c1 invoke', 'c1 ok', 'c2 invoke', 'c2 failed'])
+  t.deepEqual(
+    records.map((r) => `${r.client} ${r.type}`),
+    ['c1 invoke', 'c1 ok', 'c1 invoke', 'c1 ok', 'c2 invoke', 'c2 failed'],
+  )
   const readResult = records[3]!
   t.deepEqual(readResult.type === 'ok' && readResult.result, { kind: 'value', value: 'x|0|1|2' })
 })
 
 test('a client must say how it reaches the nodes: TLS or insecure', (t) => {
-  t.throws(() => new TokenManagerClient({ scheme: [{ token: 'a', writer: '127.0.0.1:1', readers: ['127.0.0.1:1'] }] } as never),
-    { instanceOf: InvalidArgumentError, message: /tls .* or insecure: true/ })
+  t.throws(
+    () =>
+      new TokenManagerClient({ scheme: [{ token: 'a', writer: '127.0.0.1:1', readers: ['127.0.0.1:1'] }] } as never),
+    { instanceOf: InvalidArgumentError, message: /tls .* or insecure: true/ },
+  )
 })

@@ -5,10 +5,18 @@ import { SystemClock } from '../../src/plugins/system-clock/system-clock.js'
 
 const clocks: [string, () => { clock: Clock; advance: (ms: number) => Promise<void> }][] = [
   ['system clock', () => ({ clock: new SystemClock(), advance: (ms) => new Promise((r) => setTimeout(r, ms)) })],
-  ['simulated time', () => {
-    const clock = new SimulatedTime()
-    return { clock, advance: async (ms) => { clock.run(clock.nowMs() + ms) } }
-  }],
+  [
+    'simulated time',
+    () => {
+      const clock = new SimulatedTime()
+      return {
+        clock,
+        advance: async (ms) => {
+          clock.run(clock.nowMs() + ms)
+        },
+      }
+    },
+  ],
 ]
 
 for (const [name, make] of clocks) {

@@ -14,7 +14,9 @@ transportCompliance('gRPC transport', () => {
       return new GrpcTransport(host, { fingerprint: 'test-scheme' })
     },
     nodeIds: freeAddresses,
-    cleanup: async () => { await Promise.all(hosts.map((h) => h.shutdown(200))) },
+    cleanup: async () => {
+      await Promise.all(hosts.map((h) => h.shutdown(200)))
+    },
   }
 })
 

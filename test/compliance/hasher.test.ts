@@ -12,12 +12,19 @@ const smallPool = () => new WorkerPoolHasher({ threads: 2, chunkValues: 777, inl
 // The native hasher's tests are skipped, the reason in their titles, where its kernel cannot run.
 const native = nativeKernelOrReason()
 const implementations: [string, () => Hasher, typeof test.skip][] = [
-  ['inline', () => new InlineHasher(), test], ['wasm', () => new WasmHasher(), test], ['worker-pool', smallPool, test],
-  typeof native === 'string' ? [`native (skipped: ${native})`, () => new NativeHasher(), test.skip] : ['native', () => new NativeHasher(), test],
+  ['inline', () => new InlineHasher(), test],
+  ['wasm', () => new WasmHasher(), test],
+  ['worker-pool', smallPool, test],
+  typeof native === 'string'
+    ? [`native (skipped: ${native})`, () => new NativeHasher(), test.skip]
+    : ['native', () => new NativeHasher(), test],
 ]
 
 const vectors: [string, bigint, bigint, bigint][] = [
-  ['abc', 0n, 10n, 4n], ['abc', 10n, 100n, 70n], ['hello', 0n, 1000n, 826n], ['token-name', 0n, 100000n, 255n],
+  ['abc', 0n, 10n, 4n],
+  ['abc', 10n, 100n, 70n],
+  ['hello', 0n, 1000n, 826n],
+  ['token-name', 0n, 100000n, 255n],
   ['big', 18446744073709551000n, 18446744073709551615n, 18446744073709551084n],
 ]
 
@@ -49,8 +56,16 @@ for (const [name, make, test] of implementations) {
 
 test('worker-pool: chunked results equal the single-range argmin, whatever the chunk boundaries', async (t) => {
   const hasher = smallPool()
-  for (const [name, low, high] of [['a', 0n, 5000n], ['chunk', 776n, 3109n], ['edge', 18446744073709549000n, 18446744073709551615n]] as const) {
-    t.deepEqual(await hasher.argmin({ name, low, high }, new AbortController().signal), argminRange(name, low, high), `${name} [${low}, ${high})`)
+  for (const [name, low, high] of [
+    ['a', 0n, 5000n],
+    ['chunk', 776n, 3109n],
+    ['edge', 18446744073709549000n, 18446744073709551615n],
+  ] as const) {
+    t.deepEqual(
+      await hasher.argmin({ name, low, high }, new AbortController().signal),
+      argminRange(name, low, high),
+      `${name} [${low}, ${high})`,
+    )
   }
   await hasher.close()
 })
@@ -63,7 +78,10 @@ test('worker-pool: an aborted job rejects at once, its chunks stop, and the pool
   const big = hasher.argmin({ name: 'huge', low: 0n, high: 10n ** 9n }, controller.signal)
   setTimeout(() => controller.abort(), 50)
   await t.throwsAsync(Promise.resolve(big), { message: 'aborted' })
-  t.deepEqual(await hasher.argmin({ name: 'abc', low: 0n, high: 10_000n }, new AbortController().signal), argminRange('abc', 0n, 10_000n))
+  t.deepEqual(
+    await hasher.argmin({ name: 'abc', low: 0n, high: 10_000n }, new AbortController().signal),
+    argminRange('abc', 0n, 10_000n),
+  )
   t.true(Date.now() - started < 30_000, `took ${Date.now() - started} ms`)
   await hasher.close()
 })

@@ -7,7 +7,11 @@ import { transportCompliance } from './transport-compliance.js'
 
 transportCompliance('in-process transport', () => {
   const network = new SimulatedNetwork(new SystemClock(), new SeededRandom(42), {
-    minDelayMs: 0, maxDelayMs: 3, slowProbability: 0.01, slowDelayMs: 10, duplicateProbability: 0,
+    minDelayMs: 0,
+    maxDelayMs: 3,
+    slowProbability: 0.01,
+    slowDelayMs: 10,
+    duplicateProbability: 0,
   })
   let next = 0
   return {
@@ -20,14 +24,19 @@ test('in-process transport: one seed, one delivery schedule (a simulation replay
   const schedule = (seed: number): string[] => {
     const time = new SimulatedTime()
     const network = new SimulatedNetwork(time, new SeededRandom(seed), {
-      minDelayMs: 0, maxDelayMs: 20, slowProbability: 0.2, slowDelayMs: 100, duplicateProbability: 0.1,
+      minDelayMs: 0,
+      maxDelayMs: 20,
+      slowProbability: 0.2,
+      slowDelayMs: 100,
+      duplicateProbability: 0.1,
     })
     const log: string[] = []
     const a = network.endpoint()
     const b = network.endpoint()
     void a.start('a:1', () => {})
     void b.start('b:1', (e) => log.push(`${time.nowMs()} ${e.message.reqId}`))
-    for (let reqId = 1; reqId <= 50; reqId++) a.send({ from: 'a:1', to: 'b:1', message: { type: 'query', reqId, token: 'T' } })
+    for (let reqId = 1; reqId <= 50; reqId++)
+      a.send({ from: 'a:1', to: 'b:1', message: { type: 'query', reqId, token: 'T' } })
     time.run(Infinity, 10_000)
     return log
   }

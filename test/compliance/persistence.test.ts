@@ -10,7 +10,9 @@ import { MemoryPersistence } from '../../src/plugins/memory-persistence/memory-p
 import { UINT64_MAX } from '../../src/core/uint64.js'
 
 const tempDirs: string[] = []
-test.after.always(async () => { await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true }))) })
+test.after.always(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })))
+})
 
 async function levelInTempDir(): Promise<Persistence> {
   const dir = await mkdtemp(join(tmpdir(), 'persistence-compliance-'))
@@ -30,15 +32,28 @@ const implementations: [string, () => Promise<Persistence>][] = [
   ['log', logInTempDir],
 ]
 
-const entry = (token: string, seq: bigint): PersistEntry => ({ token, ts: { seq, epoch: 1n }, value: { kind: 'empty' } })
+const entry = (token: string, seq: bigint): PersistEntry => ({
+  token,
+  ts: { seq, epoch: 1n },
+  value: { kind: 'empty' },
+})
 
 for (const [name, make] of implementations) {
   test(`${name}: load returns the newest saved entry per token, values exact`, async (t) => {
     const p = await make()
-    const token = { name: 'é', low: 0n, mid: 1n, high: UINT64_MAX, partial: { nonce: 0n, hash: UINT64_MAX }, final: undefined }
+    const token = {
+      name: 'é',
+      low: 0n,
+      mid: 1n,
+      high: UINT64_MAX,
+      partial: { nonce: 0n, hash: UINT64_MAX },
+      final: undefined,
+    }
     await p.save([{ token: 'T', ts: { seq: 1n, epoch: 1n }, value: { kind: 'empty' } }])
-    await p.save([{ token: 'T', ts: { seq: 2n, epoch: 1n }, value: { kind: 'token', token } },
-      { token: 'U', ts: { seq: 5n, epoch: 2n }, value: { kind: 'absent' } }])
+    await p.save([
+      { token: 'T', ts: { seq: 2n, epoch: 1n }, value: { kind: 'token', token } },
+      { token: 'U', ts: { seq: 5n, epoch: 2n }, value: { kind: 'absent' } },
+    ])
     const loaded = (await p.load()).sort((a, b) => a.token.localeCompare(b.token))
     t.is(loaded.length, 2)
     t.deepEqual(loaded[0]!.ts, { seq: 2n, epoch: 1n })
@@ -66,11 +81,25 @@ for (const [name, make] of implementations) {
     const p = await make()
     const completed: number[] = []
     const saves = Array.from({ length: 40 }, (_, i) =>
-      Promise.resolve(p.save([entry('T', BigInt(i)), entry(`U${i % 3}`, BigInt(i))])).then(() => { completed.push(i) }))
+      Promise.resolve(p.save([entry('T', BigInt(i)), entry(`U${i % 3}`, BigInt(i))])).then(() => {
+        completed.push(i)
+      }),
+    )
     await Promise.all(saves)
-    t.deepEqual(completed, Array.from({ length: 40 }, (_, i) => i))
+    t.deepEqual(
+      completed,
+      Array.from({ length: 40 }, (_, i) => i),
+    )
     const loaded = new Map((await p.load()).map((e) => [e.token, e.ts.seq]))
-    t.deepEqual(loaded, new Map([['T', 39n], ['U0', 39n], ['U1', 37n], ['U2', 38n]]))
+    t.deepEqual(
+      loaded,
+      new Map([
+        ['T', 39n],
+        ['U0', 39n],
+        ['U1', 37n],
+        ['U2', 38n],
+      ]),
+    )
     await p.close()
   })
 }

@@ -5,8 +5,11 @@ import { FlexibleQuorum } from '../../src/plugins/quorum/flexible-quorum.js'
 import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
 
 const strategies: [string, QuorumStrategy][] = [
-  ['majority', new MajorityQuorum()], ['all', new AllQuorum()], ['flexible 1/5', new FlexibleQuorum(1, 5)],
-  ['flexible 3/3', new FlexibleQuorum(3, 3)], ['flexible 4/2', new FlexibleQuorum(4, 2)],
+  ['majority', new MajorityQuorum()],
+  ['all', new AllQuorum()],
+  ['flexible 1/5', new FlexibleQuorum(1, 5)],
+  ['flexible 3/3', new FlexibleQuorum(3, 3)],
+  ['flexible 4/2', new FlexibleQuorum(4, 2)],
 ]
 
 for (const [name, strategy] of strategies) {
@@ -30,8 +33,14 @@ for (const [name, strategy] of strategies) {
 
 test('majority is floor(N/2)+1: 2 of 3, 3 of 4, 3 of 5, 4 of 7', (t) => {
   const m = new MajorityQuorum()
-  t.deepEqual([3, 4, 5, 7].map((n) => m.readQuorum(n)), [2, 3, 3, 4])
-  t.deepEqual([3, 4, 5, 7].map((n) => m.writeQuorum(n)), [2, 3, 3, 4])
+  t.deepEqual(
+    [3, 4, 5, 7].map((n) => m.readQuorum(n)),
+    [2, 3, 3, 4],
+  )
+  t.deepEqual(
+    [3, 4, 5, 7].map((n) => m.writeQuorum(n)),
+    [2, 3, 3, 4],
+  )
 })
 
 test('flexible sizes are rejected unless R + W > N', (t) => {

@@ -13,8 +13,14 @@ export interface TransportHarness {
 
 const fullToken = {
   kind: 'token' as const,
-  token: { name: 'name with spaces, é, 名前 and 🚀', low: 0n, mid: UINT64_MAX - 1n, high: UINT64_MAX,
-    partial: { nonce: UINT64_MAX - 2n, hash: UINT64_MAX }, final: { nonce: 0n, hash: 1n } },
+  token: {
+    name: 'name with spaces, é, 名前 and 🚀',
+    low: 0n,
+    mid: UINT64_MAX - 1n,
+    high: UINT64_MAX,
+    partial: { nonce: UINT64_MAX - 2n, hash: UINT64_MAX },
+    final: { nonce: 0n, hash: 1n },
+  },
 }
 
 export function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -41,9 +47,21 @@ export function transportCompliance(name: string, harness: () => TransportHarnes
     await tb.start(b!, (e) => received.push(e))
     const messages: Envelope[] = [
       { from: a!, to: b!, message: { type: 'query', reqId: 1, token: 'T' } },
-      { from: a!, to: b!, message: { type: 'query-reply', reqId: 2, token: 'T', ts: { seq: UINT64_MAX, epoch: 7n }, value: fullToken } },
-      { from: a!, to: b!, message: { type: 'store', reqId: 3, token: 'T', ts: { seq: 1n, epoch: 0n }, value: { kind: 'absent' } } },
-      { from: a!, to: b!, message: { type: 'store', reqId: 4, token: 'T', ts: { seq: 2n, epoch: 0n }, value: { kind: 'empty' } } },
+      {
+        from: a!,
+        to: b!,
+        message: { type: 'query-reply', reqId: 2, token: 'T', ts: { seq: UINT64_MAX, epoch: 7n }, value: fullToken },
+      },
+      {
+        from: a!,
+        to: b!,
+        message: { type: 'store', reqId: 3, token: 'T', ts: { seq: 1n, epoch: 0n }, value: { kind: 'absent' } },
+      },
+      {
+        from: a!,
+        to: b!,
+        message: { type: 'store', reqId: 4, token: 'T', ts: { seq: 2n, epoch: 0n }, value: { kind: 'empty' } },
+      },
       { from: a!, to: b!, message: { type: 'store-ack', reqId: 5, token: 'T' } },
       { from: a!, to: b!, message: { type: 'store-ack', reqId: 5 * 2 ** 32 + 7, token: 'T' } },
     ]
@@ -83,7 +101,8 @@ export function transportCompliance(name: string, harness: () => TransportHarnes
     await ta.start(a!, () => {})
     await tb.start(b!, (e) => seen.set(e.message.reqId, (seen.get(e.message.reqId) ?? 0) + 1))
     const count = 2000
-    for (let i = 0; i < count; i++) ta.send({ from: a!, to: b!, message: { type: 'store-ack', reqId: i, token: `t${i % 7}` } })
+    for (let i = 0; i < count; i++)
+      ta.send({ from: a!, to: b!, message: { type: 'store-ack', reqId: i, token: `t${i % 7}` } })
     await waitFor(() => seen.size === count)
     t.true([...seen.values()].every((n) => n === 1))
     await ta.stop()

@@ -3,8 +3,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { repoRoot } from '../support/repo-root.js'
 
-const FORBIDDEN = [/^\.{1,2}\/(.*\/)?(plugins|bin)\//, /^@grpc\//, /^(node:)?net$/, /^(node:)?fs(\/promises)?$/,
-  /^inversify$/, /^(node:)?child_process$/, /^(node:)?worker_threads$/]
+const FORBIDDEN = [
+  /^\.{1,2}\/(.*\/)?(plugins|bin)\//,
+  /^@grpc\//,
+  /^(node:)?net$/,
+  /^(node:)?fs(\/promises)?$/,
+  /^inversify$/,
+  /^(node:)?child_process$/,
+  /^(node:)?worker_threads$/,
+]
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -15,7 +22,9 @@ function sources(dir: string): string[] {
 
 function importsOf(text: string): string[] {
   const found: string[] = []
-  for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g)) {
+  for (const m of text.matchAll(
+    /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g,
+  )) {
     found.push(m[1] ?? m[2] ?? m[3]!)
   }
   return found
@@ -35,7 +44,8 @@ test('src/core imports nothing from plugins, bin, gRPC, the network, the file sy
 })
 
 test('the purity rule itself catches forbidden imports', (t) => {
-  const sample = "import { x } from '../../plugins/grpc/a.js'\nimport * as g from '@grpc/grpc-js'\nimport fs from 'node:fs'\nconst m = import('node:net')"
+  const sample =
+    "import { x } from '../../plugins/grpc/a.js'\nimport * as g from '@grpc/grpc-js'\nimport fs from 'node:fs'\nconst m = import('node:net')"
   const flagged = importsOf(sample).filter((spec) => FORBIDDEN.some((rule) => rule.test(spec)))
   t.is(flagged.length, 4)
 })

@@ -7,8 +7,12 @@ import { runSimulation } from '../support/simulation.js'
 /** Reads and writes from a single replica: regular at best, so the checker must find non-atomic histories. */
 class SingleReplicaQuorum implements QuorumStrategy {
   readonly name = 'broken-single'
-  readQuorum(): number { return 1 }
-  writeQuorum(): number { return 1 }
+  readQuorum(): number {
+    return 1
+  }
+  writeQuorum(): number {
+    return 1
+  }
   validate(): void {}
 }
 
@@ -17,8 +21,15 @@ const seeds = Array.from({ length: 30 }, (_, i) => i)
 test('proof the suite can fail: quorums that do not intersect produce histories the checker rejects', async (t) => {
   let violations = 0
   for (const seed of seeds) {
-    const run = await runSimulation({ seed, operations: 400, clients: 8, tokens: 2, majorityFailureProbability: 0,
-      operationTimeoutMs: 1_000, quorum: new SingleReplicaQuorum() })
+    const run = await runSimulation({
+      seed,
+      operations: 400,
+      clients: 8,
+      tokens: 2,
+      majorityFailureProbability: 0,
+      operationTimeoutMs: 1_000,
+      quorum: new SingleReplicaQuorum(),
+    })
     if (checkRun(run, () => 1).linearizability.length > 0) violations++
   }
   t.log(`${violations} of ${seeds.length} seeds caught`)
@@ -28,8 +39,15 @@ test('proof the suite can fail: quorums that do not intersect produce histories 
 test('proof the suite can fail: waiting for all replicas blocks under a silent minority and the liveness check says so', async (t) => {
   let stuck = 0
   for (const seed of seeds) {
-    const run = await runSimulation({ seed, operations: 300, clients: 4, tokens: 3, majorityFailureProbability: 0,
-      operationTimeoutMs: 1_000, quorum: new AllQuorum() })
+    const run = await runSimulation({
+      seed,
+      operations: 300,
+      clients: 4,
+      tokens: 3,
+      majorityFailureProbability: 0,
+      operationTimeoutMs: 1_000,
+      quorum: new AllQuorum(),
+    })
     const majority = (n: number) => Math.floor(n / 2) + 1
     if (checkRun(run, majority).liveness.length > 0) stuck++
   }

@@ -10,7 +10,13 @@ import { runSimulation, type SimulationOptions } from '../support/simulation.js'
  * and every node's clock drifting as far as the nodes assume (each seed draws the links and the silences).
  */
 const majority = new MajorityQuorum()
-const base = { operations: 600, majorityFailureProbability: 0.1, operationTimeoutMs: 1_000, cancelProbability: 0.02, readFraction: 0.85 }
+const base = {
+  operations: 600,
+  majorityFailureProbability: 0.1,
+  operationTimeoutMs: 1_000,
+  cancelProbability: 0.02,
+  readFraction: 0.85,
+}
 
 async function runLeaseSeeds(first: number, count: number, options: Partial<SimulationOptions>) {
   const failures: string[] = []
@@ -27,29 +33,45 @@ async function runLeaseSeeds(first: number, count: number, options: Partial<Simu
 }
 
 test('reads under leases stay linearizable and live with clocks drifting as far as assumed, slow links and silent holders', async (t) => {
-  const { failures, local, reads } = await runLeaseSeeds(3_000_000, Math.max(20, SEEDS / 2), { readLeaseMs: 50, assumedDrift: 0.05, actualDrift: 0.05 })
+  const { failures, local, reads } = await runLeaseSeeds(3_000_000, Math.max(20, SEEDS / 2), {
+    readLeaseMs: 50,
+    assumedDrift: 0.05,
+    actualDrift: 0.05,
+  })
   t.log(`${local} of ${reads} reads answered locally under a lease`)
   t.deepEqual(failures, [])
   t.true(local > reads / 4, 'the lease path must carry a good share of the reads, or this test checks little')
 })
 
-test('a long lease (well past the links\' delays) keeps reads linearizable while holders fall silent', async (t) => {
-  const { failures, local } = await runLeaseSeeds(3_100_000, Math.max(20, SEEDS / 4), { readLeaseMs: 300, assumedDrift: 0.01, actualDrift: 0.01 })
+test("a long lease (well past the links' delays) keeps reads linearizable while holders fall silent", async (t) => {
+  const { failures, local } = await runLeaseSeeds(3_100_000, Math.max(20, SEEDS / 4), {
+    readLeaseMs: 300,
+    assumedDrift: 0.01,
+    actualDrift: 0.01,
+  })
   t.deepEqual(failures, [])
   t.true(local > 0)
 })
 
 test('the same stress with clocks drifting as far as assumed and slow links finds nothing', async (t) => {
-  const { failures, local } = await runLeaseSeeds(3_200_000, 30, { readLeaseMs: 100, assumedDrift: 0.3, actualDrift: 0.3,
-    network: { slowProbability: 0.2, slowDelayMs: 100 } })
+  const { failures, local } = await runLeaseSeeds(3_200_000, 30, {
+    readLeaseMs: 100,
+    assumedDrift: 0.3,
+    actualDrift: 0.3,
+    network: { slowProbability: 0.2, slowDelayMs: 100 },
+  })
   t.deepEqual(failures, [])
   t.true(local > 0)
 })
 
 test('proof the suite can fail: clocks drifting beyond what the nodes assume let a holder serve a stale version', async (t) => {
   // Clocks at 0.2x to 1.8x real time against an assumed 0, and one message in five held back 100 ms.
-  const { failures } = await runLeaseSeeds(3_200_000, 30, { readLeaseMs: 100, assumedDrift: 0, actualDrift: 0.8,
-    network: { slowProbability: 0.2, slowDelayMs: 100 } })
+  const { failures } = await runLeaseSeeds(3_200_000, 30, {
+    readLeaseMs: 100,
+    assumedDrift: 0,
+    actualDrift: 0.8,
+    network: { slowProbability: 0.2, slowDelayMs: 100 },
+  })
   const stale = failures.filter((f) => f.includes('not linearizable')).length
   t.log(`${stale} of 30 seeds caught`)
   t.true(stale >= 1)

@@ -13,16 +13,31 @@ import type { ClientOp } from '../../src/core/protocol/operations.js'
  * the cluster, the silences and the network as the main suites do.
  */
 const majority = new MajorityQuorum()
-const base = { operations: 500, majorityFailureProbability: 0.1, operationTimeoutMs: 300, cancelProbability: 0.02,
-  restarts: 3, suspends: 4, stranger: true, lag: true, deadlineLeases: [0.2, 3] as const }
+const base = {
+  operations: 500,
+  majorityFailureProbability: 0.1,
+  operationTimeoutMs: 300,
+  cancelProbability: 0.02,
+  restarts: 3,
+  suspends: 4,
+  stranger: true,
+  lag: true,
+  deadlineLeases: [0.2, 3] as const,
+}
 
 async function runRestartSeeds(first: number, count: number, options: Partial<SimulationOptions> = {}) {
   const failures: string[] = []
   const undecided: string[] = []
   let restarts = 0
   for (let seed = first; seed < first + count; seed++) {
-    const run = await runSimulation({ ...base, seed, clients: 2 + (seed % 8), tokens: 1 + (seed % 3),
-      readLeaseMs: [0, 30, 60][seed % 3]!, ...options })
+    const run = await runSimulation({
+      ...base,
+      seed,
+      clients: 2 + (seed % 8),
+      tokens: 1 + (seed % 3),
+      readLeaseMs: [0, 30, 60][seed % 3]!,
+      ...options,
+    })
     restarts += run.restarts.length
     const findings = checkRun(run, (n) => majority.readQuorum(n))
     const problems = summarize(findings)
@@ -34,7 +49,9 @@ async function runRestartSeeds(first: number, count: number, options: Partial<Si
 
 test('restarts with and without state, torn saves, clock steps, suspends, short deadlines and a stranger: linearizable, every token serves again', async (t) => {
   const { failures, restarts, undecided, seeds } = await runRestartSeeds(4_000_000, Math.max(20, SEEDS / 3))
-  t.log(`${restarts} restarts; ${undecided.length} token histories without a verdict${undecided.length > 0 ? `: ${undecided.join('; ')}` : ''}`)
+  t.log(
+    `${restarts} restarts; ${undecided.length} token histories without a verdict${undecided.length > 0 ? `: ${undecided.join('; ')}` : ''}`,
+  )
   t.deepEqual(failures, [])
   // Short deadlines and restarts leave many writes of unknown outcome, which can make a history too costly to
   // decide; a few such tokens say nothing, many would mean the suite checks little.
@@ -48,11 +65,27 @@ test('restarts with and without state, torn saves, clock steps, suspends, short 
  */
 async function lostWriteScenario(seed: number, skipRecovery: boolean): Promise<string> {
   const scheme = [{ token: 't', writer: 'a:1', readers: ['a:1', 'b:1', 'c:1'] }]
-  const cluster = await SimCluster.start({ seed, scheme, skipRecovery, settings: { operationTimeoutMs: 300, readLeaseMs: 0 },
-    network: { minDelayMs: 0.1, maxDelayMs: 5, slowProbability: 0, slowDelayMs: 0, duplicateProbability: 0 } })
+  const cluster = await SimCluster.start({
+    seed,
+    scheme,
+    skipRecovery,
+    settings: { operationTimeoutMs: 300, readLeaseMs: 0 },
+    network: { minDelayMs: 0.1, maxDelayMs: 5, slowProbability: 0, slowDelayMs: 0, duplicateProbability: 0 },
+  })
   const run = (node: string, op: ClientOp, untilMs: number): Promise<string> => {
-    const done = new Promise<string>((resolve) => cluster.driver(node).submit('t', op, { timeoutMs: 300 }, (error, result) =>
-      resolve(error ? `error ${error.code}` : result?.type === 'read' && result.value.kind === 'token' ? result.value.token.name : String(result?.type))))
+    const done = new Promise<string>((resolve) =>
+      cluster
+        .driver(node)
+        .submit('t', op, { timeoutMs: 300 }, (error, result) =>
+          resolve(
+            error
+              ? `error ${error.code}`
+              : result?.type === 'read' && result.value.kind === 'token'
+                ? result.value.token.name
+                : String(result?.type),
+          ),
+        ),
+    )
     cluster.time.run(untilMs)
     return done
   }

@@ -10,16 +10,37 @@ import { SimCluster } from '../support/sim-cluster.js'
  */
 const LEASE_MS = 100
 
-async function suspendedHolderScenario(seed: number, suspendable: 'detect' | 'blind'): Promise<{ read: string; local: number }> {
+async function suspendedHolderScenario(
+  seed: number,
+  suspendable: 'detect' | 'blind',
+): Promise<{ read: string; local: number }> {
   const scheme = [{ token: 't', writer: 'a:1', readers: ['a:1', 'b:1', 'c:1'] }]
-  const cluster = await SimCluster.start({ seed, scheme, suspendable, settings: { operationTimeoutMs: 1_000, readLeaseMs: LEASE_MS },
-    network: { minDelayMs: 0.1, maxDelayMs: 3, slowProbability: 0, slowDelayMs: 0, duplicateProbability: 0 } })
-  const call = (node: string, op: ClientOp): Promise<string> => new Promise((resolve) => cluster.whenRunning(node, () =>
-    cluster.driver(node).submit('t', op, { timeoutMs: 1_000 }, (error, result) =>
-      resolve(error ? `error ${error.code}` : result?.type === 'read' && result.value.kind === 'token' ? result.value.token.name : String(result?.type)))))
+  const cluster = await SimCluster.start({
+    seed,
+    scheme,
+    suspendable,
+    settings: { operationTimeoutMs: 1_000, readLeaseMs: LEASE_MS },
+    network: { minDelayMs: 0.1, maxDelayMs: 3, slowProbability: 0, slowDelayMs: 0, duplicateProbability: 0 },
+  })
+  const call = (node: string, op: ClientOp): Promise<string> =>
+    new Promise((resolve) =>
+      cluster.whenRunning(node, () =>
+        cluster
+          .driver(node)
+          .submit('t', op, { timeoutMs: 1_000 }, (error, result) =>
+            resolve(
+              error
+                ? `error ${error.code}`
+                : result?.type === 'read' && result.value.kind === 'token'
+                  ? result.value.token.name
+                  : String(result?.type),
+            ),
+          ),
+      ),
+    )
   const one = call('a:1', { type: 'write', name: 'one', low: 0n, mid: 1n, high: 2n })
   cluster.time.run(50)
-  if (await one !== 'write') throw new Error('setup: the first write must complete')
+  if ((await one) !== 'write') throw new Error('setup: the first write must complete')
   // b reads until it holds a lease (the writer surveys the replicas one lease after start first).
   for (let atMs = 60; atMs < 6 * LEASE_MS; atMs += 10) {
     void call('b:1', { type: 'read' })
@@ -33,7 +54,7 @@ async function suspendedHolderScenario(seed: number, suspendable: 'detect' | 'bl
   cluster.network.cutLink('a:1', 'b:1') // the pause broke b's connection: the store of `two` is lost
   const two = call('a:1', { type: 'write', name: 'two', low: 0n, mid: 1n, high: 2n })
   cluster.time.run(cluster.time.nowMs() + 3 * LEASE_MS)
-  if (await two !== 'write') throw new Error('setup: the writer must complete `two` once b\'s lease ran out')
+  if ((await two) !== 'write') throw new Error("setup: the writer must complete `two` once b's lease ran out")
   cluster.network.heal()
   const read = call('b:1', { type: 'read' }) // invoked after `two` completed
   cluster.time.run(cluster.time.nowMs() + LEASE_MS)

@@ -14,7 +14,14 @@ const ITERATIONS = Number(process.env.DECODE_ITERATIONS ?? 1_000_000)
 const ROUNDS = 3
 
 const ts = { seq: 41n, epoch: 3n }
-const token = { name: 'token-name', low: 1_000n, mid: 50_000n, high: 2n ** 40n, partial: { nonce: 1_234n, hash: 2n ** 63n + 5n }, final: undefined }
+const token = {
+  name: 'token-name',
+  low: 1_000n,
+  mid: 50_000n,
+  high: 2n ** 40n,
+  partial: { nonce: 1_234n, hash: 2n ** 63n + 5n },
+  final: undefined,
+}
 const messages: ReplicaMessage[] = [
   { type: 'query', reqId: 1_000_001, token: 'T-17', known: { ts, complete: true } },
   { type: 'query-reply', reqId: 1_000_002, token: 'T-17', ts, value: { kind: 'token', token }, committed: ts },
@@ -25,10 +32,18 @@ const messages: ReplicaMessage[] = [
   { type: 'lease-grant', reqId: 1_000_007, token: 'T-17', leaseMs: 1_000, committed: ts },
   { type: 'commit', reqId: 1_000_008, token: 'T-17', ts },
 ]
-const batch = encodeReplicaBatch({ from: '127.0.0.1:50051', fingerprint: '0123456789abcdef',
-  messages: messages.map((message) => ({ to: '127.0.0.1:50052', message })) })
-const write = loadTokenManagerPackage().TokenService.service.Write!.requestSerialize(
-  { id: 'T-17', name: 'token-name', low: '1000', mid: '50000', high: '1099511627776' })
+const batch = encodeReplicaBatch({
+  from: '127.0.0.1:50051',
+  fingerprint: '0123456789abcdef',
+  messages: messages.map((message) => ({ to: '127.0.0.1:50052', message })),
+})
+const write = loadTokenManagerPackage().TokenService.service.Write!.requestSerialize({
+  id: 'T-17',
+  name: 'token-name',
+  low: '1000',
+  mid: '50000',
+  high: '1099511627776',
+})
 
 function medianMs(decode: () => unknown): number {
   const rounds: number[] = []
@@ -44,5 +59,12 @@ function medianMs(decode: () => unknown): number {
 
 const batchMs = medianMs(() => decodeReplicaBatch(batch))
 const writeMs = medianMs(() => decodeWriteRequest(write))
-console.log(JSON.stringify({ iterations: ITERATIONS, batchBytes: batch.length, batchMessages: messages.length,
-  batchMedianMs: Math.round(batchMs), writeRequestMedianMs: Math.round(writeMs) }))
+console.log(
+  JSON.stringify({
+    iterations: ITERATIONS,
+    batchBytes: batch.length,
+    batchMessages: messages.length,
+    batchMedianMs: Math.round(batchMs),
+    writeRequestMedianMs: Math.round(writeMs),
+  }),
+)

@@ -8,7 +8,10 @@ import type { SimulatedTime } from '../../src/plugins/in-process/simulated-time.
  * read leases must survive, as long as |rate - 1| stays within the nodes' clockDriftRate.
  */
 export class DriftingClock implements Clock {
-  constructor(private readonly time: SimulatedTime, readonly rate: number) {}
+  constructor(
+    private readonly time: SimulatedTime,
+    readonly rate: number,
+  ) {}
 
   nowMs(): number {
     return this.time.nowMs() * this.rate
@@ -28,7 +31,11 @@ export class DriftingClock implements Clock {
  * present, so the present is read in real time; converting its clock back would round across a silence's time.
  */
 export class DriftingFailures implements FailureInjector {
-  constructor(private readonly inner: FailureInjector, private readonly clock: DriftingClock, private readonly time: SimulatedTime) {}
+  constructor(
+    private readonly inner: FailureInjector,
+    private readonly clock: DriftingClock,
+    private readonly time: SimulatedTime,
+  ) {}
 
   silence(node: NodeId, token: string, atMs: number): void {
     this.inner.silence(node, token, this.time.nowMs() + (atMs - this.clock.nowMs()) / this.clock.rate)

@@ -7,11 +7,13 @@ const store = await LogPersistence.open(dataDir!, '127.0.0.1:1', { compactMinByt
 await store.load()
 let seq = BigInt(firstSeq!)
 process.stdout.write('ready\n')
-await Promise.all(Array.from({ length: 16 }, async (_, loop) => {
-  for (;;) {
-    const token = `K${loop}`
-    const mine = seq++
-    await store.save([{ token, ts: { seq: mine, epoch: 1n }, value: { kind: 'empty' } }])
-    process.stdout.write(`ack ${token} ${mine}\n`)
-  }
-}))
+await Promise.all(
+  Array.from({ length: 16 }, async (_, loop) => {
+    for (;;) {
+      const token = `K${loop}`
+      const mine = seq++
+      await store.save([{ token, ts: { seq: mine, epoch: 1n }, value: { kind: 'empty' } }])
+      process.stdout.write(`ack ${token} ${mine}\n`)
+    }
+  }),
+)

@@ -26,13 +26,29 @@ export class ManualNet {
 
   private readonly scheme: ReplicationScheme
 
-  constructor(entries: TokenScheme[], private readonly quorum: QuorumStrategy = new MajorityQuorum(), epoch = 1n, leases?: LeaseTiming,
-    perReadCommitWait = false) {
+  constructor(
+    entries: TokenScheme[],
+    private readonly quorum: QuorumStrategy = new MajorityQuorum(),
+    epoch = 1n,
+    leases?: LeaseTiming,
+    perReadCommitWait = false,
+  ) {
     const scheme = new ReplicationScheme(entries)
     this.scheme = scheme
     for (const self of scheme.nodes()) {
-      this.nodes.set(self, new RegisterNode({ self, scheme, quorum, epoch, maxDomainSize: 1_000_000n,
-        limits: { maxQueuedWrites: 4, maxConcurrentReads: 16, perReadCommitWait }, reqIdBase: Number(epoch) * 2 ** 32, ...(leases && { leases }) }))
+      this.nodes.set(
+        self,
+        new RegisterNode({
+          self,
+          scheme,
+          quorum,
+          epoch,
+          maxDomainSize: 1_000_000n,
+          limits: { maxQueuedWrites: 4, maxConcurrentReads: 16, perReadCommitWait },
+          reqIdBase: Number(epoch) * 2 ** 32,
+          ...(leases && { leases }),
+        }),
+      )
     }
   }
 
@@ -40,14 +56,30 @@ export class ManualNet {
    * Replaces `id` by a new incarnation with `epoch` (its earlier one is gone, with whatever it held unless
    * `durable`), as a process restart would; its first step is its start.
    */
-  restart(id: NodeId, epoch: bigint, options: { leases?: LeaseTiming; durable?: boolean; recovery?: RecoveryTiming; incarnation?: number } = {}): void {
+  restart(
+    id: NodeId,
+    epoch: bigint,
+    options: { leases?: LeaseTiming; durable?: boolean; recovery?: RecoveryTiming; incarnation?: number } = {},
+  ): void {
     const old = this.node(id)
-    const node = new RegisterNode({ self: id, scheme: this.scheme, quorum: this.quorum, epoch, maxDomainSize: 1_000_000n,
-      limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 }, reqIdBase: options.incarnation === undefined ? Number(epoch) * 2 ** 32 : 0,
-      ...(options.leases && { leases: options.leases }), ...(options.recovery && { recovery: options.recovery }),
-      ...(options.incarnation !== undefined && { incarnation: options.incarnation }) })
+    const node = new RegisterNode({
+      self: id,
+      scheme: this.scheme,
+      quorum: this.quorum,
+      epoch,
+      maxDomainSize: 1_000_000n,
+      limits: { maxQueuedWrites: 4, maxConcurrentReads: 16 },
+      reqIdBase: options.incarnation === undefined ? Number(epoch) * 2 ** 32 : 0,
+      ...(options.leases && { leases: options.leases }),
+      ...(options.recovery && { recovery: options.recovery }),
+      ...(options.incarnation !== undefined && { incarnation: options.incarnation }),
+    })
     if (options.durable === true) {
-      node.restore(old.status().flatMap((s) => (s.state === undefined ? [] : [{ token: s.token, ts: s.state.ts, value: s.state.value }])))
+      node.restore(
+        old
+          .status()
+          .flatMap((s) => (s.state === undefined ? [] : [{ token: s.token, ts: s.state.ts, value: s.state.value }])),
+      )
     }
     this.nodes.set(id, node)
   }
@@ -58,7 +90,10 @@ export class ManualNet {
 
   submit(at: NodeId, token: string, op: ClientOp, timeoutMs = 1000): number {
     const opId = ++this.opIds
-    this.apply(at, this.node(at).step({ type: 'client', opId, token, op, deadlineMs: this.nowMs + timeoutMs }, this.nowMs))
+    this.apply(
+      at,
+      this.node(at).step({ type: 'client', opId, token, op, deadlineMs: this.nowMs + timeoutMs }, this.nowMs),
+    )
     return opId
   }
 
@@ -66,7 +101,8 @@ export class ManualNet {
   deliver(filter: (e: Envelope) => boolean = () => true): number {
     const now = this.inflight.filter(filter)
     this.inflight = this.inflight.filter((e) => !filter(e))
-    for (const envelope of now) this.apply(envelope.to, this.node(envelope.to).step({ type: 'message', envelope }, this.nowMs))
+    for (const envelope of now)
+      this.apply(envelope.to, this.node(envelope.to).step({ type: 'message', envelope }, this.nowMs))
     return now.length
   }
 
@@ -91,7 +127,10 @@ export class ManualNet {
   /** Answers a held hash job with its real result. */
   finishHash(jobId: number): void {
     const { at, job } = this.takeHash(jobId)
-    this.apply(at, this.node(at).step({ type: 'hashed', jobId, result: argminRange(job.name, job.low, job.high) }, this.nowMs))
+    this.apply(
+      at,
+      this.node(at).step({ type: 'hashed', jobId, result: argminRange(job.name, job.low, job.high) }, this.nowMs),
+    )
   }
 
   failHash(jobId: number, reason = 'worker crashed'): void {

@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { createNativeArgminKernel, type NativeShaArgminKernel } from '../../src/plugins/native-hasher/native-argmin-kernel.js'
+import {
+  createNativeArgminKernel,
+  type NativeShaArgminKernel,
+} from '../../src/plugins/native-hasher/native-argmin-kernel.js'
 
 /** The native kernel, or why it cannot run here (not built, no SHA extensions): tests on it skip with that reason. */
 export function nativeKernelOrReason(): NativeShaArgminKernel | string {

@@ -14,17 +14,36 @@ const MAX_REPEATED = 3
 const uint64 = fc.oneof(
   { weight: 3, arbitrary: fc.nat({ max: 1000 }).map(String) },
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String) },
-  { weight: 1, arbitrary: fc.constantFrom('9007199254740991', '9007199254740992', '4294967295', '4294967296', '18446744073709551615') })
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '9007199254740991',
+      '9007199254740992',
+      '4294967295',
+      '4294967296',
+      '18446744073709551615',
+    ),
+  },
+)
 const text = fc.oneof(fc.string({ maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 6 }))
 
 function scalar(field: protobuf.Field): fc.Arbitrary<unknown> {
   switch (field.type) {
-    case 'uint64': case 'int64': case 'fixed64': return uint64
-    case 'uint32': case 'fixed32': return fc.nat({ max: 0xffffffff })
-    case 'bool': return fc.boolean()
-    case 'string': return text
-    case 'bytes': return fc.uint8Array({ maxLength: 8 })
-    default: throw new Error(`no generator for ${field.type} (field ${field.name}): add one`)
+    case 'uint64':
+    case 'int64':
+    case 'fixed64':
+      return uint64
+    case 'uint32':
+    case 'fixed32':
+      return fc.nat({ max: 0xffffffff })
+    case 'bool':
+      return fc.boolean()
+    case 'string':
+      return text
+    case 'bytes':
+      return fc.uint8Array({ maxLength: 8 })
+    default:
+      throw new Error(`no generator for ${field.type} (field ${field.name}): add one`)
   }
 }
 
@@ -38,7 +57,12 @@ export function objectArbitrary(type: protobuf.Type, depth = 0, force?: string):
     if (field.partOf !== null) continue
     const value = fieldArbitrary(field.resolve(), depth)
     if (value === undefined) continue
-    entries.push(fc.option(value.map((v): [string, unknown] => [field.name, v]), { nil: undefined }))
+    entries.push(
+      fc.option(
+        value.map((v): [string, unknown] => [field.name, v]),
+        { nil: undefined },
+      ),
+    )
   }
   for (const oneof of type.oneofsArray) {
     const forced = oneof.fieldsArray.find((f) => f.name === force)
@@ -46,11 +70,14 @@ export function objectArbitrary(type: protobuf.Type, depth = 0, force?: string):
       entries.push(fieldArbitrary(forced.resolve(), depth)!.map((v): [string, unknown] => [forced.name, v]))
       continue
     }
-    const members = oneof.fieldsArray.map((f) => fieldArbitrary(f.resolve(), depth)?.map((v): [string, unknown] => [f.name, v]))
+    const members = oneof.fieldsArray
+      .map((f) => fieldArbitrary(f.resolve(), depth)?.map((v): [string, unknown] => [f.name, v]))
       .filter((a): a is fc.Arbitrary<[string, unknown]> => a !== undefined)
     entries.push(fc.option(fc.oneof(...members), { nil: undefined, freq: 5 })) // set 4 times in 5
     // Now and then a second member: protobufjs then writes both, and the last on the wire must win.
-    entries.push(fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.oneof(...members) }))
+    entries.push(
+      fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.oneof(...members) }),
+    )
   }
   return fc.tuple(...entries).map((pairs) => Object.fromEntries(pairs.filter((p) => p !== undefined)))
 }
@@ -119,7 +146,12 @@ function parseFields(type: protobuf.Type | undefined, bytes: Uint8Array): WireFi
       const payload = bytes.slice(at.pos, at.pos + length)
       at.pos += length
       const child = type?.fieldsById[Number(tag >> 3n)]?.resolve().resolvedType
-      fields.push({ tag: tagBytes, delimited: true, payload, children: child instanceof protobuf.Type ? parseFields(child, payload) : undefined })
+      fields.push({
+        tag: tagBytes,
+        delimited: true,
+        payload,
+        children: child instanceof protobuf.Type ? parseFields(child, payload) : undefined,
+      })
       continue
     }
     if (at.pos > bytes.length) throw new RangeError('truncated fixed-width field')
@@ -139,23 +171,59 @@ function serialize(fields: readonly WireField[]): Uint8Array {
   return Buffer.concat(parts)
 }
 
-const TREE_OPS = ['wire-type', 'field-zero', 'long-tag', 'long-varint', 'overflow-varint', 'length-lie', 'duplicate', 'delete',
-  'move', 'replace-payload', 'insert-field', 'insert-group'] as const
+const TREE_OPS = [
+  'wire-type',
+  'field-zero',
+  'long-tag',
+  'long-varint',
+  'overflow-varint',
+  'length-lie',
+  'duplicate',
+  'delete',
+  'move',
+  'replace-payload',
+  'insert-field',
+  'insert-group',
+] as const
 const BYTE_OPS = ['truncate', 'flip', 'insert-bytes'] as const
-export type Mutation = { op: (typeof TREE_OPS)[number] | (typeof BYTE_OPS)[number]; target: number; a: number; bytes: Uint8Array }
+export type Mutation = {
+  op: (typeof TREE_OPS)[number] | (typeof BYTE_OPS)[number]
+  target: number
+  a: number
+  bytes: Uint8Array
+}
 
 /** Payloads: random bytes, or short ones that break a message in one particular way. */
-const payload = fc.oneof(fc.uint8Array({ maxLength: 6 }),
-  fc.constantFrom([0x00], [0x80], [0x08], [0x08, 0x80], [0x0a, 0x05], [0x0e], [0x0b], [0x0c], [0x09, 1, 2], [0x08, 0xff, 0xff, 0xff, 0xff, 0x1f])
-    .map((b) => Uint8Array.from(b)))
+const payload = fc.oneof(
+  fc.uint8Array({ maxLength: 6 }),
+  fc
+    .constantFrom(
+      [0x00],
+      [0x80],
+      [0x08],
+      [0x08, 0x80],
+      [0x0a, 0x05],
+      [0x0e],
+      [0x0b],
+      [0x0c],
+      [0x09, 1, 2],
+      [0x08, 0xff, 0xff, 0xff, 0xff, 0x1f],
+    )
+    .map((b) => Uint8Array.from(b)),
+)
 
 export const mutationArbitrary: fc.Arbitrary<Mutation> = fc.record({
-  op: fc.constantFrom(...TREE_OPS, ...BYTE_OPS), target: fc.nat(), a: fc.nat(), bytes: payload })
+  op: fc.constantFrom(...TREE_OPS, ...BYTE_OPS),
+  target: fc.nat(),
+  a: fc.nat(),
+  bytes: payload,
+})
 
 /** Applies `mutations` in turn to a valid encoding of `type`. */
 export function mutate(type: protobuf.Type, bytes: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
   let out = bytes
-  for (const m of mutations) out = (BYTE_OPS as readonly string[]).includes(m.op) ? mutateBytes(out, m) : mutateTree(type, out, m)
+  for (const m of mutations)
+    out = (BYTE_OPS as readonly string[]).includes(m.op) ? mutateBytes(out, m) : mutateTree(type, out, m)
   return out
 }
 
@@ -169,7 +237,10 @@ function mutateBytes(bytes: Uint8Array, m: Mutation): Uint8Array {
 }
 
 /** Every field of the tree with the list holding it. */
-function flatten(fields: WireField[], into: { list: WireField[]; index: number }[] = []): { list: WireField[]; index: number }[] {
+function flatten(
+  fields: WireField[],
+  into: { list: WireField[]; index: number }[] = [],
+): { list: WireField[]; index: number }[] {
   fields.forEach((field, index) => {
     into.push({ list: fields, index })
     if (field.children) flatten(field.children, into)
@@ -193,16 +264,39 @@ function mutateTree(type: protobuf.Type, bytes: Uint8Array, m: Mutation): Uint8A
   }
   const tagValue = readVarint(field.tag, { pos: 0 })
   switch (m.op) {
-    case 'wire-type': field.tag = varintBytes((tagValue & ~7n) | BigInt(m.a % 8)); break
-    case 'field-zero': field.tag = Uint8Array.of(Number(tagValue & 7n)); break
-    case 'long-tag': field.tag = varintBytes(tagValue, 1 + (m.a % 12)); break
-    case 'long-varint': if (!field.delimited && isVarint(field.payload)) field.payload = varintBytes(readVarint(field.payload, { pos: 0 }), 1 + (m.a % 11)); break
-    case 'overflow-varint': if (!field.delimited) field.payload = Uint8Array.of(...Array(9).fill(0xff), 2 + (m.a % 126)); break
-    case 'length-lie': field.length = Math.max(0, field.payload.length + (m.a % 2 === 0 ? 1 : -1) * (1 + (m.a % 300))); field.delimited = true; break
-    case 'duplicate': list.splice(index + 1 + (m.a % (list.length - index)), 0, { ...field }); break
-    case 'delete': list.splice(index, 1); break
-    case 'move': list.splice(m.a % list.length, 0, ...list.splice(index, 1)); break
-    case 'replace-payload': field.payload = m.bytes; field.children = undefined; break
+    case 'wire-type':
+      field.tag = varintBytes((tagValue & ~7n) | BigInt(m.a % 8))
+      break
+    case 'field-zero':
+      field.tag = Uint8Array.of(Number(tagValue & 7n))
+      break
+    case 'long-tag':
+      field.tag = varintBytes(tagValue, 1 + (m.a % 12))
+      break
+    case 'long-varint':
+      if (!field.delimited && isVarint(field.payload))
+        field.payload = varintBytes(readVarint(field.payload, { pos: 0 }), 1 + (m.a % 11))
+      break
+    case 'overflow-varint':
+      if (!field.delimited) field.payload = Uint8Array.of(...Array(9).fill(0xff), 2 + (m.a % 126))
+      break
+    case 'length-lie':
+      field.length = Math.max(0, field.payload.length + (m.a % 2 === 0 ? 1 : -1) * (1 + (m.a % 300)))
+      field.delimited = true
+      break
+    case 'duplicate':
+      list.splice(index + 1 + (m.a % (list.length - index)), 0, { ...field })
+      break
+    case 'delete':
+      list.splice(index, 1)
+      break
+    case 'move':
+      list.splice(m.a % list.length, 0, ...list.splice(index, 1))
+      break
+    case 'replace-payload':
+      field.payload = m.bytes
+      field.children = undefined
+      break
   }
   return serialize(root)
 }
@@ -222,7 +316,8 @@ function isVarint(bytes: Uint8Array): boolean {
 function randomField(m: Mutation): WireField {
   const wireType = m.a % 8
   const tag = varintBytes(BigInt(((1 + (m.target % 20)) << 3) | wireType))
-  const sized = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => m.bytes[i % Math.max(1, m.bytes.length)] ?? i)
+  const sized = (n: number): Uint8Array =>
+    Uint8Array.from({ length: n }, (_, i) => m.bytes[i % Math.max(1, m.bytes.length)] ?? i)
   if (wireType === 0) return { tag, delimited: false, payload: varintBytes(BigInt(m.a)) }
   if (wireType === 1) return { tag, delimited: false, payload: sized(8) }
   if (wireType === 5) return { tag, delimited: false, payload: sized(4) }
@@ -235,5 +330,9 @@ function randomGroup(m: Mutation): WireField {
   const number = 14 + (m.target % 6)
   const closer = m.a % 4 === 0 ? number + 1 : number
   const inner = Buffer.concat([varintBytes(BigInt((m.a % 6) << 3)), varintBytes(BigInt(m.a))]) // field 0 now and then
-  return { tag: varintBytes(BigInt((number << 3) | 3)), delimited: false, payload: Buffer.concat([inner, varintBytes(BigInt((closer << 3) | 4))]) }
+  return {
+    tag: varintBytes(BigInt((number << 3) | 3)),
+    delimited: false,
+    payload: Buffer.concat([inner, varintBytes(BigInt((closer << 3) | 4))]),
+  }
 }

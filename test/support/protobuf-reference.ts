@@ -26,7 +26,9 @@ let root: protobuf.Root | undefined
 /** The tokenmanager.v1 types, loaded from the same .proto the server serves. */
 export function protoType(name: string): protobuf.Type {
   // keepCase: field names as in the .proto (req_id), as proto-loader and our decoders name them.
-  root ??= new protobuf.Root().loadSync(join(repoRoot(), 'proto/tokenmanager/v1/token_manager.proto'), { keepCase: true })
+  root ??= new protobuf.Root().loadSync(join(repoRoot(), 'proto/tokenmanager/v1/token_manager.proto'), {
+    keepCase: true,
+  })
   return root.lookupType(`tokenmanager.v1.${name}`)
 }
 
@@ -63,7 +65,14 @@ class StrictViolation extends Error {}
 
 const MAX_DEPTH = 100
 const WIRE_TYPE: Record<string, number> = {
-  double: 1, fixed64: 1, sfixed64: 1, float: 5, fixed32: 5, sfixed32: 5, string: 2, bytes: 2,
+  double: 1,
+  fixed64: 1,
+  sfixed64: 1,
+  float: 5,
+  fixed32: 5,
+  sfixed32: 5,
+  string: 2,
+  bytes: 2,
 }
 
 function wireTypeOf(field: protobuf.Field): number {
@@ -75,7 +84,10 @@ function wireTypeOf(field: protobuf.Field): number {
 class StrictWalk {
   private pos = 0
 
-  constructor(private readonly bytes: Uint8Array, private readonly utf8: boolean) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly utf8: boolean,
+  ) {}
 
   message(type: protobuf.Type, start: number, end: number, depth: number): Shape {
     const shape: Shape = { oneofWinners: new Map(), children: new Map() }
@@ -105,7 +117,8 @@ class StrictWalk {
     } else if (field.resolvedType instanceof protobuf.Type) {
       const end = this.length()
       const child = this.message(field.resolvedType, this.pos, end, depth + 1)
-      if (field.repeated) shape.children.set(field.name, [...((shape.children.get(field.name) as Shape[] | undefined) ?? []), child])
+      if (field.repeated)
+        shape.children.set(field.name, [...((shape.children.get(field.name) as Shape[] | undefined) ?? []), child])
       else shape.children.set(field.name, child)
     } else this.value(field, declared)
   }
@@ -114,7 +127,8 @@ class StrictWalk {
     if (wireType === 0) this.varint(field.type === 'bool' ? 5 : 10)
     else if (wireType === 2) {
       const end = this.length()
-      if (this.utf8 && field.type === 'string' && !isUtf8(this.bytes.subarray(this.pos, end))) this.refuse('string not UTF-8')
+      if (this.utf8 && field.type === 'string' && !isUtf8(this.bytes.subarray(this.pos, end)))
+        this.refuse('string not UTF-8')
       this.pos = end
     } else this.advance(wireType === 1 ? 8 : 4)
   }
@@ -178,7 +192,8 @@ function normalizeScalar(field: protobuf.Field, value: unknown): unknown {
     const long = value as { low: number; high: number }
     return ((BigInt(long.high >>> 0) << 32n) | BigInt(long.low >>> 0)).toString()
   }
-  if (typeof value === 'number' && ['uint64', 'int64', 'fixed64', 'sint64', 'sfixed64'].includes(field.type)) return String(value)
+  if (typeof value === 'number' && ['uint64', 'int64', 'fixed64', 'sint64', 'sfixed64'].includes(field.type))
+    return String(value)
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
   return value
 }
@@ -192,9 +207,14 @@ function normalize(type: protobuf.Type, message: Record<string, unknown>, shape:
     const childShape = shape?.children.get(field.name)
     if (field.repeated) {
       const values = (value as unknown[] | undefined) ?? []
-      out[field.name] = values.map((v, i) => (child ? normalize(child, v as Record<string, unknown>, (childShape as Shape[] | undefined)?.[i]) : normalizeScalar(field, v)))
+      out[field.name] = values.map((v, i) =>
+        child
+          ? normalize(child, v as Record<string, unknown>, (childShape as Shape[] | undefined)?.[i])
+          : normalizeScalar(field, v),
+      )
     } else if (child) {
-      if (value != null) out[field.name] = normalize(child, value as Record<string, unknown>, childShape as Shape | undefined)
+      if (value != null)
+        out[field.name] = normalize(child, value as Record<string, unknown>, childShape as Shape | undefined)
     } else out[field.name] = normalizeScalar(field, value)
   }
   return out

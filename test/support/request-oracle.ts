@@ -14,10 +14,21 @@ export const MAX_SILENCE_AFTER_MS = 365n * 24n * 3600n * 1000n
 export const UINT64_MAX = (1n << 64n) - 1n
 
 export type Method = 'Create' | 'Drop' | 'Write' | 'Read'
-export interface TokenRoles { readonly writer: boolean; readonly reader: boolean }
-export interface Written { name: string; low: bigint; mid: bigint; high: bigint }
+export interface TokenRoles {
+  readonly writer: boolean
+  readonly reader: boolean
+}
+export interface Written {
+  name: string
+  low: bigint
+  mid: bigint
+  high: bigint
+}
 /** The model of one token as the fuzzed node should see it: dropped or not, and the last value written. */
-export interface TokenModel { live: boolean; value: Written | undefined }
+export interface TokenModel {
+  live: boolean
+  value: Written | undefined
+}
 
 export interface Expectation {
   readonly code: grpc.status
@@ -36,7 +47,11 @@ export function hasLoneSurrogate(text: string): boolean {
  * What the node receives for `request`, and its size on the wire; undefined when the client library cannot
  * serialize it (an empty uint64 string): grpc-js then fails the call locally with INTERNAL, nothing is sent.
  */
-export function onTheWire(service: 'TokenService' | 'AdminService', method: string, request: object): { received: any; bytes: number } | undefined {
+export function onTheWire(
+  service: 'TokenService' | 'AdminService',
+  method: string,
+  request: object,
+): { received: any; bytes: number } | undefined {
   const definition = (loadTokenManagerPackage()[service].service as grpc.ServiceDefinition)[method]!
   let encoded: Buffer
   try {
@@ -57,8 +72,13 @@ function idFailure(id: string, strings: readonly string[], known: ReadonlySet<st
   return undefined
 }
 
-export function expectToken(method: Method, request: { id: string; name?: string; low?: string; mid?: string; high?: string },
-  roles: ReadonlyMap<string, TokenRoles>, models: Map<string, TokenModel>, maxDomainSize: bigint): Expectation {
+export function expectToken(
+  method: Method,
+  request: { id: string; name?: string; low?: string; mid?: string; high?: string },
+  roles: ReadonlyMap<string, TokenRoles>,
+  models: Map<string, TokenModel>,
+  maxDomainSize: bigint,
+): Expectation {
   const wire = onTheWire('TokenService', method, request)
   if (wire === undefined) return UNSENDABLE
   const { received, bytes } = wire
@@ -69,18 +89,45 @@ export function expectToken(method: Method, request: { id: string; name?: string
   if (method === 'Read' ? !role.reader : !role.writer) return { code: grpc.status.FAILED_PRECONDITION }
   const model = models.get(request.id)!
   if (method === 'Write') {
-    const w: Written = { name: received.name, low: BigInt(received.low), mid: BigInt(received.mid), high: BigInt(received.high) }
-    if (!(w.low <= w.mid && w.mid < w.high) || w.high - w.low > maxDomainSize ||
-      Buffer.byteLength(w.name, 'utf8') > MAX_NAME_BYTES) return { code: grpc.status.INVALID_ARGUMENT }
+    const w: Written = {
+      name: received.name,
+      low: BigInt(received.low),
+      mid: BigInt(received.mid),
+      high: BigInt(received.high),
+    }
+    if (
+      !(w.low <= w.mid && w.mid < w.high) ||
+      w.high - w.low > maxDomainSize ||
+      Buffer.byteLength(w.name, 'utf8') > MAX_NAME_BYTES
+    )
+      return { code: grpc.status.INVALID_ARGUMENT }
     if (!model.live) return { code: grpc.status.NOT_FOUND }
-    return { code: grpc.status.OK, apply: () => { model.value = w } }
+    return {
+      code: grpc.status.OK,
+      apply: () => {
+        model.value = w
+      },
+    }
   }
   if (method === 'Create') {
     if (model.live) return { code: grpc.status.ALREADY_EXISTS }
-    return { code: grpc.status.OK, apply: () => { model.live = true; model.value = undefined } }
+    return {
+      code: grpc.status.OK,
+      apply: () => {
+        model.live = true
+        model.value = undefined
+      },
+    }
   }
   if (!model.live) return { code: grpc.status.NOT_FOUND }
-  if (method === 'Drop') return { code: grpc.status.OK, apply: () => { model.live = false; model.value = undefined } }
+  if (method === 'Drop')
+    return {
+      code: grpc.status.OK,
+      apply: () => {
+        model.live = false
+        model.value = undefined
+      },
+    }
   return { code: grpc.status.OK }
 }
 
@@ -98,8 +145,13 @@ export function expectFailSilent(request: { id: string; after_ms: string }, know
 export class Callers {
   private readonly clients = new Map<string, grpc.Client>()
 
-  call(address: string, service: 'TokenService' | 'AdminService', method: string, request: object, timeoutMs = 10_000):
-    Promise<{ reply?: any; error?: grpc.ServiceError }> {
+  call(
+    address: string,
+    service: 'TokenService' | 'AdminService',
+    method: string,
+    request: object,
+    timeoutMs = 10_000,
+  ): Promise<{ reply?: any; error?: grpc.ServiceError }> {
     const key = `${address} ${service}`
     let client = this.clients.get(key)
     if (client === undefined) {
@@ -108,8 +160,11 @@ export class Callers {
       this.clients.set(key, client)
     }
     return new Promise((resolve) => {
-      (client as any)[method](request, { deadline: Date.now() + timeoutMs }, (error: grpc.ServiceError | null, reply: unknown) =>
-        resolve(error ? { error } : { reply }))
+      ;(client as any)[method](
+        request,
+        { deadline: Date.now() + timeoutMs },
+        (error: grpc.ServiceError | null, reply: unknown) => resolve(error ? { error } : { reply }),
+      )
     })
   }
 

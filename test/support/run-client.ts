@@ -33,7 +33,10 @@ export function withTestDefaults(args: readonly string[]): string[] {
  * Runs tm-client in-process with captured stdout/stderr, as `tm-client ...args` would. `prepare` may adjust the
  * parsed command before it runs (e.g. fix the random reader order).
  */
-export async function runClient(args: readonly string[], prepare?: (command: Command<BaseContext>) => void): Promise<ClientRun> {
+export async function runClient(
+  args: readonly string[],
+  prepare?: (command: Command<BaseContext>) => void,
+): Promise<ClientRun> {
   const cli = createClientCli()
   const stdout = new Capture()
   const stderr = new Capture()

@@ -25,36 +25,60 @@ const CHECK_BUDGET_MS = 20_000
 
 export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) => number): Findings {
   const report = checkLinearizability(run.history, { timeoutMs: CHECK_BUDGET_MS })
-  const undecided = report.tokens.filter((t) => t.verdict === 'timeout').map((t) => `token ${t.token}: no verdict within ${CHECK_BUDGET_MS} ms`)
-  const linearizability = report.tokens.filter((t) => t.verdict !== 'linearizable' && t.verdict !== 'timeout')
+  const undecided = report.tokens
+    .filter((t) => t.verdict === 'timeout')
+    .map((t) => `token ${t.token}: no verdict within ${CHECK_BUDGET_MS} ms`)
+  const linearizability = report.tokens
+    .filter((t) => t.verdict !== 'linearizable' && t.verdict !== 'timeout')
     .map((t) => `token ${t.token}: ${t.verdict}${t.counterexample ? `\n${t.counterexample.message}` : ''}`)
   const liveness: string[] = [...tokenLiveness(run, quorumNeeded)]
   const noQuorum: string[] = []
   for (const op of run.history) {
     // Short deadlines and restarts are held to the per-token bound (tokenLiveness), not one by one.
-    if (op.timeoutMs < run.operationTimeoutMs || disturbedByRestart(run, op.token, op.invokeMs, op.completion.kind === 'unknown' ? run.endMs : op.completion.returnMs)) {
+    if (
+      op.timeoutMs < run.operationTimeoutMs ||
+      disturbedByRestart(
+        run,
+        op.token,
+        op.invokeMs,
+        op.completion.kind === 'unknown' ? run.endMs : op.completion.returnMs,
+      )
+    ) {
       continue
     }
     const returnMs = op.completion.kind === 'unknown' ? run.endMs : op.completion.returnMs
     const replicas = run.cluster.scheme.replicasOf(op.token)
-    const silentBy = (t: number) => replicas.filter((r) => (run.silences.get(`${r}|${op.token}`) ?? Infinity) <= t).length
+    const silentBy = (t: number) =>
+      replicas.filter((r) => (run.silences.get(`${r}|${op.token}`) ?? Infinity) <= t).length
     const contactedSilent = (run.silences.get(`${op.node}|${op.token}`) ?? Infinity) <= returnMs
     const live = replicas.length - silentBy(returnMs)
     // While replicas recover their state at start, a silent one delays the token by up to the settle time; one that
     // falls silent during that first exchange (all replicas still without state) may leave a replica that cannot
     // tell a first start from a lost write: outside the fault model, so not held to liveness.
-    const firstStartSilence = run.stillRecovering.has(op.token) && replicas.some((r) => {
-      const atMs = run.silences.get(`${r}|${op.token}`)
-      return atMs !== undefined && atMs > 0 && atMs < run.recoveryBoundMs
-    })
+    const firstStartSilence =
+      run.stillRecovering.has(op.token) &&
+      replicas.some((r) => {
+        const atMs = run.silences.get(`${r}|${op.token}`)
+        return atMs !== undefined && atMs > 0 && atMs < run.recoveryBoundMs
+      })
     const recovering = firstStartSilence || (op.invokeMs < run.recoveryBoundMs && silentBy(run.recoveryBoundMs) > 0)
-    if (!contactedSilent && !recovering && live >= quorumNeeded(replicas.length) && op.error !== undefined && op.cancelled !== true) {
-      liveness.push(`op ${op.id} ${op.op.kind} on ${op.token} at ${op.node} failed with ${op.error} although a quorum was live`)
+    if (
+      !contactedSilent &&
+      !recovering &&
+      live >= quorumNeeded(replicas.length) &&
+      op.error !== undefined &&
+      op.cancelled !== true
+    ) {
+      liveness.push(
+        `op ${op.id} ${op.op.kind} on ${op.token} at ${op.node} failed with ${op.error} although a quorum was live`,
+      )
     }
     const lostAt = run.majorityLost.get(op.token)
     const graceMs = op.op.kind === 'read' ? 2.1 * run.readLeaseMs : 0
     if (lostAt !== undefined && op.invokeMs > lostAt + graceMs && tookEffect(op)) {
-      noQuorum.push(`op ${op.id} ${op.op.kind} on ${op.token} completed although its majority was silent since ${lostAt}`)
+      noQuorum.push(
+        `op ${op.id} ${op.op.kind} on ${op.token} completed although its majority was silent since ${lostAt}`,
+      )
     }
   }
   return { linearizability, undecided, liveness, noQuorum, finals: run.wrongFinals }
@@ -97,16 +121,30 @@ function* tokenLiveness(run: SimulationRun, quorumNeeded: (replicas: number) => 
     if (run.stillRecovering.has(token) && silences.some((atMs) => atMs > 0 && atMs < run.recoveryBoundMs)) continue
     const calmFromMs = Math.max(0, ...silences, ...restarts) + boundMs
     const ops = run.history.filter((op) => op.token === token)
-    const okTimes = ops.filter((op) => op.completion.kind === 'ok').map((op) => (op.completion as { returnMs: number }).returnMs)
+    const okTimes = ops
+      .filter((op) => op.completion.kind === 'ok')
+      .map((op) => (op.completion as { returnMs: number }).returnMs)
     for (const op of ops) {
       const silentCoordinator = run.silences.has(`${op.node}|${token}`)
       // Operations with the full deadline and no restart around them are held to it one by one (checkRun).
       const heldOneByOne = op.timeoutMs >= run.operationTimeoutMs && restarts.length === 0
-      if (heldOneByOne || op.cancelled === true || op.invokeMs < calmFromMs || silentCoordinator || op.invokeMs + boundMs > lastInvokeMs) continue
+      if (
+        heldOneByOne ||
+        op.cancelled === true ||
+        op.invokeMs < calmFromMs ||
+        silentCoordinator ||
+        op.invokeMs + boundMs > lastInvokeMs
+      )
+        continue
       // Stuck: nothing succeeded in the window although clients kept asking live coordinators (a lone operation
       // with a deadline too short for the network is no evidence).
-      const asked = ops.filter((o) => o.invokeMs >= op.invokeMs && o.invokeMs <= op.invokeMs + boundMs && o.cancelled !== true &&
-        !run.silences.has(`${o.node}|${token}`)).length
+      const asked = ops.filter(
+        (o) =>
+          o.invokeMs >= op.invokeMs &&
+          o.invokeMs <= op.invokeMs + boundMs &&
+          o.cancelled !== true &&
+          !run.silences.has(`${o.node}|${token}`),
+      ).length
       if (asked >= 3 && !okTimes.some((t) => t >= op.invokeMs && t <= op.invokeMs + boundMs)) {
         yield `token ${token}: nothing succeeded within ${boundMs} ms of op ${op.id} (${op.op.kind} at ${op.node}, invoked ${op.invokeMs.toFixed(1)})`
         break
@@ -122,5 +160,10 @@ function tookEffect(op: SimOperation): boolean {
 
 /** Every finding; undecided tokens are left to the suite (see Findings.undecided). */
 export function summarize(findings: Findings): string[] {
-  return [...findings.linearizability, ...findings.liveness.slice(0, 5), ...findings.noQuorum.slice(0, 5), ...findings.finals.slice(0, 5)]
+  return [
+    ...findings.linearizability,
+    ...findings.liveness.slice(0, 5),
+    ...findings.noQuorum.slice(0, 5),
+    ...findings.finals.slice(0, 5),
+  ]
 }

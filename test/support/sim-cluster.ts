@@ -80,8 +80,14 @@ export class SimCluster {
       const rate = drift === 0 ? 1 : 1 - drift + 2 * drift * cluster.random.next()
       const clock = rate === 1 ? undefined : new DriftingClock(cluster.time, rate)
       const base = clock ?? cluster.time
-      cluster.clocks.set(self, options.suspendable === undefined ? base : new SuspendableClock(base, options.suspendable === 'blind'))
-      cluster.failureViews.set(self, clock ? new DriftingFailures(cluster.failures, clock, cluster.time) : cluster.failures)
+      cluster.clocks.set(
+        self,
+        options.suspendable === undefined ? base : new SuspendableClock(base, options.suspendable === 'blind'),
+      )
+      cluster.failureViews.set(
+        self,
+        clock ? new DriftingFailures(cluster.failures, clock, cluster.time) : cluster.failures,
+      )
       cluster.disks.set(self, new SimDisk())
       await cluster.startNode(self, 1n, cluster.disks.get(self)!)
     }
@@ -99,7 +105,7 @@ export class SimCluster {
     // The broken variant: an empty copy on "disk" for every token, so the node trusts it and votes at once.
     if (mode === 'amnesia' && this.options.skipRecovery === true) disk.seedEmpty(this.scheme.tokensOf(node))
     this.disks.set(node, disk)
-    this.restarts.set(node, [...this.restarts.get(node) ?? [], this.time.nowMs()])
+    this.restarts.set(node, [...(this.restarts.get(node) ?? []), this.time.nowMs()])
     await this.startNode(node, generation, disk)
     // Not awaited: a node that died between a persist and its send never finishes its last save.
     void stopped
@@ -139,13 +145,22 @@ export class SimCluster {
       rebind<Persistence>(Persistence).toConstantValue(disk)
       const clock = this.clocks.get(self)
       // A suspended node receives nothing until it resumes: deliveries wait, as they would in its socket buffers.
-      if (clock instanceof SuspendableClock) rebind<Transport>(Transport).toConstantValue(deferredTransport(this.network.endpoint(), clock))
-      bind<Metrics>(Metrics).toConstantValue({ ...NO_METRICS, roundDone: (event) => { this.rounds[event.phase]++ } })
+      if (clock instanceof SuspendableClock)
+        rebind<Transport>(Transport).toConstantValue(deferredTransport(this.network.endpoint(), clock))
+      bind<Metrics>(Metrics).toConstantValue({
+        ...NO_METRICS,
+        roundDone: (event) => {
+          this.rounds[event.phase]++
+        },
+      })
       if (this.options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(this.options.quorum)
     })
     const incarnation = this.random.int(1, 2 ** 30)
-    const container = createNodeContainer({ self, scheme: this.scheme, settings: this.settings!, epoch: epochOf(generation, incarnation), incarnation },
-      inProcessTransportModule(this.network), [overrides])
+    const container = createNodeContainer(
+      { self, scheme: this.scheme, settings: this.settings!, epoch: epochOf(generation, incarnation), incarnation },
+      inProcessTransportModule(this.network),
+      [overrides],
+    )
     const driver = container.get(NodeDriver)
     await driver.start()
     this.drivers.set(self, driver)

@@ -26,14 +26,25 @@ export async function runSeeds(first: number, count: number): Promise<SeedsOutco
   const failures: string[] = []
   const started = Date.now()
   for (const seed of seeds) {
-    const run = await runSimulation({ seed, operations: OPS, clients: 1 + (seed % 16), tokens: 2 + (seed % 4),
-      majorityFailureProbability: 0.15, operationTimeoutMs: 1_000, cancelProbability: 0.05 })
+    const run = await runSimulation({
+      seed,
+      operations: OPS,
+      clients: 1 + (seed % 16),
+      tokens: 2 + (seed % 4),
+      majorityFailureProbability: 0.15,
+      operationTimeoutMs: 1_000,
+      cancelProbability: 0.05,
+    })
     operations += run.history.length
     messages += run.cluster.network.sent
     cancelled += run.history.filter((op) => op.cancelled === true).length
     const problems = summarize(checkRun(run, (n) => majority.readQuorum(n)))
     if (problems.length > 0) failures.push(`SEED=${seed}\n${problems.join('\n')}`)
   }
-  return { failures, operations, expectedOperations: only === undefined ? count * OPS : undefined,
-    summary: `${seeds.length} seeds, ${operations} operations (${cancelled} cancelled by their clients), ${messages} messages in ${Date.now() - started} ms` }
+  return {
+    failures,
+    operations,
+    expectedOperations: only === undefined ? count * OPS : undefined,
+    summary: `${seeds.length} seeds, ${operations} operations (${cancelled} cancelled by their clients), ${messages} messages in ${Date.now() - started} ms`,
+  }
 }

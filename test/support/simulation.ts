@@ -129,8 +129,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const readLeaseMs = options.readLeaseMs ?? random.pick([0, 20, 100, 300])
   const assumedDrift = options.assumedDrift ?? 0.01
   const cluster = await SimCluster.start({
-    seed: random.int(0, 2 ** 31), scheme, network, quorum: options.quorum,
-    settings: { operationTimeoutMs: options.operationTimeoutMs, maxParked: 1_000_000, readLeaseMs, clockDriftRate: assumedDrift },
+    seed: random.int(0, 2 ** 31),
+    scheme,
+    network,
+    quorum: options.quorum,
+    settings: {
+      operationTimeoutMs: options.operationTimeoutMs,
+      maxParked: 1_000_000,
+      readLeaseMs,
+      clockDriftRate: assumedDrift,
+    },
     clockDrift: options.actualDrift ?? random.pick([0, assumedDrift / 2, assumedDrift]),
     ...(options.suspends !== undefined && options.suspends > 0 && { suspendable: 'detect' as const }),
   })
@@ -150,11 +158,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
     if (majority) majorityLost.set(entry.token, lastMs)
   }
-  const timing = recoveryTimingOf(resolveSettings({ operationTimeoutMs: options.operationTimeoutMs, clockDriftRate: assumedDrift }))
+  const timing = recoveryTimingOf(
+    resolveSettings({ operationTimeoutMs: options.operationTimeoutMs, clockDriftRate: assumedDrift }),
+  )
   const recoveryBoundMs = timing.settleMs + 2 * timing.retryMs
-  const restarts = drawRestarts(random.fork(), cluster, options.restarts ?? 0, options.restartSpacingMs ?? recoveryBoundMs, options.restartModes)
+  const restarts = drawRestarts(
+    random.fork(),
+    cluster,
+    options.restarts ?? 0,
+    options.restartSpacingMs ?? recoveryBoundMs,
+    options.restartModes,
+  )
   if (options.stranger === true) scheduleStranger(random.fork(), cluster)
-  if (options.suspends !== undefined && options.suspends > 0) scheduleSuspends(random.fork(), cluster, options.suspends, Math.max(10, readLeaseMs))
+  if (options.suspends !== undefined && options.suspends > 0)
+    scheduleSuspends(random.fork(), cluster, options.suspends, Math.max(10, readLeaseMs))
   if (options.lag === true) scheduleLag(random.fork(), cluster, restarts)
   const history: SimOperation[] = []
   const wrongFinals: string[] = []
@@ -165,22 +182,40 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     let remaining = perClient
     const next = (): void => {
       if (remaining-- <= 0) return
-      const { token, op, target, recorded } = drawOperation(clientRandom, cluster, `c${c}`, ids, options.readFraction ?? 0.5)
+      const { token, op, target, recorded } = drawOperation(
+        clientRandom,
+        cluster,
+        `c${c}`,
+        ids,
+        options.readFraction ?? 0.5,
+      )
       const invokeMs = cluster.time.nowMs()
       const id = ids++
       const controller = new AbortController()
       const cancelTimer = clientRandom.chance(options.cancelProbability ?? 0)
-        ? cluster.time.setTimer(clientRandom.next() * 20, () => controller.abort()) : undefined
+        ? cluster.time.setTimer(clientRandom.next() * 20, () => controller.abort())
+        : undefined
       const spread = options.deadlineLeases
-      const timeoutMs = spread !== undefined && readLeaseMs > 0
-        ? readLeaseMs * (spread[0] + (spread[1] - spread[0]) * clientRandom.next()) : options.operationTimeoutMs
-      cluster.whenRunning(target, () => cluster.driver(target).submit(token, op, { timeoutMs, signal: controller.signal }, (error, result) => {
-        cancelTimer?.cancel()
-        const returnMs = cluster.time.nowMs()
-        history.push(record({ id, client: `c${c}`, token, node: target, op: recorded, invokeMs, timeoutMs }, returnMs, error, result))
-        if (result?.type === 'read') checkFinal(result, wrongFinals, id)
-        cluster.time.setTimer(clientRandom.next() * 3, next)
-      }))
+      const timeoutMs =
+        spread !== undefined && readLeaseMs > 0
+          ? readLeaseMs * (spread[0] + (spread[1] - spread[0]) * clientRandom.next())
+          : options.operationTimeoutMs
+      cluster.whenRunning(target, () =>
+        cluster.driver(target).submit(token, op, { timeoutMs, signal: controller.signal }, (error, result) => {
+          cancelTimer?.cancel()
+          const returnMs = cluster.time.nowMs()
+          history.push(
+            record(
+              { id, client: `c${c}`, token, node: target, op: recorded, invokeMs, timeoutMs },
+              returnMs,
+              error,
+              result,
+            ),
+          )
+          if (result?.type === 'read') checkFinal(result, wrongFinals, id)
+          cluster.time.setTimer(clientRandom.next() * 3, next)
+        }),
+      )
     }
     cluster.time.setTimer(clientRandom.next() * 5, next)
   }
@@ -197,19 +232,38 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const endMs = cluster.time.nowMs()
   const stillRecovering = new Set<string>()
   for (const driver of cluster.drivers.values()) {
-    for (const status of driver.status()) if (status.recovering !== undefined && !status.silent) stillRecovering.add(status.token)
+    for (const status of driver.status())
+      if (status.recovering !== undefined && !status.silent) stillRecovering.add(status.token)
   }
   await cluster.stop()
-  return { seed: options.seed, history, scheme, silences, majorityLost, wrongFinals, cluster, endMs, readLeaseMs, recoveryBoundMs,
-    restarts, operationTimeoutMs: options.operationTimeoutMs, stillRecovering }
+  return {
+    seed: options.seed,
+    history,
+    scheme,
+    silences,
+    majorityLost,
+    wrongFinals,
+    cluster,
+    endMs,
+    readLeaseMs,
+    recoveryBoundMs,
+    restarts,
+    operationTimeoutMs: options.operationTimeoutMs,
+    stillRecovering,
+  }
 }
 
 /** Epoch generations start here (a wall clock in ms, say); each restart moves on, or steps back. */
 const FIRST_GENERATION = 1_000n
 
 /** Restarts one node at a time, each past the previous one's recovery bound; every third steps the clock back. */
-function drawRestarts(random: SeededRandom, cluster: SimCluster, count: number, boundMs: number,
-  modes: readonly RestartMode[] = ['amnesia', 'durable', 'torn']): RestartEvent[] {
+function drawRestarts(
+  random: SeededRandom,
+  cluster: SimCluster,
+  count: number,
+  boundMs: number,
+  modes: readonly RestartMode[] = ['amnesia', 'durable', 'torn'],
+): RestartEvent[] {
   const nodes = cluster.scheme.nodes()
   const generations = new Map<NodeId, bigint>()
   const events: RestartEvent[] = []
@@ -233,7 +287,9 @@ function drawRestarts(random: SeededRandom, cluster: SimCluster, count: number, 
  */
 function scheduleLag(random: SeededRandom, cluster: SimCluster, restarts: readonly RestartEvent[]): void {
   for (const restart of restarts) {
-    const entry = random.pick(cluster.scheme.entries.filter((e) => cluster.scheme.replicasOf(e.token).includes(restart.node)))
+    const entry = random.pick(
+      cluster.scheme.entries.filter((e) => cluster.scheme.replicasOf(e.token).includes(restart.node)),
+    )
     const others = cluster.scheme.replicasOf(entry.token).filter((r) => r !== entry.writer && r !== restart.node)
     if (others.length === 0) continue
     const lagging = random.pick(others)
@@ -259,7 +315,7 @@ function scheduleSuspends(random: SeededRandom, cluster: SimCluster, count: numb
     const forMs = unitMs * (0.5 + 2.5 * random.next())
     cluster.time.setTimer(atMs, () => cluster.suspend(node))
     cluster.time.setTimer(atMs + forMs, () => cluster.resume(node))
-    atMs += forMs + random.next() * 1_500 / count
+    atMs += forMs + (random.next() * 1_500) / count
   }
 }
 
@@ -291,7 +347,7 @@ function drawOperation(random: SeededRandom, cluster: SimCluster, client: string
   const entry = random.pick(cluster.scheme.entries)
   // The other operations keep their proportions (70 % writes, 16 % creates, 14 % drops) whatever the read share.
   const roll = random.next()
-  const scaled = roll < readFraction ? 0 : 0.5 + 0.5 * (roll - readFraction) / (1 - readFraction)
+  const scaled = roll < readFraction ? 0 : 0.5 + (0.5 * (roll - readFraction)) / (1 - readFraction)
   let op: ClientOp
   let recorded: RegisterOp
   if (roll < readFraction) {
@@ -324,7 +380,12 @@ interface Invocation {
   readonly timeoutMs: number
 }
 
-function record(invocation: Invocation, returnMs: number, error: TokenManagerError | undefined, result: OpResult | undefined): SimOperation {
+function record(
+  invocation: Invocation,
+  returnMs: number,
+  error: TokenManagerError | undefined,
+  result: OpResult | undefined,
+): SimOperation {
   const op = invocation.op
   const base = { ...invocation, ...(error?.code === 'cancelled' ? { cancelled: true } : {}) }
   if (error === undefined) return { ...base, completion: { kind: 'ok', result: resultOf(result!), returnMs } }
@@ -333,7 +394,11 @@ function record(invocation: Invocation, returnMs: number, error: TokenManagerErr
   }
   // A read that failed had no effect; a write that failed after it was sent may still take effect.
   const noEffect = op.kind === 'read' || error.code === 'resource-exhausted'
-  return { ...base, error: `${error.code}: ${error.message}`, completion: noEffect ? { kind: 'failed', error: error.code, returnMs } : { kind: 'unknown' } }
+  return {
+    ...base,
+    error: `${error.code}: ${error.message}`,
+    completion: noEffect ? { kind: 'failed', error: error.code, returnMs } : { kind: 'unknown' },
+  }
 }
 
 function resultOf(result: OpResult): RegisterResult {
@@ -348,8 +413,11 @@ function checkFinal(result: OpResult & { type: 'read' }, wrong: string[], id: nu
   const token = result.value.token
   const expected = argminRange(token.name, token.low, token.high)
   const partial = argminRange(token.name, token.low, token.mid)
-  if (token.final?.nonce !== expected?.nonce || token.final?.hash !== expected?.hash ||
-      token.partial?.nonce !== partial?.nonce) {
+  if (
+    token.final?.nonce !== expected?.nonce ||
+    token.final?.hash !== expected?.hash ||
+    token.partial?.nonce !== partial?.nonce
+  ) {
     wrong.push(`op ${id}: ${token.name} final ${token.final?.nonce} expected ${expected?.nonce}`)
   }
 }

@@ -11,7 +11,10 @@ export class SuspendableClock implements Clock {
   private readonly deferred: (() => void)[] = []
   readonly wallMs: (() => number) | undefined
 
-  constructor(private readonly inner: Clock, hideWall = false) {
+  constructor(
+    private readonly inner: Clock,
+    hideWall = false,
+  ) {
     this.wallMs = hideWall ? undefined : () => inner.nowMs()
   }
 
@@ -29,15 +32,22 @@ export class SuspendableClock implements Clock {
     let cancelled = false
     let handle: Timer
     const arm = (waitMs: number): void => {
-      handle = this.inner.setTimer(waitMs, () => this.whenRunning(() => {
-        if (cancelled) return
-        const leftMs = targetMs - this.nowMs()
-        if (leftMs > 0) arm(Math.max(leftMs, 1e-9 + Math.abs(targetMs) * 1e-12))
-        else callback()
-      }))
+      handle = this.inner.setTimer(waitMs, () =>
+        this.whenRunning(() => {
+          if (cancelled) return
+          const leftMs = targetMs - this.nowMs()
+          if (leftMs > 0) arm(Math.max(leftMs, 1e-9 + Math.abs(targetMs) * 1e-12))
+          else callback()
+        }),
+      )
     }
     arm(delayMs)
-    return { cancel: () => { cancelled = true; handle.cancel() } }
+    return {
+      cancel: () => {
+        cancelled = true
+        handle.cancel()
+      },
+    }
   }
 
   get suspended(): boolean {

@@ -10,10 +10,21 @@ export class BenchProgress {
   private lastDone = 0
   private lastMs = 0
 
-  constructor(label: string, private readonly total: { durationMs?: number; ops?: number }, stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    label: string,
+    private readonly total: { durationMs?: number; ops?: number },
+    stream: NodeJS.WriteStream = process.stderr,
+  ) {
     if (stream.isTTY !== true) return
-    this.bar = new cliProgress.SingleBar({ stream, hideCursor: true, clearOnComplete: true,
-      format: `${label} {bar} {percentage}% | {done} ops | {rate} ops/s | {errors} errors` }, cliProgress.Presets.shades_classic)
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream,
+        hideCursor: true,
+        clearOnComplete: true,
+        format: `${label} {bar} {percentage}% | {done} ops | {rate} ops/s | {errors} errors`,
+      },
+      cliProgress.Presets.shades_classic,
+    )
     this.bar.start(this.totalUnits(), 0, { done: 0, rate: 0, errors: 0 })
   }
 
@@ -23,7 +34,10 @@ export class BenchProgress {
     const rate = windowMs > 0 ? Math.round(((progress.done - this.lastDone) * 1_000) / windowMs) : 0
     this.lastDone = progress.done
     this.lastMs = progress.elapsedMs
-    const value = this.total.durationMs !== undefined ? Math.min(this.totalUnits(), Math.round(progress.elapsedMs / 100)) : progress.done
+    const value =
+      this.total.durationMs !== undefined
+        ? Math.min(this.totalUnits(), Math.round(progress.elapsedMs / 100))
+        : progress.done
     this.bar.update(value, { done: progress.done, rate, errors: progress.errors })
   }
 
@@ -32,6 +46,8 @@ export class BenchProgress {
   }
 
   private totalUnits(): number {
-    return this.total.durationMs !== undefined ? Math.max(1, Math.round(this.total.durationMs / 100)) : this.total.ops ?? 1
+    return this.total.durationMs !== undefined
+      ? Math.max(1, Math.round(this.total.durationMs / 100))
+      : (this.total.ops ?? 1)
   }
 }

@@ -13,5 +13,6 @@ export function loadService(file: string, path: readonly string[]): grpc.Service
   return node as grpc.ServiceClientConstructor
 }
 
-export const etcdKvService = (): grpc.ServiceClientConstructor => loadService('etcd/kv_subset.proto', ['etcdserverpb', 'KV'])
+export const etcdKvService = (): grpc.ServiceClientConstructor =>
+  loadService('etcd/kv_subset.proto', ['etcdserverpb', 'KV'])
 export const echoService = (): grpc.ServiceClientConstructor => loadService('bench/echo.proto', ['bench', 'v1', 'Echo'])

@@ -6,7 +6,11 @@ export type WriterLayout = 'spread' | 'first'
  * readers. With `spread`, token i's writer is node i mod n, so every node writes a share of the tokens.
  * One line per key in the plain block layout, which the scheme loader reads without the full YAML parser.
  */
-export function benchSchemeText(addresses: readonly string[], tokens: number, writers: WriterLayout = 'spread'): string {
+export function benchSchemeText(
+  addresses: readonly string[],
+  tokens: number,
+  writers: WriterLayout = 'spread',
+): string {
   const readers = `[${addresses.join(', ')}]`
   const lines: string[] = []
   for (let i = 1; i <= tokens; i++) {

@@ -22,8 +22,14 @@ const MAX_LINE_CHARS = 4 * 1024 * 1024
 export class ChildProcesses {
   private readonly children = new Set<ChildProcess>()
 
-  async start(label: string, command: string, args: readonly string[], ready: { line: RegExp } | { port: number },
-    timeoutMs: number, options: SpawnOptions = {}): Promise<ChildProcess> {
+  async start(
+    label: string,
+    command: string,
+    args: readonly string[],
+    ready: { line: RegExp } | { port: number },
+    timeoutMs: number,
+    options: SpawnOptions = {},
+  ): Promise<ChildProcess> {
     return (await this.startTimed(label, command, args, ready, timeoutMs, options)).child
   }
 
@@ -31,8 +37,14 @@ export class ChildProcesses {
    * As `start`, and says when the child was spawned and when it was ready: for a line, when the chunk holding it
    * arrived; for a port, when a connection was first accepted (polled every 50 ms).
    */
-  async startTimed(label: string, command: string, args: readonly string[], ready: { line: RegExp } | { port: number },
-    timeoutMs: number, options: SpawnOptions = {}): Promise<TimedChild> {
+  async startTimed(
+    label: string,
+    command: string,
+    args: readonly string[],
+    ready: { line: RegExp } | { port: number },
+    timeoutMs: number,
+    options: SpawnOptions = {},
+  ): Promise<TimedChild> {
     const spawnedAtMs = performance.now()
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
     this.children.add(child)
@@ -52,12 +64,16 @@ export class ChildProcesses {
     child.stdout!.on('data', watch)
     child.stderr!.on('data', watch)
     let exited: string | undefined
-    child.once('exit', (code, signal) => { exited = String(code ?? signal) })
-    child.once('error', (error) => { exited = error.message })
+    child.once('exit', (code, signal) => {
+      exited = String(code ?? signal)
+    })
+    child.once('error', (error) => {
+      exited = error.message
+    })
     const deadline = Date.now() + timeoutMs
     for (;;) {
       if (exited !== undefined) throw new Error(`${label} exited (${exited}):\n${tail.join('')}`)
-      if (!('line' in ready) && await accepts(ready.port)) matchedAtMs = performance.now()
+      if (!('line' in ready) && (await accepts(ready.port))) matchedAtMs = performance.now()
       if (matchedAtMs !== undefined) break
       if (Date.now() > deadline) throw new Error(`${label} was not ready within ${timeoutMs} ms:\n${tail.join('')}`)
       await sleep(50)
@@ -92,7 +108,10 @@ function stopChild(child: ChildProcess, graceMs: number, signal: NodeJS.Signals 
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), graceMs)
-    child.once('exit', () => { clearTimeout(kill); resolve() })
+    child.once('exit', () => {
+      clearTimeout(kill)
+      resolve()
+    })
     child.kill(signal)
   })
 }
@@ -100,7 +119,10 @@ function stopChild(child: ChildProcess, graceMs: number, signal: NodeJS.Signals 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
     socket.once('error', () => resolve(false))
   })
 }

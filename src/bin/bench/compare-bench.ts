@@ -30,13 +30,23 @@ class CompareCommand extends Command {
   })
 
   duration = Option.String('--duration', '10s', { description: 'Length of each measured run (default 10s)' })
-  runs = Option.String('--runs', '3', { validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]), description: 'Runs per cell; the median is reported (default 3)' })
+  runs = Option.String('--runs', '3', {
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
+    description: 'Runs per cell; the median is reported (default 3)',
+  })
   concurrency = Option.String('--concurrency', '1,16,64', { description: 'Concurrency levels (default 1,16,64)' })
-  keys = Option.String('--keys', '100', { validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]), description: 'Tokens / etcd keys (default 100)' })
+  keys = Option.String('--keys', '100', {
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
+    description: 'Tokens / etcd keys (default 100)',
+  })
   targets = Option.String('--targets', TARGETS.join(','), { description: 'Which of token-manager,etcd,echo to run' })
-  modes = Option.String('--modes', COMPARE_MODES.join(','), { description: 'Which of durable,memory to run, in this order (default both)' })
+  modes = Option.String('--modes', COMPARE_MODES.join(','), {
+    description: 'Which of durable,memory to run, in this order (default both)',
+  })
   quick = Option.Boolean('--quick', false, { description: 'A smoke run: 2s, 1 run, C=1 and 64' })
-  profileDir = Option.String('--profile-dir', { description: 'Run our servers with --cpu-prof, profiles into this directory' })
+  profileDir = Option.String('--profile-dir', {
+    description: 'Run our servers with --cpu-prof, profiles into this directory',
+  })
   json = Option.Boolean('--json', false, { description: 'One JSON object on stdout' })
 
   async execute(): Promise<number> {
@@ -45,11 +55,15 @@ class CompareCommand extends Command {
     const levels = (this.quick ? '1,64' : this.concurrency).split(',').map(Number)
     const targets = listOf(this.targets, TARGETS, '--targets')
     const modes = listOf(this.modes, COMPARE_MODES, '--modes')
-    const log = (line: string): void => { this.context.stderr.write(`bench:compare: ${line}\n`) }
+    const log = (line: string): void => {
+      this.context.stderr.write(`bench:compare: ${line}\n`)
+    }
     const children = new ChildProcesses()
     const cleanups: (() => void)[] = []
     const open: StartedTarget[] = []
-    const onSignal = (): void => { void stop().then(() => process.exit(130)) }
+    const onSignal = (): void => {
+      void stop().then(() => process.exit(130))
+    }
     const stop = async (): Promise<void> => {
       for (const { target } of open.splice(0)) target.close()
       await children.stopAll()
@@ -70,10 +84,14 @@ class CompareCommand extends Command {
         reports.push({ mode, cells, checks: checksOf(cells, mode), results })
       }
       const machine = machineInfo()
-      this.context.stdout.write(this.json
-        ? JSON.stringify({ machine, durationMs, runs, keys: this.keys, modes: reports }) + '\n'
-        : `${machine.cpus} x ${machine.cpuModel}, node ${machine.node}; ${runs} run(s) of ${durationMs / 1000} s per cell, ${this.keys} keys\n` +
-          reports.map((r) => `\n== ${r.mode}: ${MODE_TITLES[r.mode]} ==\n${formatComparison(r.cells, r.checks)}`).join(''))
+      this.context.stdout.write(
+        this.json
+          ? `${JSON.stringify({ machine, durationMs, runs, keys: this.keys, modes: reports })}\n`
+          : `${machine.cpus} x ${machine.cpuModel}, node ${machine.node}; ${runs} run(s) of ${durationMs / 1000} s per cell, ${this.keys} keys\n` +
+              reports
+                .map((r) => `\n== ${r.mode}: ${MODE_TITLES[r.mode]} ==\n${formatComparison(r.cells, r.checks)}`)
+                .join(''),
+      )
       return 0
     } finally {
       process.off('SIGINT', onSignal)
@@ -114,13 +132,21 @@ async function measure(started: ReadonlyMap<TargetName, StartedTarget>, options:
           const label = `${options.mode} run ${run}/${runs} C=${c} ${name} ${kind}`
           const progress = new BenchProgress(label, { durationMs })
           const cpuBeforeMs = processesCpuMs(pids)
-          const result = await runLoad(target, { concurrency: c, readRatio: kind === 'read' ? 1 : 0, durationMs, seed: run,
-            onProgress: (p) => progress.update(p) })
-          const serverCpuUsPerOp = result.totalOps === 0 ? 0 : Math.round(((processesCpuMs(pids) - cpuBeforeMs) * 1_000) / result.totalOps)
+          const result = await runLoad(target, {
+            concurrency: c,
+            readRatio: kind === 'read' ? 1 : 0,
+            durationMs,
+            seed: run,
+            onProgress: (p) => progress.update(p),
+          })
+          const serverCpuUsPerOp =
+            result.totalOps === 0 ? 0 : Math.round(((processesCpuMs(pids) - cpuBeforeMs) * 1_000) / result.totalOps)
           progress.stop()
           const stats = result.byKind[0]
-          options.log(`${label}: ${result.opsPerSec} ops/s, p99 ${stats?.p99Ms ?? 0} ms, ${result.totalErrors} errors, ` +
-            `CPU/op server ${serverCpuUsPerOp} us, client ${result.clientCpuUsPerOp} us`)
+          options.log(
+            `${label}: ${result.opsPerSec} ops/s, p99 ${stats?.p99Ms ?? 0} ms, ${result.totalErrors} errors, ` +
+              `CPU/op server ${serverCpuUsPerOp} us, client ${result.clientCpuUsPerOp} us`,
+          )
           results.push({ target: name, kind, result, serverCpuUsPerOp })
         }
       }
@@ -131,14 +157,22 @@ async function measure(started: ReadonlyMap<TargetName, StartedTarget>, options:
 
 /** A comma-separated option checked against its allowed values. */
 function listOf<T extends string>(text: string, allowed: readonly T[], option: string): T[] {
-  const values = text.split(',').map((v) => v.trim()).filter((v) => v !== '')
+  const values = text
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
   const unknown = values.filter((v) => !allowed.includes(v as T))
-  if (unknown.length > 0 || values.length === 0) throw new UsageError(`${option}: use some of ${allowed.join(',')}; got ${text}`)
+  if (unknown.length > 0 || values.length === 0)
+    throw new UsageError(`${option}: use some of ${allowed.join(',')}; got ${text}`)
   return values as T[]
 }
 
-const cli = new Cli({ binaryName: 'bench:compare', binaryLabel: 'token manager vs etcd vs echo', binaryVersion: '0.1.0',
-  enableColors: process.stdout.isTTY === true })
+const cli = new Cli({
+  binaryName: 'bench:compare',
+  binaryLabel: 'token manager vs etcd vs echo',
+  binaryVersion: '0.1.0',
+  enableColors: process.stdout.isTTY === true,
+})
 cli.register(CompareCommand)
 cli.register(Builtins.HelpCommand)
 await cli.runExit(process.argv.slice(2))

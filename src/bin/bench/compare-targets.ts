@@ -39,8 +39,12 @@ const CALL_TIMEOUT_MS = 10_000
  * functions pushed onto `cleanups`. Our cluster spreads the tokens' writers over its 3 nodes (token i on node
  * i mod 3), all 3 nodes reading every token, as users would run it.
  */
-export async function startCompareTargets(names: readonly TargetName[], children: ChildProcesses, cleanups: (() => void)[],
-  options: CompareTargetOptions): Promise<Map<TargetName, StartedTarget>> {
+export async function startCompareTargets(
+  names: readonly TargetName[],
+  children: ChildProcesses,
+  cleanups: (() => void)[],
+  options: CompareTargetOptions,
+): Promise<Map<TargetName, StartedTarget>> {
   const started = new Map<TargetName, StartedTarget>()
   if (names.includes('token-manager')) started.set('token-manager', await startOurs(children, cleanups, options))
   if (names.includes('etcd')) started.set('etcd', await startEtcd(children, cleanups, options))
@@ -48,9 +52,18 @@ export async function startCompareTargets(names: readonly TargetName[], children
   return started
 }
 
-async function startOurs(children: ChildProcesses, cleanups: (() => void)[], options: CompareTargetOptions): Promise<StartedTarget> {
-  const cluster = await startLocalCluster(children, { nodes: 3, tokens: options.keys, logLevel: 'warn', persistence: options.mode,
-    nodeArgs: options.nodeArgs })
+async function startOurs(
+  children: ChildProcesses,
+  cleanups: (() => void)[],
+  options: CompareTargetOptions,
+): Promise<StartedTarget> {
+  const cluster = await startLocalCluster(children, {
+    nodes: 3,
+    tokens: options.keys,
+    logLevel: 'warn',
+    persistence: options.mode,
+    nodeArgs: options.nodeArgs,
+  })
   cleanups.push(() => cluster.remove())
   options.log(`token-manager (${options.mode}) on ${cluster.addresses.join(', ')}`)
   const scheme = loadSchemeFile(cluster.configPath)
@@ -58,19 +71,34 @@ async function startOurs(children: ChildProcesses, cleanups: (() => void)[], opt
   return { target: new TokenTarget(scheme, { tokens, domainSize: 16, timeoutMs: CALL_TIMEOUT_MS }), pids: cluster.pids }
 }
 
-async function startEtcd(children: ChildProcesses, cleanups: (() => void)[], options: CompareTargetOptions): Promise<StartedTarget> {
+async function startEtcd(
+  children: ChildProcesses,
+  cleanups: (() => void)[],
+  options: CompareTargetOptions,
+): Promise<StartedTarget> {
   const etcd = ensureEtcd(options.log)
   const fsync = options.mode === 'durable'
   const cluster = await startEtcdCluster(children, etcd, 3, fsync)
   cleanups.push(() => cluster.remove())
   options.log(`etcd (${fsync ? 'fsync' : '--unsafe-no-fsync'}) on ${cluster.endpoints.join(', ')}`)
-  const target = new EtcdTarget({ endpoints: cluster.endpoints, keys: options.keys, valueBytes: 16, timeoutMs: CALL_TIMEOUT_MS })
+  const target = new EtcdTarget({
+    endpoints: cluster.endpoints,
+    keys: options.keys,
+    valueBytes: 16,
+    timeoutMs: CALL_TIMEOUT_MS,
+  })
   return { target, pids: cluster.pids }
 }
 
 async function startEcho(children: ChildProcesses, keys: number): Promise<StartedTarget> {
   const [port] = await freePorts(1)
   const server = join(packageRoot(), 'dist/src/bin/bench/echo-server.js')
-  const echo = await children.start('echo server', process.execPath, [server, `127.0.0.1:${port}`], { line: /listening/ }, 10_000)
+  const echo = await children.start(
+    'echo server',
+    process.execPath,
+    [server, `127.0.0.1:${port}`],
+    { line: /listening/ },
+    10_000,
+  )
   return { target: new EchoTarget(`127.0.0.1:${port}`, keys, 16, CALL_TIMEOUT_MS), pids: [echo.pid!] }
 }

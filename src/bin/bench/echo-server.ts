@@ -7,7 +7,8 @@ import { echoService } from './bench-protos.js'
 const address = process.argv[2] ?? '127.0.0.1:0'
 const server = new grpc.Server()
 server.addService(echoService().service, {
-  Echo: (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, call.request),
+  Echo: (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+    callback(null, call.request),
 })
 server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
   if (error) {

@@ -9,7 +9,12 @@ export class EchoTarget implements BenchTarget {
   private readonly payload: Buffer
   private readonly keys: string[]
 
-  constructor(address: string, keys: number, valueBytes: number, private readonly timeoutMs: number) {
+  constructor(
+    address: string,
+    keys: number,
+    valueBytes: number,
+    private readonly timeoutMs: number,
+  ) {
     this.client = new UnaryClient(address, echoService())
     this.payload = Buffer.alloc(valueBytes, 'v')
     this.keys = Array.from({ length: keys }, (_, i) => String(i))
@@ -24,7 +29,9 @@ export class EchoTarget implements BenchTarget {
   }
 
   run(_kind: OpKind, key: number): Promise<void> {
-    return this.client.call('Echo', { key: this.keys[key], payload: this.payload }, this.timeoutMs).then(() => undefined)
+    return this.client
+      .call('Echo', { key: this.keys[key], payload: this.payload }, this.timeoutMs)
+      .then(() => undefined)
   }
 
   close(): void {

@@ -37,26 +37,65 @@ function which(command: string): string | undefined {
  * our nodes' data dirs live too). With `fsync` false it runs with --unsafe-no-fsync, to compare with our memory
  * persistence, which does not fsync either. Resolves when every member serves clients.
  */
-export async function startEtcdCluster(children: ChildProcesses, etcd: string, memberCount: number, fsync: boolean): Promise<EtcdCluster> {
+export async function startEtcdCluster(
+  children: ChildProcesses,
+  etcd: string,
+  memberCount: number,
+  fsync: boolean,
+): Promise<EtcdCluster> {
   const ports = await freePorts(memberCount * 2)
   const names = Array.from({ length: memberCount }, (_, i) => `m${i}`)
   const peerUrl = (i: number): string => `http://127.0.0.1:${ports[memberCount + i]}`
   const clientUrl = (i: number): string => `http://127.0.0.1:${ports[i]}`
   const initialCluster = names.map((n, i) => `${n}=${peerUrl(i)}`).join(',')
   const dirs = names.map((n) => mkdtempSync(join(tmpdir(), `tm-bench-etcd-${n}-`)))
-  const remove = (): void => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }) }
+  const remove = (): void => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  }
   let members: ChildProcess[]
   try {
-    members = await Promise.all(names.map((name, i) => children.start(`etcd ${name}`, etcd, [
-      '--name', name, '--data-dir', dirs[i]!,
-      '--listen-client-urls', clientUrl(i), '--advertise-client-urls', clientUrl(i),
-      '--listen-peer-urls', peerUrl(i), '--initial-advertise-peer-urls', peerUrl(i),
-      '--initial-cluster', initialCluster, '--initial-cluster-state', 'new', '--initial-cluster-token', 'tm-bench',
-      ...(fsync ? [] : ['--unsafe-no-fsync']), '--logger', 'zap', '--log-level', 'info',
-    ], { line: /ready to serve client requests|serving client traffic/ }, 30_000)))
+    members = await Promise.all(
+      names.map((name, i) =>
+        children.start(
+          `etcd ${name}`,
+          etcd,
+          [
+            '--name',
+            name,
+            '--data-dir',
+            dirs[i]!,
+            '--listen-client-urls',
+            clientUrl(i),
+            '--advertise-client-urls',
+            clientUrl(i),
+            '--listen-peer-urls',
+            peerUrl(i),
+            '--initial-advertise-peer-urls',
+            peerUrl(i),
+            '--initial-cluster',
+            initialCluster,
+            '--initial-cluster-state',
+            'new',
+            '--initial-cluster-token',
+            'tm-bench',
+            ...(fsync ? [] : ['--unsafe-no-fsync']),
+            '--logger',
+            'zap',
+            '--log-level',
+            'info',
+          ],
+          { line: /ready to serve client requests|serving client traffic/ },
+          30_000,
+        ),
+      ),
+    )
   } catch (error) {
     remove()
     throw error
   }
-  return { endpoints: ports.slice(0, memberCount).map((p) => `127.0.0.1:${p}`), pids: members.map((c) => c.pid!), remove }
+  return {
+    endpoints: ports.slice(0, memberCount).map((p) => `127.0.0.1:${p}`),
+    pids: members.map((c) => c.pid!),
+    remove,
+  }
 }

@@ -39,7 +39,8 @@ export class EtcdTarget implements BenchTarget {
 
   run(kind: OpKind, key: number): Promise<void> {
     const client = this.clients[this.turn++ % this.clients.length]!
-    if (kind === 'read') return client.call('Range', { key: this.keys[key], serializable: false }, this.options.timeoutMs).then(ignore)
+    if (kind === 'read')
+      return client.call('Range', { key: this.keys[key], serializable: false }, this.options.timeoutMs).then(ignore)
     return client.call('Put', { key: this.keys[key], value: this.value }, this.options.timeoutMs).then(ignore)
   }
 

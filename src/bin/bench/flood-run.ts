@@ -39,56 +39,105 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
   const [port, metricsPort] = (await freePorts(2)) as [number, number]
   const address = `127.0.0.1:${port}`
   writeFileSync(join(dir, 'tokens.yaml'), `- token: S\n  writer: ${address}\n  readers: [${address}]\n`)
-  writeFileSync(join(dir, 'settings.yaml'), `maxParked: ${options.maxParked}\noperationTimeoutMs: ${options.deadlineMs}\n` +
-    `metricsAddress: 127.0.0.1:${metricsPort}\nlogLevel: warn\n`)
-  const server = spawn(process.execPath, [join(packageRoot(), 'dist/src/bin/tm-server.js'), '--config', join(dir, 'tokens.yaml'),
-    '--address', address, '--settings', join(dir, 'settings.yaml'), '--insecure', '--in-memory'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir })
+  writeFileSync(
+    join(dir, 'settings.yaml'),
+    `maxParked: ${options.maxParked}\noperationTimeoutMs: ${options.deadlineMs}\n` +
+      `metricsAddress: 127.0.0.1:${metricsPort}\nlogLevel: warn\n`,
+  )
+  const server = spawn(
+    process.execPath,
+    [
+      join(packageRoot(), 'dist/src/bin/tm-server.js'),
+      '--config',
+      join(dir, 'tokens.yaml'),
+      '--address',
+      address,
+      '--settings',
+      join(dir, 'settings.yaml'),
+      '--insecure',
+      '--in-memory',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir },
+  )
   const pkg = loadTokenManagerPackage()
+  // biome-ignore lint/suspicious/noExplicitAny: grpc-js clients built from a .proto have no static method types
   const client = new pkg.TokenService(address, grpc.credentials.createInsecure()) as any
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   const admin = new pkg.AdminService(address, grpc.credentials.createInsecure()) as any
   try {
     const metrics = `http://127.0.0.1:${metricsPort}/metrics`
     await until(async () => (await parked(metrics)) !== undefined, options.waitMs, 'the node to start')
     await unary(admin, 'FailSilent', { id: 'S', after_ms: '0' })
     const rssBeforeKiB = rssOf(server)
-    log(`node ${address} (pid ${server.pid}) silent for S; RSS before ${rssBeforeKiB} KiB; sending ${options.requests} reads`)
+    log(
+      `node ${address} (pid ${server.pid}) silent for S; RSS before ${rssBeforeKiB} KiB; sending ${options.requests} reads`,
+    )
     const outcomes = new Map<string, number>()
     const settled = { count: 0 }
     // A ready channel, and calls started in slices: grpc-js handles a burst of queued picks badly.
-    await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 10_000, (e: Error | undefined) => (e ? reject(e) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      client.waitForReady(Date.now() + 10_000, (e: Error | undefined) => (e ? reject(e) : resolve())),
+    )
     const calls: grpc.ClientUnaryCall[] = []
     for (let i = 0; i < options.requests; i++) {
-      calls.push(client.Read({ id: 'S' }, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null) => {
-        const key = error ? grpc.status[error.code] : 'OK'
-        outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
-        settled.count++
-      }))
+      calls.push(
+        client.Read({ id: 'S' }, { deadline: Date.now() + options.deadlineMs }, (error: grpc.ServiceError | null) => {
+          const key = error ? grpc.status[error.code] : 'OK'
+          outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
+          settled.count++
+        }),
+      )
       if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve))
     }
     let rssPeakKiB = rssBeforeKiB
     let parkedPeak = 0
     const expectedRefused = Math.max(0, options.requests - options.maxParked)
-    await until(async () => {
-      rssPeakKiB = Math.max(rssPeakKiB, rssOf(server))
-      parkedPeak = Math.max(parkedPeak, (await parked(metrics)) ?? 0)
-      return (outcomes.get('RESOURCE_EXHAUSTED') ?? 0) >= expectedRefused && parkedPeak >= Math.min(options.requests, options.maxParked)
-    }, options.waitMs, () => `the flood to be parked or refused (${parkedPeak} parked, outcomes ${JSON.stringify(Object.fromEntries(outcomes))})`)
-    log(`peak: ${parkedPeak} parked, ${outcomes.get('RESOURCE_EXHAUSTED') ?? 0} refused; RSS ${rssPeakKiB} KiB; cancelling`)
+    await until(
+      async () => {
+        rssPeakKiB = Math.max(rssPeakKiB, rssOf(server))
+        parkedPeak = Math.max(parkedPeak, (await parked(metrics)) ?? 0)
+        return (
+          (outcomes.get('RESOURCE_EXHAUSTED') ?? 0) >= expectedRefused &&
+          parkedPeak >= Math.min(options.requests, options.maxParked)
+        )
+      },
+      options.waitMs,
+      () =>
+        `the flood to be parked or refused (${parkedPeak} parked, outcomes ${JSON.stringify(Object.fromEntries(outcomes))})`,
+    )
+    log(
+      `peak: ${parkedPeak} parked, ${outcomes.get('RESOURCE_EXHAUSTED') ?? 0} refused; RSS ${rssPeakKiB} KiB; cancelling`,
+    )
     const cancelledAt = Date.now()
     for (const call of calls) call.cancel()
     let parkedAfterCancel = Infinity
-    await until(async () => {
-      rssPeakKiB = Math.max(rssPeakKiB, rssOf(server))
-      return (parkedAfterCancel = (await parked(metrics)) ?? Infinity) === 0
-    }, options.waitMs, 'the parked reads to be released')
+    await until(
+      async () => {
+        rssPeakKiB = Math.max(rssPeakKiB, rssOf(server))
+        return (parkedAfterCancel = (await parked(metrics)) ?? Infinity) === 0
+      },
+      options.waitMs,
+      'the parked reads to be released',
+    )
     const releaseMs = Date.now() - cancelledAt
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     const rssAfterCancelKiB = rssOf(server)
     const resourceExhausted = outcomes.get('RESOURCE_EXHAUSTED') ?? 0
     const cancelled = outcomes.get('CANCELLED') ?? 0
     const other = Object.fromEntries([...outcomes].filter(([k]) => k !== 'RESOURCE_EXHAUSTED' && k !== 'CANCELLED'))
-    return { requests: options.requests, maxParked: options.maxParked, rssBeforeKiB, rssPeakKiB, rssAfterCancelKiB, parkedPeak,
-      parkedAfterCancel, resourceExhausted, cancelled, other, releaseMs }
+    return {
+      requests: options.requests,
+      maxParked: options.maxParked,
+      rssBeforeKiB,
+      rssPeakKiB,
+      rssAfterCancelKiB,
+      parkedPeak,
+      parkedAfterCancel,
+      resourceExhausted,
+      cancelled,
+      other,
+      releaseMs,
+    }
   } finally {
     client.close()
     admin.close()
@@ -118,21 +167,29 @@ async function parked(url: string): Promise<number | undefined> {
 async function until(check: () => Promise<boolean>, waitMs: number, what: string | (() => string)): Promise<void> {
   const endMs = Date.now() + waitMs
   while (!(await check())) {
-    if (Date.now() > endMs) throw new Error(`gave up waiting ${waitMs} ms for ${typeof what === 'string' ? what : what()}`)
+    if (Date.now() > endMs)
+      throw new Error(`gave up waiting ${waitMs} ms for ${typeof what === 'string' ? what : what()}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as above
 function unary(client: any, method: string, request: object): Promise<unknown> {
-  return new Promise((resolve, reject) => client[method](request, { deadline: Date.now() + 10_000 },
-    (error: Error | null, reply: unknown) => (error ? reject(error) : resolve(reply))))
+  return new Promise((resolve, reject) =>
+    client[method](request, { deadline: Date.now() + 10_000 }, (error: Error | null, reply: unknown) =>
+      error ? reject(error) : resolve(reply),
+    ),
+  )
 }
 
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), 5_000)
-    child.once('exit', () => { clearTimeout(force); resolve() })
+    child.once('exit', () => {
+      clearTimeout(force)
+      resolve()
+    })
     child.kill('SIGTERM')
   })
 }

@@ -12,7 +12,11 @@
 import { createHash } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { createNativeArgminKernel } from '../../plugins/native-hasher/native-argmin-kernel.js'
-import { type ArgminKernel, loadWasmArgminKernel, typescriptArgminKernel } from '../../plugins/wasm-hasher/wasm-argmin-kernel.js'
+import {
+  type ArgminKernel,
+  loadWasmArgminKernel,
+  typescriptArgminKernel,
+} from '../../plugins/wasm-hasher/wasm-argmin-kernel.js'
 import { opensslSha256Rate } from './openssl-speed.js'
 
 const REPETITIONS = 5
@@ -67,7 +71,8 @@ function kernelSamples(label: string, kernel: ArgminKernel | string): KernelSamp
 }
 
 function measure(samples: KernelSamples, name: string, into: number[]): void {
-  if (samples.kernel !== undefined) into.push(cpuRate(kernelNonces, () => samples.kernel!.argminRange(name, 0n, kernelNonces)))
+  if (samples.kernel !== undefined)
+    into.push(cpuRate(kernelNonces, () => samples.kernel!.argminRange(name, 0n, kernelNonces)))
 }
 
 const wasm = loadWasmArgminKernel()
@@ -81,7 +86,9 @@ const cryptoNonces = kernelNonces / 16n
 const others = { typescriptShortName: [] as number[], nodeCryptoShortName: [] as number[] }
 const opensslSamples: (number | undefined)[] = []
 for (let i = 0; i < REPETITIONS; i++) {
-  others.typescriptShortName.push(cpuRate(typescriptNonces, () => typescriptArgminKernel.argminRange(SHORT_NAME, 0n, typescriptNonces)))
+  others.typescriptShortName.push(
+    cpuRate(typescriptNonces, () => typescriptArgminKernel.argminRange(SHORT_NAME, 0n, typescriptNonces)),
+  )
   others.nodeCryptoShortName.push(cpuRate(cryptoNonces, () => cryptoArgmin(SHORT_NAME, cryptoNonces)))
   measure(simd, SHORT_NAME, simd.shortName)
   opensslSamples.push(opensslSha256Rate(opensslSeconds))
@@ -98,26 +105,42 @@ function summary(samples: KernelSamples, target: number) {
   const ratio = ratioRuns.length > 0 ? median(ratioRuns) : undefined
   const longRatio = samples.longName.length > 0 && openssl !== undefined ? median(runs(samples.longName)) : undefined
   return {
-    available: samples.kernel !== undefined, unavailable: samples.unavailable,
+    available: samples.kernel !== undefined,
+    unavailable: samples.unavailable,
     shortName: samples.shortName.length > 0 ? median(samples.shortName) : undefined,
     longName: samples.longName.length > 0 ? median(samples.longName) : undefined,
-    ratio, ratioRuns, longRatio, targetRatio: target, targetMet: ratio === undefined ? undefined : ratio >= target,
+    ratio,
+    ratioRuns,
+    longRatio,
+    targetRatio: target,
+    targetMet: ratio === undefined ? undefined : ratio >= target,
   }
 }
 const nativeSummary = summary(native, TARGETS.native)
 const wasmSummary = summary(simd, TARGETS.wasm)
-const rates = { typescriptShortName: median(others.typescriptShortName), nodeCryptoShortName: median(others.nodeCryptoShortName) }
+const rates = {
+  typescriptShortName: median(others.typescriptShortName),
+  nodeCryptoShortName: median(others.nodeCryptoShortName),
+}
 
 if (values.json) {
-  const report = { nonces: Number(kernelNonces), native: nativeSummary, wasm: wasmSummary, hashesPerSecond: { ...rates, openssl16Bytes: openssl } }
-  process.stdout.write(JSON.stringify(report) + '\n')
+  const report = {
+    nonces: Number(kernelNonces),
+    native: nativeSummary,
+    wasm: wasmSummary,
+    hashesPerSecond: { ...rates, openssl16Bytes: openssl },
+  }
+  process.stdout.write(`${JSON.stringify(report)}\n`)
 } else {
   const mega = (rate: number | undefined) => (rate === undefined ? 'n/a' : `${(rate / 1e6).toFixed(2)} M/s`)
   const row = (what: string, rate: number | undefined) => `  ${`${what}:`.padEnd(62)} ${mega(rate)}`
-  const kernelLines = (label: string, s: typeof nativeSummary) => s.available
-    ? [row(`${label}, "${SHORT_NAME}" (1 block), ${kernelNonces} nonces`, s.shortName),
-       row(`${label}, ${LONG_NAME.length}-byte name, ${kernelNonces} nonces`, s.longName)]
-    : [`  ${label}: not available (${s.unavailable})`]
+  const kernelLines = (label: string, s: typeof nativeSummary) =>
+    s.available
+      ? [
+          row(`${label}, "${SHORT_NAME}" (1 block), ${kernelNonces} nonces`, s.shortName),
+          row(`${label}, ${LONG_NAME.length}-byte name, ${kernelNonces} nonces`, s.longName),
+        ]
+      : [`  ${label}: not available (${s.unavailable})`]
   const ratioLine = (label: string, s: typeof nativeSummary) =>
     `${label} / openssl, median of paired runs: ${s.ratio?.toFixed(2) ?? 'n/a'} ("${SHORT_NAME}"; runs ${s.ratioRuns.map((r) => r.toFixed(2)).join(', ')}), ` +
     `${s.longRatio?.toFixed(2) ?? 'n/a'} (${LONG_NAME.length}-byte name); target >= ${s.targetRatio}x: ${s.targetMet === undefined ? 'unknown' : s.targetMet ? 'met' : 'NOT met'}`
@@ -131,5 +154,5 @@ if (values.json) {
     ratioLine('native SHA kernel', nativeSummary),
     ratioLine('WASM SIMD kernel', wasmSummary),
   ]
-  process.stdout.write(lines.join('\n') + '\n')
+  process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -29,16 +29,33 @@ class IsolationCommand extends Command {
     `,
   })
 
-  values = Option.String('--values', '100000000', { validator: integer, description: 'Domain of the large write on token A (default 10^8)' })
-  speedupValues = Option.String('--speedup-values', '30000000', { validator: integer, description: 'Domain of the write timed on 1 and 2 threads (default 3*10^7)' })
-  concurrency = Option.String('--concurrency', '4', { validator: integer, description: 'Concurrent readers of token B (default 4)' })
-  idleMs = Option.String('--idle-ms', '5000', { validator: integer, description: 'Length of the idle read phase (default 5000)' })
-  runs = Option.String('--runs', '3', { validator: integer, description: 'Repetitions; medians are reported (default 3)' })
+  values = Option.String('--values', '100000000', {
+    validator: integer,
+    description: 'Domain of the large write on token A (default 10^8)',
+  })
+  speedupValues = Option.String('--speedup-values', '30000000', {
+    validator: integer,
+    description: 'Domain of the write timed on 1 and 2 threads (default 3*10^7)',
+  })
+  concurrency = Option.String('--concurrency', '4', {
+    validator: integer,
+    description: 'Concurrent readers of token B (default 4)',
+  })
+  idleMs = Option.String('--idle-ms', '5000', {
+    validator: integer,
+    description: 'Length of the idle read phase (default 5000)',
+  })
+  runs = Option.String('--runs', '3', {
+    validator: integer,
+    description: 'Repetitions; medians are reported (default 3)',
+  })
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' })
 
   async execute(): Promise<number> {
     const children = new ChildProcesses()
-    const stop = (): void => { void children.stopAll().then(() => process.exit(130)) }
+    const stop = (): void => {
+      void children.stopAll().then(() => process.exit(130))
+    }
     process.once('SIGINT', stop)
     try {
       const runs: Omit<Report, 'machine' | 'speedupTargetHolds' | 'isolationTargetHolds' | 'runs'>[] = []
@@ -46,7 +63,9 @@ class IsolationCommand extends Command {
         const speedup = await this.measureSpeedup(children)
         const isolation = await this.measureIsolation(children, speedup.valuesPerSecond2)
         runs.push({ ...speedup, ...isolation })
-        this.context.stderr.write(`bench:isolation: run ${run + 1}/${this.runs}: speedup ${speedup.speedup.toFixed(2)}x, p99 ratio ${isolation.p99Ratio.toFixed(2)}x\n`)
+        this.context.stderr.write(
+          `bench:isolation: run ${run + 1}/${this.runs}: speedup ${speedup.speedup.toFixed(2)}x, p99 ratio ${isolation.p99Ratio.toFixed(2)}x\n`,
+        )
       }
       // The run with the median p99 ratio, and the median speedup over all runs.
       const byRatio = [...runs].sort((a, b) => a.p99Ratio - b.p99Ratio)
@@ -54,8 +73,16 @@ class IsolationCommand extends Command {
       // The speedup figures come from the run with the median speedup, so that its times and ratio agree.
       const bySpeedup = [...runs].sort((a, b) => a.speedup - b.speedup)
       const { seconds1Thread, seconds2Threads, speedup: medianSpeedup } = bySpeedup[Math.floor(bySpeedup.length / 2)]!
-      const report: Report = { machine: machineInfo(), ...median, seconds1Thread, seconds2Threads, speedup: medianSpeedup, runs: runs.length,
-        speedupTargetHolds: medianSpeedup >= 1.8, isolationTargetHolds: median.p99Ratio <= 2 }
+      const report: Report = {
+        machine: machineInfo(),
+        ...median,
+        seconds1Thread,
+        seconds2Threads,
+        speedup: medianSpeedup,
+        runs: runs.length,
+        speedupTargetHolds: medianSpeedup >= 1.8,
+        isolationTargetHolds: median.p99Ratio <= 2,
+      }
       this.context.stdout.write(this.json ? `${JSON.stringify(report)}\n` : formatReport(report))
       return 0
     } finally {
@@ -69,21 +96,30 @@ class IsolationCommand extends Command {
     for (const threads of [1, 2]) {
       const cluster = await startCluster(children, threads, this.speedupValues)
       try {
-        seconds.push(await timedWrite(cluster, '1', this.speedupValues) / 1000)
+        seconds.push((await timedWrite(cluster, '1', this.speedupValues)) / 1000)
       } finally {
         await children.stopAll()
         cluster.remove()
       }
     }
     const [one, two] = seconds as [number, number]
-    return { speedupValues: this.speedupValues, seconds1Thread: one, seconds2Threads: two, speedup: one / two,
-      valuesPerSecond2: this.speedupValues / two }
+    return {
+      speedupValues: this.speedupValues,
+      seconds1Thread: one,
+      seconds2Threads: two,
+      speedup: one / two,
+      valuesPerSecond2: this.speedupValues / two,
+    }
   }
 
   private async measureIsolation(children: ChildProcesses, valuesPerSecond: number) {
     const cluster = await startCluster(children, 0, this.values)
     try {
-      const target = new TokenTarget(loadSchemeFile(cluster.configPath), { tokens: ['2'], domainSize: 16, timeoutMs: 10_000 })
+      const target = new TokenTarget(loadSchemeFile(cluster.configPath), {
+        tokens: ['2'],
+        domainSize: 16,
+        timeoutMs: 10_000,
+      })
       await target.prepare(10_000)
       // Warm-up, not measured: the idle baseline must not carry the JIT's first seconds.
       await runLoad(target, { concurrency: this.concurrency, readRatio: 1, durationMs: 3_000 })
@@ -98,10 +134,14 @@ class IsolationCommand extends Command {
       target.close()
       const idleRead = idle.byKind.find((k) => k.kind === 'read')!
       const busyRead = busy.byKind.find((k) => k.kind === 'read')!
-      return { values: this.values, writeSeconds: writeMs / 1000, busyWindowCoveredByWrite: readsEndedMs <= writeMs,
+      return {
+        values: this.values,
+        writeSeconds: writeMs / 1000,
+        busyWindowCoveredByWrite: readsEndedMs <= writeMs,
         idle: { opsPerSec: idle.opsPerSec, p50Ms: idleRead.p50Ms, p99Ms: idleRead.p99Ms, errors: idle.totalErrors },
         busy: { opsPerSec: busy.opsPerSec, p50Ms: busyRead.p50Ms, p99Ms: busyRead.p99Ms, errors: busy.totalErrors },
-        p99Ratio: busyRead.p99Ms / idleRead.p99Ms }
+        p99Ratio: busyRead.p99Ms / idleRead.p99Ms,
+      }
     } finally {
       await children.stopAll()
       cluster.remove()
@@ -111,10 +151,19 @@ class IsolationCommand extends Command {
 
 async function startCluster(children: ChildProcesses, threads: number, maxDomain: number): Promise<LocalCluster> {
   const settings = join(tmpdir(), `tm-isolation-${process.pid}-${threads}.yaml`)
-  writeFileSync(settings, `hasher: worker-pool\nhashThreads: ${threads}\noperationTimeoutMs: ${WRITE_TIMEOUT_MS}\nmaxDomainSize: ${maxDomain}\n`)
+  writeFileSync(
+    settings,
+    `hasher: worker-pool\nhashThreads: ${threads}\noperationTimeoutMs: ${WRITE_TIMEOUT_MS}\nmaxDomainSize: ${maxDomain}\n`,
+  )
   // Node 1 writes both tokens: the reads of B share the writer with A's hashing. In memory, as this measures hashing.
-  return startLocalCluster(children, { nodes: 3, tokens: 2, logLevel: 'warn', persistence: 'memory', writers: 'first',
-    args: ['--settings', settings] })
+  return startLocalCluster(children, {
+    nodes: 3,
+    tokens: 2,
+    logLevel: 'warn',
+    persistence: 'memory',
+    writers: 'first',
+    args: ['--settings', settings],
+  })
 }
 
 /** Writes [0, values) on `token` at its writer (partial over all but the last value); resolves with the time taken. */
@@ -123,15 +172,24 @@ async function timedWrite(cluster: LocalCluster, token: string, values: number):
   try {
     await writer.ready(10_000)
     const started = performance.now()
-    await writer.call('Write', { id: token, name: `isolation-${values}`, low: '0', mid: String(values - 1), high: String(values) }, WRITE_TIMEOUT_MS)
+    await writer.call(
+      'Write',
+      { id: token, name: `isolation-${values}`, low: '0', mid: String(values - 1), high: String(values) },
+      WRITE_TIMEOUT_MS,
+    )
     return performance.now() - started
   } finally {
     writer.close()
   }
 }
 
-type Report = Awaited<ReturnType<IsolationCommand['measureSpeedup']>> & Awaited<ReturnType<IsolationCommand['measureIsolation']>> &
-  { speedupTargetHolds: boolean; isolationTargetHolds: boolean; machine: ReturnType<typeof machineInfo>; runs: number }
+type Report = Awaited<ReturnType<IsolationCommand['measureSpeedup']>> &
+  Awaited<ReturnType<IsolationCommand['measureIsolation']>> & {
+    speedupTargetHolds: boolean
+    isolationTargetHolds: boolean
+    machine: ReturnType<typeof machineInfo>
+    runs: number
+  }
 
 function formatReport(r: Report): string {
   const verdict = (ok: boolean): string => (ok ? 'holds' : 'MISSED')
@@ -148,7 +206,11 @@ function formatReport(r: Report): string {
   ].join('\n')
 }
 
-const cli = new Cli({ binaryLabel: 'bench:isolation', binaryName: 'npm run bench:isolation --', binaryVersion: '0.1.0' })
+const cli = new Cli({
+  binaryLabel: 'bench:isolation',
+  binaryName: 'npm run bench:isolation --',
+  binaryVersion: '0.1.0',
+})
 cli.register(IsolationCommand)
 cli.register(Builtins.HelpCommand)
 void cli.runExit(process.argv.slice(2))

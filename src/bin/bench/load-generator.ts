@@ -97,8 +97,13 @@ export async function runLoad(target: BenchTarget, options: LoadOptions): Promis
     }
   }
 
-  const progress = options.onProgress === undefined ? undefined : setInterval(() =>
-    options.onProgress!({ elapsedMs: performance.now() - startMs, done, errors }), options.progressEveryMs ?? 250)
+  const progress =
+    options.onProgress === undefined
+      ? undefined
+      : setInterval(
+          () => options.onProgress!({ elapsedMs: performance.now() - startMs, done, errors }),
+          options.progressEveryMs ?? 250,
+        )
   try {
     await Promise.all(Array.from({ length: options.concurrency }, client))
   } finally {
@@ -108,13 +113,29 @@ export async function runLoad(target: BenchTarget, options: LoadOptions): Promis
   const clientCpuUsPerOp = done === 0 ? 0 : Math.round(((selfCpuMs() - startCpuMs) * 1_000) / done)
   options.onProgress?.({ elapsedMs, done, errors })
   const perSec = (n: number): number => Math.round((n * 1_000) / elapsedMs)
-  const byKind = (['read', 'write'] as const).filter((k) => stats[k].latency.count + stats[k].errors > 0).map((kind) => {
-    const s = stats[kind]
-    return { kind, ...s.latency.summary(), errors: s.errors, opsPerSec: perSec(s.latency.count),
-      errorSamples: Object.fromEntries(s.errorSamples) }
-  })
-  return { target: target.name, concurrency: options.concurrency, readRatio: options.readRatio, elapsedMs: Math.round(elapsedMs),
-    totalOps: done, totalErrors: errors, opsPerSec: perSec(done - errors), clientCpuUsPerOp, byKind }
+  const byKind = (['read', 'write'] as const)
+    .filter((k) => stats[k].latency.count + stats[k].errors > 0)
+    .map((kind) => {
+      const s = stats[kind]
+      return {
+        kind,
+        ...s.latency.summary(),
+        errors: s.errors,
+        opsPerSec: perSec(s.latency.count),
+        errorSamples: Object.fromEntries(s.errorSamples),
+      }
+    })
+  return {
+    target: target.name,
+    concurrency: options.concurrency,
+    readRatio: options.readRatio,
+    elapsedMs: Math.round(elapsedMs),
+    totalOps: done,
+    totalErrors: errors,
+    opsPerSec: perSec(done - errors),
+    clientCpuUsPerOp,
+    byKind,
+  }
 }
 
 /** mulberry32: a small seeded generator, so two runs with the same seed draw the same ops and keys. */

@@ -53,7 +53,8 @@ export async function startLocalCluster(children: ChildProcesses, options: Local
   const configPath = join(dir, 'tokens.yaml')
   writeFileSync(configPath, benchSchemeText(addresses, options.tokens, options.writers))
   const dataDirs = options.persistence === 'durable' ? addresses.map((_, i) => join(dir, `data-${i + 1}`)) : []
-  const start = (index: number): Promise<TimedChild> => startNode(children, options, configPath, addresses[index]!, dataDirs[index])
+  const start = (index: number): Promise<TimedChild> =>
+    startNode(children, options, configPath, addresses[index]!, dataDirs[index])
   const remove = (): void => rmSync(dir, { recursive: true, force: true })
   let starts: TimedChild[]
   try {
@@ -64,9 +65,17 @@ export async function startLocalCluster(children: ChildProcesses, options: Local
     throw error
   }
   return {
-    addresses, configPath, dir, dataDirs, remove,
-    get pids() { return starts.map((s) => s.child.pid!) },
-    get starts() { return starts },
+    addresses,
+    configPath,
+    dir,
+    dataDirs,
+    remove,
+    get pids() {
+      return starts.map((s) => s.child.pid!)
+    },
+    get starts() {
+      return starts
+    },
     kill: (index) => children.stop(starts[index]!.child, 'SIGKILL'),
     restart: async (index) => {
       const started = await start(index)
@@ -76,14 +85,34 @@ export async function startLocalCluster(children: ChildProcesses, options: Local
   }
 }
 
-function startNode(children: ChildProcesses, options: LocalClusterOptions, configPath: string, address: string,
-  dataDir: string | undefined): Promise<TimedChild> {
+function startNode(
+  children: ChildProcesses,
+  options: LocalClusterOptions,
+  configPath: string,
+  address: string,
+  dataDir: string | undefined,
+): Promise<TimedChild> {
   const server = join(packageRoot(), 'dist/src/bin/tm-server.js')
   const persistence = dataDir === undefined ? ['--in-memory'] : ['--data-dir', dataDir]
   const ready = options.readyLine === undefined ? { port: Number(address.split(':')[1]) } : { line: options.readyLine }
-  return children.startTimed(`tm-server ${address}`, process.execPath,
-    [...(options.nodeArgs ?? []), server, '--config', configPath, '--address', address, '--log-level', options.logLevel,
+  return children.startTimed(
+    `tm-server ${address}`,
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      server,
+      '--config',
+      configPath,
+      '--address',
+      address,
+      '--log-level',
+      options.logLevel,
       // Plaintext, like the etcd and echo servers it is compared with: the benchmark measures the protocol, not TLS.
-      '--insecure', ...persistence, ...(options.args ?? [])],
-    ready, options.readyTimeoutMs ?? 60_000)
+      '--insecure',
+      ...persistence,
+      ...(options.args ?? []),
+    ],
+    ready,
+    options.readyTimeoutMs ?? 60_000,
+  )
 }

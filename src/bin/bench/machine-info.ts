@@ -12,10 +12,17 @@ export interface MachineInfo {
 export function machineInfo(): MachineInfo {
   let cpuModel = cpus()[0]?.model ?? 'unknown'
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'))
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'))
     if (line !== undefined) cpuModel = line.split(':')[1]!.trim()
   } catch {
     // not Linux: keep os.cpus()'s model
   }
-  return { cpus: availableParallelism(), cpuModel, node: process.version, platform: `${process.platform}-${process.arch}` }
+  return {
+    cpus: availableParallelism(),
+    cpuModel,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  }
 }

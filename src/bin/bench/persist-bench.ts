@@ -47,36 +47,60 @@ interface Sample {
 
 /** A committed write of a 3-node token: a name, a domain, both argmins (about 250 bytes encoded). */
 function entryOf(token: number, seq: bigint): PersistEntry {
-  return { token: String(token), ts: { seq, epoch: 1n << 40n },
-    value: { kind: 'token', token: { name: `token-${token}`, low: 0n, mid: 16n, high: 32n,
-      partial: { nonce: 3n, hash: 1234567890123456789n }, final: { nonce: 17n, hash: 123456789012345678n } } } }
+  return {
+    token: String(token),
+    ts: { seq, epoch: 1n << 40n },
+    value: {
+      kind: 'token',
+      token: {
+        name: `token-${token}`,
+        low: 0n,
+        mid: 16n,
+        high: 32n,
+        partial: { nonce: 3n, hash: 1234567890123456789n },
+        final: { nonce: 17n, hash: 123456789012345678n },
+      },
+    },
+  }
 }
 
-async function measure(make: (dir: string) => ReturnType<(typeof STORES)[StoreName]>, parent: string, concurrency: number): Promise<Sample> {
+async function measure(
+  make: (dir: string) => ReturnType<(typeof STORES)[StoreName]>,
+  parent: string,
+  concurrency: number,
+): Promise<Sample> {
   const dir = mkdtempSync(join(parent, 'tm-persist-bench-'))
   const store = await make(join(dir, 'data'))
   let syncs = 0
-  store.observe(() => { syncs++ })
+  store.observe(() => {
+    syncs++
+  })
   const latenciesMs: number[] = []
   let seq = 0n
   const cpuBefore = process.cpuUsage()
   const startMs = performance.now()
   const endMs = startMs + durationMs
-  await Promise.all(Array.from({ length: concurrency }, async (_, saver) => {
-    while (performance.now() < endMs) {
-      const t0 = performance.now()
-      await store.save([entryOf((saver * 7 + Number(seq)) % TOKENS, ++seq)])
-      latenciesMs.push(performance.now() - t0)
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, saver) => {
+      while (performance.now() < endMs) {
+        const t0 = performance.now()
+        await store.save([entryOf((saver * 7 + Number(seq)) % TOKENS, ++seq)])
+        latenciesMs.push(performance.now() - t0)
+      }
+    }),
+  )
   const elapsedS = (performance.now() - startMs) / 1000
   const cpu = process.cpuUsage(cpuBefore)
   await store.close()
   rmSync(dir, { recursive: true, force: true })
   latenciesMs.sort((a, b) => a - b)
-  return { savesPerSecond: latenciesMs.length / elapsedS, syncsPerSecond: syncs / elapsedS,
-    p50Ms: latenciesMs[Math.floor(latenciesMs.length / 2)]!, p99Ms: latenciesMs[Math.floor(latenciesMs.length * 0.99)]!,
-    cpuUsPerSave: (cpu.user + cpu.system) / latenciesMs.length }
+  return {
+    savesPerSecond: latenciesMs.length / elapsedS,
+    syncsPerSecond: syncs / elapsedS,
+    p50Ms: latenciesMs[Math.floor(latenciesMs.length / 2)]!,
+    p99Ms: latenciesMs[Math.floor(latenciesMs.length * 0.99)]!,
+    cpuUsPerSave: (cpu.user + cpu.system) / latenciesMs.length,
+  }
 }
 
 function median(samples: readonly number[]): number {
@@ -86,8 +110,13 @@ function median(samples: readonly number[]): number {
 
 function medianSample(samples: readonly Sample[]): Sample {
   const of = (key: keyof Sample): number => median(samples.map((s) => s[key]))
-  return { savesPerSecond: of('savesPerSecond'), syncsPerSecond: of('syncsPerSecond'), p50Ms: of('p50Ms'),
-    p99Ms: of('p99Ms'), cpuUsPerSave: of('cpuUsPerSave') }
+  return {
+    savesPerSecond: of('savesPerSecond'),
+    syncsPerSecond: of('syncsPerSecond'),
+    p50Ms: of('p50Ms'),
+    p99Ms: of('p99Ms'),
+    cpuUsPerSave: of('cpuUsPerSave'),
+  }
 }
 
 async function main(): Promise<void> {
@@ -107,16 +136,21 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`bench:persist: ${runs} rounds x ${durationMs} ms per store and C, medians; dir ${values.dir}\n`)
   for (const { store, concurrency, sample: s } of results) {
-    process.stdout.write(`  C=${String(concurrency).padEnd(3)} ${store.padEnd(28)} ${s.savesPerSecond.toFixed(0).padStart(7)} saves/s ` +
-      `${s.syncsPerSecond.toFixed(0).padStart(6)} syncs/s  p50 ${s.p50Ms.toFixed(2)} ms  p99 ${s.p99Ms.toFixed(2)} ms  ` +
-      `CPU ${s.cpuUsPerSave.toFixed(1)} us/save\n`)
+    process.stdout.write(
+      `  C=${String(concurrency).padEnd(3)} ${store.padEnd(28)} ${s.savesPerSecond.toFixed(0).padStart(7)} saves/s ` +
+        `${s.syncsPerSecond.toFixed(0).padStart(6)} syncs/s  p50 ${s.p50Ms.toFixed(2)} ms  p99 ${s.p99Ms.toFixed(2)} ms  ` +
+        `CPU ${s.cpuUsPerSave.toFixed(1)} us/save\n`,
+    )
   }
   for (const concurrency of CONCURRENCY) {
-    const of = (store: StoreName): Sample => results.find((r) => r.store === store && r.concurrency === concurrency)!.sample
+    const of = (store: StoreName): Sample =>
+      results.find((r) => r.store === store && r.concurrency === concurrency)!.sample
     const log = of('log (group commit)')
     for (const other of ['leveldb (group commit)', 'leveldb (one sync per save)'] as const) {
-      process.stdout.write(`  C=${concurrency}: log / ${other}: saves ${(log.savesPerSecond / of(other).savesPerSecond).toFixed(2)}x, ` +
-        `CPU per save ${(log.cpuUsPerSave / of(other).cpuUsPerSave).toFixed(2)}x\n`)
+      process.stdout.write(
+        `  C=${concurrency}: log / ${other}: saves ${(log.savesPerSecond / of(other).savesPerSecond).toFixed(2)}x, ` +
+          `CPU per save ${(log.cpuUsPerSave / of(other).cpuUsPerSave).toFixed(2)}x\n`,
+      )
     }
   }
 }

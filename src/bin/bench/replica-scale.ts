@@ -34,7 +34,13 @@ export interface ReplicaOptions {
   readonly log: (line: string) => void
 }
 
-interface Sample { readonly opsPerSec: number; readonly p50Ms: number; readonly p99Ms: number; readonly errors: number; readonly cpuUs: number }
+interface Sample {
+  readonly opsPerSec: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly errors: number
+  readonly cpuUs: number
+}
 
 /**
  * Clusters of each size in `sizes`, all running at once, every token on every node, writers spread (token i on node
@@ -45,9 +51,18 @@ export async function measureReplicaSets(children: ChildProcesses, options: Repl
   const started: { nodes: number; target: TokenTarget; pids: readonly number[]; remove: () => void }[] = []
   try {
     for (const nodes of options.sizes) {
-      const cluster = await startLocalCluster(children, { nodes, tokens: options.tokens, logLevel: 'warn', persistence: options.mode })
+      const cluster = await startLocalCluster(children, {
+        nodes,
+        tokens: options.tokens,
+        logLevel: 'warn',
+        persistence: options.mode,
+      })
       const scheme = loadSchemeFile(cluster.configPath)
-      const target = new TokenTarget(scheme, { tokens: scheme.entries.map((e) => e.token), domainSize: 16, timeoutMs: 10_000 })
+      const target = new TokenTarget(scheme, {
+        tokens: scheme.entries.map((e) => e.token),
+        domainSize: 16,
+        timeoutMs: 10_000,
+      })
       started.push({ nodes, target, pids: cluster.pids, remove: () => cluster.remove() })
       await target.prepare(60_000)
     }
@@ -56,15 +71,21 @@ export async function measureReplicaSets(children: ChildProcesses, options: Repl
       for (const { nodes, target, pids } of started) {
         for (const kind of ['read', 'write'] as const) {
           const sample = await measureOnce(target, pids, kind, run, options)
-          options.log(`${options.mode} run ${run}/${options.runs} ${nodes} nodes ${kind}: ${sample.opsPerSec} ops/s, p99 ${sample.p99Ms} ms, ` +
-            `${sample.errors} errors, ${sample.cpuUs} us CPU/op`)
+          options.log(
+            `${options.mode} run ${run}/${options.runs} ${nodes} nodes ${kind}: ${sample.opsPerSec} ops/s, p99 ${sample.p99Ms} ms, ` +
+              `${sample.errors} errors, ${sample.cpuUs} us CPU/op`,
+          )
           const key = `${nodes}/${kind}`
-          samples.set(key, [...samples.get(key) ?? [], sample])
+          samples.set(key, [...(samples.get(key) ?? []), sample])
         }
       }
     }
-    return started.map(({ nodes }) => ({ mode: options.mode, nodes,
-      read: cellOf(samples.get(`${nodes}/read`)!), write: cellOf(samples.get(`${nodes}/write`)!) }))
+    return started.map(({ nodes }) => ({
+      mode: options.mode,
+      nodes,
+      read: cellOf(samples.get(`${nodes}/read`)!),
+      write: cellOf(samples.get(`${nodes}/write`)!),
+    }))
   } finally {
     for (const { target } of started) target.close()
     await children.stopAll()
@@ -72,16 +93,37 @@ export async function measureReplicaSets(children: ChildProcesses, options: Repl
   }
 }
 
-async function measureOnce(target: TokenTarget, pids: readonly number[], kind: OpKind, run: number, options: ReplicaOptions): Promise<Sample> {
+async function measureOnce(
+  target: TokenTarget,
+  pids: readonly number[],
+  kind: OpKind,
+  run: number,
+  options: ReplicaOptions,
+): Promise<Sample> {
   const cpuBeforeMs = processesCpuMs(pids)
-  const result = await runLoad(target, { concurrency: options.concurrency, readRatio: kind === 'read' ? 1 : 0, durationMs: options.durationMs, seed: run })
+  const result = await runLoad(target, {
+    concurrency: options.concurrency,
+    readRatio: kind === 'read' ? 1 : 0,
+    durationMs: options.durationMs,
+    seed: run,
+  })
   const cpuUs = result.totalOps === 0 ? 0 : Math.round(((processesCpuMs(pids) - cpuBeforeMs) * 1_000) / result.totalOps)
   const stats = result.byKind.find((k) => k.kind === kind)
-  return { opsPerSec: stats?.opsPerSec ?? 0, p50Ms: stats?.p50Ms ?? 0, p99Ms: stats?.p99Ms ?? 0, errors: result.totalErrors, cpuUs }
+  return {
+    opsPerSec: stats?.opsPerSec ?? 0,
+    p50Ms: stats?.p50Ms ?? 0,
+    p99Ms: stats?.p99Ms ?? 0,
+    errors: result.totalErrors,
+    cpuUs,
+  }
 }
 
 function cellOf(samples: readonly Sample[]): ReplicaCell {
-  return { opsPerSec: Math.round(median(samples.map((s) => s.opsPerSec))), p50Ms: median(samples.map((s) => s.p50Ms)),
-    p99Ms: median(samples.map((s) => s.p99Ms)), errors: samples.reduce((n, s) => n + s.errors, 0),
-    serverCpuUsPerOp: median(samples.map((s) => s.cpuUs)) }
+  return {
+    opsPerSec: Math.round(median(samples.map((s) => s.opsPerSec))),
+    p50Ms: median(samples.map((s) => s.p50Ms)),
+    p99Ms: median(samples.map((s) => s.p99Ms)),
+    errors: samples.reduce((n, s) => n + s.errors, 0),
+    serverCpuUsPerOp: median(samples.map((s) => s.cpuUs)),
+  }
 }

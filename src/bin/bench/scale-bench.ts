@@ -8,7 +8,13 @@ import { ChildProcesses } from './child-processes.js'
 import type { ClusterPersistence } from './local-cluster.js'
 import { machineInfo } from './machine-info.js'
 import { measureReplicaSets, type ReplicaRow } from './replica-scale.js'
-import { formatReplicaSets, formatStartup, perTokenKb, RESTART_TARGET_MS, RESTART_TARGET_TOKENS } from './scale-report.js'
+import {
+  formatReplicaSets,
+  formatStartup,
+  perTokenKb,
+  RESTART_TARGET_MS,
+  RESTART_TARGET_TOKENS,
+} from './scale-report.js'
 import { measureStartup, type StartupRow } from './startup-scale.js'
 
 /** The baseline scheme of the memory figures: one token per writer. */
@@ -28,21 +34,37 @@ class ScaleCommand extends Command {
     `,
   })
 
-  tokens = Option.String('--tokens', '100,10000,100000', { description: 'Scheme sizes of the start-up part (default 100,10000,100000)' })
+  tokens = Option.String('--tokens', '100,10000,100000', {
+    description: 'Scheme sizes of the start-up part (default 100,10000,100000)',
+  })
   nodes = Option.String('--nodes', '3,5,9', { description: 'Replica set sizes (default 3,5,9)' })
-  modes = Option.String('--modes', 'durable,memory', { description: 'Persistence of the replica-set part: durable,memory (default both)' })
+  modes = Option.String('--modes', 'durable,memory', {
+    description: 'Persistence of the replica-set part: durable,memory (default both)',
+  })
   parts = Option.String('--parts', 'startup,replicas', { description: 'Which parts to run (default startup,replicas)' })
-  concurrency = Option.String('--concurrency', '64', { validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]), description: 'Closed-loop clients (default 64)' })
-  runs = Option.String('--runs', '3', { validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]), description: 'Runs per replica-set cell (default 3)' })
+  concurrency = Option.String('--concurrency', '64', {
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
+    description: 'Closed-loop clients (default 64)',
+  })
+  runs = Option.String('--runs', '3', {
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
+    description: 'Runs per replica-set cell (default 3)',
+  })
   duration = Option.String('--duration', '10s', { description: 'Length of each replica-set run (default 10s)' })
-  quick = Option.Boolean('--quick', false, { description: 'A smoke run: 100 and 1000 tokens without the read sweep; 3 and 5 nodes, 1 run of 2 s' })
+  quick = Option.Boolean('--quick', false, {
+    description: 'A smoke run: 100 and 1000 tokens without the read sweep; 3 and 5 nodes, 1 run of 2 s',
+  })
   json = Option.Boolean('--json', false, { description: 'One JSON object on stdout' })
 
   async execute(): Promise<number> {
-    const log = (line: string): void => { this.context.stderr.write(`bench:scale: ${line}\n`) }
+    const log = (line: string): void => {
+      this.context.stderr.write(`bench:scale: ${line}\n`)
+    }
     const parts = listOf(this.parts, ['startup', 'replicas'], '--parts')
     const children = new ChildProcesses()
-    const onSignal = (): void => { void children.stopAll().then(() => process.exit(130)) }
+    const onSignal = (): void => {
+      void children.stopAll().then(() => process.exit(130))
+    }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
     const errors: string[] = []
@@ -61,9 +83,11 @@ class ScaleCommand extends Command {
     try {
       if (!this.json) this.context.stdout.write(machineLine())
       const startup = await attempt('startup', () => this.startup(children, log))
-      if (!this.json && startup !== undefined) this.context.stdout.write(`\n${formatStartup(startup.rows, startup.baseline)}`)
+      if (!this.json && startup !== undefined)
+        this.context.stdout.write(`\n${formatStartup(startup.rows, startup.baseline)}`)
       const replicas = await attempt('replicas', () => this.replicaSets(children, log))
-      if (!this.json && replicas !== undefined) this.context.stdout.write(`\n${formatReplicaSets(replicas, this.concurrency)}`)
+      if (!this.json && replicas !== undefined)
+        this.context.stdout.write(`\n${formatReplicaSets(replicas, this.concurrency)}`)
       if (this.json) this.context.stdout.write(`${JSON.stringify({ ...this.jsonReport(startup, replicas), errors })}\n`)
       else for (const error of errors) this.context.stdout.write(`\nFAILED ${error}\n`)
       return errors.length === 0 ? 0 : 1
@@ -88,18 +112,39 @@ class ScaleCommand extends Command {
     const modes = listOf(this.modes, ['durable', 'memory'], '--modes') as ClusterPersistence[]
     const rows: ReplicaRow[] = []
     for (const mode of modes) {
-      rows.push(...await measureReplicaSets(children, { sizes, mode, tokens: 100, concurrency: this.concurrency,
-        runs: this.quick ? 1 : this.runs, durationMs: parseDuration(this.quick ? '2s' : this.duration), log }))
+      rows.push(
+        ...(await measureReplicaSets(children, {
+          sizes,
+          mode,
+          tokens: 100,
+          concurrency: this.concurrency,
+          runs: this.quick ? 1 : this.runs,
+          durationMs: parseDuration(this.quick ? '2s' : this.duration),
+          log,
+        })),
+      )
     }
     return rows
   }
 
-  private jsonReport(startup: { baseline: StartupRow; rows: StartupRow[] } | undefined, replicas: ReplicaRow[] | undefined): object {
+  private jsonReport(
+    startup: { baseline: StartupRow; rows: StartupRow[] } | undefined,
+    replicas: ReplicaRow[] | undefined,
+  ): object {
     const rows = startup?.rows.map((row) => ({ ...row, kbPerToken: perTokenKb(row, startup.baseline) }))
     const target = startup?.rows.find((r) => r.tokens === RESTART_TARGET_TOKENS)
-    return { machine: machineInfo(), concurrency: this.concurrency, startup: startup && { baseline: startup.baseline, rows },
-      restartTarget: target && { tokens: RESTART_TARGET_TOKENS, goalMs: RESTART_TARGET_MS, ms: target.restartFirstReadMs,
-        holds: target.restartFirstReadMs <= RESTART_TARGET_MS }, replicaSets: replicas }
+    return {
+      machine: machineInfo(),
+      concurrency: this.concurrency,
+      startup: startup && { baseline: startup.baseline, rows },
+      restartTarget: target && {
+        tokens: RESTART_TARGET_TOKENS,
+        goalMs: RESTART_TARGET_MS,
+        ms: target.restartFirstReadMs,
+        holds: target.restartFirstReadMs <= RESTART_TARGET_MS,
+      },
+      replicaSets: replicas,
+    }
   }
 }
 
@@ -110,17 +155,27 @@ function machineLine(): string {
 
 function numbersOf(text: string, option: string): number[] {
   const values = text.split(',').map((v) => Number(v.trim()))
-  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) throw new UsageError(`${option}: positive integers, got ${text}`)
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1))
+    throw new UsageError(`${option}: positive integers, got ${text}`)
   return values
 }
 
 function listOf(text: string, allowed: readonly string[], option: string): string[] {
-  const values = text.split(',').map((v) => v.trim()).filter((v) => v !== '')
-  if (values.length === 0 || values.some((v) => !allowed.includes(v))) throw new UsageError(`${option}: use some of ${allowed.join(',')}; got ${text}`)
+  const values = text
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+  if (values.length === 0 || values.some((v) => !allowed.includes(v)))
+    throw new UsageError(`${option}: use some of ${allowed.join(',')}; got ${text}`)
   return values
 }
 
-const cli = new Cli({ binaryName: 'bench:scale', binaryLabel: 'token manager at scale', binaryVersion: '0.1.0', enableColors: process.stdout.isTTY === true })
+const cli = new Cli({
+  binaryName: 'bench:scale',
+  binaryLabel: 'token manager at scale',
+  binaryVersion: '0.1.0',
+  enableColors: process.stdout.isTTY === true,
+})
 cli.register(ScaleCommand)
 cli.register(Builtins.HelpCommand)
 await cli.runExit(process.argv.slice(2))

@@ -6,8 +6,10 @@ import { sleep } from './child-processes.js'
 import { type DialOf, UnaryClient } from './unary-client.js'
 
 /** Plaintext with a short reconnect backoff: a probe must see a node that just started at once, not after 1 s. */
-const quickDial: DialOf = () => ({ credentials: grpc.credentials.createInsecure(),
-  options: { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 250 } })
+const quickDial: DialOf = () => ({
+  credentials: grpc.credentials.createInsecure(),
+  options: { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 250 },
+})
 
 /** A TokenService client to one node, for probes. */
 export function tokenClient(address: string): UnaryClient {
@@ -17,7 +19,9 @@ export function tokenClient(address: string): UnaryClient {
 /** Resident memory of process `pid` in MB (VmRSS from /proc), or NaN where /proc has none. */
 export function rssMb(pid: number): number {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'))
     return line === undefined ? NaN : Number(line.split(/\s+/)[1]) / 1024
   } catch {
     return NaN
@@ -28,7 +32,12 @@ export function rssMb(pid: number): number {
  * Reads `token` at the probed node until one read succeeds; resolves with when it did (performance.now() ms).
  * Each call has `callTimeoutMs`; failures are retried after 20 ms until `timeoutMs`, then the last error is thrown.
  */
-export async function firstRead(client: UnaryClient, token: string, timeoutMs: number, callTimeoutMs = 2_000): Promise<number> {
+export async function firstRead(
+  client: UnaryClient,
+  token: string,
+  timeoutMs: number,
+  callTimeoutMs = 2_000,
+): Promise<number> {
   const deadline = performance.now() + timeoutMs
   let last: unknown
   while (performance.now() < deadline) {

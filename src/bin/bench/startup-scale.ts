@@ -44,22 +44,41 @@ const CALL_TIMEOUT_MS = 60_000
  * Starts 3 durable nodes (fresh data dirs in the temp dir) on a scheme of `tokens` tokens, writers spread, and
  * measures their start, a first read, writing every token, memory, and a SIGKILL restart of node 1.
  */
-export async function measureStartup(children: ChildProcesses, tokens: number, options: StartupOptions): Promise<StartupRow> {
-  const cluster = await startLocalCluster(children, { nodes: NODES, tokens, logLevel: 'info', persistence: 'durable',
-    readyLine: STARTED, readyTimeoutMs: START_TIMEOUT_MS })
+export async function measureStartup(
+  children: ChildProcesses,
+  tokens: number,
+  options: StartupOptions,
+): Promise<StartupRow> {
+  const cluster = await startLocalCluster(children, {
+    nodes: NODES,
+    tokens,
+    logLevel: 'info',
+    persistence: 'durable',
+    readyLine: STARTED,
+    readyTimeoutMs: START_TIMEOUT_MS,
+  })
   const clients = cluster.addresses.map(tokenClient)
   try {
     const startedMs = Math.max(...cluster.starts.map((s) => s.readyAtMs - s.spawnedAtMs))
     const firstReadMs = (await firstRead(clients[0]!, '1', FIRST_READ_TIMEOUT_MS)) - cluster.starts[0]!.spawnedAtMs
     options.log(`${tokens} tokens: started in ${Math.round(startedMs)} ms, first read at ${Math.round(firstReadMs)} ms`)
     const writes = await sweep(tokens, options.concurrency, (i) => writeToken(clients, i + 1))
-    options.log(`${tokens} tokens: written in ${Math.round(writes.ms)} ms, ${writes.errors} errors${writes.firstError ? ` (${writes.firstError})` : ''}`)
+    options.log(
+      `${tokens} tokens: written in ${Math.round(writes.ms)} ms, ${writes.errors} errors${writes.firstError ? ` (${writes.firstError})` : ''}`,
+    )
     // Let the last acknowledgements and lease traffic settle before reading memory.
     await sleep(2_000)
     const rss = cluster.pids.map(rssMb)
     const restart = await restartFirst(cluster, clients, tokens, options)
-    return { tokens, startedMs, firstReadMs, writeAllMs: writes.ms, writeErrors: writes.errors,
-      rssMb: rss.reduce((a, b) => a + b, 0) / rss.length, ...restart }
+    return {
+      tokens,
+      startedMs,
+      firstReadMs,
+      writeAllMs: writes.ms,
+      writeErrors: writes.errors,
+      rssMb: rss.reduce((a, b) => a + b, 0) / rss.length,
+      ...restart,
+    }
   } finally {
     for (const client of clients) client.close()
     await children.stopAll()
@@ -69,7 +88,11 @@ export async function measureStartup(children: ChildProcesses, tokens: number, o
 
 /** Token `id`'s writer is node id mod 3 (benchSchemeText's spread layout). */
 function writeToken(clients: readonly UnaryClient[], id: number): Promise<unknown> {
-  return clients[id % NODES]!.call('Write', { id: String(id), name: `scale-${id}`, low: '0', mid: '8', high: '16' }, CALL_TIMEOUT_MS)
+  return clients[id % NODES]!.call(
+    'Write',
+    { id: String(id), name: `scale-${id}`, low: '0', mid: '8', high: '16' },
+    CALL_TIMEOUT_MS,
+  )
 }
 
 async function restartFirst(cluster: LocalCluster, clients: UnaryClient[], tokens: number, options: StartupOptions) {
@@ -79,11 +102,15 @@ async function restartFirst(cluster: LocalCluster, clients: UnaryClient[], token
   clients[0] = tokenClient(cluster.addresses[0]!)
   const restartFirstReadMs = (await firstRead(clients[0], '1', FIRST_READ_TIMEOUT_MS)) - restarted.spawnedAtMs
   const restartStartedMs = restarted.readyAtMs - restarted.spawnedAtMs
-  options.log(`${tokens} tokens: restarted in ${Math.round(restartStartedMs)} ms, first read at ${Math.round(restartFirstReadMs)} ms`)
+  options.log(
+    `${tokens} tokens: restarted in ${Math.round(restartStartedMs)} ms, first read at ${Math.round(restartFirstReadMs)} ms`,
+  )
   const breakdown = breakdownOf(restarted.readyLine)
   const base = { restartStartedMs, restartFirstReadMs, ...(breakdown && { restartBreakdown: breakdown }) }
   if (!options.readAll) return base
-  const reads = await sweep(tokens, options.concurrency, (i) => clients[0]!.call('Read', { id: String(i + 1) }, CALL_TIMEOUT_MS))
+  const reads = await sweep(tokens, options.concurrency, (i) =>
+    clients[0]!.call('Read', { id: String(i + 1) }, CALL_TIMEOUT_MS),
+  )
   options.log(`${tokens} tokens: all read at the restarted node in ${Math.round(reads.ms)} ms, ${reads.errors} errors`)
   return { ...base, restartReadAllMs: reads.ms, restartReadErrors: reads.errors }
 }
@@ -96,7 +123,10 @@ export interface StartBreakdown {
 /** The `startupMs` and `startupCpuMs` fields of a node's "node started" log line, if it has them. */
 function breakdownOf(line: string | undefined): StartBreakdown | undefined {
   try {
-    const parsed = JSON.parse(line ?? '') as { startupMs?: Record<string, number>; startupCpuMs?: Record<string, number> }
+    const parsed = JSON.parse(line ?? '') as {
+      startupMs?: Record<string, number>
+      startupCpuMs?: Record<string, number>
+    }
     return parsed.startupMs && parsed.startupCpuMs && { wallMs: parsed.startupMs, cpuMs: parsed.startupCpuMs }
   } catch {
     return undefined

@@ -10,7 +10,11 @@ export interface SweepResult {
  * Runs `op(i)` for i in 0..count-1, `concurrency` at a time (a closed loop, so a slow cluster is never handed
  * thousands of calls at once); counts failures instead of stopping.
  */
-export async function sweep(count: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<SweepResult> {
+export async function sweep(
+  count: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<SweepResult> {
   const startMs = performance.now()
   let next = 0
   let errors = 0

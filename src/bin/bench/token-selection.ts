@@ -13,7 +13,10 @@ export function selectTokens(scheme: ReplicationScheme, spec: string | undefined
     return all.slice(0, count)
   }
   const ids: string[] = []
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const range = /^([0-9]+)-([0-9]+)$/.exec(part)
     if (range === null) ids.push(part)
     else for (let i = Number(range[1]); i <= Number(range[2]); i++) ids.push(String(i))

@@ -33,15 +33,25 @@ export class TokenTarget implements BenchTarget {
   private turn = 0
   private writes = 0
 
-  constructor(scheme: ReplicationScheme, private readonly options: TokenTargetOptions) {
+  constructor(
+    scheme: ReplicationScheme,
+    private readonly options: TokenTargetOptions,
+  ) {
     const entries = options.tokens.map((id) => {
       const entry = scheme.get(id)
       if (entry === undefined) throw new Error(`token ${id} is not in the replication scheme`)
       return entry
     })
-    this.clients = clientsFor(entries.flatMap((e) => [e.writer, ...e.readers]), loadTokenManagerPackage().TokenService, options.dialOf)
-    this.routes = entries.map((e: TokenScheme) => ({ id: e.token, writer: this.clients.get(e.writer)!,
-      readers: e.readers.map((r) => this.clients.get(r)!) }))
+    this.clients = clientsFor(
+      entries.flatMap((e) => [e.writer, ...e.readers]),
+      loadTokenManagerPackage().TokenService,
+      options.dialOf,
+    )
+    this.routes = entries.map((e: TokenScheme) => ({
+      id: e.token,
+      writer: this.clients.get(e.writer)!,
+      readers: e.readers.map((r) => this.clients.get(r)!),
+    }))
     this.high = String(options.domainSize)
     this.mid = String(Math.floor(options.domainSize / 2))
   }
@@ -58,10 +68,13 @@ export class TokenTarget implements BenchTarget {
   async prepare(timeoutMs: number): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.ready(timeoutMs)))
     const writes = this.routes.map((route) => () => this.write(route, timeoutMs))
-    const reads = this.routes.flatMap((route) => route.readers.map((reader) => () => this.read(route, reader, timeoutMs)))
+    const reads = this.routes.flatMap((route) =>
+      route.readers.map((reader) => () => this.read(route, reader, timeoutMs)),
+    )
     for (const calls of [writes, reads]) {
       const result = await sweep(calls.length, PREPARE_CONCURRENCY, (i) => calls[i]!().catch(() => calls[i]!()))
-      if (result.firstError !== undefined) throw new Error(`prepare: ${result.errors} calls failed twice, first: ${result.firstError}`)
+      if (result.firstError !== undefined)
+        throw new Error(`prepare: ${result.errors} calls failed twice, first: ${result.firstError}`)
     }
   }
 

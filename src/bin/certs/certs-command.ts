@@ -25,25 +25,48 @@ export class CreateCertsCommand extends Command {
     `,
     examples: [
       ['Certificates for the demo cluster', 'tm-certs create --config config/tokens.yaml'],
-      ['Another directory, and a second operator', 'tm-certs create --config tokens.yaml --certs-dir /etc/tm/certs --client admin --client alice'],
+      [
+        'Another directory, and a second operator',
+        'tm-certs create --config tokens.yaml --certs-dir /etc/tm/certs --client admin --client alice',
+      ],
     ],
   })
 
-  config = Option.String('--config', { required: true, description: 'Replication scheme (YAML): one certificate per node in it' })
-  certsDir = Option.String('--certs-dir', DEFAULT_CERTS_DIR, { description: `Where to write the certificates (default ${DEFAULT_CERTS_DIR})` })
+  config = Option.String('--config', {
+    required: true,
+    description: 'Replication scheme (YAML): one certificate per node in it',
+  })
+  certsDir = Option.String('--certs-dir', DEFAULT_CERTS_DIR, {
+    description: `Where to write the certificates (default ${DEFAULT_CERTS_DIR})`,
+  })
   caKey = Option.String('--ca-key', { description: 'The CA private key file (default <certs-dir>/ca-key.pem)' })
-  clients = Option.Array('--client', { description: `Operator client certificates to make, by user name (default ${DEFAULT_CLIENT_USER})` })
-  overwrite = Option.Boolean('--overwrite', false, { description: 'Replace an existing CA, and with it every certificate' })
-  caName = Option.String('--ca-name', 'atomic-token-manager cluster CA', { validator: t.isString(), description: 'Subject CN of a new CA' })
+  clients = Option.Array('--client', {
+    description: `Operator client certificates to make, by user name (default ${DEFAULT_CLIENT_USER})`,
+  })
+  overwrite = Option.Boolean('--overwrite', false, {
+    description: 'Replace an existing CA, and with it every certificate',
+  })
+  caName = Option.String('--ca-name', 'atomic-token-manager cluster CA', {
+    validator: t.isString(),
+    description: 'Subject CN of a new CA',
+  })
 
   async execute(): Promise<number> {
     try {
       const scheme = loadSchemeFile(this.config)
-      const report = await createCerts({ nodes: scheme.nodes(), certsDir: this.certsDir, caKeyPath: this.caKey,
-        clientUsers: this.clients ?? [DEFAULT_CLIENT_USER], overwrite: this.overwrite, caName: this.caName })
+      const report = await createCerts({
+        nodes: scheme.nodes(),
+        certsDir: this.certsDir,
+        caKeyPath: this.caKey,
+        clientUsers: this.clients ?? [DEFAULT_CLIENT_USER],
+        overwrite: this.overwrite,
+        caName: this.caName,
+      })
       const names = (paths: string[]): string => paths.map((path) => relative(this.certsDir, path)).join(' ') || 'none'
-      this.context.stdout.write(`tm-certs: ${report.ca === 'made' ? 'made a new CA' : 'kept the existing CA'} in ${this.certsDir}; ` +
-        `made: ${names(report.made)}; kept: ${names(report.kept)}\n`)
+      this.context.stdout.write(
+        `tm-certs: ${report.ca === 'made' ? 'made a new CA' : 'kept the existing CA'} in ${this.certsDir}; ` +
+          `made: ${names(report.made)}; kept: ${names(report.kept)}\n`,
+      )
       return 0
     } catch (error) {
       // Configuration problems and files that cannot be written (EACCES, ENOSPC, ...) are one line, not a stack.

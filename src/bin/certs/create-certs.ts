@@ -37,9 +37,8 @@ export async function createCerts(options: CreateCertsOptions): Promise<CreateCe
   mkdirSync(options.certsDir, { recursive: true, mode: 0o755 })
   const existing = existsSync(dir.ca)
   const report: CreateCertsReport = { ca: existing && !options.overwrite ? 'kept' : 'made', made: [], kept: [] }
-  const authority = report.ca === 'kept'
-    ? await loadCa(dir.ca, caKeyPath)
-    : await CertificateAuthority.create(options.caName)
+  const authority =
+    report.ca === 'kept' ? await loadCa(dir.ca, caKeyPath) : await CertificateAuthority.create(options.caName)
   if (report.ca === 'made') {
     writePair({ cert: dir.ca, key: caKeyPath }, authority.pem)
   }
@@ -48,7 +47,7 @@ export async function createCerts(options: CreateCertsOptions): Promise<CreateCe
     ...options.clientUsers.map((user) => ({ pair: dir.client(user), issue: () => authority.issueClient(user) })),
   ]
   for (const { pair, issue } of wanted) {
-    if (report.ca === 'kept' && await isValidPair(pair, authority)) {
+    if (report.ca === 'kept' && (await isValidPair(pair, authority))) {
       report.kept.push(pair.cert)
       continue
     }
@@ -60,10 +59,15 @@ export async function createCerts(options: CreateCertsOptions): Promise<CreateCe
 
 async function loadCa(caPath: string, caKeyPath: string): Promise<CertificateAuthority> {
   if (!existsSync(caKeyPath)) {
-    throw new InvalidArgumentError(`${caPath} exists but its key ${caKeyPath} does not: give the CA key with --ca-key, ` +
-      'or make a new CA (and new certificates for every node) with --overwrite')
+    throw new InvalidArgumentError(
+      `${caPath} exists but its key ${caKeyPath} does not: give the CA key with --ca-key, ` +
+        'or make a new CA (and new certificates for every node) with --overwrite',
+    )
   }
-  return CertificateAuthority.load({ cert: readFileSync(caPath, 'utf8'), key: readFileSync(caKeyPath, 'utf8') }, caKeyPath)
+  return CertificateAuthority.load(
+    { cert: readFileSync(caPath, 'utf8'), key: readFileSync(caKeyPath, 'utf8') },
+    caKeyPath,
+  )
 }
 
 /** A pair made earlier by this CA whose key is the certificate's: kept, so that a rerun changes nothing. */
@@ -71,7 +75,10 @@ async function isValidPair(pair: CertPair, authority: CertificateAuthority): Pro
   if (!existsSync(pair.cert) || !existsSync(pair.key)) return false
   try {
     const cert = readFileSync(pair.cert, 'utf8')
-    return new X509Certificate(cert).checkPrivateKey(createPrivateKey(readFileSync(pair.key))) && await authority.signed(cert)
+    return (
+      new X509Certificate(cert).checkPrivateKey(createPrivateKey(readFileSync(pair.key))) &&
+      (await authority.signed(cert))
+    )
   } catch {
     return false
   }

@@ -42,8 +42,13 @@ export class Availability {
   /** Whether every token keeps a live majority with `downs` also down and `silences` also silent. */
   fits(downs: readonly number[], silences: readonly { token: string; node: number }[]): boolean {
     return this.tokens.every((t) => {
-      const unavailable = replicasOf(t).filter((n) => this.down.has(n) || downs.includes(n) || this.isSilent(n, t.token)
-        || silences.some((s) => s.node === n && s.token === t.token))
+      const unavailable = replicasOf(t).filter(
+        (n) =>
+          this.down.has(n) ||
+          downs.includes(n) ||
+          this.isSilent(n, t.token) ||
+          silences.some((s) => s.node === n && s.token === t.token),
+      )
       return unavailable.length <= faultBudget(t)
     })
   }

@@ -42,21 +42,32 @@ export class ChaosCluster {
   /** libfaketime, when installed: nodes then run on a wall clock the nemesis can step. */
   readonly faketime = faketimeLibrary()
 
-  private constructor(private readonly options: ClusterOptions, proxies: DelayProxy[]) {
+  private constructor(
+    private readonly options: ClusterOptions,
+    proxies: DelayProxy[],
+  ) {
     this.nodes = options.addresses.map((address, index) => ({
-      index, address, listen: options.listens[index]!, proxy: proxies[index]!,
-      dataDir: join(options.dir, `data-${index}`), logFile: join(options.dir, `node-${index}.log`),
+      index,
+      address,
+      listen: options.listens[index]!,
+      proxy: proxies[index]!,
+      dataDir: join(options.dir, `data-${index}`),
+      logFile: join(options.dir, `node-${index}.log`),
       clockFile: join(options.dir, `clock-${index}.faketime`),
-      process: undefined, incarnation: 0,
+      process: undefined,
+      incarnation: 0,
     }))
   }
 
   static async create(options: ClusterOptions, random: () => number): Promise<ChaosCluster> {
-    const proxies = await Promise.all(options.addresses.map((address, i) =>
-      DelayProxy.start(portOf(address), portOf(options.listens[i]!), random)))
+    const proxies = await Promise.all(
+      options.addresses.map((address, i) => DelayProxy.start(portOf(address), portOf(options.listens[i]!), random)),
+    )
     const cluster = new ChaosCluster(options, proxies)
     // However the harness ends (an interrupt included), no node outlives it.
-    process.once('exit', () => { for (const node of cluster.nodes) node.process?.kill('SIGKILL') })
+    process.once('exit', () => {
+      for (const node of cluster.nodes) node.process?.kill('SIGKILL')
+    })
     return cluster
   }
 
@@ -72,11 +83,23 @@ export class ChaosCluster {
     node.incarnation++
     const log = this.logOf(index)
     log.write(`--- chaos: start incarnation ${node.incarnation} at ${new Date().toISOString()}\n`)
-    const args = [join(packageRoot(), 'dist/src/bin/tm-server.js'), '--config', this.options.configPath,
-      '--address', node.address, '--listen', node.listen, '--data-dir', node.dataDir,
-      '--operation-timeout-ms', String(this.options.operationTimeoutMs), '--log-level', 'warn',
+    const args = [
+      join(packageRoot(), 'dist/src/bin/tm-server.js'),
+      '--config',
+      this.options.configPath,
+      '--address',
+      node.address,
+      '--listen',
+      node.listen,
+      '--data-dir',
+      node.dataDir,
+      '--operation-timeout-ms',
+      String(this.options.operationTimeoutMs),
+      '--log-level',
+      'warn',
       // Plaintext on purpose: the chaos run tests the protocol under faults, its clients and proxies speak plaintext.
-      '--insecure']
+      '--insecure',
+    ]
     const env = this.faketime === undefined ? process.env : steppedClockEnv(this.faketime, node.clockFile)
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
     node.process = child
@@ -91,7 +114,9 @@ export class ChaosCluster {
       // A node that does not serve in time is killed, so that it is plainly down, never half-started.
       const timer = setTimeout(() => {
         child.off('exit', onExit)
-        child.once('exit', () => reject(new Error(`node ${node.address} did not start within ${this.options.startTimeoutMs} ms`)))
+        child.once('exit', () =>
+          reject(new Error(`node ${node.address} did not start within ${this.options.startTimeoutMs} ms`)),
+        )
         child.kill('SIGKILL')
       }, this.options.startTimeoutMs)
       const onExit = (code: number | null, signal: string | null): void => {
@@ -160,7 +185,13 @@ export function portOf(address: string): number {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => { socket.destroy(); resolve(false) })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => {
+      socket.destroy()
+      resolve(false)
+    })
   })
 }

@@ -25,8 +25,13 @@ export class ChaosRecorder {
   }
 
   /** Records `call` as one operation of `client` on `token`; the error classification is tm-client's. */
-  async record<T>(client: string, token: string, op: RegisterOp, call: () => Promise<T>,
-    resultOf: (reply: T) => RegisterResult): Promise<Recorded<T>> {
+  async record<T>(
+    client: string,
+    token: string,
+    op: RegisterOp,
+    call: () => Promise<T>,
+    resultOf: (reply: T) => RegisterResult,
+  ): Promise<Recorded<T>> {
     const base = { id: `op${this.nextId++}`, client, token }
     this.append({ type: 'invoke', ...base, op, timeMs: ChaosRecorder.nowMs() })
     try {
@@ -68,7 +73,12 @@ export class ChaosRecorder {
  */
 export function chaosCompletionOfError(op: RegisterOp, error: unknown): ReturnType<typeof completionOfError> {
   const completion = completionOfError(op, error)
-  if (completion.type === 'unknown' && error instanceof RpcError && error.status === GrpcStatus.UNAVAILABLE
-    && error.details.startsWith('No connection established')) return { type: 'failed', error: completion.error }
+  if (
+    completion.type === 'unknown' &&
+    error instanceof RpcError &&
+    error.status === GrpcStatus.UNAVAILABLE &&
+    error.details.startsWith('No connection established')
+  )
+    return { type: 'failed', error: completion.error }
   return completion
 }

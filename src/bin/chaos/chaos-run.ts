@@ -57,9 +57,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   writeFileSync(configPath, schemeYaml(scheme, addresses))
   const historyFile = join(outDir, 'history.jsonl')
   rmSync(historyFile, { force: true })
-  const cluster = await ChaosCluster.create({ dir: workDir, configPath, addresses, listens, startTimeoutMs: options.startTimeoutMs,
-    operationTimeoutMs: options.operationTimeoutMs }, () => random.next())
-  const pool = new ClientPool(options.clientTimeoutMs, options.shortDeadline && { ...options.shortDeadline, random: random.fork() })
+  const cluster = await ChaosCluster.create(
+    {
+      dir: workDir,
+      configPath,
+      addresses,
+      listens,
+      startTimeoutMs: options.startTimeoutMs,
+      operationTimeoutMs: options.operationTimeoutMs,
+    },
+    () => random.next(),
+  )
+  const pool = new ClientPool(
+    options.clientTimeoutMs,
+    options.shortDeadline && { ...options.shortDeadline, random: random.fork() },
+  )
   let result: ChaosResult | undefined
   try {
     await Promise.all(cluster.nodes.map((n) => cluster.start(n.index)))
@@ -68,41 +80,72 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const tokens = scheme.map((t) => t.token)
     const eventsFile = join(outDir, 'nemesis.jsonl')
     rmSync(eventsFile, { force: true })
-    const nemesis = new Nemesis(cluster, scheme, silencer(options.clientTimeoutMs), random,
-      { ...options.nemesis, durationMs: options.durationMs }, eventsFile)
-    const workload = new Workload(ops, { clients: options.clients, tokens, lifecycle: options.lifecycle,
-      thinkMs: options.thinkMs, writeBackoffMs: 1_500 })
-    options.log(`chaos: ${options.nodes} nodes, ${tokens.length} tokens, ${options.clients} clients, seed ${options.seed}, `
-      + `${options.durationMs / 1000}s; files in ${outDir}`)
+    const nemesis = new Nemesis(
+      cluster,
+      scheme,
+      silencer(options.clientTimeoutMs),
+      random,
+      { ...options.nemesis, durationMs: options.durationMs },
+      eventsFile,
+    )
+    const workload = new Workload(ops, {
+      clients: options.clients,
+      tokens,
+      lifecycle: options.lifecycle,
+      thinkMs: options.thinkMs,
+      writeBackoffMs: 1_500,
+    })
+    options.log(
+      `chaos: ${options.nodes} nodes, ${tokens.length} tokens, ${options.clients} clients, seed ${options.seed}, ` +
+        `${options.durationMs / 1000}s; files in ${outDir}`,
+    )
     workload.start()
     await nemesis.run()
     await workload.stop()
     options.log(`chaos: nemesis done (${recorder.recordCount} records); healing`)
     // A node that cannot restart is not the end of the run: the probes and final reads then judge each token.
-    await nemesis.heal().catch((error: Error) => { nemesis.errors.push(`heal: ${error.message}`) })
+    await nemesis.heal().catch((error: Error) => {
+      nemesis.errors.push(`heal: ${error.message}`)
+    })
     const liveness = await probeLiveness(ops, tokens, options.livenessBoundMs)
     options.log('chaos: durability round: kill -9 every node, restart all')
-    await nemesis.killAll().catch((error: Error) => { nemesis.errors.push(`durability round: ${error.message}`) })
+    await nemesis.killAll().catch((error: Error) => {
+      nemesis.errors.push(`durability round: ${error.message}`)
+    })
     const finals = await finalReads(ops, tokens, options.livenessBoundMs)
-    options.log(`chaos: checking ${recorder.recordCount / 2 | 0} operations for linearizability`)
+    options.log(`chaos: checking ${(recorder.recordCount / 2) | 0} operations for linearizability`)
     const report = checkLinearizability(recorder.operations(), { timeoutMs: options.checkTimeoutMs })
-    const lost = countLostWrites(ops.acked, finals.filter((f): f is FinalRead => f !== undefined))
-    result = summarize({ options, operations: recorder.operations(), report, lost, liveness, finals: finals.map((f, i) => f ?? tokens[i]!),
-      nemesis, outDir })
-    writeFileSync(join(outDir, 'summary.json'), JSON.stringify(result, null, 2) + '\n')
+    const lost = countLostWrites(
+      ops.acked,
+      finals.filter((f): f is FinalRead => f !== undefined),
+    )
+    result = summarize({
+      options,
+      operations: recorder.operations(),
+      report,
+      lost,
+      liveness,
+      finals: finals.map((f, i) => f ?? tokens[i]!),
+      nemesis,
+      outDir,
+    })
+    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`)
     return result
   } finally {
     pool.close()
     await cluster.stop()
     const keep = result === undefined || !result.passed
-    if (keep && outDir !== workDir) for (const node of cluster.nodes) cpSync(node.logFile, join(outDir, `node-${node.index}.log`), { force: true })
+    if (keep && outDir !== workDir)
+      for (const node of cluster.nodes) cpSync(node.logFile, join(outDir, `node-${node.index}.log`), { force: true })
     if (keep && options.historyDir === undefined) options.log(`chaos: kept ${workDir} (history and node logs)`)
     else rmSync(workDir, { recursive: true, force: true })
   }
 }
 
 function nodesByToken(scheme: readonly ChaosToken[], addresses: readonly string[]) {
-  return new Map(scheme.map((t) => [t.token, { writer: addresses[t.writer]!, readers: t.readers.map((r) => addresses[r]!) }]))
+  return new Map(
+    scheme.map((t) => [t.token, { writer: addresses[t.writer]!, readers: t.readers.map((r) => addresses[r]!) }]),
+  )
 }
 
 function silencer(timeoutMs: number) {

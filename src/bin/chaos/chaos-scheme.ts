@@ -37,6 +37,11 @@ export function generateScheme(random: SeededRandom, nodeCount: number, tokenCou
 }
 
 export function schemeYaml(tokens: readonly ChaosToken[], addresses: readonly string[]): string {
-  return tokens.map((t) => `- token: ${t.token}\n  writer: ${addresses[t.writer]}\n`
-    + `  readers: [${t.readers.map((r) => addresses[r]).join(', ')}]\n`).join('')
+  return tokens
+    .map(
+      (t) =>
+        `- token: ${t.token}\n  writer: ${addresses[t.writer]}\n` +
+        `  readers: [${t.readers.map((r) => addresses[r]).join(', ')}]\n`,
+    )
+    .join('')
 }

@@ -27,7 +27,10 @@ export interface ShortDeadlines {
 export class ClientPool {
   private readonly clients = new Map<string, grpc.Client>()
 
-  constructor(private readonly timeoutMs: number, private readonly short?: ShortDeadlines) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly short?: ShortDeadlines,
+  ) {}
 
   write(node: string, request: WriteRequest): Promise<WriteReply> {
     return this.call(node, 'Write', request)
@@ -56,7 +59,7 @@ export class ClientPool {
       client = new (loadTokenManagerPackage().TokenService)(node, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)
       this.clients.set(node, client)
     }
-    const timeoutMs = this.short !== undefined && this.short.random.chance(this.short.share) ? this.short.timeoutMs : this.timeoutMs
+    const timeoutMs = this.short?.random.chance(this.short.share) ? this.short.timeoutMs : this.timeoutMs
     return unaryCall<Reply>(client, node, method, request, timeoutMs)
   }
 }

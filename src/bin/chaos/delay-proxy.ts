@@ -20,7 +20,11 @@ export class DelayProxy {
   private delay: LinkDelay = NO_DELAY
   forwardedBytes = 0
 
-  private constructor(readonly listenPort: number, readonly targetPort: number, private readonly random: () => number) {
+  private constructor(
+    readonly listenPort: number,
+    readonly targetPort: number,
+    private readonly random: () => number,
+  ) {
     this.server = createServer((socket) => this.accept(socket))
   }
 
@@ -52,8 +56,15 @@ export class DelayProxy {
       this.sockets.add(socket)
       socket.setNoDelay(true)
       // Either side failing or closing ends the pair: a broken link, as the peer would see it.
-      socket.on('error', () => { client.destroy(); upstream.destroy() })
-      socket.on('close', () => { this.sockets.delete(socket); client.destroy(); upstream.destroy() })
+      socket.on('error', () => {
+        client.destroy()
+        upstream.destroy()
+      })
+      socket.on('close', () => {
+        this.sockets.delete(socket)
+        client.destroy()
+        upstream.destroy()
+      })
     }
     this.pipe(client, upstream)
     this.pipe(upstream, client)
@@ -87,6 +98,8 @@ export class DelayProxy {
       enqueue(chunk)
     })
     from.on('end', () => enqueue(null))
-    from.on('close', () => { if (timer !== undefined) clearTimeout(timer) })
+    from.on('close', () => {
+      if (timer !== undefined) clearTimeout(timer)
+    })
   }
 }

@@ -20,20 +20,30 @@ const RETRY_PAUSE_MS = 200
  * within `boundMs` from the start of the probe. Each attempt is a recorded operation; a refusal that is the
  * register's answer (`not-found` on a dropped token) counts as served.
  */
-export async function probeLiveness(ops: TokenOps, tokens: readonly string[], boundMs: number): Promise<TokenLiveness[]> {
-  return Promise.all(tokens.map(async (token) => {
-    const startMs = Date.now()
-    const deadlineMs = startMs + boundMs
-    const client = `probe-${token}`
-    const read = await untilServed(() => ops.read(client, token), deadlineMs)
-    let attempt = 0
-    const write = read === undefined
-      ? await untilServed(() => ops.write(client, token, writeFields(`${client}-w${attempt++}`)), deadlineMs) : read
-    const elapsedMs = Date.now() - startMs
-    if (write !== undefined) return { token, ok: false, elapsedMs, error: write }
-    // An attempt started before the deadline may end after it: served, but not within the bound.
-    return elapsedMs <= boundMs ? { token, ok: true, elapsedMs } : { token, ok: false, elapsedMs, error: `served after ${elapsedMs} ms` }
-  }))
+export async function probeLiveness(
+  ops: TokenOps,
+  tokens: readonly string[],
+  boundMs: number,
+): Promise<TokenLiveness[]> {
+  return Promise.all(
+    tokens.map(async (token) => {
+      const startMs = Date.now()
+      const deadlineMs = startMs + boundMs
+      const client = `probe-${token}`
+      const read = await untilServed(() => ops.read(client, token), deadlineMs)
+      let attempt = 0
+      const write =
+        read === undefined
+          ? await untilServed(() => ops.write(client, token, writeFields(`${client}-w${attempt++}`)), deadlineMs)
+          : read
+      const elapsedMs = Date.now() - startMs
+      if (write !== undefined) return { token, ok: false, elapsedMs, error: write }
+      // An attempt started before the deadline may end after it: served, but not within the bound.
+      return elapsedMs <= boundMs
+        ? { token, ok: true, elapsedMs }
+        : { token, ok: false, elapsedMs, error: `served after ${elapsedMs} ms` }
+    }),
+  )
 }
 
 /**
@@ -41,18 +51,24 @@ export async function probeLiveness(ops: TokenOps, tokens: readonly string[], bo
  * created again (recorded, acknowledged like any write) and read once more: the read then shows the version the
  * lost-write count compares against. Undefined for a token that could not be read in time.
  */
-export async function finalReads(ops: TokenOps, tokens: readonly string[], boundMs: number): Promise<(FinalRead | undefined)[]> {
-  return Promise.all(tokens.map(async (token) => {
-    const deadlineMs = Date.now() + boundMs
-    const client = `final-${token}`
-    for (let round = 0; round < 3 && Date.now() < deadlineMs; round++) {
-      const read = await retry(() => ops.read(client, token), deadlineMs)
-      if (read?.ok === true) return { token, result: readResult(read.reply), version: versionOf(read.reply.version) }
-      if (read === undefined || !isNotFound(read.error)) return undefined
-      await retry(() => ops.create(client, token), deadlineMs)
-    }
-    return undefined
-  }))
+export async function finalReads(
+  ops: TokenOps,
+  tokens: readonly string[],
+  boundMs: number,
+): Promise<(FinalRead | undefined)[]> {
+  return Promise.all(
+    tokens.map(async (token) => {
+      const deadlineMs = Date.now() + boundMs
+      const client = `final-${token}`
+      for (let round = 0; round < 3 && Date.now() < deadlineMs; round++) {
+        const read = await retry(() => ops.read(client, token), deadlineMs)
+        if (read?.ok === true) return { token, result: readResult(read.reply), version: versionOf(read.reply.version) }
+        if (read === undefined || !isNotFound(read.error)) return undefined
+        await retry(() => ops.create(client, token), deadlineMs)
+      }
+      return undefined
+    }),
+  )
 }
 
 /** Repeats `attempt` until it is served; undefined when served, else the last error once the deadline passed. */
@@ -78,5 +94,7 @@ function isNotFound(error: unknown): boolean {
 }
 
 function isSemantic(error: unknown): boolean {
-  return error instanceof RpcError && (error.status === GrpcStatus.NOT_FOUND || error.status === GrpcStatus.ALREADY_EXISTS)
+  return (
+    error instanceof RpcError && (error.status === GrpcStatus.NOT_FOUND || error.status === GrpcStatus.ALREADY_EXISTS)
+  )
 }

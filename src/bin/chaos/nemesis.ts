@@ -108,7 +108,10 @@ export class Nemesis {
       await this.startAll(down)
     }
     const down = this.cluster.nodes.map((n) => n.index).filter((i) => !this.cluster.isUp(i))
-    if (down.length > 0) throw new Error(`node(s) ${down.join(', ')} did not restart in ${attempts} attempts: ${this.errors.slice(-down.length).join('; ')}`)
+    if (down.length > 0)
+      throw new Error(
+        `node(s) ${down.join(', ')} did not restart in ${attempts} attempts: ${this.errors.slice(-down.length).join('; ')}`,
+      )
   }
 
   /** kill -9 every node at once, then start them all again on their data dirs. */
@@ -147,9 +150,14 @@ export class Nemesis {
   }
 
   private async silenceOne(): Promise<void> {
-    const candidates = this.tokens.flatMap((t) => replicasOf(t)
-      .filter((n) => !this.availability.isDown(n) && !this.availability.isSilent(n, t.token)).map((n) => ({ token: t.token, node: n })))
-    const choice = this.choose(this.random.sample(candidates, candidates.length), (c) => this.availability.fits([], [c]))
+    const candidates = this.tokens.flatMap((t) =>
+      replicasOf(t)
+        .filter((n) => !this.availability.isDown(n) && !this.availability.isSilent(n, t.token))
+        .map((n) => ({ token: t.token, node: n })),
+    )
+    const choice = this.choose(this.random.sample(candidates, candidates.length), (c) =>
+      this.availability.fits([], [c]),
+    )
     if (choice === undefined) {
       // Every token is at its budget: free some by restarting a silenced node (a kill like any other).
       const silenced = this.availability.silencedNodes()
@@ -175,7 +183,9 @@ export class Nemesis {
   private async killOne(wipe = false): Promise<void> {
     const up = this.cluster.nodes.map((n) => n.index).filter((i) => !this.availability.isDown(i))
     const candidates = this.random.sample(up, up.length)
-    const node = wipe ? candidates.find((n) => this.availability.fits([n], [])) : this.choose(candidates, (n) => this.availability.fits([n], []))
+    const node = wipe
+      ? candidates.find((n) => this.availability.fits([n], []))
+      : this.choose(candidates, (n) => this.availability.fits([n], []))
     if (node !== undefined) await this.kill(node, '', wipe)
   }
 
@@ -189,7 +199,9 @@ export class Nemesis {
     this.availability.markDown(node)
     const downMs = this.random.int(...this.options.downMs)
     this.pending.push({ atMs: Date.now() + downMs, node, kind: 'restart' })
-    this.note(`kill -9 node ${node}${wipe ? ' and delete its data dir' : ''}${why === '' ? '' : ` ${why}`}, restart in ${downMs} ms`)
+    this.note(
+      `kill -9 node ${node}${wipe ? ' and delete its data dir' : ''}${why === '' ? '' : ` ${why}`}, restart in ${downMs} ms`,
+    )
   }
 
   private slowOne(): void {
@@ -198,13 +210,16 @@ export class Nemesis {
     const node = this.random.pick(fast)
     // Now and then a link slow enough for operations through it to time out.
     const heavy = this.random.chance(0.1)
-    const delay = heavy ? { delayMs: this.random.int(800, 1_500), jitterMs: this.random.int(0, 500) }
+    const delay = heavy
+      ? { delayMs: this.random.int(800, 1_500), jitterMs: this.random.int(0, 500) }
       : { delayMs: this.random.int(20, 250), jitterMs: this.random.int(0, 150) }
     node.proxy.setDelay(delay)
     this.faults.slow++
     const slowMs = this.random.int(...this.options.slowMs)
     this.pending.push({ atMs: Date.now() + slowMs, node: node.index, kind: 'unslow' })
-    this.note(`slow links of node ${node.index}: ${delay.delayMs} ms + up to ${delay.jitterMs} ms jitter for ${slowMs} ms`)
+    this.note(
+      `slow links of node ${node.index}: ${delay.delayMs} ms + up to ${delay.jitterMs} ms jitter for ${slowMs} ms`,
+    )
   }
 
   /** The first candidate that keeps every token within budget; or, with overQuorumChance, the first at all. */
@@ -236,22 +251,24 @@ export class Nemesis {
   }
 
   private async startAll(nodes: readonly number[]): Promise<void> {
-    await Promise.all(nodes.map(async (node) => {
-      try {
-        await this.cluster.start(node)
-        if (this.wiped.has(node)) {
-          // Up, but recovering its state: it counts as down until its recovery window closes.
-          this.pending.push({ atMs: Date.now() + this.options.recoveryMs, node, kind: 'recovered' })
-          this.note(`node ${node} restarted without its data dir`)
-          return
+    await Promise.all(
+      nodes.map(async (node) => {
+        try {
+          await this.cluster.start(node)
+          if (this.wiped.has(node)) {
+            // Up, but recovering its state: it counts as down until its recovery window closes.
+            this.pending.push({ atMs: Date.now() + this.options.recoveryMs, node, kind: 'recovered' })
+            this.note(`node ${node} restarted without its data dir`)
+            return
+          }
+          this.availability.markUp(node)
+          this.note(`node ${node} restarted`)
+        } catch (error) {
+          this.errors.push(`restart of node ${node}: ${(error as Error).message}`)
+          this.pending.push({ atMs: Date.now() + 1_000, node, kind: 'restart' })
         }
-        this.availability.markUp(node)
-        this.note(`node ${node} restarted`)
-      } catch (error) {
-        this.errors.push(`restart of node ${node}: ${(error as Error).message}`)
-        this.pending.push({ atMs: Date.now() + 1_000, node, kind: 'restart' })
-      }
-    }))
+      }),
+    )
   }
 
   private note(what: string): void {

@@ -34,22 +34,37 @@ export class TokenOps {
 
   async write(client: string, token: string, fields: Omit<WriteRequest, 'id'>): Promise<Recorded<WriteReply>> {
     const value = registerValue(fields)
-    const recorded = await this.recorder.record(client, token, { kind: 'write', value },
-      () => this.pool.write(this.nodesOf(token).writer, { id: token, ...fields }), () => ({ kind: 'ok' }))
+    const recorded = await this.recorder.record(
+      client,
+      token,
+      { kind: 'write', value },
+      () => this.pool.write(this.nodesOf(token).writer, { id: token, ...fields }),
+      () => ({ kind: 'ok' }),
+    )
     if (recorded.ok) this.ack(token, { kind: 'value', value }, recorded.reply.version)
     return recorded
   }
 
   async create(client: string, token: string): Promise<Recorded<LifecycleReply>> {
-    const recorded = await this.recorder.record(client, token, { kind: 'create' },
-      () => this.pool.create(this.nodesOf(token).writer, token), () => ({ kind: 'ok' }))
+    const recorded = await this.recorder.record(
+      client,
+      token,
+      { kind: 'create' },
+      () => this.pool.create(this.nodesOf(token).writer, token),
+      () => ({ kind: 'ok' }),
+    )
     if (recorded.ok) this.ack(token, { kind: 'empty' }, recorded.reply.version)
     return recorded
   }
 
   async drop(client: string, token: string): Promise<Recorded<LifecycleReply>> {
-    const recorded = await this.recorder.record(client, token, { kind: 'drop' },
-      () => this.pool.drop(this.nodesOf(token).writer, token), () => ({ kind: 'ok' }))
+    const recorded = await this.recorder.record(
+      client,
+      token,
+      { kind: 'drop' },
+      () => this.pool.drop(this.nodesOf(token).writer, token),
+      () => ({ kind: 'ok' }),
+    )
     if (recorded.ok) this.ack(token, { kind: 'not-found' }, recorded.reply.version)
     return recorded
   }

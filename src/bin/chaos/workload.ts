@@ -24,7 +24,10 @@ export class Workload {
   private stopping = false
   private loops: Promise<void>[] = []
 
-  constructor(private readonly ops: TokenOps, private readonly options: WorkloadOptions) {}
+  constructor(
+    private readonly ops: TokenOps,
+    private readonly options: WorkloadOptions,
+  ) {}
 
   start(): void {
     this.loops = Array.from({ length: this.options.clients }, (_, i) => this.client(`c${i}`))
@@ -75,7 +78,10 @@ function errorOf(recorded: { ok: boolean; error?: unknown }): unknown {
 }
 
 function isNoAnswer(error: unknown): boolean {
-  return error instanceof RpcError && (error.status === GrpcStatus.UNAVAILABLE || error.status === GrpcStatus.DEADLINE_EXCEEDED)
+  return (
+    error instanceof RpcError &&
+    (error.status === GrpcStatus.UNAVAILABLE || error.status === GrpcStatus.DEADLINE_EXCEEDED)
+  )
 }
 
 function isNotFound(error: unknown): boolean {

@@ -11,9 +11,13 @@ export type CheckContext = Pick<BaseContext, 'stdout' | 'stderr'>
  */
 export async function runCheck(args: readonly string[], context: CheckContext): Promise<number> {
   // clipanion asks the tty prototype for color depth, so it colors piped output too; decide from stdout itself.
-  const enableColors = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined
-  const cli = new Cli({ binaryName: 'tm-check', binaryLabel: 'tm-check: linearizability checker for tm-client histories',
-    binaryVersion: '0.1.0', enableColors })
+  const enableColors = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+  const cli = new Cli({
+    binaryName: 'tm-check',
+    binaryLabel: 'tm-check: linearizability checker for tm-client histories',
+    binaryVersion: '0.1.0',
+    enableColors,
+  })
   cli.register(CheckCommand)
   cli.register(Builtins.HelpCommand)
   cli.register(Builtins.VersionCommand)
@@ -21,7 +25,10 @@ export async function runCheck(args: readonly string[], context: CheckContext): 
   try {
     return await cli.run(cli.process([...args], full), full)
   } catch (error) {
-    const message = (error instanceof Error ? error.message.trim().split('\n')[0] ?? '' : String(error)).replace(/\.$/, '')
+    const message = (error instanceof Error ? (error.message.trim().split('\n')[0] ?? '') : String(error)).replace(
+      /\.$/,
+      '',
+    )
     context.stderr.write(`tm-check: ${message}; see \`tm-check --help\`\n`)
     return CheckExit.error
   }

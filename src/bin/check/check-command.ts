@@ -31,14 +31,18 @@ export class CheckCommand extends Command {
   file = Option.String({ name: 'FILE' })
   json = Option.Boolean('--json', false, { description: 'Print exactly one JSON object on stdout' })
   html = Option.String('--html', { description: 'Also write a self-contained HTML page with a timeline per token' })
-  timeout = Option.String('--timeout', '60s', { description: 'Budget for the whole check: milliseconds, or a duration such as 60s' })
+  timeout = Option.String('--timeout', '60s', {
+    description: 'Budget for the whole check: milliseconds, or a duration such as 60s',
+  })
 
   async execute(): Promise<number> {
     try {
       return this.check()
     } catch (error) {
       // Anything thrown leaves no verdict: exit 2, never clipanion's 1, which would read as a violation.
-      const message = isExpected(error) ? error.message : `internal error: ${error instanceof Error ? error.stack : String(error)}`
+      const message = isExpected(error)
+        ? error.message
+        : `internal error: ${error instanceof Error ? error.stack : String(error)}`
       if (this.json) this.context.stdout.write(`${JSON.stringify({ verdict: 'error', error: message })}\n`)
       this.context.stderr.write(`tm-check: ${message}\n`)
       return CheckExit.error
@@ -59,6 +63,10 @@ export class CheckCommand extends Command {
 
 /** The user's to fix, so one line and no stack: bad flags, an unreadable or malformed history, a file error. */
 function isExpected(error: unknown): error is Error {
-  return error instanceof UsageError || error instanceof HistoryFileError || error instanceof HistoryError
-    || (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string')
+  return (
+    error instanceof UsageError ||
+    error instanceof HistoryFileError ||
+    error instanceof HistoryError ||
+    (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string')
+  )
 }

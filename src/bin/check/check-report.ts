@@ -25,9 +25,12 @@ export function formatText(report: CheckReport, ids: RecordIds): string {
 
 function verdictText(token: TokenReport): string {
   switch (token.verdict) {
-    case 'linearizable': return `linearizable (${operations(token.operations)})`
-    case 'violation': return 'NOT linearizable'
-    case 'timeout': return `no verdict, the check timed out (${operations(token.operations)})`
+    case 'linearizable':
+      return `linearizable (${operations(token.operations)})`
+    case 'violation':
+      return 'NOT linearizable'
+    case 'timeout':
+      return `no verdict, the check timed out (${operations(token.operations)})`
   }
 }
 
@@ -38,8 +41,10 @@ export function operations(count: number): string {
 /** The checker's message, plus the record ids of the operations it names (`#N` is the invoke's line number). */
 function counterexampleLines(counterexample: Counterexample, ids: RecordIds): string[] {
   const named = involved(counterexample).map((o) => `#${o.id}=${ids.get(o.id) ?? '?'}`)
-  return [...counterexample.message.split('\n'), `(#N is the line of the operation's invoke record; ids: ${named.join(', ')})`]
-    .map((line) => `  ${line}`)
+  return [
+    ...counterexample.message.split('\n'),
+    `(#N is the line of the operation's invoke record; ids: ${named.join(', ')})`,
+  ].map((line) => `  ${line}`)
 }
 
 /** The operations a counterexample shows: its window's linearized tail, the concurrent ones, and the blocked one. */
@@ -66,6 +71,11 @@ export function formatJson(report: CheckReport, ids: RecordIds): string {
 
 function counterexampleJson(c: Counterexample, ids: RecordIds): object {
   const ref = (o: HistoryOperation): object => ({ id: ids.get(o.id) ?? null, line: o.id })
-  return { message: c.message, blocked: ref(c.blocked), prefix_length: c.prefixLength, linearized: c.linearized.map(ref),
-    concurrent: c.concurrent.map(ref) }
+  return {
+    message: c.message,
+    blocked: ref(c.blocked),
+    prefix_length: c.prefixLength,
+    linearized: c.linearized.map(ref),
+    concurrent: c.concurrent.map(ref),
+  }
 }

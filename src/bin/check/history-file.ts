@@ -31,18 +31,23 @@ export function parseHistoryFile(text: string, file: string): ParsedHistory {
     if (line.trim() === '') return
     const at = `${file}:${index + 1}`
     const record = parseLine(line, at)
-    if (record['type'] === 'invoke') {
-      if (pending.has(record['id'] as string)) throw new HistoryFileError(`${at}: duplicate invoke of operation ${record['id']}`)
-      pending.set(record['id'] as string, { invoke: invokeOf(record, index + 1, at), completion: undefined })
-      recordIds.set(index + 1, record['id'] as string)
+    if (record.type === 'invoke') {
+      if (pending.has(record.id as string))
+        throw new HistoryFileError(`${at}: duplicate invoke of operation ${record.id}`)
+      pending.set(record.id as string, { invoke: invokeOf(record, index + 1, at), completion: undefined })
+      recordIds.set(index + 1, record.id as string)
       return
     }
-    const operation = pending.get(record['id'] as string)
-    if (operation === undefined) throw new HistoryFileError(`${at}: completion of operation ${record['id']} before its invoke`)
-    if (operation.completion !== undefined) throw new HistoryFileError(`${at}: operation ${record['id']} completed twice`)
+    const operation = pending.get(record.id as string)
+    if (operation === undefined)
+      throw new HistoryFileError(`${at}: completion of operation ${record.id} before its invoke`)
+    if (operation.completion !== undefined) throw new HistoryFileError(`${at}: operation ${record.id} completed twice`)
     operation.completion = completionOf(record, at)
   })
-  const operations = [...pending.values()].map(({ invoke, completion }) => ({ ...invoke, completion: completion ?? { kind: 'unknown' as const } }))
+  const operations = [...pending.values()].map(({ invoke, completion }) => ({
+    ...invoke,
+    completion: completion ?? { kind: 'unknown' as const },
+  }))
   return { operations, recordIds }
 }
 
@@ -55,11 +60,14 @@ function parseLine(line: string, at: string): Json {
   } catch (error) {
     throw new HistoryFileError(`${at}: malformed line, not JSON (${(error as Error).message})`)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HistoryFileError(`${at}: malformed line, not a JSON object`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new HistoryFileError(`${at}: malformed line, not a JSON object`)
   const record = value as Json
-  if (!TYPES.has(record['type'] as string)) throw new HistoryFileError(`${at}: malformed record, "type" must be invoke, ok, failed or unknown`)
-  if (typeof record['id'] !== 'string' || record['id'] === '') throw new HistoryFileError(`${at}: malformed record, "id" must be a non-empty string`)
-  if (typeof record['timeMs'] !== 'number' || !Number.isFinite(record['timeMs'])) {
+  if (!TYPES.has(record.type as string))
+    throw new HistoryFileError(`${at}: malformed record, "type" must be invoke, ok, failed or unknown`)
+  if (typeof record.id !== 'string' || record.id === '')
+    throw new HistoryFileError(`${at}: malformed record, "id" must be a non-empty string`)
+  if (typeof record.timeMs !== 'number' || !Number.isFinite(record.timeMs)) {
     throw new HistoryFileError(`${at}: malformed record, "timeMs" must be a number`)
   }
   return record
@@ -67,32 +75,37 @@ function parseLine(line: string, at: string): Json {
 
 function invokeOf(record: Json, line: number, at: string): Omit<HistoryOperation, 'completion'> {
   const { client, token, op } = record
-  if (typeof client !== 'string' || client === '') throw new HistoryFileError(`${at}: malformed invoke, "client" must be a non-empty string`)
+  if (typeof client !== 'string' || client === '')
+    throw new HistoryFileError(`${at}: malformed invoke, "client" must be a non-empty string`)
   if (typeof token !== 'string') throw new HistoryFileError(`${at}: malformed invoke, "token" must be a string`)
-  return { id: line, client, token, op: opOf(op, at), invokeMs: record['timeMs'] as number }
+  return { id: line, client, token, op: opOf(op, at), invokeMs: record.timeMs as number }
 }
 
 function opOf(op: unknown, at: string): RegisterOp {
-  const kind = (op as Json | null)?.['kind']
+  const kind = (op as Json | null)?.kind
   if (kind === 'read' || kind === 'create' || kind === 'drop') return { kind }
-  const value = (op as Json | null)?.['value']
+  const value = (op as Json | null)?.value
   if (kind === 'write' && typeof value === 'string') return { kind, value }
-  throw new HistoryFileError(`${at}: malformed invoke, "op" must be {kind: read|create|drop} or {kind: write, value: string}`)
+  throw new HistoryFileError(
+    `${at}: malformed invoke, "op" must be {kind: read|create|drop} or {kind: write, value: string}`,
+  )
 }
 
 function completionOf(record: Json, at: string): Completion {
-  const returnMs = record['timeMs'] as number
-  if (record['type'] === 'unknown') return { kind: 'unknown' }
-  if (record['type'] === 'failed') return { kind: 'failed', error: String(record['error'] ?? ''), returnMs }
-  return { kind: 'ok', result: resultOf(record['result'], at), returnMs }
+  const returnMs = record.timeMs as number
+  if (record.type === 'unknown') return { kind: 'unknown' }
+  if (record.type === 'failed') return { kind: 'failed', error: String(record.error ?? ''), returnMs }
+  return { kind: 'ok', result: resultOf(record.result, at), returnMs }
 }
 
 const RESULT_KINDS = new Set(['ok', 'not-found', 'already-exists', 'empty'])
 
 function resultOf(result: unknown, at: string): RegisterResult {
-  const kind = (result as Json | null)?.['kind']
+  const kind = (result as Json | null)?.kind
   if (typeof kind === 'string' && RESULT_KINDS.has(kind)) return { kind } as RegisterResult
-  const value = (result as Json | null)?.['value']
+  const value = (result as Json | null)?.value
   if (kind === 'value' && typeof value === 'string') return { kind, value }
-  throw new HistoryFileError(`${at}: malformed completion, "result" must be {kind: ok|not-found|already-exists|empty} or {kind: value, value: string}`)
+  throw new HistoryFileError(
+    `${at}: malformed completion, "result" must be {kind: ok|not-found|already-exists|empty} or {kind: value, value: string}`,
+  )
 }

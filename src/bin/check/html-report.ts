@@ -31,13 +31,19 @@ g.op.counterexample text { fill: #c00; font-weight: bold; }
 g.op.blocked rect { stroke-width: 3; }
 `
 
-const LEGEND = '<p class="legend">'
-  + '<span><i class="swatch sw-ok"></i>returned (bar: invoke to return)</span>'
-  + '<span><i class="swatch sw-unknown"></i>outcome unknown (runs to the end)</span>'
-  + '<span><i class="swatch sw-failed"></i>failed, no effect</span>'
-  + '<span><i class="swatch sw-cx"></i>in the counterexample (thickest border: the operation no order explains)</span></p>'
+const LEGEND =
+  '<p class="legend">' +
+  '<span><i class="swatch sw-ok"></i>returned (bar: invoke to return)</span>' +
+  '<span><i class="swatch sw-unknown"></i>outcome unknown (runs to the end)</span>' +
+  '<span><i class="swatch sw-failed"></i>failed, no effect</span>' +
+  '<span><i class="swatch sw-cx"></i>in the counterexample (thickest border: the operation no order explains)</span></p>'
 
-export function renderHtmlReport(report: CheckReport, operations: readonly HistoryOperation[], ids: RecordIds, file: string): string {
+export function renderHtmlReport(
+  report: CheckReport,
+  operations: readonly HistoryOperation[],
+  ids: RecordIds,
+  file: string,
+): string {
   const byToken = groupByToken(operations)
   const sections = report.tokens.map((token, index) => tokenSection(token, byToken.get(token.token) ?? [], ids, index))
   return [
@@ -56,19 +62,36 @@ export function renderHtmlReport(report: CheckReport, operations: readonly Histo
 function overallText(report: CheckReport): string {
   const tokens = `${report.tokens.length} token${report.tokens.length === 1 ? '' : 's'}`
   switch (report.verdict) {
-    case 'linearizable': return `linearizable (${tokens})`
-    case 'violation': return `NOT linearizable (${tokens})`
-    case 'timeout': return `no verdict, the check timed out (${tokens})`
+    case 'linearizable':
+      return `linearizable (${tokens})`
+    case 'violation':
+      return `NOT linearizable (${tokens})`
+    case 'timeout':
+      return `no verdict, the check timed out (${tokens})`
   }
 }
 
-function tokenSection(token: TokenReport, operations: readonly HistoryOperation[], ids: RecordIds, index: number): string {
+function tokenSection(
+  token: TokenReport,
+  operations: readonly HistoryOperation[],
+  ids: RecordIds,
+  index: number,
+): string {
   const counterexample = token.counterexample
   const highlighted = new Set(counterexample === undefined ? [] : involved(counterexample).map((o) => o.id))
-  const verdict = token.verdict === 'linearizable' ? `linearizable (${operationCount(token.operations)})`
-    : token.verdict === 'violation' ? 'NOT linearizable' : 'no verdict, timed out'
-  const timeline = renderTimeline({ index, operations, highlighted, ids,
-    ...(counterexample === undefined ? {} : { blocked: counterexample.blocked.id }) })
+  const verdict =
+    token.verdict === 'linearizable'
+      ? `linearizable (${operationCount(token.operations)})`
+      : token.verdict === 'violation'
+        ? 'NOT linearizable'
+        : 'no verdict, timed out'
+  const timeline = renderTimeline({
+    index,
+    operations,
+    highlighted,
+    ids,
+    ...(counterexample === undefined ? {} : { blocked: counterexample.blocked.id }),
+  })
   return [
     `<section><h2>token ${escapeXml(token.token)}: <span class="verdict-${token.verdict}">${escapeXml(verdict)}</span></h2>`,
     ...(counterexample === undefined ? [] : [`<pre>${escapeXml(counterexample.message)}</pre>`]),

@@ -45,8 +45,10 @@ export function renderTimeline(input: TimelineInput): string {
 
 /** Stripes for unknown outcomes; patterns do not inherit the bar's color, hence one per color. */
 function hatchPattern(id: string, color: string): string {
-  return `<pattern id="${id}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">`
-    + `<rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="${color}" stroke-width="3"/></pattern>`
+  return (
+    `<pattern id="${id}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
+    `<rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="${color}" stroke-width="3"/></pattern>`
+  )
 }
 
 interface Scale {
@@ -56,12 +58,15 @@ interface Scale {
 }
 
 function timeScale(operations: readonly HistoryOperation[]): Scale {
-  const times = operations.flatMap((o) => (o.completion.kind === 'unknown' ? [o.invokeMs] : [o.invokeMs, o.completion.returnMs]))
+  const times = operations.flatMap((o) =>
+    o.completion.kind === 'unknown' ? [o.invokeMs] : [o.invokeMs, o.completion.returnMs],
+  )
   // reduce, not Math.min(...times): a long history would overflow the argument list.
   const startMs = times.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY)
   const endMs = times.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY)
   const spanMs = Math.max(endMs - startMs, 1)
-  const at = (ms: number): number => LABEL_W + (Number.isFinite(ms) ? ((ms - startMs) / spanMs) * PLOT_W * FINITE_SHARE : PLOT_W)
+  const at = (ms: number): number =>
+    LABEL_W + (Number.isFinite(ms) ? ((ms - startMs) / spanMs) * PLOT_W * FINITE_SHARE : PLOT_W)
   return { at, startMs, spanMs }
 }
 
@@ -70,8 +75,10 @@ function axis(operations: readonly HistoryOperation[], x: Scale, height: number)
   const ticks = [...new Set([0, 0.25, 0.5, 0.75, 1].map((share) => Math.round(share * x.spanMs)))]
   return ticks.map((offset) => {
     const px = x.at(x.startMs + offset).toFixed(1)
-    return `<line class="tick" x1="${px}" y1="${AXIS_H - 6}" x2="${px}" y2="${height}"/>`
-      + `<text class="axis" x="${px}" y="${AXIS_H - 10}">+${offset} ms</text>`
+    return (
+      `<line class="tick" x1="${px}" y1="${AXIS_H - 6}" x2="${px}" y2="${height}"/>` +
+      `<text class="axis" x="${px}" y="${AXIS_H - 10}">+${offset} ms</text>`
+    )
   })
 }
 
@@ -85,16 +92,22 @@ function bar(o: HistoryOperation, lane: number, x: Scale, input: TimelineInput, 
   const x2 = x.at(o.completion.kind === 'unknown' ? Number.POSITIVE_INFINITY : o.completion.returnMs)
   const y = AXIS_H + lane * LANE_H + 4
   const red = input.highlighted.has(o.id)
-  const classes = ['op', o.completion.kind, ...(red ? ['counterexample'] : []),
-    ...(input.blocked === o.id ? ['blocked'] : [])].join(' ')
+  const classes = [
+    'op',
+    o.completion.kind,
+    ...(red ? ['counterexample'] : []),
+    ...(input.blocked === o.id ? ['blocked'] : []),
+  ].join(' ')
   const recordId = input.ids.get(o.id) ?? String(o.id)
   const label = operationLabel(o)
   // A style attribute, as the page's stylesheet would override a fill attribute.
   const fill = o.completion.kind === 'unknown' ? ` style="fill: url(#${hatch}${red ? '-red' : ''})"` : ''
-  return `<g class="${classes}" data-id="${escapeXml(recordId)}" data-line="${o.id}">`
-    + `<title>${escapeXml(`#${o.id} ${recordId} by ${o.client}: ${label}`)}</title>`
-    + `<rect x="${x1.toFixed(1)}" y="${y}" width="${Math.max(x2 - x1, MIN_BAR_W).toFixed(1)}" height="${BAR_H}"${fill}/>`
-    + `<text x="${x1.toFixed(1)}" y="${y + BAR_H + 12}">${escapeXml(truncate(label, 60))}</text></g>`
+  return (
+    `<g class="${classes}" data-id="${escapeXml(recordId)}" data-line="${o.id}">` +
+    `<title>${escapeXml(`#${o.id} ${recordId} by ${o.client}: ${label}`)}</title>` +
+    `<rect x="${x1.toFixed(1)}" y="${y}" width="${Math.max(x2 - x1, MIN_BAR_W).toFixed(1)}" height="${BAR_H}"${fill}/>` +
+    `<text x="${x1.toFixed(1)}" y="${y + BAR_H + 12}">${escapeXml(truncate(label, 60))}</text></g>`
+  )
 }
 
 /** E.g. `write(alice|0|1|2) → ok`, `read → value alice|0|1|2`, `drop → unknown`. */

@@ -15,7 +15,10 @@ import type { WireStatusReply as StatusReply } from '../../client/admin-results.
 export class AdminClient {
   private readonly client: grpc.Client
 
-  constructor(readonly node: string, private readonly timeoutMs: number) {
+  constructor(
+    readonly node: string,
+    private readonly timeoutMs: number,
+  ) {
     this.client = connect(loadTokenManagerPackage().AdminService, node)
   }
 
@@ -32,7 +35,11 @@ export class AdminClient {
   }
 }
 
-export async function withAdminClient<T>(node: string, timeoutMs: number, use: (client: AdminClient) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(
+  node: string,
+  timeoutMs: number,
+  use: (client: AdminClient) => Promise<T>,
+): Promise<T> {
   const client = new AdminClient(node, timeoutMs)
   try {
     return await use(client)

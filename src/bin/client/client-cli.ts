@@ -16,6 +16,7 @@ import { WriteCommand } from './write-command.js'
  */
 export class ClientCli extends Cli {
   // `void` is in the base class's overloads: a Cli without a user context may be run with no context at all.
+  // biome-ignore lint/suspicious/noConfusingVoidType: clipanion's own signature, overridden as it is
   override async run(input: Command<BaseContext> | string[], context?: Partial<BaseContext> | void): Promise<number> {
     const full = { ...Cli.defaultContext, ...(context ?? {}) }
     if (!Array.isArray(input)) return super.run(input, full)
@@ -27,7 +28,7 @@ export class ClientCli extends Cli {
     try {
       command = this.process(input, full)
     } catch (error) {
-      const explained = hasReason(error) ? error : this.missingOptions(input) ?? error
+      const explained = hasReason(error) ? error : (this.missingOptions(input) ?? error)
       return reportFailure(explained, full, input.includes('--json'))
     }
     return super.run(command, full)
@@ -38,14 +39,18 @@ export class ClientCli extends Cli {
     const definition = this.definitions().find((d) => d.path === `${this.binaryName} ${input[0]}`)
     if (definition === undefined) return undefined
     const given = new Set(input.map((arg) => arg.split('=', 1)[0]))
-    const missing = definition.options.filter((o) => o.required).map((o) => o.definition.split(/[ ,]/, 1)[0] ?? '')
+    const missing = definition.options
+      .filter((o) => o.required)
+      .map((o) => o.definition.split(/[ ,]/, 1)[0] ?? '')
       .filter((name) => !given.has(name))
     if (missing.length === 0) return undefined
     return new UsageError(`${input[0]} needs ${missing.join(', ')}; see \`${this.binaryName} ${input[0]} --help\``)
   }
 
-  override usage(command?: CommandClass<BaseContext> | Command<BaseContext> | null,
-    opts?: { colored?: boolean; detailed?: boolean; prefix?: string }): string {
+  override usage(
+    command?: CommandClass<BaseContext> | Command<BaseContext> | null,
+    opts?: { colored?: boolean; detailed?: boolean; prefix?: string },
+  ): string {
     const text = super.usage(command, opts)
     return command == null ? `${text}\n${EXIT_CODES_HELP}` : text
   }
@@ -58,14 +63,23 @@ function hasReason(error: unknown): boolean {
 }
 
 export const CLIENT_COMMANDS: readonly CommandClass<BaseContext>[] = [
-  WriteCommand, ReadCommand, CreateCommand, DropCommand, FailSilentCommand, StatusCommand,
+  WriteCommand,
+  ReadCommand,
+  CreateCommand,
+  DropCommand,
+  FailSilentCommand,
+  StatusCommand,
 ]
 
 export function createClientCli(): ClientCli {
   // clipanion asks the tty prototype for color depth, so it colors piped output too; decide from stdout itself.
-  const enableColors = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined
-  const cli = new ClientCli({ binaryName: 'tm-client', binaryLabel: 'tm-client: the token manager command-line client',
-    binaryVersion: '0.1.0', enableColors })
+  const enableColors = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+  const cli = new ClientCli({
+    binaryName: 'tm-client',
+    binaryLabel: 'tm-client: the token manager command-line client',
+    binaryVersion: '0.1.0',
+    enableColors,
+  })
   for (const command of CLIENT_COMMANDS) cli.register(command)
   cli.register(Builtins.HelpCommand)
   cli.register(Builtins.VersionCommand)

@@ -11,17 +11,35 @@ import { parseTimeoutMs } from './request-args.js'
  * an exit code (clipanion would otherwise print stacks to stdout).
  */
 export abstract class ClientCommand extends Command {
-  json = Option.Boolean('--json', false, { description: 'Print exactly one JSON object on stdout (uint64 values as decimal strings)' })
-  timeout = Option.String('--timeout', '5000', { description: 'Deadline of each attempt: milliseconds, or a duration such as 5s' })
-  certsDir = Option.String('--certs-dir', { description: 'Certificates made by tm-certs: ca.pem, and admin.pem for fail-silent and status (default certs)' })
-  insecure = Option.Boolean('--insecure', false, { description: 'Plaintext, for a cluster whose nodes run with --insecure' })
-  tlsCa = Option.String('--tls-ca', { description: 'Dial with TLS, trusting this CA (PEM) for the nodes\' certificates' })
-  tlsCert = Option.String('--tls-cert', { description: 'Client certificate (PEM) of the cluster CA: needed for fail-silent and status' })
+  json = Option.Boolean('--json', false, {
+    description: 'Print exactly one JSON object on stdout (uint64 values as decimal strings)',
+  })
+  timeout = Option.String('--timeout', '5000', {
+    description: 'Deadline of each attempt: milliseconds, or a duration such as 5s',
+  })
+  certsDir = Option.String('--certs-dir', {
+    description: 'Certificates made by tm-certs: ca.pem, and admin.pem for fail-silent and status (default certs)',
+  })
+  insecure = Option.Boolean('--insecure', false, {
+    description: 'Plaintext, for a cluster whose nodes run with --insecure',
+  })
+  tlsCa = Option.String('--tls-ca', {
+    description: "Dial with TLS, trusting this CA (PEM) for the nodes' certificates",
+  })
+  tlsCert = Option.String('--tls-cert', {
+    description: 'Client certificate (PEM) of the cluster CA: needed for fail-silent and status',
+  })
   tlsKey = Option.String('--tls-key', { description: 'Private key (PEM) of --tls-cert' })
 
   async execute(): Promise<number> {
     try {
-      useClientTls({ ca: this.tlsCa, cert: this.tlsCert, key: this.tlsKey, certsDir: this.certsDir, insecure: this.insecure })
+      useClientTls({
+        ca: this.tlsCa,
+        cert: this.tlsCert,
+        key: this.tlsKey,
+        certsDir: this.certsDir,
+        insecure: this.insecure,
+      })
       await this.perform()
       return ExitCode.ok
     } catch (error) {

@@ -4,7 +4,11 @@ import type { ExitCode } from './exit-codes.js'
 export class ClientError extends Error {
   override readonly name = 'ClientError'
 
-  constructor(message: string, readonly exitCode: ExitCode, readonly status?: string) {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    readonly status?: string,
+  ) {
     super(message)
   }
 }

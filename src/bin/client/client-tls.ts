@@ -25,7 +25,9 @@ let material: SecureDialMaterial | undefined
 
 /** How this run dials `node`: plaintext, TLS (--tls-ca), or mutual TLS (with --tls-cert/--tls-key). */
 export function dialOf(node: string): SecureDial {
-  return material === undefined ? { credentials: grpc.credentials.createInsecure(), options: {} } : secureDial(node, material)
+  return material === undefined
+    ? { credentials: grpc.credentials.createInsecure(), options: {} }
+    : secureDial(node, material)
 }
 
 /** True when this run dials with TLS. */
@@ -42,16 +44,20 @@ export function useClientTls(flags: ClientTlsFlags): void {
   material = undefined
   const tlsFlagGiven = flags.ca !== undefined || flags.cert !== undefined || flags.key !== undefined
   if (flags.insecure === true) {
-    if (tlsFlagGiven || flags.certsDir !== undefined) throw new UsageError('--insecure contradicts --certs-dir and --tls-*: give one or the other')
+    if (tlsFlagGiven || flags.certsDir !== undefined)
+      throw new UsageError('--insecure contradicts --certs-dir and --tls-*: give one or the other')
     return
   }
-  if (tlsFlagGiven && flags.certsDir !== undefined) throw new UsageError('--certs-dir and --tls-* each name the certificates: give one or the other')
+  if (tlsFlagGiven && flags.certsDir !== undefined)
+    throw new UsageError('--certs-dir and --tls-* each name the certificates: give one or the other')
   if (!tlsFlagGiven) {
     material = fromCertsDir(flags.certsDir ?? DEFAULT_CERTS_DIR)
     return
   }
-  if ((flags.cert === undefined) !== (flags.key === undefined)) throw new UsageError('--tls-cert and --tls-key go together')
-  if (flags.cert !== undefined && flags.ca === undefined) throw new UsageError('--tls-cert needs --tls-ca, the cluster CA that signed the nodes\' certificates')
+  if ((flags.cert === undefined) !== (flags.key === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together')
+  if (flags.cert !== undefined && flags.ca === undefined)
+    throw new UsageError("--tls-cert needs --tls-ca, the cluster CA that signed the nodes' certificates")
   if (flags.ca === undefined) return
   material = {
     ca: pemOrUsage(flags.ca, 'ca'),
@@ -64,8 +70,10 @@ export function useClientTls(flags: ClientTlsFlags): void {
 function fromCertsDir(dir: string): SecureDialMaterial {
   const certs = new CertsDir(dir)
   if (!existsSync(certs.ca)) {
-    throw new UsageError(`no cluster CA at ${certs.ca}: make the cluster's certificates with \`tm-certs create --config <scheme>\`, ` +
-      'point to them with --certs-dir DIR (or --tls-ca), or give --insecure for a cluster whose nodes run with --insecure')
+    throw new UsageError(
+      `no cluster CA at ${certs.ca}: make the cluster's certificates with \`tm-certs create --config <scheme>\`, ` +
+        'point to them with --certs-dir DIR (or --tls-ca), or give --insecure for a cluster whose nodes run with --insecure',
+    )
   }
   const admin = certs.client()
   const withClientCert = existsSync(admin.cert) && existsSync(admin.key)
@@ -91,10 +99,16 @@ function pemOrUsage(path: string, kind: PemKind): Buffer {
  */
 export function explainTls(failure: Failure): Failure {
   if (failure.status === 'UNAVAILABLE' && material === undefined && !failure.message.includes('ECONNREFUSED')) {
-    return { ...failure, message: `${failure.message}; if the cluster uses TLS, drop --insecure (certificates in --certs-dir, default ${DEFAULT_CERTS_DIR}) or give --tls-ca` }
+    return {
+      ...failure,
+      message: `${failure.message}; if the cluster uses TLS, drop --insecure (certificates in --certs-dir, default ${DEFAULT_CERTS_DIR}) or give --tls-ca`,
+    }
   }
   if (failure.status === 'UNAUTHENTICATED' && material?.cert === undefined) {
-    return { ...failure, message: `${failure.message}; give one with --tls-cert and --tls-key (or admin.pem in --certs-dir)` }
+    return {
+      ...failure,
+      message: `${failure.message}; give one with --tls-cert and --tls-key (or admin.pem in --certs-dir)`,
+    }
   }
   return failure
 }

@@ -20,8 +20,12 @@ export class CreateCommand extends TokenCommand {
   protected async perform(): Promise<void> {
     const id = this.tokenId()
     const node = this.writerNode(id)
-    const reply = await this.recorded(id, { kind: 'create' }, () => this.callWriter('create', node, (client) => client.create(id)),
-      () => ({ kind: 'ok' }))
+    const reply = await this.recorded(
+      id,
+      { kind: 'create' },
+      () => this.callWriter('create', node, (client) => client.create(id)),
+      () => ({ kind: 'ok' }),
+    )
     this.print(formatLifecycle('created', reply, this.json))
   }
 }

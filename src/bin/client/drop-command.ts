@@ -19,8 +19,12 @@ export class DropCommand extends TokenCommand {
   protected async perform(): Promise<void> {
     const id = this.tokenId()
     const node = this.writerNode(id)
-    const reply = await this.recorded(id, { kind: 'drop' }, () => this.callWriter('drop', node, (client) => client.drop(id)),
-      () => ({ kind: 'ok' }))
+    const reply = await this.recorded(
+      id,
+      { kind: 'drop' },
+      () => this.callWriter('drop', node, (client) => client.drop(id)),
+      () => ({ kind: 'ok' }),
+    )
     this.print(formatLifecycle('dropped', reply, this.json))
   }
 }

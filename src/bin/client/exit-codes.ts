@@ -42,5 +42,6 @@ export const EXIT_CODES_HELP = `Exit codes:
 `
 
 /** One line for each command's --help: clipanion reflows it as a paragraph. */
-export const EXIT_CODES_SHORT = 'Exit codes: 0 ok, 1 usage/other, 2 invalid argument, 3 outcome unknown, 4 not found, ' +
+export const EXIT_CODES_SHORT =
+  'Exit codes: 0 ok, 1 usage/other, 2 invalid argument, 3 outcome unknown, 4 not found, ' +
   '5 already exists, 6 wrong node, 7 no answer, 8 overloaded, 9 not authorized (details in `tm-client --help`).'

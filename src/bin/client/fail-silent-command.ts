@@ -16,7 +16,9 @@ export class FailSilentCommand extends ClientCommand {
 
       ${EXIT_CODES_SHORT}
     `,
-    examples: [['Silence 127.0.0.1:50053 for token 1 in 5 seconds', '$0 fail-silent --server 127.0.0.1:50053 --id 1 --after 5s']],
+    examples: [
+      ['Silence 127.0.0.1:50053 for token 1 in 5 seconds', '$0 fail-silent --server 127.0.0.1:50053 --id 1 --after 5s'],
+    ],
   })
 
   server = Option.String('--server', { required: true, description: 'The node to silence (host:port)' })

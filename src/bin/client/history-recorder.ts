@@ -29,17 +29,32 @@ export const PROCESS_CLIENT_ID = `c${process.pid}-${Math.random().toString(36).s
  * sending (deadline, UNAVAILABLE mid-call, INTERNAL, ...) might have been applied, so it is recorded `unknown`:
  * that only weakens the check, while a wrong `failed` would report violations that did not happen.
  */
-const REFUSED = new Set<GrpcStatus>([GrpcStatus.INVALID_ARGUMENT, GrpcStatus.FAILED_PRECONDITION,
-  GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.UNIMPLEMENTED, GrpcStatus.PERMISSION_DENIED, GrpcStatus.UNAUTHENTICATED])
+const REFUSED = new Set<GrpcStatus>([
+  GrpcStatus.INVALID_ARGUMENT,
+  GrpcStatus.FAILED_PRECONDITION,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+  GrpcStatus.UNIMPLEMENTED,
+  GrpcStatus.PERMISSION_DENIED,
+  GrpcStatus.UNAUTHENTICATED,
+])
 
 export class HistoryRecorder {
-  constructor(readonly file: string, readonly client: string = PROCESS_CLIENT_ID, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly file: string,
+    readonly client: string = PROCESS_CLIENT_ID,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * Records `call` as one operation on `token`: invoke before, completion after; the call's reply or error passes
    * through unchanged. `resultOf` maps a reply to the register result the model checks.
    */
-  async record<T>(token: string, op: RegisterOp, call: () => Promise<T>, resultOf: (reply: T) => RegisterResult): Promise<T> {
+  async record<T>(
+    token: string,
+    op: RegisterOp,
+    call: () => Promise<T>,
+    resultOf: (reply: T) => RegisterResult,
+  ): Promise<T> {
     const base = { id: newOperationId(), client: this.client, token }
     this.append({ type: 'invoke', ...base, op, timeMs: this.now() })
     let reply: T

@@ -36,9 +36,14 @@ export function keyValues(pairs: readonly (readonly [string, string])[]): string
 
 export function formatWrite(reply: WriteReply, json: boolean): string {
   const { version, epoch } = versionOf(reply.version)
-  if (json) return jsonLine({ id: reply.id, partial: argminJson(reply.partial), version, epoch, served_by: reply.served_by })
-  return keyValues([['id', reply.id], ['partial', argminText(reply.partial, 'none (low == mid: empty range)')],
-    ['version', version], ['served_by', reply.served_by]])
+  if (json)
+    return jsonLine({ id: reply.id, partial: argminJson(reply.partial), version, epoch, served_by: reply.served_by })
+  return keyValues([
+    ['id', reply.id],
+    ['partial', argminText(reply.partial, 'none (low == mid: empty range)')],
+    ['version', version],
+    ['served_by', reply.served_by],
+  ])
 }
 
 /** Create and drop: `verb` is what happened, e.g. `created`. */
@@ -55,21 +60,50 @@ export function formatRead(reply: ReadReply, json: boolean): string {
 function readJson(reply: ReadReply): Json {
   const { version, epoch } = versionOf(reply.version)
   const value = reply.written
-    ? { name: reply.name, low: reply.low, mid: reply.mid, high: reply.high, partial: argminJson(reply.partial), final: argminJson(reply.final) }
+    ? {
+        name: reply.name,
+        low: reply.low,
+        mid: reply.mid,
+        high: reply.high,
+        partial: argminJson(reply.partial),
+        final: argminJson(reply.final),
+      }
     : { name: null, low: null, mid: null, high: null, partial: null, final: null }
-  return { id: reply.id, written: reply.written, ...value, version, epoch, writer: reply.writer, readers: [...reply.readers],
-    served_by: reply.served_by }
+  return {
+    id: reply.id,
+    written: reply.written,
+    ...value,
+    version,
+    epoch,
+    writer: reply.writer,
+    readers: [...reply.readers],
+    served_by: reply.served_by,
+  }
 }
 
 function readText(reply: ReadReply): string {
-  const tail: [string, string][] = [['version', versionOf(reply.version).version], ['writer', reply.writer],
-    ['readers', reply.readers.join(', ')], ['served_by', reply.served_by]]
+  const tail: [string, string][] = [
+    ['version', versionOf(reply.version).version],
+    ['writer', reply.writer],
+    ['readers', reply.readers.join(', ')],
+    ['served_by', reply.served_by],
+  ]
   if (!reply.written) {
-    return `token ${reply.id} has no value yet (created, never written)\n` +
+    return (
+      `token ${reply.id} has no value yet (created, never written)\n` +
       keyValues([['id', reply.id], ['written', 'false'], ...tail])
+    )
   }
-  return keyValues([['id', reply.id], ['name', reply.name], ['low', reply.low], ['mid', reply.mid], ['high', reply.high],
-    ['partial', argminText(reply.partial, 'none (low == mid: empty range)')], ['final', argminText(reply.final, 'none')], ...tail])
+  return keyValues([
+    ['id', reply.id],
+    ['name', reply.name],
+    ['low', reply.low],
+    ['mid', reply.mid],
+    ['high', reply.high],
+    ['partial', argminText(reply.partial, 'none (low == mid: empty range)')],
+    ['final', argminText(reply.final, 'none')],
+    ...tail,
+  ])
 }
 
 export function formatFailSilent(reply: FailSilentReply, afterMs: number, json: boolean): string {
@@ -85,18 +119,33 @@ export function formatStatus(reply: StatusReply, json: boolean): string {
 
 /** One node's Status reply as JSON fields (uint64 as decimal strings). */
 function statusJson(reply: StatusReply): { readonly [key: string]: Json } {
-  return { node: reply.node, scheme_fingerprint: reply.scheme_fingerprint, ignored_replies: reply.ignored_replies,
-    tokens: reply.tokens.map(tokenStatusJson) }
+  return {
+    node: reply.node,
+    scheme_fingerprint: reply.scheme_fingerprint,
+    ignored_replies: reply.ignored_replies,
+    tokens: reply.tokens.map(tokenStatusJson),
+  }
 }
 
 /** The rest of the header line after the node's name, then the token table. */
 function statusText(reply: StatusReply): string {
   const header = `scheme ${reply.scheme_fingerprint}  ignored replies ${reply.ignored_replies}\n`
   if (reply.tokens.length === 0) return `${header}(no tokens on this node)\n`
-  const rows = reply.tokens.map((s) => [s.id, s.roles.join(',') || '-', s.state === null ? '-' : versionOf(s.state.version).version,
-    valueText(s), s.silent ? 'yes' : 'no', String(s.pending), String(s.replicas), `${s.read_quorum}/${s.write_quorum}`,
-    recoveringText(s)])
-  return header + table(['ID', 'ROLES', 'VERSION', 'VALUE', 'SILENT', 'PENDING', 'REPLICAS', 'R/W QUORUM', 'RECOVERING'], rows)
+  const rows = reply.tokens.map((s) => [
+    s.id,
+    s.roles.join(',') || '-',
+    s.state === null ? '-' : versionOf(s.state.version).version,
+    valueText(s),
+    s.silent ? 'yes' : 'no',
+    String(s.pending),
+    String(s.replicas),
+    `${s.read_quorum}/${s.write_quorum}`,
+    recoveringText(s),
+  ])
+  return (
+    header +
+    table(['ID', 'ROLES', 'VERSION', 'VALUE', 'SILENT', 'PENDING', 'REPLICAS', 'R/W QUORUM', 'RECOVERING'], rows)
+  )
 }
 
 /** `no`, or how far the replica's recovery got: other replicas that answered, and how many had their state. */
@@ -111,10 +160,12 @@ function recoveringText(s: TokenStatus): string {
  */
 export function formatClusterStatus(nodes: readonly NodeStatus[], json: boolean): string {
   if (json) return jsonLine({ nodes: nodes.map(nodeStatusJson) })
-  const sections = nodes.map((n) => (n.ok ? `${n.node}  ${nodeNameText(n)}${statusText(n.reply)}`
-    : `${n.node}  unreachable (${n.error})\n`))
+  const sections = nodes.map((n) =>
+    n.ok ? `${n.node}  ${nodeNameText(n)}${statusText(n.reply)}` : `${n.node}  unreachable (${n.error})\n`,
+  )
   const fingerprints = new Set(nodes.flatMap((n) => (n.ok ? [n.reply.scheme_fingerprint] : [])))
-  const warning = fingerprints.size > 1 ? `\nwarning: the nodes run different schemes (${[...fingerprints].join(', ')})\n` : ''
+  const warning =
+    fingerprints.size > 1 ? `\nwarning: the nodes run different schemes (${[...fingerprints].join(', ')})\n` : ''
   return sections.join('\n') + warning
 }
 
@@ -130,9 +181,20 @@ function nodeStatusJson(n: NodeStatus): Json {
 
 function tokenStatusJson(s: TokenStatus): Json {
   const version = s.state === null ? { version: null, epoch: null } : versionOf(s.state.version)
-  return { id: s.id, roles: [...s.roles], silent: s.silent, ...version, value: s.state?.value?.kind ?? null, pending: s.pending,
-    replicas: s.replicas, read_quorum: s.read_quorum, write_quorum: s.write_quorum, writer: s.writer, readers: [...s.readers],
-    recovering: s.recovering === undefined || s.recovering === null ? null : { ...s.recovering } }
+  return {
+    id: s.id,
+    roles: [...s.roles],
+    silent: s.silent,
+    ...version,
+    value: s.state?.value?.kind ?? null,
+    pending: s.pending,
+    replicas: s.replicas,
+    read_quorum: s.read_quorum,
+    write_quorum: s.write_quorum,
+    writer: s.writer,
+    readers: [...s.readers],
+    recovering: s.recovering === undefined || s.recovering === null ? null : { ...s.recovering },
+  }
 }
 
 const VALUE_TEXT: Readonly<Record<string, string>> = { token: 'written', empty: 'empty', absent: 'dropped' }
@@ -140,18 +202,24 @@ const VALUE_TEXT: Readonly<Record<string, string>> = { token: 'written', empty: 
 /** `-` when this node stores no copy (a writer that is not a reader). */
 function valueText(s: TokenStatus): string {
   const kind = s.state?.value?.kind
-  return kind === undefined ? '-' : VALUE_TEXT[kind] ?? kind
+  return kind === undefined ? '-' : (VALUE_TEXT[kind] ?? kind)
 }
 
 /** Left-aligned columns, two spaces apart. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]): string => `${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`
+  const line = (cells: readonly string[]): string =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`
   return line(headers) + rows.map(line).join('')
 }
 
 /** The error line for stderr and, with --json, the one JSON object stdout still owes the caller. */
 export function formatFailure(failure: Failure, json: boolean): { stderr: string; stdout: string } {
-  const stdout = json ? jsonLine({ error: { status: failure.status, exit_code: failure.exitCode, message: failure.message } }) : ''
+  const stdout = json
+    ? jsonLine({ error: { status: failure.status, exit_code: failure.exitCode, message: failure.message } })
+    : ''
   return { stderr: `tm-client: ${failure.message}\n`, stdout }
 }

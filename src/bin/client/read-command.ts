@@ -11,7 +11,7 @@ export class ReadCommand extends TokenCommand {
   static override paths = [['read']]
   static override usage = Command.Usage({
     category: 'Token commands',
-    description: 'Read a token\'s full state from one of its readers',
+    description: "Read a token's full state from one of its readers",
     details: `
       Picks a random reader from the scheme. If it does not answer (DEADLINE_EXCEEDED or UNAVAILABLE), fails over
       to another random reader not tried yet, each attempt with its own \`--timeout\`. With \`--no-failover\` or
@@ -28,7 +28,9 @@ export class ReadCommand extends TokenCommand {
     ],
   })
 
-  noFailover = Option.Boolean('--no-failover', false, { description: 'Ask one reader only, even if it does not answer' })
+  noFailover = Option.Boolean('--no-failover', false, {
+    description: 'Ask one reader only, even if it does not answer',
+  })
 
   /** For tests: the source of the random reader order. */
   random: () => number = Math.random
@@ -43,8 +45,12 @@ export class ReadCommand extends TokenCommand {
       onRetry: (failed: RpcError, next: string) => this.notice(`${whyNoAnswer(failed)}; trying ${next}`),
     }
     // The whole failover is one read for the history: it returns one answer, or none (failed, no effect).
-    const reply = await this.recorded(id, { kind: 'read' }, () => readWithFailover(id, readers, options),
-      (r) => (r.written ? { kind: 'value', value: registerValue(r) } : { kind: 'empty' }))
+    const reply = await this.recorded(
+      id,
+      { kind: 'read' },
+      () => readWithFailover(id, readers, options),
+      (r) => (r.written ? { kind: 'value', value: registerValue(r) } : { kind: 'empty' }),
+    )
     this.print(formatRead(reply, this.json))
   }
 }

@@ -29,7 +29,11 @@ export function readerOrder(readers: readonly string[], random: () => number = M
  * one, each attempt with its own deadline. Reads change nothing, so retrying elsewhere is always safe. Any other
  * failure (not found, wrong node, ...) is the register's answer and ends the read at once.
  */
-export async function readWithFailover(id: string, readers: readonly string[], options: FailoverOptions): Promise<ReadReply> {
+export async function readWithFailover(
+  id: string,
+  readers: readonly string[],
+  options: FailoverOptions,
+): Promise<ReadReply> {
   const order = readerOrder(readers, options.random)
   const attempts = options.failover ? order : order.slice(0, 1)
   const failures: RpcError[] = []
@@ -49,7 +53,12 @@ export async function readWithFailover(id: string, readers: readonly string[], o
 function noAnswer(id: string, failures: readonly RpcError[]): ClientError {
   const allDeadlines = failures.every((f) => f.status === GrpcStatus.DEADLINE_EXCEEDED)
   const status = allDeadlines ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE'
-  if (failures.length === 1) return new ClientError(`read of token ${id}: ${whyNoAnswer(failures[0]!)}`, ExitCode.noAnswer, status)
+  if (failures.length === 1)
+    return new ClientError(`read of token ${id}: ${whyNoAnswer(failures[0]!)}`, ExitCode.noAnswer, status)
   const each = failures.map(whyNoAnswer).join('; ')
-  return new ClientError(`no reader answered for token ${id} (${failures.length} tried): ${each}`, ExitCode.noAnswer, status)
+  return new ClientError(
+    `no reader answered for token ${id} (${failures.length} tried): ${each}`,
+    ExitCode.noAnswer,
+    status,
+  )
 }

@@ -11,7 +11,9 @@ const TOKEN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 
 export function parseTokenId(id: string): string {
   if (TOKEN_ID.test(id)) return id
-  throw new InvalidArgumentError(`invalid --id "${id}": use 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`)
+  throw new InvalidArgumentError(
+    `invalid --id "${id}": use 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`,
+  )
 }
 
 export interface WriteArgs {
@@ -29,7 +31,9 @@ export function parseWriteRequest(args: WriteArgs): WriteRequest {
   const mid = parseUint64(args.mid.trim(), '--mid')
   const high = parseUint64(args.high.trim(), '--high')
   if (!(low <= mid && mid < high)) {
-    throw new InvalidArgumentError(`the range must satisfy low <= mid < high, got --low ${low} --mid ${mid} --high ${high}`)
+    throw new InvalidArgumentError(
+      `the range must satisfy low <= mid < high, got --low ${low} --mid ${mid} --high ${high}`,
+    )
   }
   if (new TextEncoder().encode(args.name).length > MAX_NAME_BYTES) {
     throw new InvalidArgumentError(`--name exceeds ${MAX_NAME_BYTES} bytes of UTF-8`)
@@ -52,7 +56,9 @@ export function parseAfterMs(text: string): number {
 
 export function parseServer(text: string): string {
   if (isAccessPoint(text)) return text
-  throw new UsageError(`malformed --server "${text}": expected host:port such as 127.0.0.1:50051, localhost:50051 or [::1]:50051`)
+  throw new UsageError(
+    `malformed --server "${text}": expected host:port such as 127.0.0.1:50051, localhost:50051 or [::1]:50051`,
+  )
 }
 
 function durationOrUsage(text: string, flag: string): number {

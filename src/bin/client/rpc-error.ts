@@ -4,7 +4,12 @@ import { status as GrpcStatus } from '@grpc/grpc-js'
 export class RpcError extends Error {
   override readonly name = 'RpcError'
 
-  constructor(readonly node: string, readonly status: GrpcStatus, readonly details: string, readonly timeoutMs: number) {
+  constructor(
+    readonly node: string,
+    readonly status: GrpcStatus,
+    readonly details: string,
+    readonly timeoutMs: number,
+  ) {
     super(`${node}: ${statusName(status)}${details === '' ? '' : `: ${details}`}`)
   }
 }
@@ -22,19 +27,26 @@ export function isNoAnswer(error: RpcError): boolean {
 /** Why a node did not answer, in a few words; grpc-js's own deadline text (LB pick timings) is noise here. */
 export function whyNoAnswer(error: RpcError): string {
   const details = cleanDetails(error.details)
-  if (error.status === GrpcStatus.UNAVAILABLE) return `${error.node} is unavailable${details === '' ? '' : ` (${details})`}`
+  if (error.status === GrpcStatus.UNAVAILABLE)
+    return `${error.node} is unavailable${details === '' ? '' : ` (${details})`}`
   if (isOwnDeadline(error)) return `${error.node} did not answer within ${error.timeoutMs} ms`
   return `${error.node} did not answer in time (${details})`
 }
 
 /** A DEADLINE_EXCEEDED this client's deadline raised (grpc-js's text), not one the node sent with its reason. */
 export function isOwnDeadline(error: RpcError): boolean {
-  return error.status === GrpcStatus.DEADLINE_EXCEEDED && (error.details === '' || error.details.startsWith('Deadline exceeded'))
+  return (
+    error.status === GrpcStatus.DEADLINE_EXCEEDED &&
+    (error.details === '' || error.details.startsWith('Deadline exceeded'))
+  )
 }
 
 /** One line, without grpc-js's boilerplate around the socket error ("connect ECONNREFUSED 127.0.0.1:1"). */
 export function cleanDetails(details: string): string {
-  return details.replace(/\s*\n\s*/g, ' ').replace(/\s*Resolution note:\s*$/, '')
+  return details
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\s*Resolution note:\s*$/, '')
     .replace(/^No connection established\. Last error: (?:Error: )?(.*?)\.?$/, '$1')
-    .replace(/\s*\(\d{4}-\d\d-\d\dT[0-9:.]+Z\)$/, '').trim()
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[0-9:.]+Z\)$/, '')
+    .trim()
 }

@@ -11,7 +11,8 @@ export class StatusCommand extends ClientCommand {
   static override paths = [['status']]
   static override usage = Command.Usage({
     category: 'Admin commands',
-    description: 'Show the tokens of one node, or of every node of the scheme: roles, version, silence, pending operations, quorum sizes',
+    description:
+      'Show the tokens of one node, or of every node of the scheme: roles, version, silence, pending operations, quorum sizes',
     details: `
       With \`--server\`, calls AdminService.Status on that node and prints a table, or one JSON object with \`--json\`.
       VALUE is \`-\` where the node stores no copy (a writer that is not a reader).
@@ -41,10 +42,13 @@ export class StatusCommand extends ClientCommand {
 
   protected async perform(): Promise<void> {
     if (this.server === undefined && this.config === undefined) {
-      throw new UsageError('status needs --server; give --server <host:port> for one node, ' +
-        'or --config <tokens.yaml> for every node of the scheme')
+      throw new UsageError(
+        'status needs --server; give --server <host:port> for one node, ' +
+          'or --config <tokens.yaml> for every node of the scheme',
+      )
     }
-    if (this.server !== undefined && this.config !== undefined) throw new UsageError('status takes --server or --config, not both')
+    if (this.server !== undefined && this.config !== undefined)
+      throw new UsageError('status takes --server or --config, not both')
     if (this.server !== undefined) await this.oneNode(parseServer(this.server))
     else await this.everyNode(this.config ?? '')
   }

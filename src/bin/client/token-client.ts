@@ -4,9 +4,17 @@ import { connect, unaryCall } from './unary-call.js'
 
 /** Replies as @grpc/proto-loader decodes them: snake_case, uint64 as decimal strings, unset messages null. */
 export type {
-  WireArgmin, WireVersion, WireWriteReply as WriteReply, WireLifecycleReply as LifecycleReply, WireReadReply as ReadReply,
+  WireArgmin,
+  WireVersion,
+  WireWriteReply as WriteReply,
+  WireLifecycleReply as LifecycleReply,
+  WireReadReply as ReadReply,
 } from '../../client/wire-results.js'
-import type { WireLifecycleReply as LifecycleReply, WireReadReply as ReadReply, WireWriteReply as WriteReply } from '../../client/wire-results.js'
+import type {
+  WireLifecycleReply as LifecycleReply,
+  WireReadReply as ReadReply,
+  WireWriteReply as WriteReply,
+} from '../../client/wire-results.js'
 
 export interface WriteRequest {
   readonly id: string
@@ -20,7 +28,10 @@ export interface WriteRequest {
 export class TokenClient {
   private readonly client: grpc.Client
 
-  constructor(readonly node: string, private readonly timeoutMs: number) {
+  constructor(
+    readonly node: string,
+    private readonly timeoutMs: number,
+  ) {
     this.client = connect(loadTokenManagerPackage().TokenService, node)
   }
 
@@ -50,7 +61,11 @@ export class TokenClient {
 }
 
 /** Runs `use` with a client for `node` and closes it afterwards, so no channel keeps the process alive. */
-export async function withTokenClient<T>(node: string, timeoutMs: number, use: (client: TokenClient) => Promise<T>): Promise<T> {
+export async function withTokenClient<T>(
+  node: string,
+  timeoutMs: number,
+  use: (client: TokenClient) => Promise<T>,
+): Promise<T> {
   const client = new TokenClient(node, timeoutMs)
   try {
     return await use(client)

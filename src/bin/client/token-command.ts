@@ -15,10 +15,18 @@ import type { TokenClient } from './token-client.js'
 /** A command about one token, sent to the node the scheme names for it, or to exactly the node --server names. */
 export abstract class TokenCommand extends ClientCommand {
   id = Option.String('--id', { required: true, description: 'The token id' })
-  config = Option.String('--config', { description: 'The replication scheme (tokens.yaml) that names the token\'s writer and readers' })
-  server = Option.String('--server', { description: 'Contact exactly this node (host:port) instead of the one the scheme picks' })
-  history = Option.String('--history', { description: 'Append the operation\'s invoke and completion as JSON lines to this file, for tm-check' })
-  historyClient = Option.String('--client', { description: 'The client name recorded with --history (default: one per process)' })
+  config = Option.String('--config', {
+    description: "The replication scheme (tokens.yaml) that names the token's writer and readers",
+  })
+  server = Option.String('--server', {
+    description: 'Contact exactly this node (host:port) instead of the one the scheme picks',
+  })
+  history = Option.String('--history', {
+    description: "Append the operation's invoke and completion as JSON lines to this file, for tm-check",
+  })
+  historyClient = Option.String('--client', {
+    description: 'The client name recorded with --history (default: one per process)',
+  })
 
   protected tokenId(): string {
     return parseTokenId(this.id)
@@ -38,7 +46,12 @@ export abstract class TokenCommand extends ClientCommand {
    * Runs `call` (sending operation `op` on `token`), recording it into the --history file if one is given. Called
    * after local validation, so a request rejected before sending is never recorded.
    */
-  protected recorded<T>(token: string, op: RegisterOp, call: () => Promise<T>, resultOf: (reply: T) => RegisterResult): Promise<T> {
+  protected recorded<T>(
+    token: string,
+    op: RegisterOp,
+    call: () => Promise<T>,
+    resultOf: (reply: T) => RegisterResult,
+  ): Promise<T> {
     if (this.history === undefined) return call()
     return new HistoryRecorder(this.history, this.historyClient ?? PROCESS_CLIENT_ID).record(token, op, call, resultOf)
   }
@@ -53,21 +66,32 @@ export abstract class TokenCommand extends ClientCommand {
       return await withTokenClient(node, timeoutMs, call)
     } catch (error) {
       if (!(error instanceof RpcError) || error.status !== GrpcStatus.DEADLINE_EXCEEDED) throw error
-      const why = isOwnDeadline(error) ? `no confirmation from ${node} within ${timeoutMs} ms` : `${node}: ${cleanDetails(error.details)}`
-      throw new ClientError(`outcome unknown: the ${what} may or may not have taken effect (${why}); read the token to find out`,
-        ExitCode.outcomeUnknown, 'OUTCOME_UNKNOWN')
+      const why = isOwnDeadline(error)
+        ? `no confirmation from ${node} within ${timeoutMs} ms`
+        : `${node}: ${cleanDetails(error.details)}`
+      throw new ClientError(
+        `outcome unknown: the ${what} may or may not have taken effect (${why}); read the token to find out`,
+        ExitCode.outcomeUnknown,
+        'OUTCOME_UNKNOWN',
+      )
     }
   }
 
   private schemeEntry(id: string): TokenScheme {
     if (this.config === undefined) {
-      throw new UsageError('give --config <tokens.yaml> to pick the node from the replication scheme, or --server <host:port>')
+      throw new UsageError(
+        'give --config <tokens.yaml> to pick the node from the replication scheme, or --server <host:port>',
+      )
     }
     const scheme = loadSchemeFile(this.config)
     const entry = scheme.get(id)
     if (entry !== undefined) return entry
     const known = scheme.entries.map((e) => e.token)
     const listed = known.length > 10 ? `${known.slice(0, 10).join(', ')}, ...` : known.join(', ')
-    throw new ClientError(`token "${id}" is not in the replication scheme ${this.config} (it has: ${listed})`, ExitCode.notFound, 'NOT_FOUND')
+    throw new ClientError(
+      `token "${id}" is not in the replication scheme ${this.config} (it has: ${listed})`,
+      ExitCode.notFound,
+      'NOT_FOUND',
+    )
   }
 }

@@ -1,14 +1,24 @@
-import * as grpc from '@grpc/grpc-js'
+import type * as grpc from '@grpc/grpc-js'
 import { dialOf } from './client-tls.js'
 import { RpcError } from './rpc-error.js'
 
-type UnaryMethod = (request: unknown, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: unknown) => void) => grpc.ClientUnaryCall
+type UnaryMethod = (
+  request: unknown,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, reply?: unknown) => void,
+) => grpc.ClientUnaryCall
 
 /**
  * One unary call with its own gRPC deadline. A deadline set here fails the call with DEADLINE_EXCEEDED locally,
  * exactly like a server that gave up, so callers treat both alike. Failures become RpcError naming `node`.
  */
-export function unaryCall<Reply>(client: grpc.Client, node: string, method: string, request: object, timeoutMs: number): Promise<Reply> {
+export function unaryCall<Reply>(
+  client: grpc.Client,
+  node: string,
+  method: string,
+  request: object,
+  timeoutMs: number,
+): Promise<Reply> {
   const fn = (client as unknown as Record<string, UnaryMethod | undefined>)[method]
   if (typeof fn !== 'function') return Promise.reject(new Error(`the service has no method ${method}`))
   const deadline = new Date(Date.now() + timeoutMs)
@@ -21,7 +31,7 @@ export function unaryCall<Reply>(client: grpc.Client, node: string, method: stri
 }
 
 /** A client for `node` with this run's credentials (plaintext unless --tls-ca is given). */
-export function connect(constructor: grpc.ServiceClientConstructor, node: string): grpc.Client {
+export function connect(ctor: grpc.ServiceClientConstructor, node: string): grpc.Client {
   const dial = dialOf(node)
-  return new constructor(node, dial.credentials, dial.options)
+  return new ctor(node, dial.credentials, dial.options)
 }

@@ -20,22 +20,35 @@ export class WriteCommand extends TokenCommand {
       ${EXIT_CODES_SHORT}
     `,
     examples: [
-      ['Write token 1 through the scheme', '$0 write --config config/tokens.yaml --id 1 --name alice --low 0 --mid 500 --high 1000'],
-      ['Write to one node, as JSON', '$0 write --server 127.0.0.1:50051 --id 1 --name alice --low 0 --mid 0 --high 10 --json'],
+      [
+        'Write token 1 through the scheme',
+        '$0 write --config config/tokens.yaml --id 1 --name alice --low 0 --mid 500 --high 1000',
+      ],
+      [
+        'Write to one node, as JSON',
+        '$0 write --server 127.0.0.1:50051 --id 1 --name alice --low 0 --mid 0 --high 10 --json',
+      ],
     ],
   })
 
   name = Option.String('--name', { required: true, description: 'The name hashed with each nonce' })
   low = Option.String('--low', { required: true, description: 'Range start (uint64, inclusive)' })
-  mid = Option.String('--mid', { required: true, description: 'End of the partial range [low, mid) the writer computes (uint64)' })
+  mid = Option.String('--mid', {
+    required: true,
+    description: 'End of the partial range [low, mid) the writer computes (uint64)',
+  })
   high = Option.String('--high', { required: true, description: 'Range end (uint64, exclusive)' })
 
   protected async perform(): Promise<void> {
     const request = parseWriteRequest({ id: this.id, name: this.name, low: this.low, mid: this.mid, high: this.high })
     const node = this.writerNode(request.id)
     const op = { kind: 'write', value: registerValue(request) } as const
-    const reply = await this.recorded(request.id, op, () => this.callWriter('write', node, (client) => client.write(request)),
-      () => ({ kind: 'ok' }))
+    const reply = await this.recorded(
+      request.id,
+      op,
+      () => this.callWriter('write', node, (client) => client.write(request)),
+      () => ({ kind: 'ok' }),
+    )
     this.print(formatWrite(reply, this.json))
   }
 }

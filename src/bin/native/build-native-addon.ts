@@ -25,8 +25,14 @@ function newestSourceMs(): number {
 
 /** The line of a failed command's output that says what went wrong: the compiler's first error, else node-gyp's. */
 function firstError(output: string): string {
-  const lines = output.split('\n').map((line) => line.trim()).filter((line) => line !== '')
-  const line = lines.find((l) => /: (fatal )?error:/.test(l)) ?? lines.find((l) => /^gyp ERR! stack \w*Error:/.test(l)) ?? lines.at(-1)
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+  const line =
+    lines.find((l) => /: (fatal )?error:/.test(l)) ??
+    lines.find((l) => /^gyp ERR! stack \w*Error:/.test(l)) ??
+    lines.at(-1)
   return (line ?? 'no output').replace(/^gyp ERR! stack /, '').slice(0, 160)
 }
 
@@ -55,15 +61,27 @@ function buildWithNodeGyp(nodeDir: string, output: string): string | undefined {
 /** The same compile without node-gyp: on Linux a Node-API addon is a plain shared object. */
 function buildWithCompiler(nodeDir: string, output: string): string | undefined {
   const compiler = process.env.CC ?? 'cc'
-  const platformFlags = process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared', '-fPIC']
-  return run(compiler, ['-O3', '-std=gnu11', '-DNAPI_VERSION=8', `-I${join(nodeDir, 'include', 'node')}`, ...platformFlags, ...C_SOURCES, '-o', output])
+  const platformFlags =
+    process.platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared', '-fPIC']
+  return run(compiler, [
+    '-O3',
+    '-std=gnu11',
+    '-DNAPI_VERSION=8',
+    `-I${join(nodeDir, 'include', 'node')}`,
+    ...platformFlags,
+    ...C_SOURCES,
+    '-o',
+    output,
+  ])
 }
 
 /** What the freshly built addon says about this CPU. */
 function describe(addonPath: string): string {
   const addon = loadNativeAddon(addonPath)
   if (typeof addon === 'string') return `but it does not load (${addon}): the WASM kernel is used`
-  return addon.unsupported === null ? 'and this CPU has the SHA extensions' : `but ${addon.unsupported}: the WASM kernel is used`
+  return addon.unsupported === null
+    ? 'and this CPU has the SHA extensions'
+    : `but ${addon.unsupported}: the WASM kernel is used`
 }
 
 function main(): void {
@@ -74,7 +92,9 @@ function main(): void {
   const nodeDir = dirname(dirname(process.execPath))
   if (!existsSync(join(nodeDir, 'include', 'node', 'node_api.h'))) {
     rmSync(addonPath, { force: true })
-    console.log(`native hasher: not built, no Node headers in ${join(nodeDir, 'include', 'node')}; the WASM kernel is used`)
+    console.log(
+      `native hasher: not built, no Node headers in ${join(nodeDir, 'include', 'node')}; the WASM kernel is used`,
+    )
     return
   }
   rmSync(WORK_DIR, { recursive: true, force: true })
@@ -83,10 +103,13 @@ function main(): void {
   // Built beside the addon and renamed over it, so a process loading the old one never sees half a file.
   const fresh = join(WORK_DIR, 'argmin_shani.node')
   const gypFailure = buildWithNodeGyp(nodeDir, fresh)
-  const ccFailure = gypFailure === undefined || process.platform === 'win32' ? undefined : buildWithCompiler(nodeDir, fresh)
+  const ccFailure =
+    gypFailure === undefined || process.platform === 'win32' ? undefined : buildWithCompiler(nodeDir, fresh)
   if (gypFailure !== undefined && (process.platform === 'win32' || ccFailure !== undefined)) {
     rmSync(addonPath, { force: true })
-    console.log(`native hasher: not built (node-gyp: ${gypFailure}; cc: ${ccFailure ?? 'not tried'}); the WASM kernel is used`)
+    console.log(
+      `native hasher: not built (node-gyp: ${gypFailure}; cc: ${ccFailure ?? 'not tried'}); the WASM kernel is used`,
+    )
     return
   }
   renameSync(fresh, addonPath)
@@ -97,5 +120,7 @@ function main(): void {
 try {
   main()
 } catch (error) {
-  console.log(`native hasher: not built (${error instanceof Error ? error.message : String(error)}); the WASM kernel is used`)
+  console.log(
+    `native hasher: not built (${error instanceof Error ? error.message : String(error)}); the WASM kernel is used`,
+  )
 }

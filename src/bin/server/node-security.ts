@@ -34,7 +34,12 @@ export class MissingCertificatesError extends Error {
  * security section when given, else from the certificates directory (--certs-dir, default `certs`), where
  * `tm-certs create` writes them. Flags override the file, as for every other setting.
  */
-export function chooseNodeSecurity(address: string, configPath: string, flags: ServerSecurityFlags, file: FileSecurity): NodeSecurity {
+export function chooseNodeSecurity(
+  address: string,
+  configPath: string,
+  flags: ServerSecurityFlags,
+  file: FileSecurity,
+): NodeSecurity {
   const tlsFlagGiven = Object.values(flags.tls).some((path) => path !== undefined) || flags.certsDir !== undefined
   if (flags.insecure) {
     if (tlsFlagGiven) throw new UsageError('--insecure contradicts --certs-dir and --tls-*: give one or the other')
@@ -55,9 +60,11 @@ function fromCertsDir(address: string, configPath: string, dir: string): Securit
   const missing = certs.missing(certs.ca, own.cert, own.key)
   if (missing.length > 0) {
     const dirFlag = dir === DEFAULT_CERTS_DIR ? '' : ` --certs-dir ${dir}`
-    throw new MissingCertificatesError(`no certificates for ${address} (missing ${missing.join(', ')}). ` +
-      `Make the cluster's certificates with \`tm-certs create --config ${configPath}${dirFlag}\`, ` +
-      'or start with --insecure to serve replica and admin calls to anyone, unauthenticated')
+    throw new MissingCertificatesError(
+      `no certificates for ${address} (missing ${missing.join(', ')}). ` +
+        `Make the cluster's certificates with \`tm-certs create --config ${configPath}${dirFlag}\`, ` +
+        'or start with --insecure to serve replica and admin calls to anyone, unauthenticated',
+    )
   }
   return { ca: certs.ca, cert: own.cert, key: own.key, clientCerts: 'optional' }
 }

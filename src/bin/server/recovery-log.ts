@@ -35,19 +35,30 @@ export class RecoveryLog {
 
   private logStarted(started: readonly string[], statusOf: (token: string) => TokenStatus | undefined): void {
     if (started.length > MAX_RECOVERY_IDS) {
-      this.logger.log('warn', 'tokens recovering: this replica has no copy of them yet and counts in no quorum for them until it ' +
-        'recovers them from the others', { count: started.length, tokens: started.slice(0, MAX_RECOVERY_IDS) })
+      this.logger.log(
+        'warn',
+        'tokens recovering: this replica has no copy of them yet and counts in no quorum for them until it ' +
+          'recovers them from the others',
+        { count: started.length, tokens: started.slice(0, MAX_RECOVERY_IDS) },
+      )
       return
     }
     for (const token of started) {
-      this.logger.log('warn', 'token recovering: this replica has no copy of it yet and counts in no quorum until it recovers one ' +
-        'from the others', { token, ...statusOf(token)?.recovering })
+      this.logger.log(
+        'warn',
+        'token recovering: this replica has no copy of it yet and counts in no quorum until it recovers one ' +
+          'from the others',
+        { token, ...statusOf(token)?.recovering },
+      )
     }
   }
 
   private logRecovered(recovered: readonly string[]): void {
     if (recovered.length > MAX_RECOVERY_IDS) {
-      this.logger.log('info', 'tokens recovered', { count: recovered.length, tokens: recovered.slice(0, MAX_RECOVERY_IDS) })
+      this.logger.log('info', 'tokens recovered', {
+        count: recovered.length,
+        tokens: recovered.slice(0, MAX_RECOVERY_IDS),
+      })
       return
     }
     for (const token of recovered) this.logger.log('info', 'token recovered', { token })

@@ -62,7 +62,9 @@ export interface RunningNode {
 /** Refuses an address that plays no role in the scheme: a typo in --address, most likely. */
 export function assertServesTokens(address: string, scheme: ReplicationScheme): void {
   if (scheme.tokensOf(address).length === 0) {
-    throw new InvalidArgumentError(`${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`)
+    throw new InvalidArgumentError(
+      `${address} appears in no token of the replication scheme (nodes: ${scheme.nodes().join(', ')})`,
+    )
   }
 }
 
@@ -71,32 +73,50 @@ export function assertServesTokens(address: string, scheme: ReplicationScheme): 
  * the scheme), bound at `listen` when that differs (like etcd's listen vs advertise URLs). Refuses an address that
  * plays no role in the scheme.
  */
-export async function startNode(address: string, scheme: ReplicationScheme, settings: NodeSettings,
-  logger: NodeLogger, listen: string = address, earlier: ConstructorParameters<typeof StartPhases>[0] = {}): Promise<RunningNode> {
+export async function startNode(
+  address: string,
+  scheme: ReplicationScheme,
+  settings: NodeSettings,
+  logger: NodeLogger,
+  listen: string = address,
+  earlier: ConstructorParameters<typeof StartPhases>[0] = {},
+): Promise<RunningNode> {
   assertServesTokens(address, scheme)
   const phases = new StartPhases(earlier)
   // prom-client is loaded only by a node that serves metrics: it costs every start about 40 ms.
   const prometheus = settings.metricsAddress === undefined ? undefined : await loadPrometheus()
-  const overrides = prometheus === undefined ? [] : [prometheus.prometheusMetricsModule(address, scheme.tokensOf(address))]
+  const overrides =
+    prometheus === undefined ? [] : [prometheus.prometheusMetricsModule(address, scheme.tokensOf(address))]
   // A later incarnation normally outranks an earlier one (a durable counter with a data dir, else wall-clock ms);
   // the random nonce keeps two starts in one generation apart, and fences correct a generation that went back.
   const incarnation = randomIncarnation()
   let epoch = epochOf(BigInt(Date.now()), incarnation)
   if (settings.persistence.kind === 'durable') {
-    const store = await LogPersistence.open(settings.persistence.dataDir, address,
-      { notice: (message, details) => logger.log('warn', message, details) })
+    const store = await LogPersistence.open(settings.persistence.dataDir, address, {
+      notice: (message, details) => logger.log('warn', message, details),
+    })
     epoch = epochOf(await store.nextEpoch(), incarnation)
-    overrides.push(new ContainerModule(({ rebind }) => { rebind<Persistence>(Persistence).toConstantValue(store) }))
+    overrides.push(
+      new ContainerModule(({ rebind }) => {
+        rebind<Persistence>(Persistence).toConstantValue(store)
+      }),
+    )
     phases.done('store')
   }
   const tls = settings.security && ClusterTls.load(settings.security, address, scheme.nodes())
-  const container = createNodeContainer({ self: address, scheme, settings, epoch, incarnation }, grpcTransportModule(address, scheme, tls, listen), overrides)
+  const container = createNodeContainer(
+    { self: address, scheme, settings, epoch, incarnation },
+    grpcTransportModule(address, scheme, tls, listen),
+    overrides,
+  )
   const driver = container.get(NodeDriver)
   const host = container.get(GrpcServerHost)
   phases.done('setup')
   const health = new HealthAndReflection(driver)
   health.register(host)
-  const services = new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (token, atMs) => health.refreshAt(token, atMs))
+  const services = new ClientServices(driver, scheme, schemeFingerprint(scheme), logger, (token, atMs) =>
+    health.refreshAt(token, atMs),
+  )
   services.register((s, i) => host.addService(s, i))
   // The metrics port is bound first and the node's own last: a node that cannot bind either serves nothing.
   let metricsServer: MetricsServer | undefined
@@ -117,19 +137,33 @@ export async function startNode(address: string, scheme: ReplicationScheme, sett
   phases.done('start')
   const port = await host.listen()
   health.serving()
-  if (metricsServer !== undefined) logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
+  if (metricsServer !== undefined)
+    logger.log('info', 'metrics served', { url: `http://${settings.metricsAddress}/metrics` })
   if (settings.readLeaseMs * 2 > settings.operationTimeoutMs) {
     // Not refused: a deliberate setting may accept it. But a write waiting out a silent holder's lease then times out.
-    logger.log('warn', 'readLeaseMs is more than half of operationTimeoutMs: a write that waits out a silent lease holder may time out',
-      { readLeaseMs: settings.readLeaseMs, operationTimeoutMs: settings.operationTimeoutMs })
+    logger.log(
+      'warn',
+      'readLeaseMs is more than half of operationTimeoutMs: a write that waits out a silent lease holder may time out',
+      { readLeaseMs: settings.readLeaseMs, operationTimeoutMs: settings.operationTimeoutMs },
+    )
   }
-  logger.log('info', 'node started', { address, ...(listen === address ? {} : { listen }), ...listedTokens(driver.node.tokens()),
-    persistence: settings.persistence.kind === 'memory' ? 'memory (state lost on restart)' : resolve(settings.persistence.dataDir),
-    fingerprint: schemeFingerprint(scheme), quorum: settings.quorum.kind, readLeaseMs: settings.readLeaseMs,
-    tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}`, ...phases.summary() })
+  logger.log('info', 'node started', {
+    address,
+    ...(listen === address ? {} : { listen }),
+    ...listedTokens(driver.node.tokens()),
+    persistence:
+      settings.persistence.kind === 'memory' ? 'memory (state lost on restart)' : resolve(settings.persistence.dataDir),
+    fingerprint: schemeFingerprint(scheme),
+    quorum: settings.quorum.kind,
+    readLeaseMs: settings.readLeaseMs,
+    tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}`,
+    ...phases.summary(),
+  })
   const recoveryLog = watchRecovery(driver, logger)
   return {
-    driver, host, port,
+    driver,
+    host,
+    port,
     stop: async (graceMs = 2_000) => {
       clearInterval(recoveryLog)
       health.stopping()

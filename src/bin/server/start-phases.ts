@@ -12,7 +12,9 @@ export class StartPhases {
   private lastCpuMs = cpuMs()
 
   /** `earlier`: phases timed before this object existed (the scheme file, say), wall and CPU. */
-  constructor(earlier: { readonly wall?: Readonly<Record<string, number>>; readonly cpu?: Readonly<Record<string, number>> } = {}) {
+  constructor(
+    earlier: { readonly wall?: Readonly<Record<string, number>>; readonly cpu?: Readonly<Record<string, number>> } = {},
+  ) {
     this.wall = { ...earlier.wall }
     Object.assign(this.cpu, earlier.cpu)
   }
@@ -29,7 +31,10 @@ export class StartPhases {
 
   /** Every phase, and `total`: the process's age now (from its start, module loading included), wall and CPU. */
   summary(): { startupMs: Record<string, number>; startupCpuMs: Record<string, number> } {
-    return { startupMs: { ...this.wall, total: Math.round(performance.now()) }, startupCpuMs: { ...this.cpu, total: Math.round(cpuMs()) } }
+    return {
+      startupMs: { ...this.wall, total: Math.round(performance.now()) },
+      startupCpuMs: { ...this.cpu, total: Math.round(cpuMs()) },
+    }
   }
 }
 

@@ -12,10 +12,14 @@ export interface TlsFlags {
  * The security settings once --tls-ca/--tls-cert/--tls-key (paths relative to the working directory) override
  * the settings file's; each flag replaces one file. Without a security section the three flags go together.
  */
-export function securityWithFlags(flags: TlsFlags, fromFile: SecuritySettings | undefined): SecuritySettings | undefined {
+export function securityWithFlags(
+  flags: TlsFlags,
+  fromFile: SecuritySettings | undefined,
+): SecuritySettings | undefined {
   const given = Object.entries(flags).filter(([, path]) => path !== undefined)
   if (given.length === 0) return fromFile
-  const pick = (name: keyof TlsFlags): string | undefined => (flags[name] === undefined ? fromFile?.[name] : resolve(flags[name]))
+  const pick = (name: keyof TlsFlags): string | undefined =>
+    flags[name] === undefined ? fromFile?.[name] : resolve(flags[name])
   const ca = pick('ca')
   const cert = pick('cert')
   const key = pick('key')

@@ -34,8 +34,12 @@ export const returnNode = (op: number): number => 2 * op + 2
 export function compileHistory(tokenOperations: readonly HistoryOperation[]): CompiledHistory {
   const states = new StateInterner(tokenOperations)
   const definite = tokenOperations.filter((o) => o.completion.kind === 'ok')
-  const useful = tokenOperations.filter((o) => o.completion.kind === 'unknown' && o.op.kind !== 'read'
-    && !(o.op.kind === 'write' && states.valueState(o.op.value) === UNOBSERVED_STATE))
+  const useful = tokenOperations.filter(
+    (o) =>
+      o.completion.kind === 'unknown' &&
+      o.op.kind !== 'read' &&
+      !(o.op.kind === 'write' && states.valueState(o.op.value) === UNOBSERVED_STATE),
+  )
   const operations = [...definite, ...useful]
   const n = operations.length
   const kinds = new Uint8Array(n)
@@ -54,7 +58,14 @@ export function compileHistory(tokenOperations: readonly HistoryOperation[]): Co
   })
   const encoded = { kinds, args, outcomes, events, returnRanks }
   const twinned = markTwins(encoded, definite.length)
-  return { operations, definiteCount: definite.length, initialState: states.emptyState, stateCount: states.count, ...encoded, twinned }
+  return {
+    operations,
+    definiteCount: definite.length,
+    initialState: states.emptyState,
+    stateCount: states.count,
+    ...encoded,
+    twinned,
+  }
 }
 
 function markTwins(
@@ -63,7 +74,9 @@ function markTwins(
 ): Uint8Array {
   const twinned = new Uint8Array(kinds.length)
   const seen = new Set<string>()
-  const byReturn = Array.from({ length: definiteCount }, (_, op) => op).sort((a, b) => returnRanks[a]! - returnRanks[b]!)
+  const byReturn = Array.from({ length: definiteCount }, (_, op) => op).sort(
+    (a, b) => returnRanks[a]! - returnRanks[b]!,
+  )
   for (const op of byReturn) {
     const key = `${kinds[op]}:${args[op]}:${outcomes[op]}`
     if (seen.has(key)) twinned[op] = 1
@@ -84,4 +97,3 @@ function sortEvents(operations: readonly HistoryOperation[]): Int32Array {
   nodes.sort((a, b) => times[a]! - times[b]! || (b & 1) - (a & 1) || a - b)
   return Int32Array.from(nodes)
 }
-

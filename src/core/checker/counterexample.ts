@@ -49,7 +49,10 @@ export function buildCounterexample(
 }
 
 /** Operations overlapping [last return before `blocked` was invoked, `blocked`'s return]. */
-function failureWindow(operations: readonly HistoryOperation[], blocked: HistoryOperation): (o: HistoryOperation) => boolean {
+function failureWindow(
+  operations: readonly HistoryOperation[],
+  blocked: HistoryOperation,
+): (o: HistoryOperation) => boolean {
   let fromMs = Number.NEGATIVE_INFINITY
   for (const o of operations) {
     const returnMs = returnMsOf(o)
@@ -72,8 +75,8 @@ function replay(operations: readonly HistoryOperation[]): RegisterState {
 function describe(c: Omit<Counterexample, 'message'>, operationCount: number): string {
   return [
     `token ${JSON.stringify(c.token)}: not linearizable; no order explains ${describeOperation(c.blocked)}`,
-    `longest linearizable prefix found: ${c.prefixLength} of ${operationCount} operations; its tail in the failure window,`
-      + ` from state ${describeRegisterState(c.stateBefore)}:`,
+    `longest linearizable prefix found: ${c.prefixLength} of ${operationCount} operations; its tail in the failure window,` +
+      ` from state ${describeRegisterState(c.stateBefore)}:`,
     ...listed(c.linearized),
     'concurrent operations not in that prefix:',
     ...listed(c.concurrent),
@@ -91,8 +94,12 @@ function listed(operations: readonly HistoryOperation[]): string[] {
 /** E.g. `#7 read by c2 [50, 60] ms -> value "v1"`. */
 export function describeOperation(o: HistoryOperation): string {
   const returned = o.completion.kind === 'unknown' ? '?' : String(o.completion.returnMs)
-  const outcome = o.completion.kind === 'ok' ? describeResult(o.completion.result)
-    : o.completion.kind === 'unknown' ? 'unknown outcome' : `failed (${o.completion.error})`
+  const outcome =
+    o.completion.kind === 'ok'
+      ? describeResult(o.completion.result)
+      : o.completion.kind === 'unknown'
+        ? 'unknown outcome'
+        : `failed (${o.completion.error})`
   return `#${o.id} ${describeOp(o.op)} by ${o.client} [${o.invokeMs}, ${returned}] ms -> ${outcome}`
 }
 

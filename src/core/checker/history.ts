@@ -71,17 +71,21 @@ function validateOperation(operation: HistoryOperation): void {
   const { id, op, completion } = operation
   const where = `operation ${id}`
   if (!Number.isFinite(id)) throw new HistoryError(`operation id must be a finite number, got ${id}`)
-  if (typeof operation.client !== 'string' || operation.client === '') throw new HistoryError(`${where}: client must be a non-empty string`)
+  if (typeof operation.client !== 'string' || operation.client === '')
+    throw new HistoryError(`${where}: client must be a non-empty string`)
   if (typeof operation.token !== 'string') throw new HistoryError(`${where}: token must be a string`)
   if (!Object.hasOwn(RESULTS_BY_OP, op?.kind)) throw new HistoryError(`${where}: unknown op kind "${op?.kind}"`)
-  if (op.kind === 'write' && typeof op.value !== 'string') throw new HistoryError(`${where}: write needs a string value`)
+  if (op.kind === 'write' && typeof op.value !== 'string')
+    throw new HistoryError(`${where}: write needs a string value`)
   if (!Number.isFinite(operation.invokeMs)) throw new HistoryError(`${where}: invokeMs must be finite`)
   if (completion?.kind === 'unknown') return
   if (completion?.kind !== 'ok' && completion?.kind !== 'failed') {
     throw new HistoryError(`${where}: completion must be ok, failed or unknown`)
   }
   if (!Number.isFinite(completion.returnMs) || completion.returnMs < operation.invokeMs) {
-    throw new HistoryError(`${where}: returnMs ${completion.returnMs} must be finite and >= invokeMs ${operation.invokeMs}`)
+    throw new HistoryError(
+      `${where}: returnMs ${completion.returnMs} must be finite and >= invokeMs ${operation.invokeMs}`,
+    )
   }
   if (completion.kind === 'ok') validateResult(where, op, completion.result)
 }
@@ -90,7 +94,8 @@ function validateResult(where: string, op: RegisterOp, result: RegisterResult): 
   if (!RESULTS_BY_OP[op.kind].includes(result?.kind)) {
     throw new HistoryError(`${where}: ${op.kind} cannot return "${result?.kind}"`)
   }
-  if (result.kind === 'value' && typeof result.value !== 'string') throw new HistoryError(`${where}: value result needs a string`)
+  if (result.kind === 'value' && typeof result.value !== 'string')
+    throw new HistoryError(`${where}: value result needs a string`)
 }
 
 function validateClients(operations: readonly HistoryOperation[]): void {
@@ -107,8 +112,8 @@ function validateClients(operations: readonly HistoryOperation[]): void {
       const current = list[i]!
       if (clientEndMs(previous) > current.invokeMs) {
         throw new HistoryError(
-          `client "${client}" has overlapping operations ${previous.id} [${previous.invokeMs}, ${clientEndMs(previous)}] `
-          + `and ${current.id} invoked at ${current.invokeMs}`,
+          `client "${client}" has overlapping operations ${previous.id} [${previous.invokeMs}, ${clientEndMs(previous)}] ` +
+            `and ${current.id} invoked at ${current.invokeMs}`,
         )
       }
     }

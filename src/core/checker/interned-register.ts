@@ -58,7 +58,7 @@ export class StateInterner {
 
   /** The state a read result observes. */
   observedState(result: RegisterResult): number {
-    return result.kind === 'not-found' ? ABSENT_STATE : this.ids.get(liveKey(result)) ?? UNOBSERVED_STATE
+    return result.kind === 'not-found' ? ABSENT_STATE : (this.ids.get(liveKey(result)) ?? UNOBSERVED_STATE)
   }
 }
 
@@ -67,12 +67,16 @@ export function encodeOperation(operation: HistoryOperation, states: StateIntern
   const { op, completion } = operation
   const result = completion.kind === 'ok' ? completion.result : undefined
   switch (op.kind) {
-    case 'write': return { kind: WRITE, arg: states.valueState(op.value), outcome: outcomeOf(result) }
-    case 'create': return { kind: CREATE, arg: states.emptyState, outcome: outcomeOf(result) }
-    case 'drop': return { kind: DROP, arg: 0, outcome: outcomeOf(result) }
-    case 'read': return result === undefined
-      ? { kind: READ, arg: -1, outcome: OUTCOME_ANY }
-      : { kind: READ, arg: states.observedState(result), outcome: OUTCOME_OK }
+    case 'write':
+      return { kind: WRITE, arg: states.valueState(op.value), outcome: outcomeOf(result) }
+    case 'create':
+      return { kind: CREATE, arg: states.emptyState, outcome: outcomeOf(result) }
+    case 'drop':
+      return { kind: DROP, arg: 0, outcome: outcomeOf(result) }
+    case 'read':
+      return result === undefined
+        ? { kind: READ, arg: -1, outcome: OUTCOME_ANY }
+        : { kind: READ, arg: states.observedState(result), outcome: OUTCOME_OK }
   }
 }
 
@@ -80,10 +84,14 @@ export function encodeOperation(operation: HistoryOperation, states: StateIntern
 export function stepInterned(kind: number, arg: number, outcome: number, state: number): number {
   const absent = state === ABSENT_STATE
   switch (kind) {
-    case WRITE: return absent ? (outcome === OUTCOME_OK ? -1 : state) : (outcome === OUTCOME_REFUSED ? -1 : arg)
-    case CREATE: return absent ? (outcome === OUTCOME_REFUSED ? -1 : arg) : (outcome === OUTCOME_OK ? -1 : state)
-    case DROP: return absent ? (outcome === OUTCOME_OK ? -1 : state) : (outcome === OUTCOME_REFUSED ? -1 : ABSENT_STATE)
-    default: return arg === -1 || arg === state ? state : -1
+    case WRITE:
+      return absent ? (outcome === OUTCOME_OK ? -1 : state) : outcome === OUTCOME_REFUSED ? -1 : arg
+    case CREATE:
+      return absent ? (outcome === OUTCOME_REFUSED ? -1 : arg) : outcome === OUTCOME_OK ? -1 : state
+    case DROP:
+      return absent ? (outcome === OUTCOME_OK ? -1 : state) : outcome === OUTCOME_REFUSED ? -1 : ABSENT_STATE
+    default:
+      return arg === -1 || arg === state ? state : -1
   }
 }
 

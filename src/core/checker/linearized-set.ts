@@ -17,7 +17,10 @@ export class LinearizedSet {
   /** The full value of the last definite word, which may be partial. */
   private readonly lastWordFull: number
 
-  constructor(readonly definiteCount: number, unknownCount: number) {
+  constructor(
+    readonly definiteCount: number,
+    unknownCount: number,
+  ) {
     this.definiteWords = Math.ceil(definiteCount / 32)
     this.words = new Uint32Array(this.definiteWords + Math.ceil(unknownCount / 32))
     const n = definiteCount + unknownCount
@@ -33,7 +36,7 @@ export class LinearizedSet {
       if (op < definiteCount) this.zobrist[op] = seed
     }
     const tailBits = definiteCount % 32
-    this.lastWordFull = tailBits === 0 ? 0xffffffff : (2 ** tailBits) - 1
+    this.lastWordFull = tailBits === 0 ? 0xffffffff : 2 ** tailBits - 1
   }
 
   add(op: number): void {

@@ -18,10 +18,14 @@ export const INITIAL_REGISTER_STATE: RegisterState = EMPTY
 export function applyRegisterOp(state: RegisterState, op: RegisterOp): { result: RegisterResult; next: RegisterState } {
   const absent = state.kind === 'absent'
   switch (op.kind) {
-    case 'write': return absent ? { result: NOT_FOUND, next: state } : { result: OK, next: { kind: 'value', value: op.value } }
-    case 'create': return absent ? { result: OK, next: EMPTY } : { result: { kind: 'already-exists' }, next: state }
-    case 'drop': return absent ? { result: NOT_FOUND, next: state } : { result: OK, next: ABSENT }
-    case 'read': return { result: readResult(state), next: state }
+    case 'write':
+      return absent ? { result: NOT_FOUND, next: state } : { result: OK, next: { kind: 'value', value: op.value } }
+    case 'create':
+      return absent ? { result: OK, next: EMPTY } : { result: { kind: 'already-exists' }, next: state }
+    case 'drop':
+      return absent ? { result: NOT_FOUND, next: state } : { result: OK, next: ABSENT }
+    case 'read':
+      return { result: readResult(state), next: state }
   }
 }
 
@@ -55,8 +59,11 @@ export function describeRegisterState(state: RegisterState): string {
 
 function readResult(state: RegisterState): RegisterResult {
   switch (state.kind) {
-    case 'absent': return NOT_FOUND
-    case 'empty': return { kind: 'empty' }
-    case 'value': return { kind: 'value', value: state.value }
+    case 'absent':
+      return NOT_FOUND
+    case 'empty':
+      return { kind: 'empty' }
+    case 'value':
+      return { kind: 'value', value: state.value }
   }
 }

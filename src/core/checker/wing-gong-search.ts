@@ -118,7 +118,7 @@ class WingGongSearch {
     }
     this.node = next[node]!
     const op = (node - 1) >> 1
-    if ((op < this.definiteCount) !== (this.phase === DEFINITE)) return CONTINUE
+    if (op < this.definiteCount !== (this.phase === DEFINITE)) return CONTINUE
     if (this.phase === UNKNOWN && this.kinds[op] === WRITE && !this.awaited(this.args[op]!)) return CONTINUE
     if (this.step(op) < 0) return CONTINUE
     return this.twinned[op] === 1 && this.earlierTwinPending(op) ? CONTINUE : op
@@ -190,8 +190,14 @@ class WingGongSearch {
     const next = this.list.next
     for (let node = next[0]!; (node & 1) === 1; node = next[node]!) {
       const other = (node - 1) >> 1
-      if (other < this.definiteCount && returnRanks[other]! < returnRanks[op]! && kinds[other] === kinds[op]
-        && args[other] === args[op] && outcomes[other] === outcomes[op]) return true
+      if (
+        other < this.definiteCount &&
+        returnRanks[other]! < returnRanks[op]! &&
+        kinds[other] === kinds[op] &&
+        args[other] === args[op] &&
+        outcomes[other] === outcomes[op]
+      )
+        return true
     }
     return false
   }

@@ -17,7 +17,10 @@ export class HashJobs {
   /** A controller no job owns: jobs answered in place pass it on, so most writes create none (they cost ~2 % of a writer's CPU). */
   private spare: AbortController | undefined
 
-  constructor(private readonly hasher: Hasher, private readonly events: HashJobEvents) {}
+  constructor(
+    private readonly hasher: Hasher,
+    private readonly events: HashJobEvents,
+  ) {}
 
   start(job: HashJob): void {
     const controller = this.spare ?? new AbortController()
@@ -47,7 +50,8 @@ export class HashJobs {
         // A job we cancelled is already gone from `running`: its rejection is expected and says nothing.
         if (!this.running.delete(job.jobId)) return
         this.events.failed(job.jobId, error instanceof Error ? error.message : String(error))
-      })
+      },
+    )
   }
 
   cancel(jobId: number): void {

@@ -1,4 +1,10 @@
-import { CancelledError, DeadlineExceededError, OverloadedError, type TokenManagerError, UnavailableError } from '../errors.js'
+import {
+  CancelledError,
+  DeadlineExceededError,
+  OverloadedError,
+  type TokenManagerError,
+  UnavailableError,
+} from '../errors.js'
 import type { Clock, Timer } from '../ports/clock.js'
 import type { FailureInjector } from '../ports/failure-injector.js'
 import { type Metrics, NO_METRICS, type OperationType } from '../ports/metrics.js'
@@ -76,7 +82,11 @@ export class NodeDriver {
   private lastWallMs: number | undefined
   private lastMonoMs = 0
 
-  constructor(readonly node: RegisterNode, private readonly ports: NodeDriverPorts, private readonly options: NodeDriverOptions) {
+  constructor(
+    readonly node: RegisterNode,
+    private readonly ports: NodeDriverPorts,
+    private readonly options: NodeDriverOptions,
+  ) {
     this.metrics = ports.metrics ?? NO_METRICS
     ports.persistence.observe?.((event) => this.metrics.synced(event))
     this.hashJobs = new HashJobs(ports.hasher, {
@@ -86,8 +96,10 @@ export class NodeDriver {
       nowMs: () => ports.clock.nowMs(),
     })
     this.metrics.watch(() => ({
-      parkedRequests: this.parkedCount, pendingOperations: this.pending.size,
-      silentTokens: this.node.tokens().filter((t) => this.node.isSilent(t)).length, ignoredReplies: this.node.ignoredReplies,
+      parkedRequests: this.parkedCount,
+      pendingOperations: this.pending.size,
+      silentTokens: this.node.tokens().filter((t) => this.node.isSilent(t)).length,
+      ignoredReplies: this.node.ignoredReplies,
       recoveringTokens: this.node.recoveringCount(),
     }))
   }
@@ -225,7 +237,7 @@ export class NodeDriver {
     if (wallMs === undefined) return
     const lastWallMs = this.lastWallMs
     this.lastWallMs = wallMs
-    const stalledMs = lastWallMs === undefined ? 0 : (wallMs - lastWallMs) - (nowMs - this.lastMonoMs)
+    const stalledMs = lastWallMs === undefined ? 0 : wallMs - lastWallMs - (nowMs - this.lastMonoMs)
     this.lastMonoMs = nowMs
     if (stalledMs > (this.options.stallThresholdMs ?? 10)) {
       this.clockStalls++
@@ -250,8 +262,13 @@ export class NodeDriver {
    */
   private apply(out: Outbox): void {
     const saved = out.persists.length > 0 ? this.ports.persistence.save(out.persists) : undefined
-    this.effects.apply({ tokens: this.tokensOf(out), global: out.hashCancels.length > 0, saved,
-      run: () => this.emit(out), failed: (error) => this.persistFailed(error, out) })
+    this.effects.apply({
+      tokens: this.tokensOf(out),
+      global: out.hashCancels.length > 0,
+      saved,
+      run: () => this.emit(out),
+      failed: (error) => this.persistFailed(error, out),
+    })
   }
 
   private tokensOf(out: Outbox): Set<string> {
@@ -309,7 +326,7 @@ export class NodeDriver {
   private expireParked(nowMs: number): void {
     for (const opId of this.opDeadlines.popDue(nowMs)) {
       const op = this.pending.get(opId)
-      if (op !== undefined && op.parked) this.settle(opId, new DeadlineExceededError(`no answer from ${this.self}`))
+      if (op?.parked) this.settle(opId, new DeadlineExceededError(`no answer from ${this.self}`))
     }
   }
 
@@ -319,7 +336,12 @@ export class NodeDriver {
     this.pending.delete(opId)
     if (op.parked) this.unpark(op.token)
     op.detach?.()
-    this.metrics.operationDone(op.type, op.token, error === undefined ? 'ok' : error.code, this.ports.clock.nowMs() - op.startedMs)
+    this.metrics.operationDone(
+      op.type,
+      op.token,
+      error === undefined ? 'ok' : error.code,
+      this.ports.clock.nowMs() - op.startedMs,
+    )
     op.done(error, result)
   }
 
@@ -327,8 +349,11 @@ export class NodeDriver {
     if (this.stopped) return
     const now = this.ports.clock.nowMs()
     // Runs after every input: no arrays, no spread.
-    const atMs = Math.min(this.node.nextDeadlineMs() ?? Infinity, this.opDeadlines.peekMs() ?? Infinity,
-      this.ports.failures.nextSilenceMs(this.self, now) ?? Infinity)
+    const atMs = Math.min(
+      this.node.nextDeadlineMs() ?? Infinity,
+      this.opDeadlines.peekMs() ?? Infinity,
+      this.ports.failures.nextSilenceMs(this.self, now) ?? Infinity,
+    )
     if (atMs >= this.timerAtMs || !Number.isFinite(atMs)) return
     this.timer?.cancel()
     this.timerAtMs = atMs

@@ -34,7 +34,10 @@ export class SaveBarrier {
     const earlier = this.earlierOf(step)
     if (step.saved === undefined && earlier.length === 0) return step.run()
     // Caught at once: a rejection nobody handles would stop the process.
-    const outcome = step.saved?.then((): SaveOutcome => SAVED, (error: unknown): SaveOutcome => ({ error }))
+    const outcome = step.saved?.then(
+      (): SaveOutcome => SAVED,
+      (error: unknown): SaveOutcome => ({ error }),
+    )
     const ready = earlier.length === 0 ? outcome! : Promise.all(earlier).then(() => outcome ?? SAVED)
     const done = ready.then((result) => (result === SAVED ? step.run() : step.failed(result.error)))
     this.track(done, step.tokens)

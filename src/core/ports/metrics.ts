@@ -34,5 +34,9 @@ export const Metrics = Symbol('Metrics')
 
 /** Records nothing: the default when no metrics exporter is configured. */
 export const NO_METRICS: Metrics = Object.freeze({
-  operationDone: () => {}, roundDone: () => {}, hashed: () => {}, synced: () => {}, watch: () => {},
+  operationDone: () => {},
+  roundDone: () => {},
+  hashed: () => {},
+  synced: () => {},
+  watch: () => {},
 })

@@ -48,8 +48,15 @@ export class LeaseGrantor {
   /** When a survey restarted for a new epoch is due (undefined: one lease after start, or after the last one). */
   private surveyDueMs: number | undefined
 
-  constructor(private readonly host: GrantorHost, private readonly timing: LeaseTiming) {
-    this.table = new LeaseTable(host.readers.filter((r) => r !== host.self), timing, () => host.startedMs())
+  constructor(
+    private readonly host: GrantorHost,
+    private readonly timing: LeaseTiming,
+  ) {
+    this.table = new LeaseTable(
+      host.readers.filter((r) => r !== host.self),
+      timing,
+      () => host.startedMs(),
+    )
   }
 
   heard(from: NodeId): void {
@@ -61,9 +68,18 @@ export class LeaseGrantor {
     if (!this.host.readers.includes(from) || from === this.host.self) return
     const fresh = this.mayLease(out) && compareTimestamps(message.ts, this.floor()) >= 0
     if (fresh) this.table.grant(from, this.host.nowMs())
-    out.sends.push({ from: this.host.self, to: from, message: { type: 'lease-grant', reqId: message.reqId,
-      token: this.host.token, leaseMs: fresh ? this.timing.leaseMs : 0, committed: this.host.committed(),
-      ...(inc !== undefined && { re: inc }) } })
+    out.sends.push({
+      from: this.host.self,
+      to: from,
+      message: {
+        type: 'lease-grant',
+        reqId: message.reqId,
+        token: this.host.token,
+        leaseMs: fresh ? this.timing.leaseMs : 0,
+        committed: this.host.committed(),
+        ...(inc !== undefined && { re: inc }),
+      },
+    })
   }
 
   /** Whether the writer may answer a read from its own copy (it needs no lease of its own: it makes every version). */
@@ -118,8 +134,15 @@ export class LeaseGrantor {
     if (nowMs - this.probedMs >= this.timing.leaseMs / 4) {
       this.probedMs = nowMs
       const state = this.host.state()
-      this.host.broadcast({ type: 'query', reqId: this.host.nextReqId(), token: this.host.token,
-        known: { ts: state.ts, complete: isComplete(state.value) } }, out)
+      this.host.broadcast(
+        {
+          type: 'query',
+          reqId: this.host.nextReqId(),
+          token: this.host.token,
+          known: { ts: state.ts, complete: isComplete(state.value) },
+        },
+        out,
+      )
     }
     return false
   }
@@ -133,8 +156,12 @@ export class LeaseGrantor {
     this.surveyDueMs = undefined
     const survey = new QuorumRound(this.host.nextReqId(), 'query', this.host.replicas.length, this.host.replicas, nowMs)
     this.survey = survey
-    this.host.broadcast({ type: 'query', reqId: survey.reqId, token: this.host.token, writerEpoch: this.host.epoch() }, out)
-    if (this.host.replicas.includes(this.host.self)) this.surveyReply(this.host.self, this.host.state().ts, this.host.state().value)
+    this.host.broadcast(
+      { type: 'query', reqId: survey.reqId, token: this.host.token, writerEpoch: this.host.epoch() },
+      out,
+    )
+    if (this.host.replicas.includes(this.host.self))
+      this.surveyReply(this.host.self, this.host.state().ts, this.host.state().value)
     return this.surveyed !== undefined
   }
 

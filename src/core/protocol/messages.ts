@@ -39,31 +39,58 @@ export interface AnswerFields {
 export type ReplicaMessage =
   /** `writerEpoch`: set by a writer's survey (see TokenRegister): the replica fences older incarnations' stores. */
   | {
-    readonly type: 'query'; readonly reqId: number; readonly token: string; readonly known?: KnownVersion
-    readonly writerEpoch?: bigint
-    /** A recovering replica's query (ReplicaRecovery): answered at once even by a replica that is recovering too. */
-    readonly recover?: boolean
-  }
+      readonly type: 'query'
+      readonly reqId: number
+      readonly token: string
+      readonly known?: KnownVersion
+      readonly writerEpoch?: bigint
+      /** A recovering replica's query (ReplicaRecovery): answered at once even by a replica that is recovering too. */
+      readonly recover?: boolean
+    }
   /** The answer to a query whose `known` is exactly this replica's state: the querier already has the value. */
-  | ({ readonly type: 'query-same'; readonly reqId: number; readonly token: string; readonly committed?: Timestamp } & AnswerFields)
   | ({
-    readonly type: 'query-reply'; readonly reqId: number; readonly token: string
-    readonly ts: Timestamp; readonly value: RegisterValue; readonly committed?: Timestamp
-  } & AnswerFields)
+      readonly type: 'query-same'
+      readonly reqId: number
+      readonly token: string
+      readonly committed?: Timestamp
+    } & AnswerFields)
+  | ({
+      readonly type: 'query-reply'
+      readonly reqId: number
+      readonly token: string
+      readonly ts: Timestamp
+      readonly value: RegisterValue
+      readonly committed?: Timestamp
+    } & AnswerFields)
   /** `writerEpoch`: set when the token's writer sends it, the incarnation sending (see TokenRegister's fence). */
   | {
-    readonly type: 'store'; readonly reqId: number; readonly token: string
-    readonly ts: Timestamp; readonly value: RegisterValue; readonly writerEpoch?: bigint
-  }
+      readonly type: 'store'
+      readonly reqId: number
+      readonly token: string
+      readonly ts: Timestamp
+      readonly value: RegisterValue
+      readonly writerEpoch?: bigint
+    }
   /**
    * `holders`, from the writer only: the readers that may hold a lease from it. Any other reader got its lease
    * after the writer had this version, so it has it too: a read imposing the version waits only for these.
    */
-  | ({ readonly type: 'store-ack'; readonly reqId: number; readonly token: string; readonly holders?: readonly NodeId[] } & AnswerFields)
+  | ({
+      readonly type: 'store-ack'
+      readonly reqId: number
+      readonly token: string
+      readonly holders?: readonly NodeId[]
+    } & AnswerFields)
   /** A reader asks the writer for a read lease; `ts` is the reader's stored version. */
   | { readonly type: 'lease-request'; readonly reqId: number; readonly token: string; readonly ts: Timestamp }
   /** The writer's answer: `leaseMs` 0 refuses (the reader lacks a version the writer has). */
-  | ({ readonly type: 'lease-grant'; readonly reqId: number; readonly token: string; readonly leaseMs: number; readonly committed: Timestamp } & AnswerFields)
+  | ({
+      readonly type: 'lease-grant'
+      readonly reqId: number
+      readonly token: string
+      readonly leaseMs: number
+      readonly committed: Timestamp
+    } & AnswerFields)
   /** The writer's notice that every lease holder has `ts` (reqId 0: nothing answers it). */
   | { readonly type: 'commit'; readonly reqId: number; readonly token: string; readonly ts: Timestamp }
 

@@ -45,8 +45,13 @@ export class Outbox {
   readonly rounds: RoundEvent[] = []
 
   isEmpty(): boolean {
-    return this.persists.length === 0 && this.sends.length === 0 && this.completions.length === 0 &&
-      this.hashJobs.length === 0 && this.hashCancels.length === 0
+    return (
+      this.persists.length === 0 &&
+      this.sends.length === 0 &&
+      this.completions.length === 0 &&
+      this.hashJobs.length === 0 &&
+      this.hashCancels.length === 0
+    )
   }
 }
 

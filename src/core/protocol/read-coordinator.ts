@@ -72,8 +72,11 @@ export class ReadCoordinator {
 
   submit(opId: number, deadlineMs: number, out: Outbox): void {
     if (this.reads.size >= this.maxReads) {
-      out.completions.push({ opId, ok: false, error: new OverloadedError(
-        `token ${this.ctx.token}: ${this.maxReads} reads already in progress on this node`) })
+      out.completions.push({
+        opId,
+        ok: false,
+        error: new OverloadedError(`token ${this.ctx.token}: ${this.maxReads} reads already in progress on this node`),
+      })
       return
     }
     const local = this.ctx.localRead(out)
@@ -121,8 +124,11 @@ export class ReadCoordinator {
     if (job === undefined) return false
     for (const read of job.waiting) {
       this.finish(read)
-      out.completions.push({ opId: read.opId, ok: false,
-        error: new UnavailableError(`token ${this.ctx.token}: computing the final failed (${reason})`) })
+      out.completions.push({
+        opId: read.opId,
+        ok: false,
+        error: new UnavailableError(`token ${this.ctx.token}: computing the final failed (${reason})`),
+      })
     }
     return true
   }
@@ -133,7 +139,11 @@ export class ReadCoordinator {
     if (read === undefined) return false
     this.finish(read)
     this.releaseFinal(read, out)
-    out.completions.push({ opId, ok: false, error: new CancelledError(`token ${this.ctx.token}: cancelled by the caller`) })
+    out.completions.push({
+      opId,
+      ok: false,
+      error: new CancelledError(`token ${this.ctx.token}: cancelled by the caller`),
+    })
     return true
   }
 
@@ -151,8 +161,13 @@ export class ReadCoordinator {
       }
       if (read.deadlineMs > nowMs) continue
       this.finish(read)
-      out.completions.push({ opId: read.opId, ok: false, error: new DeadlineExceededError(
-        `token ${this.ctx.token}: no quorum answered the read (${read.phase.name} phase) before the deadline${this.ctx.recoveryNote()}`) })
+      out.completions.push({
+        opId: read.opId,
+        ok: false,
+        error: new DeadlineExceededError(
+          `token ${this.ctx.token}: no quorum answered the read (${read.phase.name} phase) before the deadline${this.ctx.recoveryNote()}`,
+        ),
+      })
       this.releaseFinal(read, out)
     }
   }
@@ -173,7 +188,8 @@ export class ReadCoordinator {
     for (const read of [...this.reads.values()]) {
       const phase = read.phase
       if (phase.name !== 'query' && phase.name !== 'impose') continue
-      if (this.ctx.joinRecovered(phase.round, out, phase.name === 'impose' ? phase.state : undefined)) this.roundDone(read, out)
+      if (this.ctx.joinRecovered(phase.round, out, phase.name === 'impose' ? phase.state : undefined))
+        this.roundDone(read, out)
     }
   }
 
@@ -201,7 +217,8 @@ export class ReadCoordinator {
     const best = replies.reduce<Versioned>((a, b) => newest(a, b), replies[0]!)
     for (const reply of replies) if (reply.committed !== undefined) this.ctx.noteCommitted(reply.committed)
     const safe = !this.ctx.leasing || compareTimestamps(best.ts, this.ctx.committed) <= 0
-    if (best.value.kind === 'token' && best.value.token.final === undefined) return this.awaitFinal(read, best, safe, out)
+    if (best.value.kind === 'token' && best.value.token.final === undefined)
+      return this.awaitFinal(read, best, safe, out)
     // One round trip suffices when a write quorum already holds the newest value complete.
     const holders = replies.filter((r) => compareTimestamps(r.ts, best.ts) === 0 && isComplete(r.value)).length
     if (holders >= this.ctx.writeQuorum && safe) return this.succeed(read, best, out)
@@ -218,7 +235,13 @@ export class ReadCoordinator {
       this.jobKeys.set(job.jobId, key)
       if (best.value.kind === 'token') {
         const token = best.value.token
-        out.hashJobs.push({ jobId: job.jobId, token: this.ctx.token, name: token.name, low: token.mid, high: token.high })
+        out.hashJobs.push({
+          jobId: job.jobId,
+          token: this.ctx.token,
+          name: token.name,
+          low: token.mid,
+          high: token.high,
+        })
       }
     }
     job.waiting.add(read)
@@ -296,8 +319,7 @@ export class ReadCoordinator {
     if (phase.name === 'commit-wait') {
       this.commitWaits.get(phase.key)?.waiting.delete(read)
       if (this.perReadWait) this.dropCommitWait(phase.key)
-    }
-    else if (phase.name !== 'final') this.byReqId.delete(phase.round.reqId)
+    } else if (phase.name !== 'final') this.byReqId.delete(phase.round.reqId)
   }
 
   /** Removes a finished (or failed) final job from the books; undefined when it is not ours. */

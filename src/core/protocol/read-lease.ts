@@ -42,7 +42,8 @@ export class ReadLease {
 
   /** Whether to ask for a (longer) lease now: half of it is used up and no request is out (a lost one is retried). */
   due(nowMs: number): boolean {
-    if (this.timing.leaseMs <= 0 || this.untilMs - nowMs > this.timing.leaseMs / 2 || nowMs < this.retryAtMs) return false
+    if (this.timing.leaseMs <= 0 || this.untilMs - nowMs > this.timing.leaseMs / 2 || nowMs < this.retryAtMs)
+      return false
     return this.request === undefined || nowMs - this.request.sentMs >= this.timing.leaseMs
   }
 
@@ -61,7 +62,7 @@ export class ReadLease {
     }
     // Never longer than our own setting: a writer configured otherwise must not stretch our promise.
     const drift = this.timing.driftRate
-    const heldMs = Math.min(leaseMs, this.timing.leaseMs) * (1 - drift) / (1 + drift)
+    const heldMs = (Math.min(leaseMs, this.timing.leaseMs) * (1 - drift)) / (1 + drift)
     this.untilMs = Math.max(this.untilMs, request.sentMs + heldMs)
     return true
   }

@@ -42,7 +42,13 @@ export interface RegisterNodeConfig {
 }
 
 export type NodeInput =
-  | { readonly type: 'client'; readonly opId: number; readonly token: string; readonly op: ClientOp; readonly deadlineMs: number }
+  | {
+      readonly type: 'client'
+      readonly opId: number
+      readonly token: string
+      readonly op: ClientOp
+      readonly deadlineMs: number
+    }
   | { readonly type: 'message'; readonly envelope: Envelope }
   | { readonly type: 'hashed'; readonly jobId: number; readonly result: Argmin | undefined }
   /** The hasher failed a job (not cancelled by us): whoever waits for it fails now rather than at its deadline. */
@@ -158,15 +164,31 @@ export class RegisterNode {
     this.nowMs = nowMs
     if (this.startedMs === undefined) this.firstStep(nowMs)
     switch (input.type) {
-      case 'client': this.onClient(input, nowMs, out); break
-      case 'message': this.onMessage(input.envelope, out); break
-      case 'hashed': this.onHashed(input.jobId, input.result, out); break
-      case 'hash-failed': this.onHashFailed(input.jobId, input.reason, out); break
-      case 'cancel': this.onCancel(input.opId, input.token, out); break
-      case 'tick': this.onTick(nowMs, out); break
-      case 'silence': this.onSilence(input.token, out); break
+      case 'client':
+        this.onClient(input, nowMs, out)
+        break
+      case 'message':
+        this.onMessage(input.envelope, out)
+        break
+      case 'hashed':
+        this.onHashed(input.jobId, input.result, out)
+        break
+      case 'hash-failed':
+        this.onHashFailed(input.jobId, input.reason, out)
+        break
+      case 'cancel':
+        this.onCancel(input.opId, input.token, out)
+        break
+      case 'tick':
+        this.onTick(nowMs, out)
+        break
+      case 'silence':
+        this.onSilence(input.token, out)
+        break
       // Registers not built yet hold no lease.
-      case 'clock-stalled': for (const register of this.registers.values()) register.dropLease(); break
+      case 'clock-stalled':
+        for (const register of this.registers.values()) register.dropLease()
+        break
     }
     this.stampIncarnation(out)
     for (const job of out.hashJobs) this.jobTokens.set(job.jobId, job.token)
@@ -197,9 +219,17 @@ export class RegisterNode {
     const register = this.registers.get(token)
     const recovering = register?.recoveryProgress()
     const replicas = this.config.scheme.replicasOf(token).length
-    return { token, roles: ROLES[writer ? (reader ? 'both' : 'writer') : 'reader'], state: register?.replicaState ?? this.dormant.get(token) ?? INITIAL,
-      silent: this.silent.has(token), ...(recovering && { recovering }), pending: register?.pendingCount ?? 0, replicas,
-      readQuorum: this.config.quorum.readQuorum(replicas), writeQuorum: this.config.quorum.writeQuorum(replicas) }
+    return {
+      token,
+      roles: ROLES[writer ? (reader ? 'both' : 'writer') : 'reader'],
+      state: register?.replicaState ?? this.dormant.get(token) ?? INITIAL,
+      silent: this.silent.has(token),
+      ...(recovering && { recovering }),
+      pending: register?.pendingCount ?? 0,
+      replicas,
+      readQuorum: this.config.quorum.readQuorum(replicas),
+      writeQuorum: this.config.quorum.writeQuorum(replicas),
+    }
   }
 
   /** Whether this node plays a role in `token` (and so stores a copy of it). */
@@ -224,12 +254,24 @@ export class RegisterNode {
 
   private build(token: string): TokenRegister {
     const config = this.config
-    const ids = { nowMs: () => this.nowMs, nextReqId: this.nextReqId, nextJobId: () => ++this.jobIds,
-      startedMs: () => this.startedMs ?? this.nowMs, wakeAt: (atMs: number) => this.deadlines.push(atMs, token) }
+    const ids = {
+      nowMs: () => this.nowMs,
+      nextReqId: this.nextReqId,
+      nextJobId: () => ++this.jobIds,
+      startedMs: () => this.startedMs ?? this.nowMs,
+      wakeAt: (atMs: number) => this.deadlines.push(atMs, token),
+    }
     const entry = config.scheme.get(token)!
     const replicas = config.scheme.replicasOf(token)
-    const roles = { token, self: config.self, writer: entry.writer, readers: entry.readers, replicas,
-      readQuorum: config.quorum.readQuorum(replicas.length), writeQuorum: config.quorum.writeQuorum(replicas.length) }
+    const roles = {
+      token,
+      self: config.self,
+      writer: entry.writer,
+      readers: entry.readers,
+      replicas,
+      readQuorum: config.quorum.readQuorum(replicas.length),
+      writeQuorum: config.quorum.writeQuorum(replicas.length),
+    }
     return new TokenRegister(roles, config.epoch, config.limits, ids, config.leases ?? NO_LEASES, config.recovery)
   }
 
@@ -251,10 +293,16 @@ export class RegisterNode {
     if (entry === undefined) return fail(new NotFoundError(`token ${input.token} is not in the replication scheme`))
     if (this.silent.has(input.token)) return
     if (input.op.type === 'read' && !entry.readers.includes(this.self)) {
-      return fail(new WrongNodeError(`node ${this.self} is not a reader of token ${input.token}; readers: ${entry.readers.join(', ')}`))
+      return fail(
+        new WrongNodeError(
+          `node ${this.self} is not a reader of token ${input.token}; readers: ${entry.readers.join(', ')}`,
+        ),
+      )
     }
     if (input.op.type !== 'read' && entry.writer !== this.self) {
-      return fail(new WrongNodeError(`node ${this.self} is not the writer of token ${input.token}; writer: ${entry.writer}`))
+      return fail(
+        new WrongNodeError(`node ${this.self} is not the writer of token ${input.token}; writer: ${entry.writer}`),
+      )
     }
     if (input.op.type === 'write') {
       try {
@@ -279,7 +327,8 @@ export class RegisterNode {
   /** The ids of those tokens: cheaper than a status of every token while 10^5 of them recover. */
   recoveringTokens(): string[] {
     const tokens: string[] = []
-    for (const register of this.registers.values()) if (register.recovering && !this.silent.has(register.token)) tokens.push(register.token)
+    for (const register of this.registers.values())
+      if (register.recovering && !this.silent.has(register.token)) tokens.push(register.token)
     return tokens
   }
 
@@ -288,7 +337,8 @@ export class RegisterNode {
     const sends = out.sends
     for (let i = 0; i < sends.length; i++) {
       const envelope = sends[i]!
-      if (envelope.inc === undefined) sends[i] = { from: envelope.from, to: envelope.to, message: envelope.message, inc: this.incarnation }
+      if (envelope.inc === undefined)
+        sends[i] = { from: envelope.from, to: envelope.to, message: envelope.message, inc: this.incarnation }
     }
   }
 
@@ -305,7 +355,8 @@ export class RegisterNode {
     }
     // Registers not built yet have no round or grant the restarted peer could be part of.
     if (seen === 'new') {
-      for (const register of this.registers.values()) if (register.replicas.includes(envelope.from)) register.peerRestarted(envelope.from)
+      for (const register of this.registers.values())
+        if (register.replicas.includes(envelope.from)) register.peerRestarted(envelope.from)
     }
     if (seen === 'new' || seen === 'first') this.askAgainOf(envelope.from)
     return true
@@ -317,7 +368,8 @@ export class RegisterNode {
    */
   private askAgainOf(peer: NodeId): void {
     for (const register of this.registers.values()) {
-      if (register.recovering && register.replicas.includes(peer) && register.askAgain()) this.deadlines.push(this.nowMs, register.token)
+      if (register.recovering && register.replicas.includes(peer) && register.askAgain())
+        this.deadlines.push(this.nowMs, register.token)
     }
   }
 
@@ -328,9 +380,12 @@ export class RegisterNode {
     if (register === undefined) return
     // The sender is only what the batch claims; still, a stranger's store must not move the register.
     const message = envelope.message
-    if (!register.replicas.includes(envelope.from) ||
-        ((message.type === 'store' || message.type === 'query-reply') && !isPlausibleValue(message.value, this.config.maxDomainSize)) ||
-        (message.type === 'lease-grant' && !(Number.isFinite(message.leaseMs) && message.leaseMs >= 0))) {
+    if (
+      !register.replicas.includes(envelope.from) ||
+      ((message.type === 'store' || message.type === 'query-reply') &&
+        !isPlausibleValue(message.value, this.config.maxDomainSize)) ||
+      (message.type === 'lease-grant' && !(Number.isFinite(message.leaseMs) && message.leaseMs >= 0))
+    ) {
       this.refusedMessages++
       return
     }

@@ -93,7 +93,10 @@ export class ReplicaRecovery {
   /** A peer came up since the last query: the next poll asks, whatever the spacing and however late. */
   private askNow = false
 
-  constructor(private readonly host: RecoveryHost, private readonly timing: RecoveryTiming) {}
+  constructor(
+    private readonly host: RecoveryHost,
+    private readonly timing: RecoveryTiming,
+  ) {}
 
   /**
    * Asks (again) when due: on its own every `retryMs` for three settle times, and on `demand` (a client operation,
@@ -133,14 +136,27 @@ export class ReplicaRecovery {
   }
 
   /** An answer to one of our recovery queries: consumed (true) when it is one. */
-  onAnswer(from: NodeId, reqId: number, state: Versioned, ready: boolean, inc: number | undefined, fresh: boolean): boolean {
+  onAnswer(
+    from: NodeId,
+    reqId: number,
+    state: Versioned,
+    ready: boolean,
+    inc: number | undefined,
+    fresh: boolean,
+  ): boolean {
     const sentMs = this.open.get(reqId)
     if (sentMs === undefined) return false
     const known = this.answers.get(from)
     const best = known === undefined ? state : newest(known.state, state)
     const settledReady = (known?.settledReady ?? false) || (ready && sentMs >= this.settledAtMs())
-    this.answers.set(from, { ready, state: best, settledReady, lacked: (known?.lacked ?? false) || !ready,
-      lackedInc: ready ? known?.lackedInc : inc, vouched: (known?.vouched ?? false) || (ready && fresh) })
+    this.answers.set(from, {
+      ready,
+      state: best,
+      settledReady,
+      lacked: (known?.lacked ?? false) || !ready,
+      lackedInc: ready ? known?.lackedInc : inc,
+      vouched: (known?.vouched ?? false) || (ready && fresh),
+    })
     return true
   }
 
@@ -166,7 +182,8 @@ export class ReplicaRecovery {
     if (this.answers.size >= others) return ready === 0 ? { state: best, genesis: this.lackingIncs() } : { state: best }
     if (settledReady >= readyNeeded) return { state: best }
     // A write quorum without state (this one included) can only be a first start: see the class comment.
-    if (this.host.nowMs() >= this.settledAtMs() && lacking >= this.host.writeQuorum) return { state: best, genesis: this.lackingIncs() }
+    if (this.host.nowMs() >= this.settledAtMs() && lacking >= this.host.writeQuorum)
+      return { state: best, genesis: this.lackingIncs() }
     return undefined
   }
 

@@ -17,9 +17,16 @@ export function applyStore(current: Versioned, incoming: Versioned): Versioned |
   const order = compareTimestamps(incoming.ts, current.ts)
   if (order > 0) return { ts: incoming.ts, value: incoming.value }
   if (order < 0) return undefined
-  if (current.value.kind === 'token' && current.value.token.final === undefined &&
-      incoming.value.kind === 'token' && incoming.value.token.final !== undefined) {
-    return { ts: current.ts, value: { kind: 'token', token: { ...current.value.token, final: incoming.value.token.final } } }
+  if (
+    current.value.kind === 'token' &&
+    current.value.token.final === undefined &&
+    incoming.value.kind === 'token' &&
+    incoming.value.token.final !== undefined
+  ) {
+    return {
+      ts: current.ts,
+      value: { kind: 'token', token: { ...current.value.token, final: incoming.value.token.final } },
+    }
   }
   return undefined
 }
@@ -28,7 +35,11 @@ export function applyStore(current: Versioned, incoming: Versioned): Versioned |
 export function newest(a: Versioned, b: Versioned): Versioned {
   const order = compareTimestamps(a.ts, b.ts)
   if (order !== 0) return order > 0 ? a : b
-  if (b.value.kind === 'token' && b.value.token.final !== undefined &&
-      !(a.value.kind === 'token' && a.value.token.final !== undefined)) return b
+  if (
+    b.value.kind === 'token' &&
+    b.value.token.final !== undefined &&
+    !(a.value.kind === 'token' && a.value.token.final !== undefined)
+  )
+    return b
   return a
 }

@@ -73,7 +73,11 @@ export class TokenRegister implements TokenContext {
   /** The replicas this one saw without state when it began the token's history, by incarnation (see fresh). */
   private genesis: ReadonlyMap<NodeId, number> | undefined
   /** Requests held while recovering, answered once recovered (bounded; past the bound they get a recovering answer). */
-  private held: { readonly from: NodeId; readonly message: ReplicaMessage & { type: 'query' | 'store' }; readonly inc: number | undefined }[] = []
+  private held: {
+    readonly from: NodeId
+    readonly message: ReplicaMessage & { type: 'query' | 'store' }
+    readonly inc: number | undefined
+  }[] = []
   readonly token: string
   readonly self: NodeId
   readonly replicas: readonly NodeId[]
@@ -82,8 +86,14 @@ export class TokenRegister implements TokenContext {
   readonly isReplica: boolean
   readonly leasing: boolean
 
-  constructor(roles: TokenRoles, epoch: bigint, limits: RegisterLimits, private readonly ids: Ids,
-    private readonly leases: LeaseTiming, recovery?: RecoveryTiming) {
+  constructor(
+    roles: TokenRoles,
+    epoch: bigint,
+    limits: RegisterLimits,
+    private readonly ids: Ids,
+    private readonly leases: LeaseTiming,
+    recovery?: RecoveryTiming,
+  ) {
     this.token = roles.token
     this.writerNode = roles.writer
     this.epoch = epoch
@@ -92,9 +102,11 @@ export class TokenRegister implements TokenContext {
     this.readQuorum = roles.readQuorum
     this.writeQuorum = roles.writeQuorum
     this.isReplica = roles.replicas.includes(roles.self)
-    this.writer = roles.writer === roles.self ? new WriterPipeline(this, () => this.epoch, limits.maxQueuedWrites) : undefined
+    this.writer =
+      roles.writer === roles.self ? new WriterPipeline(this, () => this.epoch, limits.maxQueuedWrites) : undefined
     this.reader = roles.readers.includes(roles.self)
-      ? new ReadCoordinator(this, limits.maxConcurrentReads, limits.perReadCommitWait === true) : undefined
+      ? new ReadCoordinator(this, limits.maxConcurrentReads, limits.perReadCommitWait === true)
+      : undefined
     const leasing = leases.leaseMs > 0
     this.leasing = leasing
     this.lease = leasing && this.reader !== undefined && this.writer === undefined ? new ReadLease(leases) : undefined
@@ -174,8 +186,17 @@ export class TokenRegister implements TokenContext {
       case 'query-reply':
       case 'query-same':
       case 'store-ack': {
-        if (message.type === 'query-reply' &&
-            this.recovery?.onAnswer(from, message.reqId, message, message.recovering !== true, inc, message.fresh === true) === true) {
+        if (
+          message.type === 'query-reply' &&
+          this.recovery?.onAnswer(
+            from,
+            message.reqId,
+            message,
+            message.recovering !== true,
+            inc,
+            message.fresh === true,
+          ) === true
+        ) {
           this.tryRecover(out)
           return true
         }
@@ -192,11 +213,15 @@ export class TokenRegister implements TokenContext {
             if (message.holders !== undefined && from === this.writerNode) round.narrowMust(message.holders)
             return round.accept({ from, ts: this.state.ts, value: this.state.value })
           }
-          return round.basis !== undefined &&
+          return (
+            round.basis !== undefined &&
             round.accept({ from, ts: round.basis.ts, value: round.basis.value, committed: message.committed })
+          )
         }
-        return (this.writer?.onReply(message.reqId, accept, out) ?? false) ||
+        return (
+          (this.writer?.onReply(message.reqId, accept, out) ?? false) ||
           (this.reader?.onReply(message.reqId, accept, out) ?? false)
+        )
       }
     }
   }
@@ -261,8 +286,10 @@ export class TokenRegister implements TokenContext {
   recoveryNote(): string {
     const progress = this.recovery?.progress()
     if (progress === undefined) return ''
-    return `; this replica lost its state in a restart and is recovering it (${progress.answered} of ${progress.others} other ` +
+    return (
+      `; this replica lost its state in a restart and is recovering it (${progress.answered} of ${progress.others} other ` +
       `replicas answered, ${progress.ready} with their state; it needs ${this.replicas.length - this.writeQuorum + 1} ready, or all)`
+    )
   }
 
   roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void {
@@ -275,16 +302,28 @@ export class TokenRegister implements TokenContext {
     // Replicas holding what this node holds answer without the value: most reads find the replicas agreeing.
     const known = basis === undefined ? undefined : { ts: basis.ts, complete: isComplete(basis.value) }
     this.broadcast({ type: 'query', reqId: round.reqId, token: this.token, ...(known && { known }) }, out)
-    if (basis !== undefined) round.accept({ from: this.self, ts: basis.ts, value: basis.value, committed: this.committedTs })
+    if (basis !== undefined)
+      round.accept({ from: this.self, ts: basis.ts, value: basis.value, committed: this.committedTs })
     return round
   }
 
   startStore(needed: number, state: Versioned, out: Outbox, must?: ReadonlyMap<NodeId, number>): QuorumRound {
-    const round = new QuorumRound(this.ids.nextReqId(), 'store', needed, this.replicas, this.ids.nowMs(), undefined,
-      must, this.ids.nowMs)
+    const round = new QuorumRound(
+      this.ids.nextReqId(),
+      'store',
+      needed,
+      this.replicas,
+      this.ids.nowMs(),
+      undefined,
+      must,
+      this.ids.nowMs,
+    )
     for (const atMs of round.wakeTimesMs()) this.ids.wakeAt(atMs)
     const writerEpoch = this.self === this.writerNode ? { writerEpoch: this.epoch } : undefined
-    this.broadcast({ type: 'store', reqId: round.reqId, token: this.token, ts: state.ts, value: state.value, ...writerEpoch }, out)
+    this.broadcast(
+      { type: 'store', reqId: round.reqId, token: this.token, ts: state.ts, value: state.value, ...writerEpoch },
+      out,
+    )
     if (this.isReplica && this.recovery === undefined) {
       this.store(state, out)
       round.accept({ from: this.self, ts: this.state.ts, value: this.state.value })
@@ -299,7 +338,11 @@ export class TokenRegister implements TokenContext {
     if (this.lease?.due(nowMs) === true) {
       const reqId = this.ids.nextReqId()
       this.lease.requested(reqId, nowMs)
-      out.sends.push({ from: this.self, to: this.writerNode, message: { type: 'lease-request', reqId, token: this.token, ts: this.state.ts } })
+      out.sends.push({
+        from: this.self,
+        to: this.writerNode,
+        message: { type: 'lease-request', reqId, token: this.token, ts: this.state.ts },
+      })
     }
     if (this.lease !== undefined && !this.lease.valid(nowMs)) return undefined
     // Only a committed version: a newer one may still be missing at another holder, which would serve the older.
@@ -334,13 +377,25 @@ export class TokenRegister implements TokenContext {
   }
 
   private makeGrantor(readers: readonly NodeId[]): LeaseGrantor {
-    return new LeaseGrantor({
-      token: this.token, self: this.self, replicas: this.replicas, readers, writeQuorum: this.writeQuorum, epoch: () => this.epoch,
-      recovering: () => this.recovery !== undefined,
-      state: () => this.state, lastTs: () => this.writer?.lastTs, committed: () => this.committedTs,
-      nowMs: this.ids.nowMs, startedMs: this.ids.startedMs, nextReqId: this.ids.nextReqId,
-      broadcast: (message, out) => this.broadcast(message, out),
-    }, this.leases)
+    return new LeaseGrantor(
+      {
+        token: this.token,
+        self: this.self,
+        replicas: this.replicas,
+        readers,
+        writeQuorum: this.writeQuorum,
+        epoch: () => this.epoch,
+        recovering: () => this.recovery !== undefined,
+        state: () => this.state,
+        lastTs: () => this.writer?.lastTs,
+        committed: () => this.committedTs,
+        nowMs: this.ids.nowMs,
+        startedMs: this.ids.startedMs,
+        nextReqId: this.ids.nextReqId,
+        broadcast: (message, out) => this.broadcast(message, out),
+      },
+      this.leases,
+    )
   }
 
   private broadcast(message: ReplicaMessage, out: Outbox): void {
@@ -348,11 +403,20 @@ export class TokenRegister implements TokenContext {
   }
 
   private makeRecovery(timing: RecoveryTiming): ReplicaRecovery {
-    return new ReplicaRecovery({
-      token: this.token, self: this.self, replicas: this.replicas, writeQuorum: this.writeQuorum,
-      nowMs: this.ids.nowMs, startedMs: this.ids.startedMs, nextReqId: this.ids.nextReqId, wakeAt: this.ids.wakeAt,
-      broadcast: (message, out) => this.broadcast(message, out),
-    }, timing)
+    return new ReplicaRecovery(
+      {
+        token: this.token,
+        self: this.self,
+        replicas: this.replicas,
+        writeQuorum: this.writeQuorum,
+        nowMs: this.ids.nowMs,
+        startedMs: this.ids.startedMs,
+        nextReqId: this.ids.nextReqId,
+        wakeAt: this.ids.wakeAt,
+        broadcast: (message, out) => this.broadcast(message, out),
+      },
+      timing,
+    )
   }
 
   /** Ends recovery when its rule allows: the newest state heard becomes this replica's copy. */
@@ -391,7 +455,12 @@ export class TokenRegister implements TokenContext {
     this.grantor?.epochRaised()
   }
 
-  private serve(from: NodeId, message: ReplicaMessage & { type: 'query' | 'store' }, inc: number | undefined, out: Outbox): void {
+  private serve(
+    from: NodeId,
+    message: ReplicaMessage & { type: 'query' | 'store' },
+    inc: number | undefined,
+    out: Outbox,
+  ): void {
     if (!this.isReplica) return
     if (this.recovery !== undefined && !(message.type === 'query' && message.recover === true)) {
       this.recovery.poll(out, true)
@@ -413,25 +482,46 @@ export class TokenRegister implements TokenContext {
     let reply: Envelope
     if (message.type === 'query') {
       const known = message.known
-      const same = this.recovery === undefined && known !== undefined &&
-        compareTimestamps(known.ts, this.state.ts) === 0 && known.complete === isComplete(this.state.value)
+      const same =
+        this.recovery === undefined &&
+        known !== undefined &&
+        compareTimestamps(known.ts, this.state.ts) === 0 &&
+        known.complete === isComplete(this.state.value)
       const committed = this.committedTs === ZERO_TIMESTAMP ? undefined : this.committedTs
-      reply = { from: this.self, to: from, message: same
-        ? { type: 'query-same', reqId: message.reqId, token: this.token, ...(committed && { committed }), ...answer }
-        : { type: 'query-reply', reqId: message.reqId, token: this.token, ts: this.state.ts, value: this.state.value,
-          ...(committed && { committed }), ...answer } }
+      reply = {
+        from: this.self,
+        to: from,
+        message: same
+          ? { type: 'query-same', reqId: message.reqId, token: this.token, ...(committed && { committed }), ...answer }
+          : {
+              type: 'query-reply',
+              reqId: message.reqId,
+              token: this.token,
+              ts: this.state.ts,
+              value: this.state.value,
+              ...(committed && { committed }),
+              ...answer,
+            },
+      }
     } else {
       // A recovering copy takes nothing: an entry on disk must mean a recovered one (see restore).
       if (this.recovery === undefined) this.store({ ts: message.ts, value: message.value }, out)
-      const holders = this.grantor === undefined ? undefined : [...this.grantor.table.holders(this.ids.nowMs())?.keys() ?? []]
-      reply = { from: this.self, to: from, message: { type: 'store-ack', reqId: message.reqId, token: this.token,
-        ...(holders && { holders }), ...answer } }
+      const holders =
+        this.grantor === undefined ? undefined : [...(this.grantor.table.holders(this.ids.nowMs())?.keys() ?? [])]
+      reply = {
+        from: this.self,
+        to: from,
+        message: { type: 'store-ack', reqId: message.reqId, token: this.token, ...(holders && { holders }), ...answer },
+      }
     }
     out.sends.push(reply)
   }
 
   /** What every answer to `to` carries: the incarnation it answers, recovery, and our fence when `to` is the writer. */
-  private answerFields(to: NodeId, inc: number | undefined): { re?: number; recovering?: true; fence?: bigint; fresh?: true } {
+  private answerFields(
+    to: NodeId,
+    inc: number | undefined,
+  ): { re?: number; recovering?: true; fence?: bigint; fresh?: true } {
     const fields: { re?: number; recovering?: true; fence?: bigint; fresh?: true } = {}
     if (inc !== undefined) fields.re = inc
     if (this.recovery !== undefined) fields.recovering = true
@@ -442,9 +532,14 @@ export class TokenRegister implements TokenContext {
 
   private fencedAnswer(to: NodeId, message: ReplicaMessage & { type: 'query' | 'store' }, answer: object): Envelope {
     const fields = { reqId: message.reqId, token: this.token, fenced: true, fence: this.fence, ...answer }
-    return { from: this.self, to, message: message.type === 'store'
-      ? { type: 'store-ack', ...fields }
-      : { type: 'query-reply', ts: this.state.ts, value: this.state.value, ...fields } }
+    return {
+      from: this.self,
+      to,
+      message:
+        message.type === 'store'
+          ? { type: 'store-ack', ...fields }
+          : { type: 'query-reply', ts: this.state.ts, value: this.state.value, ...fields },
+    }
   }
 
   private store(incoming: Versioned, out: Outbox): void {

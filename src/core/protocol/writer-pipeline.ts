@@ -1,6 +1,11 @@
 import assert from 'node:assert'
 import {
-  AlreadyExistsError, CancelledError, DeadlineExceededError, NotFoundError, OverloadedError, type TokenManagerError,
+  AlreadyExistsError,
+  CancelledError,
+  DeadlineExceededError,
+  NotFoundError,
+  OverloadedError,
+  type TokenManagerError,
   UnavailableError,
 } from '../errors.js'
 import type { Argmin } from '../token/argmin.js'
@@ -25,7 +30,12 @@ interface PendingWrite {
 type Phase =
   | { readonly name: 'learn'; readonly round: QuorumRound }
   | { readonly name: 'hash'; readonly jobId: number }
-  | { readonly name: 'store'; readonly round: QuorumRound; readonly state: Versioned; readonly refusal?: TokenManagerError }
+  | {
+      readonly name: 'store'
+      readonly round: QuorumRound
+      readonly state: Versioned
+      readonly refusal?: TokenManagerError
+    }
 
 /**
  * The writer side of one token: writes, creates and drops run one at a time in arrival order (so timestamps
@@ -53,8 +63,11 @@ export class WriterPipeline {
 
   submit(write: PendingWrite, out: Outbox): void {
     if (this.queue.length >= this.maxQueued) {
-      out.completions.push({ opId: write.opId, ok: false, error: new OverloadedError(
-        `token ${this.ctx.token}: ${this.maxQueued} writes already queued at the writer`) })
+      out.completions.push({
+        opId: write.opId,
+        ok: false,
+        error: new OverloadedError(`token ${this.ctx.token}: ${this.maxQueued} writes already queued at the writer`),
+      })
       return
     }
     this.queue.push(write)
@@ -81,8 +94,11 @@ export class WriterPipeline {
     const active = this.active
     if (active?.phase.name !== 'hash' || active.phase.jobId !== jobId) return false
     this.active = undefined
-    out.completions.push({ opId: active.write.opId, ok: false,
-      error: new UnavailableError(`token ${this.ctx.token}: hashing failed (${reason}); the write did not take effect`) })
+    out.completions.push({
+      opId: active.write.opId,
+      ok: false,
+      error: new UnavailableError(`token ${this.ctx.token}: hashing failed (${reason}); the write did not take effect`),
+    })
     this.startNext(out)
     return true
   }
@@ -102,7 +118,11 @@ export class WriterPipeline {
       this.abandonPhase(active.phase, out)
       this.active = undefined
     }
-    out.completions.push({ opId, ok: false, error: new CancelledError(`token ${this.ctx.token}: cancelled by the caller`) })
+    out.completions.push({
+      opId,
+      ok: false,
+      error: new CancelledError(`token ${this.ctx.token}: cancelled by the caller`),
+    })
     this.startNext(out)
     return true
   }
@@ -114,16 +134,25 @@ export class WriterPipeline {
       const { write, phase } = this.active
       this.abandonPhase(phase, out)
       this.active = undefined
-      out.completions.push({ opId: write.opId, ok: false, error: new DeadlineExceededError(phase.name === 'store'
-        ? `token ${this.ctx.token}: no write quorum before the deadline; the ${write.op.type} may or may not take effect`
-        : `token ${this.ctx.token}: deadline passed before the ${write.op.type} was sent (${phase.name} phase)${this.ctx.recoveryNote()}`) })
+      out.completions.push({
+        opId: write.opId,
+        ok: false,
+        error: new DeadlineExceededError(
+          phase.name === 'store'
+            ? `token ${this.ctx.token}: no write quorum before the deadline; the ${write.op.type} may or may not take effect`
+            : `token ${this.ctx.token}: deadline passed before the ${write.op.type} was sent (${phase.name} phase)${this.ctx.recoveryNote()}`,
+        ),
+      })
     }
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const queued = this.queue[i]!
       if (queued.deadlineMs > nowMs) continue
       this.queue.splice(i, 1)
-      out.completions.push({ opId: queued.opId, ok: false,
-        error: new DeadlineExceededError(`token ${this.ctx.token}: deadline passed while queued at the writer`) })
+      out.completions.push({
+        opId: queued.opId,
+        ok: false,
+        error: new DeadlineExceededError(`token ${this.ctx.token}: deadline passed while queued at the writer`),
+      })
     }
     if (this.active === undefined) this.startNext(out)
   }
@@ -150,7 +179,9 @@ export class WriterPipeline {
     if (active?.phase.name !== 'store') return
     const phase = active.phase
     const own = phase.refusal === undefined && phase.state === this.last
-    const state: Versioned = own ? { ts: { seq: phase.state.ts.seq, epoch: this.epoch() }, value: phase.state.value } : phase.state
+    const state: Versioned = own
+      ? { ts: { seq: phase.state.ts.seq, epoch: this.epoch() }, value: phase.state.value }
+      : phase.state
     if (own) this.last = state
     const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders())
     active.phase = { name: 'store', round, state, ...(phase.refusal && { refusal: phase.refusal }) }
@@ -227,9 +258,10 @@ export class WriterPipeline {
   private begin(out: Outbox): void {
     const active = this.active!
     const op = active.write.op
-    const failure = this.last!.ts.seq >= UINT64_MAX
-      ? new OverloadedError(`token ${this.ctx.token}: no version left after ${UINT64_MAX}`)
-      : preconditionFailure(op, this.last!.value, this.ctx.token)
+    const failure =
+      this.last!.ts.seq >= UINT64_MAX
+        ? new OverloadedError(`token ${this.ctx.token}: no version left after ${UINT64_MAX}`)
+        : preconditionFailure(op, this.last!.value, this.ctx.token)
     if (failure !== undefined && !this.lastAtQuorum) {
       const state = this.last!
       const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders())

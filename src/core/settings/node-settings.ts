@@ -84,7 +84,8 @@ export const DEFAULT_SETTINGS: NodeSettings = Object.freeze(DEFAULTS)
 export function resolveSettings(partial: Partial<NodeSettings>): NodeSettings {
   const settings = { ...DEFAULT_SETTINGS, ...partial }
   const positive = (value: number, field: string): void => {
-    if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${field} must be a positive integer, got ${value}`)
+    if (!Number.isInteger(value) || value < 1)
+      throw new InvalidArgumentError(`${field} must be a positive integer, got ${value}`)
   }
   positive(settings.operationTimeoutMs, 'operationTimeoutMs')
   positive(settings.maxQueuedWrites, 'maxQueuedWrites')
@@ -92,17 +93,22 @@ export function resolveSettings(partial: Partial<NodeSettings>): NodeSettings {
   positive(settings.maxParked, 'maxParked')
   positive(settings.hashChunkValues, 'hashChunkValues')
   if (!Number.isInteger(settings.hashThreads) || settings.hashThreads < 0) {
-    throw new InvalidArgumentError(`hashThreads must be 0 (one per core) or a positive integer, got ${settings.hashThreads}`)
+    throw new InvalidArgumentError(
+      `hashThreads must be 0 (one per core) or a positive integer, got ${settings.hashThreads}`,
+    )
   }
   if (!Number.isInteger(settings.readLeaseMs) || settings.readLeaseMs < 0) {
-    throw new InvalidArgumentError(`readLeaseMs must be 0 (no leases) or a positive integer, got ${settings.readLeaseMs}`)
+    throw new InvalidArgumentError(
+      `readLeaseMs must be 0 (no leases) or a positive integer, got ${settings.readLeaseMs}`,
+    )
   }
   if (!(settings.clockDriftRate >= 0 && settings.clockDriftRate < 0.5)) {
     throw new InvalidArgumentError(`clockDriftRate must be in [0, 0.5), got ${settings.clockDriftRate}`)
   }
   if (settings.maxDomainSize < 1n) throw new InvalidArgumentError('maxDomainSize must be >= 1')
   for (const event of settings.failSilent) {
-    if (!(event.afterMs >= 0)) throw new InvalidArgumentError(`failSilent afterMs must be >= 0 (${event.node} ${event.token})`)
+    if (!(event.afterMs >= 0))
+      throw new InvalidArgumentError(`failSilent afterMs must be >= 0 (${event.node} ${event.token})`)
   }
   return settings
 }

@@ -39,8 +39,11 @@ export class BoundedHealth {
   private readonly derivedSent = new Map<string, ServingStatus>()
   private watcherCount = 0
 
-  constructor(private readonly names: ReadonlySet<string>, private readonly maxWatchers = MAX_HEALTH_WATCHERS,
-    private readonly derived: DerivedHealth = NO_DERIVED) {}
+  constructor(
+    private readonly names: ReadonlySet<string>,
+    private readonly maxWatchers = MAX_HEALTH_WATCHERS,
+    private readonly derived: DerivedHealth = NO_DERIVED,
+  ) {}
 
   get watchers(): number {
     return this.watcherCount
@@ -78,9 +81,11 @@ export class BoundedHealth {
 
   addToServer(server: grpc.Server): void {
     server.addService(healthService as grpc.ServiceDefinition, {
-      check: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => this.check(call, callback),
+      check: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+        this.check(call, callback),
       watch: (call: grpc.ServerWritableStream<Request, unknown>) => this.watch(call),
-      list: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => this.list(callback),
+      list: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+        this.list(callback),
     })
   }
 
@@ -99,10 +104,15 @@ export class BoundedHealth {
       return
     }
     if (this.watcherCount >= this.maxWatchers) {
-      call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: `more than ${this.maxWatchers} health watchers` })
+      call.emit('error', {
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: `more than ${this.maxWatchers} health watchers`,
+      })
       return
     }
-    const listener: Listener = (status) => { call.write({ status }) }
+    const listener: Listener = (status) => {
+      call.write({ status })
+    }
     this.attach(name, listener)
     call.on('cancelled', () => this.detach(name, listener))
     const status = this.statusOf(name)

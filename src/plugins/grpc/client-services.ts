@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js'
+import type * as grpc from '@grpc/grpc-js'
 import { InvalidArgumentError, NotFoundError } from '../../core/errors.js'
 import type { NodeDriver } from '../../core/node/node-driver.js'
 import type { ClientOp, OpResult } from '../../core/protocol/operations.js'
@@ -11,7 +11,15 @@ import { INVALID_UTF8, withStrictUtf8 } from './strict-utf8.js'
 import { type ReadReplyFields, type TokenRequest, withFastCodec, type WriteReplyFields } from './token-service-codec.js'
 import { u64, valueToWire, versionToWire } from './wire-codec.js'
 
-type Request = { id?: string; name?: string; low?: string; mid?: string; high?: string; after_ms?: string; [INVALID_UTF8]?: true }
+type Request = {
+  id?: string
+  name?: string
+  low?: string
+  mid?: string
+  high?: string
+  after_ms?: string
+  [INVALID_UTF8]?: true
+}
 
 /** Longest accepted id: scheme ids have at most 128 characters, and error details quote the id in a trailer. */
 export const MAX_ID_LENGTH = 256
@@ -23,9 +31,13 @@ export class ClientServices {
   private readonly requests: RequestLog
   private readonly logView: RequestLogView
 
-  constructor(private readonly driver: NodeDriver, private readonly scheme: ReplicationScheme,
-    private readonly fingerprint: string, logger: NodeLogger,
-    private readonly onSilence: (token: string, atMs: number) => void = () => {}) {
+  constructor(
+    private readonly driver: NodeDriver,
+    private readonly scheme: ReplicationScheme,
+    private readonly fingerprint: string,
+    logger: NodeLogger,
+    private readonly onSilence: (token: string, atMs: number) => void = () => {},
+  ) {
     this.requests = new RequestLog(logger)
     // The node's tokens are fixed by the scheme: listed once, not per request.
     this.logView = { tokens: driver.node.tokens(), status: (id) => driver.node.statusOf(id) }
@@ -34,12 +46,26 @@ export class ClientServices {
   register(add: (service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => void): void {
     const pkg = loadTokenManagerPackage()
     add(withFastCodec(withStrictUtf8(pkg.TokenService.service)), {
-      Create: this.unary((r) => ({ type: 'create' }), (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self })),
-      Drop: this.unary(() => ({ type: 'drop' }), (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self })),
+      Create: this.unary(
+        () => ({ type: 'create' }),
+        (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self }),
+      ),
+      Drop: this.unary(
+        () => ({ type: 'drop' }),
+        (id, res) => ({ id, version: versionToWire(res.ts), served_by: this.driver.self }),
+      ),
       // Read and Write requests come from the hand-written decoder, with uint64 already bigint.
-      Write: this.unary((r) => { const w = r as unknown as TokenRequest; return { type: 'write', name: w.name, low: w.low, mid: w.mid, high: w.high } },
-        (id, res) => this.writeReply(id, res)),
-      Read: this.unary(() => ({ type: 'read' }), (id, res) => this.readReply(id, res)),
+      Write: this.unary(
+        (r) => {
+          const w = r as unknown as TokenRequest
+          return { type: 'write', name: w.name, low: w.low, mid: w.mid, high: w.high }
+        },
+        (id, res) => this.writeReply(id, res),
+      ),
+      Read: this.unary(
+        () => ({ type: 'read' }),
+        (id, res) => this.readReply(id, res),
+      ),
     })
     add(withStrictUtf8(pkg.AdminService.service), {
       FailSilent: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
@@ -47,10 +73,15 @@ export class ClientServices {
           const id = requireId(call.request)
           if (this.scheme.get(id) === undefined) throw new NotFoundError(`token ${id} is not in the replication scheme`)
           const afterMs = u64(call.request.after_ms, 'after_ms')
-          if (afterMs > BigInt(MAX_SILENCE_AFTER_MS)) throw new InvalidArgumentError(`after_ms exceeds ${MAX_SILENCE_AFTER_MS} (one year)`)
+          if (afterMs > BigInt(MAX_SILENCE_AFTER_MS))
+            throw new InvalidArgumentError(`after_ms exceeds ${MAX_SILENCE_AFTER_MS} (one year)`)
           const atMs = this.driver.silenceAfter(id, Number(afterMs))
           this.onSilence(id, atMs)
-          this.requests.adminWarning('fail-silent scheduled', { node: this.driver.self, token: id, atMs: Math.round(atMs) })
+          this.requests.adminWarning('fail-silent scheduled', {
+            node: this.driver.self,
+            token: id,
+            atMs: Math.round(atMs),
+          })
           callback(null, { node: this.driver.self, id, at_ms: String(Math.round(atMs)) })
         } catch (error) {
           callback(toServiceError(error))
@@ -69,9 +100,15 @@ export class ClientServices {
       // grpc-js emits 'cancelled' when the stream closes, after every call too: only a call still running is
       // cancelled. An op id rather than an AbortController per call: a signal and its listener cost a measurable
       // share of a read's CPU.
-      call.on('cancelled', () => { if (!answered && opId !== undefined) this.driver.cancel(opId) })
+      call.on('cancelled', () => {
+        if (!answered && opId !== undefined) this.driver.cancel(opId)
+      })
       let id = ''
-      const fail = (error: unknown): void => { answered = true; callback(toServiceError(error)); this.dump(call, id, error) }
+      const fail = (error: unknown): void => {
+        answered = true
+        callback(toServiceError(error))
+        this.dump(call, id, error)
+      }
       try {
         id = requireId(call.request)
         // The callback form: no promise and no microtask hops between the driver and the reply.
@@ -101,18 +138,39 @@ export class ClientServices {
   private readReply(id: string, result: OpResult): ReadReplyFields {
     if (result.type !== 'read') throw new Error('read expected')
     const entry = this.scheme.get(id)!
-    return { id, ts: result.ts, value: result.value, writer: entry.writer, readers: entry.readers, servedBy: this.driver.self }
+    return {
+      id,
+      ts: result.ts,
+      value: result.value,
+      writer: entry.writer,
+      readers: entry.readers,
+      servedBy: this.driver.self,
+    }
   }
 
   statusReply(): object {
     const tokens = this.driver.status().map((s) => {
       const entry = this.scheme.get(s.token)!
-      return { id: s.token, roles: s.roles, silent: s.silent, pending: s.pending, replicas: s.replicas,
-        read_quorum: s.readQuorum, write_quorum: s.writeQuorum, writer: entry.writer, readers: entry.readers,
+      return {
+        id: s.token,
+        roles: s.roles,
+        silent: s.silent,
+        pending: s.pending,
+        replicas: s.replicas,
+        read_quorum: s.readQuorum,
+        write_quorum: s.writeQuorum,
+        writer: entry.writer,
+        readers: entry.readers,
         ...(s.recovering && { recovering: s.recovering }),
-        state: s.state ? { version: versionToWire(s.state.ts), value: valueToWire(s.state.value) } : undefined }
+        state: s.state ? { version: versionToWire(s.state.ts), value: valueToWire(s.state.value) } : undefined,
+      }
     })
-    return { node: this.driver.self, tokens, scheme_fingerprint: this.fingerprint, ignored_replies: String(this.driver.node.ignoredReplies) }
+    return {
+      node: this.driver.self,
+      tokens,
+      scheme_fingerprint: this.fingerprint,
+      ignored_replies: String(this.driver.node.ignoredReplies),
+    }
   }
 
   /** Reports the log lines the per-RPC log suppressed so far; call when the node stops. */

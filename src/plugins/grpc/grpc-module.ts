@@ -43,10 +43,22 @@ export function schemeFingerprint(scheme: ReplicationScheme): string {
  * Binds the node's gRPC server host and the Transport that serves the replica protocol on it; `tls` secures both.
  * The server binds `listen` (default: the access point itself), e.g. behind a proxy that owns the access point.
  */
-export function grpcTransportModule(address: string, scheme: ReplicationScheme, tls?: ClusterTls, listen: string = address): ContainerModule {
+export function grpcTransportModule(
+  address: string,
+  scheme: ReplicationScheme,
+  tls?: ClusterTls,
+  listen: string = address,
+): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(GrpcServerHost).toConstantValue(new GrpcServerHost(listen, tls?.serverCredentials()))
-    bind<Transport>(Transport).toDynamicValue((ctx) => new GrpcTransport(ctx.get(GrpcServerHost),
-      { fingerprint: schemeFingerprint(scheme), dialPeer: tls && ((peer) => tls.dialPeer(peer)) })).inSingletonScope()
+    bind<Transport>(Transport)
+      .toDynamicValue(
+        (ctx) =>
+          new GrpcTransport(ctx.get(GrpcServerHost), {
+            fingerprint: schemeFingerprint(scheme),
+            dialPeer: tls && ((peer) => tls.dialPeer(peer)),
+          }),
+      )
+      .inSingletonScope()
   })
 }

@@ -22,7 +22,10 @@ export class GrpcServerHost {
   private listening: Promise<number> | undefined
   boundPort: number | undefined
 
-  constructor(readonly address: string, private readonly credentials = grpc.ServerCredentials.createInsecure()) {}
+  constructor(
+    readonly address: string,
+    private readonly credentials = grpc.ServerCredentials.createInsecure(),
+  ) {}
 
   addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
     this.server.addService(service, implementation)
@@ -43,8 +46,14 @@ export class GrpcServerHost {
   async shutdown(graceMs = 2_000): Promise<void> {
     if (this.listening === undefined) return
     await new Promise<void>((resolve) => {
-      const force = setTimeout(() => { this.server.forceShutdown(); resolve() }, graceMs)
-      this.server.tryShutdown(() => { clearTimeout(force); resolve() })
+      const force = setTimeout(() => {
+        this.server.forceShutdown()
+        resolve()
+      }, graceMs)
+      this.server.tryShutdown(() => {
+        clearTimeout(force)
+        resolve()
+      })
     })
   }
 }

@@ -3,7 +3,12 @@ import type { MessageHandler, Transport } from '../../core/ports/transport.js'
 import type { Envelope, NodeId } from '../../core/protocol/messages.js'
 import type { GrpcServerHost } from './grpc-server-host.js'
 import { PeerLink, type PeerLinkOptions } from './peer-link.js'
-import { type IncomingBatch, type IncomingMessage, replicaClientConstructor, replicaServiceDefinition } from './replica-batch-codec.js'
+import {
+  type IncomingBatch,
+  type IncomingMessage,
+  replicaClientConstructor,
+  replicaServiceDefinition,
+} from './replica-batch-codec.js'
 
 export interface GrpcTransportOptions {
   /** Fingerprint of this node's replication scheme; batches carrying another are refused. */
@@ -28,7 +33,10 @@ export class GrpcTransport implements Transport {
   refusedBatches = 0
   malformedMessages = 0
 
-  constructor(private readonly host: GrpcServerHost, private readonly options: GrpcTransportOptions) {}
+  constructor(
+    private readonly host: GrpcServerHost,
+    private readonly options: GrpcTransportOptions,
+  ) {}
 
   async start(self: NodeId, handler: MessageHandler): Promise<void> {
     this.self = self
@@ -42,8 +50,12 @@ export class GrpcTransport implements Transport {
     let link = this.links.get(envelope.to)
     if (link === undefined) {
       link = new PeerLink(envelope.to, replicaClientConstructor(), {
-        self: this.self, fingerprint: this.options.fingerprint, maxQueued: this.options.maxQueuedPerPeer ?? 50_000,
-        maxBatch: this.options.maxBatch ?? 512, maxBackoffMs: 1_000, dial: this.options.dialPeer?.(envelope.to),
+        self: this.self,
+        fingerprint: this.options.fingerprint,
+        maxQueued: this.options.maxQueuedPerPeer ?? 50_000,
+        maxBatch: this.options.maxBatch ?? 512,
+        maxBackoffMs: 1_000,
+        dial: this.options.dialPeer?.(envelope.to),
       })
       this.links.set(envelope.to, link)
     }
@@ -59,7 +71,10 @@ export class GrpcTransport implements Transport {
     this.calls.clear()
   }
 
-  private exchange(call: grpc.ServerReadableStream<IncomingBatch, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+  private exchange(
+    call: grpc.ServerReadableStream<IncomingBatch, unknown>,
+    callback: grpc.sendUnaryData<unknown>,
+  ): void {
     let received = 0
     let done = false
     const finish = (error: grpc.ServiceError | null): void => {
@@ -73,9 +88,18 @@ export class GrpcTransport implements Transport {
     call.on('data', (batch: IncomingBatch) => {
       if (batch.scheme_fingerprint !== this.options.fingerprint) {
         this.refusedBatches++
-        return finish(Object.assign(new Error(
-          `replication scheme mismatch: ${batch.from} runs ${batch.scheme_fingerprint}, this node ${this.options.fingerprint}`),
-        { code: grpc.status.FAILED_PRECONDITION, details: 'replication scheme mismatch', metadata: new grpc.Metadata() }))
+        return finish(
+          Object.assign(
+            new Error(
+              `replication scheme mismatch: ${batch.from} runs ${batch.scheme_fingerprint}, this node ${this.options.fingerprint}`,
+            ),
+            {
+              code: grpc.status.FAILED_PRECONDITION,
+              details: 'replication scheme mismatch',
+              metadata: new grpc.Metadata(),
+            },
+          ),
+        )
       }
       for (const wire of batch.messages) this.deliver(batch.from, wire, batch.incarnation)
       received += batch.messages.length
@@ -92,6 +116,10 @@ export class GrpcTransport implements Transport {
       this.malformedMessages++
       return
     }
-    handler(inc === undefined ? { from, to: incoming.to, message: incoming.message } : { from, to: incoming.to, message: incoming.message, inc })
+    handler(
+      inc === undefined
+        ? { from, to: incoming.to, message: incoming.message }
+        : { from, to: incoming.to, message: incoming.message, inc },
+    )
   }
 }

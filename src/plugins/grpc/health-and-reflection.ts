@@ -4,7 +4,11 @@ import { BoundedHealth, MAX_HEALTH_WATCHERS, type DerivedHealth } from './bounde
 import type { GrpcServerHost } from './grpc-server-host.js'
 import { reflectionDefinition } from './reflection-definition.js'
 
-export const SERVICES = ['tokenmanager.v1.TokenService', 'tokenmanager.v1.ReplicaService', 'tokenmanager.v1.AdminService']
+export const SERVICES = [
+  'tokenmanager.v1.TokenService',
+  'tokenmanager.v1.ReplicaService',
+  'tokenmanager.v1.AdminService',
+]
 
 /** setTimeout fires at once for a delay above 2^31-1 ms (about 24.8 days): longer waits go in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -28,10 +32,14 @@ export class HealthAndReflection {
     // Every name the node will ever report is fixed now (clients cannot add names by asking for them); a token's
     // status is read from the node when asked, as a node may hold 10^5 of them.
     const node = driver.node
-    const tokenOf = (name: string): string | undefined => name.startsWith(TOKEN_PREFIX) ? name.slice(TOKEN_PREFIX.length) : undefined
+    const tokenOf = (name: string): string | undefined =>
+      name.startsWith(TOKEN_PREFIX) ? name.slice(TOKEN_PREFIX.length) : undefined
     const tokens: DerivedHealth = {
       size: node.tokenCount,
-      has: (name) => { const token = tokenOf(name); return token !== undefined && node.serves(token) },
+      has: (name) => {
+        const token = tokenOf(name)
+        return token !== undefined && node.serves(token)
+      },
       status: (name) => (this.up && !node.isSilent(tokenOf(name)!) ? 'SERVING' : 'NOT_SERVING'),
       names: () => node.tokens().map(tokenHealthName),
     }
@@ -80,11 +88,14 @@ export class HealthAndReflection {
       this.refreshes.delete(token)
       return
     }
-    const timer = setTimeout(() => {
-      if (atMs > this.driver.nowMs()) return this.arm(token, atMs)
-      this.refreshes.delete(token)
-      this.refreshTokens()
-    }, Math.min(delayMs + 1, MAX_TIMER_MS)).unref()
+    const timer = setTimeout(
+      () => {
+        if (atMs > this.driver.nowMs()) return this.arm(token, atMs)
+        this.refreshes.delete(token)
+        this.refreshTokens()
+      },
+      Math.min(delayMs + 1, MAX_TIMER_MS),
+    ).unref()
     this.refreshes.set(token, { atMs, timer })
   }
 

@@ -22,7 +22,8 @@ export class LogBudget {
   private readonly nowMs: () => number
 
   constructor(private readonly options: LogBudgetOptions) {
-    if (!(options.linesPerWindow >= 0 && options.windowMs > 0)) throw new RangeError('a log budget needs lines >= 0 and a window > 0 ms')
+    if (!(options.linesPerWindow >= 0 && options.windowMs > 0))
+      throw new RangeError('a log budget needs lines >= 0 and a window > 0 ms')
     this.nowMs = options.nowMs ?? (() => performance.now())
   }
 

@@ -24,13 +24,23 @@ export class NodeLogger {
   constructor(level: LogLevel, options: NodeLoggerOptions = {}) {
     const human = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true)
     const stream = human
-      ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true })
-      : options.destination ?? pino.destination({ dest: 1, sync: true })
-    this.pino = pino({
-      level, base: options.node === undefined ? {} : { node: options.node },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    }, stream)
+      ? pretty({
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          singleLine: true,
+          sync: true,
+        })
+      : (options.destination ?? pino.destination({ dest: 1, sync: true }))
+    this.pino = pino(
+      {
+        level,
+        base: options.node === undefined ? {} : { node: options.node },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      stream,
+    )
   }
 
   enabled(level: LogLevel): boolean {

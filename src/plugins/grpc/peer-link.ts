@@ -40,8 +40,15 @@ export class PeerLink {
   dropped = 0
   private incarnation: number | undefined
 
-  constructor(readonly peer: NodeId, ctor: grpc.ServiceClientConstructor, private readonly options: PeerLinkOptions) {
-    this.client = new ctor(peer, options.dial?.credentials ?? grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, ...options.dial?.options })
+  constructor(
+    readonly peer: NodeId,
+    ctor: grpc.ServiceClientConstructor,
+    private readonly options: PeerLinkOptions,
+  ) {
+    this.client = new ctor(peer, options.dial?.credentials ?? grpc.credentials.createInsecure(), {
+      ...CHANNEL_OPTIONS,
+      ...options.dial?.options,
+    })
   }
 
   /** `inc`: the sending process's incarnation, carried by every batch (the same for all of a node's messages). */
@@ -74,11 +81,18 @@ export class PeerLink {
     if (stream === undefined) return this.retryLater()
     while (this.queue.length > 0 && !this.blocked) {
       const messages = this.queue.splice(0, this.options.maxBatch)
-      const more = stream.write({ from: this.options.self, fingerprint: this.options.fingerprint, messages,
-        ...(this.incarnation !== undefined && { incarnation: this.incarnation }) })
+      const more = stream.write({
+        from: this.options.self,
+        fingerprint: this.options.fingerprint,
+        messages,
+        ...(this.incarnation !== undefined && { incarnation: this.incarnation }),
+      })
       if (!more) {
         this.blocked = true
-        stream.once('drain', () => { this.blocked = false; this.flush() })
+        stream.once('drain', () => {
+          this.blocked = false
+          this.flush()
+        })
       }
     }
   }
@@ -86,8 +100,11 @@ export class PeerLink {
   private open(): grpc.ClientWritableStream<OutgoingBatch> | undefined {
     if (this.stream !== undefined) return this.stream
     if (Date.now() < this.retryAtMs) return undefined
-    const stream = (this.client as unknown as { Exchange: (cb: (e: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<OutgoingBatch> })
-      .Exchange((error) => this.broken(stream, error))
+    const stream = (
+      this.client as unknown as {
+        Exchange: (cb: (e: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<OutgoingBatch>
+      }
+    ).Exchange((error) => this.broken(stream, error))
     stream.on('error', () => {})
     this.stream = stream
     this.openedAtMs = Date.now()

@@ -4,7 +4,13 @@ import { join } from 'node:path'
 import { packageRoot } from './package-root.js'
 
 /** Loader options: uint64 as decimal strings (never JS numbers), snake_case fields as in the .proto. */
-export const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+}
 
 export const PROTO_FILE = 'tokenmanager/v1/token_manager.proto'
 
@@ -26,7 +32,9 @@ export function tokenManagerDefinition(): protoLoader.PackageDefinition {
 /** The tokenmanager.v1 package, loaded once from proto/ at the package root. */
 export function loadTokenManagerPackage(): TokenManagerPackage {
   if (cached !== undefined) return cached
-  const loaded = grpc.loadPackageDefinition(tokenManagerDefinition()) as unknown as { tokenmanager: { v1: TokenManagerPackage } }
+  const loaded = grpc.loadPackageDefinition(tokenManagerDefinition()) as unknown as {
+    tokenmanager: { v1: TokenManagerPackage }
+  }
   cached = loaded.tokenmanager.v1
   return cached
 }

@@ -3,8 +3,15 @@ import { protoPath as healthProtoPath } from 'grpc-health-check'
 import descriptorRoot from 'protobufjs/ext/descriptor/index.js'
 import { PROTO_FILE, tokenManagerDefinition } from './proto.js'
 
-interface FileDescriptor { name?: string; package?: string; dependency?: string[] }
-interface DescriptorType { decode(bin: Uint8Array): FileDescriptor; encode(file: FileDescriptor): { finish(): Uint8Array } }
+interface FileDescriptor {
+  name?: string
+  package?: string
+  dependency?: string[]
+}
+interface DescriptorType {
+  decode(bin: Uint8Array): FileDescriptor
+  encode(file: FileDescriptor): { finish(): Uint8Array }
+}
 
 const FileDescriptorProto = (descriptorRoot as unknown as { FileDescriptorProto: DescriptorType }).FileDescriptorProto
 
@@ -26,13 +33,18 @@ export function reflectionDefinition(): protoLoader.PackageDefinition {
     const file = FileDescriptorProto.decode(bin)
     const real = file.package === undefined ? undefined : REAL_FILE_NAMES[file.package]
     if (real !== undefined) file.name = real
-    file.dependency = (file.dependency ?? []).map((dep) => REAL_FILE_NAMES[dep.replace(/\.proto$/, '').replace(/_/g, '.')] ?? dep)
+    file.dependency = (file.dependency ?? []).map(
+      (dep) => REAL_FILE_NAMES[dep.replace(/\.proto$/, '').replace(/_/g, '.')] ?? dep,
+    )
     return Buffer.from(FileDescriptorProto.encode(file).finish())
   }
   const out: protoLoader.PackageDefinition = {}
   for (const [name, definition] of Object.entries(merged)) {
     const protos = (definition as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos
-    out[name] = protos === undefined ? definition : { ...definition, fileDescriptorProtos: protos.map(rewrite) } as typeof definition
+    out[name] =
+      protos === undefined
+        ? definition
+        : ({ ...definition, fileDescriptorProtos: protos.map(rewrite) } as typeof definition)
   }
   return out
 }

@@ -5,7 +5,16 @@ import type { Timestamp } from '../../core/protocol/timestamp.js'
 import type { RegisterValue } from '../../core/token/token-value.js'
 import { loadTokenManagerPackage } from './proto.js'
 import { decodeReplicaBatch, type OutgoingMessage } from './replica-batch-decoder.js'
-import { LEN, tag, writeBool, writeEmpty, writeString, writeTokenFields, writeU64, writeVersion } from './protobuf-fields.js'
+import {
+  LEN,
+  tag,
+  writeBool,
+  writeEmpty,
+  writeString,
+  writeTokenFields,
+  writeU64,
+  writeVersion,
+} from './protobuf-fields.js'
 
 /*
  * ReplicaBatch (proto/tokenmanager/v1/token_manager.proto) encoded by hand, straight from the core's message
@@ -86,19 +95,37 @@ function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void
   writeString(w, 2, m.token)
   writeString(w, 3, to)
   switch (m.type) {
-    case 'query': writeQuery(w, m.known); break
-    case 'query-same': writeEmpty(w, 8); break
-    case 'query-reply': writeVersioned(w, 5, m.ts, m.value); break
-    case 'store': writeVersioned(w, 6, m.ts, m.value); break
-    case 'store-ack': writeStoreAck(w, m.holders); break
-    case 'lease-request': writeLeaseRequest(w, m.ts); break
-    case 'lease-grant': writeLeaseGrant(w, m.leaseMs, m.committed); break
-    case 'commit': writeVersion(w, 11, m.ts); break
+    case 'query':
+      writeQuery(w, m.known)
+      break
+    case 'query-same':
+      writeEmpty(w, 8)
+      break
+    case 'query-reply':
+      writeVersioned(w, 5, m.ts, m.value)
+      break
+    case 'store':
+      writeVersioned(w, 6, m.ts, m.value)
+      break
+    case 'store-ack':
+      writeStoreAck(w, m.holders)
+      break
+    case 'lease-request':
+      writeLeaseRequest(w, m.ts)
+      break
+    case 'lease-grant':
+      writeLeaseGrant(w, m.leaseMs, m.committed)
+      break
+    case 'commit':
+      writeVersion(w, 11, m.ts)
+      break
   }
-  if ((m.type === 'query-same' || m.type === 'query-reply') && m.committed !== undefined) writeVersion(w, 12, m.committed)
+  if ((m.type === 'query-same' || m.type === 'query-reply') && m.committed !== undefined)
+    writeVersion(w, 12, m.committed)
   if ((m.type === 'query' || m.type === 'store') && m.writerEpoch !== undefined) writeU64(w, 13, m.writerEpoch)
   if (m.type === 'query' && m.recover === true) writeBool(w, 18, true)
-  if (m.type === 'query-reply' || m.type === 'query-same' || m.type === 'store-ack' || m.type === 'lease-grant') writeAnswerFields(w, m)
+  if (m.type === 'query-reply' || m.type === 'query-same' || m.type === 'store-ack' || m.type === 'lease-grant')
+    writeAnswerFields(w, m)
   w.ldelim()
 }
 
@@ -119,13 +146,21 @@ let fastClient: grpc.ServiceClientConstructor | undefined
 export function replicaServiceDefinition(): grpc.ServiceDefinition {
   if (fastService !== undefined) return fastService
   const generic = loadTokenManagerPackage().ReplicaService.service
-  fastService = { Exchange: { ...generic.Exchange!, requestSerialize: encodeReplicaBatch as (value: unknown) => Buffer,
-    requestDeserialize: decodeReplicaBatch } } as grpc.ServiceDefinition
+  fastService = {
+    Exchange: {
+      ...generic.Exchange!,
+      requestSerialize: encodeReplicaBatch as (value: unknown) => Buffer,
+      requestDeserialize: decodeReplicaBatch,
+    },
+  } as grpc.ServiceDefinition
   return fastService
 }
 
 /** A ReplicaService client whose Exchange stream takes OutgoingBatch objects. */
 export function replicaClientConstructor(): grpc.ServiceClientConstructor {
-  fastClient ??= grpc.makeClientConstructor(replicaServiceDefinition() as grpc.ServiceDefinition<grpc.UntypedServiceImplementation>, 'ReplicaService')
+  fastClient ??= grpc.makeClientConstructor(
+    replicaServiceDefinition() as grpc.ServiceDefinition<grpc.UntypedServiceImplementation>,
+    'ReplicaService',
+  )
   return fastClient
 }

@@ -97,17 +97,37 @@ function readVersion(r: WireReader, depth: number): Timestamp {
 
 function readToken(r: WireReader, depth: number): TokenValue {
   const end = r.end()
-  const t: { -readonly [K in keyof TokenValue]: TokenValue[K] } = { name: '', low: 0n, mid: 0n, high: 0n, partial: undefined, final: undefined }
+  const t: { -readonly [K in keyof TokenValue]: TokenValue[K] } = {
+    name: '',
+    low: 0n,
+    mid: 0n,
+    high: 0n,
+    partial: undefined,
+    final: undefined,
+  }
   while (r.pos < end) {
     const tag = r.tag()
     switch (tag) {
-      case LEN_1: t.name = r.string(); break
-      case VARINT_2: t.low = r.u64(); break
-      case VARINT_3: t.mid = r.u64(); break
-      case VARINT_4: t.high = r.u64(); break
-      case LEN_5: t.partial = readArgmin(r, depth + 1); break
-      case LEN_6: t.final = readArgmin(r, depth + 1); break
-      default: r.skipUnknown(tag, 6, depth)
+      case LEN_1:
+        t.name = r.string()
+        break
+      case VARINT_2:
+        t.low = r.u64()
+        break
+      case VARINT_3:
+        t.mid = r.u64()
+        break
+      case VARINT_4:
+        t.high = r.u64()
+        break
+      case LEN_5:
+        t.partial = readArgmin(r, depth + 1)
+        break
+      case LEN_6:
+        t.final = readArgmin(r, depth + 1)
+        break
+      default:
+        r.skipUnknown(tag, 6, depth)
     }
   }
   r.checkEnd(end)
@@ -218,32 +238,93 @@ interface MessageFields {
 }
 
 function readMessageFields(r: WireReader, end: number): MessageFields {
-  const m: MessageFields = { reqId: 0n, token: '', to: '', type: undefined, body: {}, committed: undefined, writerEpoch: 0n,
-    replyTo: 0n, recovering: false, fence: 0n, fenced: false, recover: false, fresh: false }
+  const m: MessageFields = {
+    reqId: 0n,
+    token: '',
+    to: '',
+    type: undefined,
+    body: {},
+    committed: undefined,
+    writerEpoch: 0n,
+    replyTo: 0n,
+    recovering: false,
+    fence: 0n,
+    fenced: false,
+    recover: false,
+    fresh: false,
+  }
   const depth = 1
   while (r.pos < end) {
     const t = r.tag()
     switch (t) {
-      case REQ_ID: m.reqId = r.u64(); break
-      case TOKEN: m.token = r.string(); break
-      case TO: m.to = r.string(); break
-      case QUERY: m.type = 'query'; m.body = readQuery(r, depth + 1); break
-      case QUERY_REPLY: m.type = 'query-reply'; m.body = readVersioned(r, depth + 1); break
-      case STORE: m.type = 'store'; m.body = readVersioned(r, depth + 1); break
-      case STORE_ACK: m.type = 'store-ack'; m.body = readStoreAck(r, depth + 1); break
-      case QUERY_SAME: m.type = 'query-same'; m.body = {}; r.skipMessage(r.end(), depth + 1); break
-      case LEASE_REQUEST: m.type = 'lease-request'; m.body = readLeaseRequest(r, depth + 1); break
-      case LEASE_GRANT: m.type = 'lease-grant'; m.body = readLeaseGrant(r, depth + 1); break
-      case COMMIT: m.type = 'commit'; m.body = { ts: readVersion(r, depth + 1) }; break
-      case COMMITTED: m.committed = readVersion(r, depth + 1); break
-      case WRITER_EPOCH: m.writerEpoch = r.u64(); break
-      case REPLY_TO: m.replyTo = r.u64(); break
-      case RECOVERING: m.recovering = r.bool(); break
-      case FENCE: m.fence = r.u64(); break
-      case FENCED: m.fenced = r.bool(); break
-      case RECOVER: m.recover = r.bool(); break
-      case FRESH: m.fresh = r.bool(); break
-      default: r.skipUnknown(t, LAST_MESSAGE_FIELD, depth)
+      case REQ_ID:
+        m.reqId = r.u64()
+        break
+      case TOKEN:
+        m.token = r.string()
+        break
+      case TO:
+        m.to = r.string()
+        break
+      case QUERY:
+        m.type = 'query'
+        m.body = readQuery(r, depth + 1)
+        break
+      case QUERY_REPLY:
+        m.type = 'query-reply'
+        m.body = readVersioned(r, depth + 1)
+        break
+      case STORE:
+        m.type = 'store'
+        m.body = readVersioned(r, depth + 1)
+        break
+      case STORE_ACK:
+        m.type = 'store-ack'
+        m.body = readStoreAck(r, depth + 1)
+        break
+      case QUERY_SAME:
+        m.type = 'query-same'
+        m.body = {}
+        r.skipMessage(r.end(), depth + 1)
+        break
+      case LEASE_REQUEST:
+        m.type = 'lease-request'
+        m.body = readLeaseRequest(r, depth + 1)
+        break
+      case LEASE_GRANT:
+        m.type = 'lease-grant'
+        m.body = readLeaseGrant(r, depth + 1)
+        break
+      case COMMIT:
+        m.type = 'commit'
+        m.body = { ts: readVersion(r, depth + 1) }
+        break
+      case COMMITTED:
+        m.committed = readVersion(r, depth + 1)
+        break
+      case WRITER_EPOCH:
+        m.writerEpoch = r.u64()
+        break
+      case REPLY_TO:
+        m.replyTo = r.u64()
+        break
+      case RECOVERING:
+        m.recovering = r.bool()
+        break
+      case FENCE:
+        m.fence = r.u64()
+        break
+      case FENCED:
+        m.fenced = r.bool()
+        break
+      case RECOVER:
+        m.recover = r.bool()
+        break
+      case FRESH:
+        m.fresh = r.bool()
+        break
+      default:
+        r.skipUnknown(t, LAST_MESSAGE_FIELD, depth)
     }
   }
   r.checkEnd(end)
@@ -260,11 +341,13 @@ function assemble(m: MessageFields): ReplicaMessage {
   }
   if (m.replyTo > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError(`bad reply_to ${m.replyTo}`)
   const message: Record<string, unknown> = { type: m.type, reqId: Number(m.reqId), token: m.token, ...m.body }
-  if (m.committed !== undefined && (m.type === 'query-reply' || m.type === 'query-same')) message.committed = m.committed
+  if (m.committed !== undefined && (m.type === 'query-reply' || m.type === 'query-same'))
+    message.committed = m.committed
   // proto3: a writer_epoch of 0 is the same as none (epochs start at 1).
   if (m.writerEpoch !== 0n && (m.type === 'query' || m.type === 'store')) message.writerEpoch = m.writerEpoch
   if (m.recover && m.type === 'query') message.recover = true
-  if (m.type === 'query-reply' || m.type === 'query-same' || m.type === 'store-ack' || m.type === 'lease-grant') addAnswerFields(message, m)
+  if (m.type === 'query-reply' || m.type === 'query-same' || m.type === 'store-ack' || m.type === 'lease-grant')
+    addAnswerFields(message, m)
   return message as unknown as ReplicaMessage
 }
 
@@ -304,6 +387,7 @@ export function decodeReplicaBatch(bytes: Buffer): IncomingBatch {
     else if (t === INCARNATION) incarnation = r.u64()
     else r.skipUnknown(t, 4, 0)
   }
-  if (incarnation === 0n || incarnation > BigInt(Number.MAX_SAFE_INTEGER)) return { from, scheme_fingerprint: fingerprint, messages }
+  if (incarnation === 0n || incarnation > BigInt(Number.MAX_SAFE_INTEGER))
+    return { from, scheme_fingerprint: fingerprint, messages }
   return { from, scheme_fingerprint: fingerprint, messages, incarnation: Number(incarnation) }
 }

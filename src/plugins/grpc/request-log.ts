@@ -37,7 +37,13 @@ export function listedTokens(tokens: readonly string[]): { tokens: readonly stri
 }
 
 export const REQUEST_LOG_LIMITS: RequestLogLimits = {
-  windowMs: 1_000, servedPerWindow: 200, refusedPerWindow: 20, adminPerWindow: 20, maxIdChars: 64, maxNameChars: 256, maxErrorChars: 240,
+  windowMs: 1_000,
+  servedPerWindow: 200,
+  refusedPerWindow: 20,
+  adminPerWindow: 20,
+  maxIdChars: 64,
+  maxNameChars: 256,
+  maxErrorChars: 240,
 }
 
 /**
@@ -52,13 +58,22 @@ export class RequestLog {
   private readonly refused: LogBudget
   private readonly admin: LogBudget
 
-  constructor(private readonly logger: NodeLogger, private readonly limits: RequestLogLimits = REQUEST_LOG_LIMITS,
-    nowMs?: () => number) {
-    const budget = (kind: string, linesPerWindow: number): LogBudget => new LogBudget({
-      linesPerWindow, windowMs: limits.windowMs, nowMs,
-      onSuppressed: (count, windowMs) => this.logger.log('info', `${count} log lines about ${kind} requests suppressed`,
-        { suppressed: count, windowMs }),
-    })
+  constructor(
+    private readonly logger: NodeLogger,
+    private readonly limits: RequestLogLimits = REQUEST_LOG_LIMITS,
+    nowMs?: () => number,
+  ) {
+    const budget = (kind: string, linesPerWindow: number): LogBudget =>
+      new LogBudget({
+        linesPerWindow,
+        windowMs: limits.windowMs,
+        nowMs,
+        onSuppressed: (count, windowMs) =>
+          this.logger.log('info', `${count} log lines about ${kind} requests suppressed`, {
+            suppressed: count,
+            windowMs,
+          }),
+      })
     this.served = budget('served', limits.servedPerWindow)
     this.refused = budget('refused', limits.refusedPerWindow)
     this.admin = budget('admin', limits.adminPerWindow)
@@ -75,9 +90,14 @@ export class RequestLog {
     if (!this.logger.enabled('info')) return
     if (!(error === undefined ? this.served : this.refused).take()) return
     const token = view.status(id)
-    const outcome = error === undefined ? 'ok' : `failed: ${logText(String((error as Error)?.message ?? error), this.limits.maxErrorChars)}`
+    const outcome =
+      error === undefined
+        ? 'ok'
+        : `failed: ${logText(String((error as Error)?.message ?? error), this.limits.maxErrorChars)}`
     this.logger.log('info', `${method} ${logText(id, this.limits.maxIdChars)} ${outcome}`, {
-      token: token?.state ? { version: token.state.ts.seq, silent: token.silent, ...this.describe(token.state.value) } : null,
+      token: token?.state
+        ? { version: token.state.ts.seq, silent: token.silent, ...this.describe(token.state.value) }
+        : null,
       ...listedTokens(view.tokens),
     })
   }
@@ -92,7 +112,13 @@ export class RequestLog {
   private describe(value: RegisterValue): object {
     if (value.kind !== 'token') return { value: value.kind }
     const t = value.token
-    return { name: logText(t.name, this.limits.maxNameChars), low: t.low, mid: t.mid, high: t.high,
-      partial: t.partial?.nonce ?? null, final: t.final?.nonce ?? null }
+    return {
+      name: logText(t.name, this.limits.maxNameChars),
+      low: t.low,
+      mid: t.mid,
+      high: t.high,
+      partial: t.partial?.nonce ?? null,
+      final: t.final?.nonce ?? null,
+    }
   }
 }

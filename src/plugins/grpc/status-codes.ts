@@ -7,15 +7,18 @@ const TO_STATUS: Record<ErrorCode, grpc.status> = {
   'already-exists': grpc.status.ALREADY_EXISTS,
   'failed-precondition': grpc.status.FAILED_PRECONDITION,
   'deadline-exceeded': grpc.status.DEADLINE_EXCEEDED,
-  'unavailable': grpc.status.UNAVAILABLE,
+  unavailable: grpc.status.UNAVAILABLE,
   'resource-exhausted': grpc.status.RESOURCE_EXHAUSTED,
-  'cancelled': grpc.status.CANCELLED,
+  cancelled: grpc.status.CANCELLED,
 }
 
 /** A core error as a gRPC status; anything untyped is INTERNAL (and a bug). */
 export function toServiceError(error: unknown): Partial<grpc.ServiceError> {
   if (error instanceof TokenManagerError) return { code: TO_STATUS[error.code], details: error.message }
-  return { code: grpc.status.INTERNAL, details: `internal error: ${error instanceof Error ? error.message : String(error)}` }
+  return {
+    code: grpc.status.INTERNAL,
+    details: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+  }
 }
 
 /** The reverse mapping, for clients. */

@@ -108,7 +108,15 @@ export const decodeWriteRequest = (bytes: Buffer): TokenRequest => decodeTokenRe
 export function withFastCodec(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
   return {
     ...service,
-    Read: { ...service.Read!, requestDeserialize: decodeReadRequest, responseSerialize: encodeReadReply as (value: unknown) => Buffer },
-    Write: { ...service.Write!, requestDeserialize: decodeWriteRequest, responseSerialize: encodeWriteReply as (value: unknown) => Buffer },
+    Read: {
+      ...service.Read!,
+      requestDeserialize: decodeReadRequest,
+      responseSerialize: encodeReadReply as (value: unknown) => Buffer,
+    },
+    Write: {
+      ...service.Write!,
+      requestDeserialize: decodeWriteRequest,
+      responseSerialize: encodeWriteReply as (value: unknown) => Buffer,
+    },
   }
 }

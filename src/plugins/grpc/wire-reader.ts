@@ -153,12 +153,23 @@ export class WireReader {
   skip(tag: number, depth: number): void {
     if (depth > MAX_DEPTH) this.fail('nested too deep')
     switch (tag & 7) {
-      case VARINT: this.u64(); break
-      case FIXED64: this.advance(8); break
-      case LEN: this.pos = this.end(); break
-      case START_GROUP: this.skipGroup(tag >>> 3, depth); break
-      case FIXED32: this.advance(4); break
-      default: this.fail(`wire type ${tag & 7}`)
+      case VARINT:
+        this.u64()
+        break
+      case FIXED64:
+        this.advance(8)
+        break
+      case LEN:
+        this.pos = this.end()
+        break
+      case START_GROUP:
+        this.skipGroup(tag >>> 3, depth)
+        break
+      case FIXED32:
+        this.advance(4)
+        break
+      default:
+        this.fail(`wire type ${tag & 7}`)
     }
   }
 

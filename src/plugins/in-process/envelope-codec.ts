@@ -6,7 +6,8 @@ import type { Envelope } from '../../core/protocol/messages.js'
  */
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope, (_key, value: unknown) =>
-    typeof value === 'bigint' ? { $u64: value.toString() } : value)
+    typeof value === 'bigint' ? { $u64: value.toString() } : value,
+  )
 }
 
 export function decodeEnvelope(text: string): Envelope {

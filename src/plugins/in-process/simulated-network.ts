@@ -16,7 +16,11 @@ export interface NetworkOptions {
 }
 
 export const DEFAULT_NETWORK: NetworkOptions = {
-  minDelayMs: 0, maxDelayMs: 2, slowProbability: 0, slowDelayMs: 0, duplicateProbability: 0,
+  minDelayMs: 0,
+  maxDelayMs: 2,
+  slowProbability: 0,
+  slowDelayMs: 0,
+  duplicateProbability: 0,
 }
 
 /**
@@ -29,8 +33,11 @@ export class SimulatedNetwork {
   delivered = 0
   sent = 0
 
-  constructor(private readonly clock: Clock, private readonly random: SeededRandom,
-    private readonly options: NetworkOptions = DEFAULT_NETWORK) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly random: SeededRandom,
+    private readonly options: NetworkOptions = DEFAULT_NETWORK,
+  ) {}
 
   /** A Transport endpoint for one node. */
   endpoint(): Transport {

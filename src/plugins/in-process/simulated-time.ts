@@ -26,7 +26,11 @@ export class SimulatedTime implements Clock {
     assert(delayMs >= 0 && Number.isFinite(delayMs), `bad delay ${delayMs}`)
     const event: Event = { atMs: this.now + delayMs, seq: this.seq++, run: callback, cancelled: false }
     this.push(event)
-    return { cancel: () => { event.cancelled = true } }
+    return {
+      cancel: () => {
+        event.cancelled = true
+      },
+    }
   }
 
   /** Runs events until the queue is empty, time passes `untilMs`, or `maxEvents` ran. Returns events run. */

@@ -39,8 +39,14 @@ function encodeValue(value: RegisterValue): object {
   const { name, low, mid, high, partial, final } = value.token
   return {
     kind: 'token',
-    token: { name, low: low.toString(), mid: mid.toString(), high: high.toString(),
-      partial: encodeArgmin(partial), final: encodeArgmin(final) },
+    token: {
+      name,
+      low: low.toString(),
+      mid: mid.toString(),
+      high: high.toString(),
+      partial: encodeArgmin(partial),
+      final: encodeArgmin(final),
+    },
   }
 }
 

@@ -9,7 +9,9 @@ import { LevelPersistence } from './level-persistence.js'
  */
 export function levelPersistenceModule(dataDir: string, nodeId: string): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(LevelPersistence).toDynamicValue(() => new LevelPersistence(dataDir, nodeId)).inSingletonScope()
+    bind(LevelPersistence)
+      .toDynamicValue(() => new LevelPersistence(dataDir, nodeId))
+      .inSingletonScope()
     bind<Persistence>(Persistence).toService(LevelPersistence)
   })
 }

@@ -6,7 +6,12 @@ import type { Persistence, SyncEvent } from '../../core/ports/persistence.js'
 import type { PersistEntry } from '../../core/protocol/outbox.js'
 import { parseUint64, requireUint64 } from '../../core/uint64.js'
 import { decodeEntry, encodeEntry } from './entry-codec.js'
-import { DEFAULT_GROUP_COMMIT_BOUNDS, type EncodedEntry, GroupCommit, type GroupCommitBounds } from '../log-persistence/group-commit.js'
+import {
+  DEFAULT_GROUP_COMMIT_BOUNDS,
+  type EncodedEntry,
+  GroupCommit,
+  type GroupCommitBounds,
+} from '../log-persistence/group-commit.js'
 
 /** The layout this build reads and writes; a dir with any other version is refused, never migrated blindly. */
 export const FORMAT_VERSION = 1
@@ -46,8 +51,16 @@ export class LevelPersistence implements Persistence {
   private saved = false
   private closed = false
 
-  constructor(readonly dataDir: string, readonly nodeId: string, bounds: GroupCommitBounds = DEFAULT_GROUP_COMMIT_BOUNDS) {
-    this.commits = new GroupCommit((batch) => this.writeBatch(batch), bounds, (event) => this.listener(event))
+  constructor(
+    readonly dataDir: string,
+    readonly nodeId: string,
+    bounds: GroupCommitBounds = DEFAULT_GROUP_COMMIT_BOUNDS,
+  ) {
+    this.commits = new GroupCommit(
+      (batch) => this.writeBatch(batch),
+      bounds,
+      (event) => this.listener(event),
+    )
   }
 
   /** Opens and checks the dir now; rejects with a DataDirError when it is refused. */
@@ -78,8 +91,14 @@ export class LevelPersistence implements Persistence {
 
   /** One group commit's write: a single synced LevelDB batch, ordered after any epoch bump. */
   private writeBatch(batch: readonly EncodedEntry<string>[]): Promise<void> {
-    const operations = batch.map((entry) => ({ type: 'put' as const, key: TOKEN_PREFIX + entry.token, value: entry.record }))
-    return this.serially(async (db) => { await db.batch(operations, SYNC) })
+    const operations = batch.map((entry) => ({
+      type: 'put' as const,
+      key: TOKEN_PREFIX + entry.token,
+      value: entry.record,
+    }))
+    return this.serially(async (db) => {
+      await db.batch(operations, SYNC)
+    })
   }
 
   /**
@@ -159,8 +178,10 @@ export class LevelPersistence implements Persistence {
     const names = await readdir(this.dataDir)
     const foreign = names.find((name) => !LEVELDB_FILE.test(name))
     if (!names.includes('CURRENT') && foreign !== undefined) {
-      throw new DataDirError(this.dataDir,
-        `is not a LevelDB database (no CURRENT file, and it holds ${JSON.stringify(foreign)}); refusing to use it`)
+      throw new DataDirError(
+        this.dataDir,
+        `is not a LevelDB database (no CURRENT file, and it holds ${JSON.stringify(foreign)}); refusing to use it`,
+      )
     }
   }
 
@@ -171,16 +192,25 @@ export class LevelPersistence implements Persistence {
     const meta = parseMeta(text)
     if (meta === undefined) throw new DataDirError(this.dataDir, `meta record does not decode: ${JSON.stringify(text)}`)
     if (meta.format !== FORMAT_VERSION) {
-      throw new DataDirError(this.dataDir, `has format version ${meta.format}; this build reads version ${FORMAT_VERSION} only`)
+      throw new DataDirError(
+        this.dataDir,
+        `has format version ${meta.format}; this build reads version ${FORMAT_VERSION} only`,
+      )
     }
     if (meta.node !== this.nodeId) {
-      throw new DataDirError(this.dataDir, `belongs to node ${meta.node}, not to ${this.nodeId}; refusing to use another node's state`)
+      throw new DataDirError(
+        this.dataDir,
+        `belongs to node ${meta.node}, not to ${this.nodeId}; refusing to use another node's state`,
+      )
     }
   }
 
   private async claim(db: Db): Promise<void> {
     for await (const key of db.keys({ limit: 1 })) {
-      throw new DataDirError(this.dataDir, `has records (first: ${JSON.stringify(key)}) but no meta record; refusing to claim it`)
+      throw new DataDirError(
+        this.dataDir,
+        `has records (first: ${JSON.stringify(key)}) but no meta record; refusing to claim it`,
+      )
     }
     await db.put(META_KEY, JSON.stringify({ format: FORMAT_VERSION, node: this.nodeId }), SYNC)
   }
@@ -198,7 +228,9 @@ export class LevelPersistence implements Persistence {
     try {
       entry = decodeEntry(value)
     } catch (error) {
-      throw new DataDirError(this.dataDir, `record ${JSON.stringify(key)} does not decode: ${causeOf(error)}`, { cause: error })
+      throw new DataDirError(this.dataDir, `record ${JSON.stringify(key)} does not decode: ${causeOf(error)}`, {
+        cause: error,
+      })
     }
     // Compared as stored: the key went through UTF-8, the JSON value kept the token's exact code units.
     if (key !== Buffer.from(TOKEN_PREFIX + entry.token).toString()) {

@@ -18,7 +18,8 @@ export function encodeBinaryEntry(entry: PersistEntry, prefix: number): Buffer {
   const value = entry.value
   const name = value.kind === 'token' ? value.token.name : ''
   const argmins = value.kind === 'token' ? (value.token.partial ? 1 : 0) + (value.token.final ? 1 : 0) : 0
-  const size = 1 + 4 + entry.token.length * 2 + 16 + 1 + (value.kind === 'token' ? 4 + name.length * 2 + 24 + 1 + 16 * argmins : 0)
+  const size =
+    1 + 4 + entry.token.length * 2 + 16 + 1 + (value.kind === 'token' ? 4 + name.length * 2 + 24 + 1 + 16 * argmins : 0)
   const out = Buffer.allocUnsafe(size)
   let at = out.writeUInt8(prefix, 0)
   at = writeString(out, entry.token, at)
@@ -51,7 +52,7 @@ export function decodeBinaryEntry(record: Buffer): PersistEntry {
   const reader = new Reader(record, 1)
   const token = reader.string('token')
   const ts = { seq: reader.u64('seq'), epoch: reader.u64('epoch') }
-  const value = valueOf(reader)
+  const value = registerValueOf(reader)
   if (reader.at !== record.length) throw new InvalidArgumentError(`${record.length - reader.at} bytes after the entry`)
   return { token, ts, value }
 }
@@ -61,7 +62,7 @@ export function binaryEntryToken(record: Buffer): string {
   return new Reader(record, 1).string('token')
 }
 
-function valueOf(reader: Reader): RegisterValue {
+function registerValueOf(reader: Reader): RegisterValue {
   const kind = reader.u8('value kind')
   if (kind === KIND_CODES.empty) return { kind: 'empty' }
   if (kind === KIND_CODES.absent) return { kind: 'absent' }
@@ -79,7 +80,10 @@ function valueOf(reader: Reader): RegisterValue {
 
 /** Bounds-checked reads, each naming the field it was reading when the record ends too early. */
 class Reader {
-  constructor(private readonly buffer: Buffer, public at: number) {}
+  constructor(
+    private readonly buffer: Buffer,
+    public at: number,
+  ) {}
 
   u8(field: string): number {
     this.need(1, field)

@@ -40,8 +40,11 @@ export class GroupCommit<R extends StoredRecord> {
   private readonly queue: QueuedSave<R>[] = []
   private writing: Promise<void> | undefined
 
-  constructor(private readonly write: SyncedWrite<R>, private readonly bounds: GroupCommitBounds = DEFAULT_GROUP_COMMIT_BOUNDS,
-    private readonly observe: (event: SyncEvent) => void = () => {}) {}
+  constructor(
+    private readonly write: SyncedWrite<R>,
+    private readonly bounds: GroupCommitBounds = DEFAULT_GROUP_COMMIT_BOUNDS,
+    private readonly observe: (event: SyncEvent) => void = () => {},
+  ) {}
 
   /** Saves waiting for a write (the one in flight excluded). */
   get queuedSaves(): number {
@@ -97,7 +100,9 @@ export class GroupCommit<R extends StoredRecord> {
 }
 
 /** One record per token, the last one saved (in the order of those last saves, so a write is deterministic). */
-function mergeSaves<R extends StoredRecord>(saves: readonly QueuedSave<R>[]): { batch: EncodedEntry<R>[]; bytes: number } {
+function mergeSaves<R extends StoredRecord>(
+  saves: readonly QueuedSave<R>[],
+): { batch: EncodedEntry<R>[]; bytes: number } {
   const last = new Map<string, EncodedEntry<R>>()
   for (const save of saves) {
     for (const entry of save.records) {

@@ -36,7 +36,10 @@ export async function scanDataDir(dataDir: string): Promise<DirContents> {
     if (state !== null) generations.push(Number(state[1]))
     else if (TEMP_FILE.test(name)) tempFiles.push(name)
     else if (name !== LOCK_FILE && !LEVELDB_FILE.test(name)) {
-      throw new DataDirError(dataDir, `holds ${JSON.stringify(name)}, which is not a file of a data dir; refusing to use it`)
+      throw new DataDirError(
+        dataDir,
+        `holds ${JSON.stringify(name)}, which is not a file of a data dir; refusing to use it`,
+      )
     }
   }
   generations.sort((a, b) => a - b)

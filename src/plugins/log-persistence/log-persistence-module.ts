@@ -7,9 +7,15 @@ import { LogPersistence, type LogPersistenceOptions } from './log-persistence.js
  * LogPersistence itself to the same instance so the composition root can draw the writer epoch from it. The
  * store opens and checks its dir on first use: the driver's first `load` at start.
  */
-export function logPersistenceModule(dataDir: string, nodeId: string, options?: LogPersistenceOptions): ContainerModule {
+export function logPersistenceModule(
+  dataDir: string,
+  nodeId: string,
+  options?: LogPersistenceOptions,
+): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(LogPersistence).toDynamicValue(() => new LogPersistence(dataDir, nodeId, options)).inSingletonScope()
+    bind(LogPersistence)
+      .toDynamicValue(() => new LogPersistence(dataDir, nodeId, options))
+      .inSingletonScope()
     bind<Persistence>(Persistence).toService(LogPersistence)
   })
 }

@@ -51,9 +51,16 @@ export class LogPersistence implements Persistence {
   private readonly commits: GroupCommit<Buffer>
   private readonly compactMinBytes: number
 
-  constructor(readonly dataDir: string, readonly nodeId: string, private readonly options: LogPersistenceOptions = {}) {
-    this.commits = new GroupCommit((batch) => this.serially(() => this.append(batch)),
-      options.bounds ?? DEFAULT_GROUP_COMMIT_BOUNDS, (event) => this.listener(event))
+  constructor(
+    readonly dataDir: string,
+    readonly nodeId: string,
+    private readonly options: LogPersistenceOptions = {},
+  ) {
+    this.commits = new GroupCommit(
+      (batch) => this.serially(() => this.append(batch)),
+      options.bounds ?? DEFAULT_GROUP_COMMIT_BOUNDS,
+      (event) => this.listener(event),
+    )
     this.compactMinBytes = options.compactMinBytes ?? 64 << 20
   }
 
@@ -127,8 +134,10 @@ export class LogPersistence implements Persistence {
       let generation = contents.generations.at(-1)
       if (generation === undefined) generation = await this.createFirst(contents.leveldb)
       const loaded = await this.readGeneration(generation)
-      await removeFiles(this.dataDir, [...contents.tempFiles, ...contents.generations.filter((g) => g !== generation)
-        .map((g) => `state-${g}.log`)])
+      await removeFiles(this.dataDir, [
+        ...contents.tempFiles,
+        ...contents.generations.filter((g) => g !== generation).map((g) => `state-${g}.log`),
+      ])
       if (contents.leveldb && contents.generations.length > 0) await migrateLevelDb.removeLeftovers(this.dataDir)
       this.adopt(loaded)
       const handle = await open(stateFileOf(this.dataDir, generation), 'a')
@@ -160,8 +169,11 @@ export class LogPersistence implements Persistence {
     const bounds = this.options.bounds ?? DEFAULT_GROUP_COMMIT_BOUNDS
     const limit = Math.max(bounds.maxBytes + 4 * bounds.maxEntries, loaded.largestFrameBytes) + FRAME_HEADER_BYTES
     if (loaded.tailBytes > limit) {
-      throw new DataDirError(this.dataDir, `${path}: ${loaded.tailBytes} bytes after offset ${loaded.validBytes} are not ` +
-        'whole records, more than one interrupted write leaves; the file is damaged')
+      throw new DataDirError(
+        this.dataDir,
+        `${path}: ${loaded.tailBytes} bytes after offset ${loaded.validBytes} are not ` +
+          'whole records, more than one interrupted write leaves; the file is damaged',
+      )
     }
     if (loaded.tailBytes > 0) await this.cutTail(path, loaded)
     return loaded
@@ -176,8 +188,11 @@ export class LogPersistence implements Persistence {
     } finally {
       await handle.close()
     }
-    this.options.notice?.('cut off the torn tail of the data dir log (a write interrupted by a crash)',
-      { file: path, keptBytes: loaded.validBytes, droppedBytes: loaded.tailBytes })
+    this.options.notice?.('cut off the torn tail of the data dir log (a write interrupted by a crash)', {
+      file: path,
+      keptBytes: loaded.validBytes,
+      droppedBytes: loaded.tailBytes,
+    })
   }
 
   private adopt(loaded: LoadedLog): void {
@@ -208,8 +223,11 @@ export class LogPersistence implements Persistence {
       await log.handle.datasync()
       log.sizeBytes += frames.length
     } catch (error) {
-      this.broken = new UnavailableError(`data dir ${this.dataDir}: a write failed (${String(error)}); the log is in ` +
-        'doubt, so this node saves nothing more until it restarts and checks it', { cause: error })
+      this.broken = new UnavailableError(
+        `data dir ${this.dataDir}: a write failed (${String(error)}); the log is in ` +
+          'doubt, so this node saves nothing more until it restarts and checks it',
+        { cause: error },
+      )
       throw this.broken
     }
   }

@@ -96,10 +96,16 @@ function checkHeader(dataDir: string, nodeId: string, record: Buffer | undefined
     throw new DataDirError(dataDir, `header record does not decode: ${JSON.stringify(record.toString('utf8', 1, 200))}`)
   }
   if (header.format !== LOG_FORMAT_VERSION) {
-    throw new DataDirError(dataDir, `has format version ${String(header.format)}; this build reads version ${LOG_FORMAT_VERSION} only`)
+    throw new DataDirError(
+      dataDir,
+      `has format version ${String(header.format)}; this build reads version ${LOG_FORMAT_VERSION} only`,
+    )
   }
   if (header.node !== nodeId) {
-    throw new DataDirError(dataDir, `belongs to node ${String(header.node)}, not to ${nodeId}; refusing to use another node's state`)
+    throw new DataDirError(
+      dataDir,
+      `belongs to node ${String(header.node)}, not to ${nodeId}; refusing to use another node's state`,
+    )
   }
 }
 
@@ -115,7 +121,10 @@ function entryOf(dataDir: string, record: Buffer, token: string): PersistEntry {
   try {
     return decodeBinaryEntry(record)
   } catch (error) {
-    throw new DataDirError(dataDir, `the newest record of token ${JSON.stringify(token)} does not decode: ${(error as Error).message}`,
-      { cause: error })
+    throw new DataDirError(
+      dataDir,
+      `the newest record of token ${JSON.stringify(token)} does not decode: ${(error as Error).message}`,
+      { cause: error },
+    )
   }
 }

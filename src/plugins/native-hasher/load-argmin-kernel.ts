@@ -32,7 +32,10 @@ export const DEFAULT_KERNEL_SOURCES: KernelSources = {
  * The fastest kernel that runs here: native SHA instructions, else WASM SIMD, else TypeScript. A forced kind
  * must be available, or this throws (a benchmark or test asking for a kernel must not measure another one).
  */
-export function chooseArgminKernel(forced: string | undefined, sources: KernelSources = DEFAULT_KERNEL_SOURCES): KernelChoice {
+export function chooseArgminKernel(
+  forced: string | undefined,
+  sources: KernelSources = DEFAULT_KERNEL_SOURCES,
+): KernelChoice {
   if (forced !== undefined && forced !== '' && !ARGMIN_KERNEL_KINDS.includes(forced as ArgminKernelKind)) {
     throw new Error(`${HASH_KERNEL_ENV}=${forced}: expected one of ${ARGMIN_KERNEL_KINDS.join(', ')}`)
   }

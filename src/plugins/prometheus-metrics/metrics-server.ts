@@ -14,7 +14,9 @@ export class MetricsServer {
   async start(address: string): Promise<number> {
     if (this.server !== undefined) throw new Error('metrics server already started')
     const { host, port } = hostPortOf(address)
-    const server = createServer((request, response) => { void this.handle(request, response) })
+    const server = createServer((request, response) => {
+      void this.handle(request, response)
+    })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(port, host, () => {
@@ -49,7 +51,12 @@ export class MetricsServer {
   }
 }
 
-function reply(response: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+function reply(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   response.writeHead(status, { 'content-type': contentType })
   response.end(body)
 }

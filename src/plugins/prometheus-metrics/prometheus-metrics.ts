@@ -49,37 +49,81 @@ export class PrometheusMetrics implements Metrics {
   private readonly phases = new LabelSet(PHASES)
 
   /** @param tokens the node's token ids in scheme order: the first MAX_TOKEN_LABELS are the `token` label's values. */
-  constructor(readonly node: string, tokens: Iterable<string>) {
+  constructor(
+    readonly node: string,
+    tokens: Iterable<string>,
+  ) {
     this.tokens = new LabelSet(firstOf(tokens, MAX_TOKEN_LABELS))
     const registers = [this.registry]
     this.registry.setDefaultLabels({ node })
-    this.operations = new Counter({ name: 'tm_operations_total', help: 'Client operations answered at this node',
-      labelNames: ['type', 'token', 'outcome'], registers })
-    this.operationDuration = new Histogram({ name: 'tm_operation_duration_seconds', help: 'Client operation latency',
-      labelNames: ['type', 'outcome'], buckets: DURATION_BUCKETS_SECONDS, registers })
-    this.rounds = new Counter({ name: 'tm_quorum_rounds_total', help: 'Quorum rounds that reached their quorum',
-      labelNames: ['phase', 'token'], registers })
-    this.roundDuration = new Histogram({ name: 'tm_quorum_round_duration_seconds',
-      help: 'Time from sending a quorum round to reaching its quorum, per phase', labelNames: ['phase'],
-      buckets: DURATION_BUCKETS_SECONDS, registers })
+    this.operations = new Counter({
+      name: 'tm_operations_total',
+      help: 'Client operations answered at this node',
+      labelNames: ['type', 'token', 'outcome'],
+      registers,
+    })
+    this.operationDuration = new Histogram({
+      name: 'tm_operation_duration_seconds',
+      help: 'Client operation latency',
+      labelNames: ['type', 'outcome'],
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    })
+    this.rounds = new Counter({
+      name: 'tm_quorum_rounds_total',
+      help: 'Quorum rounds that reached their quorum',
+      labelNames: ['phase', 'token'],
+      registers,
+    })
+    this.roundDuration = new Histogram({
+      name: 'tm_quorum_round_duration_seconds',
+      help: 'Time from sending a quorum round to reaching its quorum, per phase',
+      labelNames: ['phase'],
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    })
     this.hashes = new Counter({ name: 'tm_hashes_total', help: 'Values hashed', registers })
-    this.hashDuration = new Histogram({ name: 'tm_hash_duration_seconds', help: 'Duration of one hash job',
-      buckets: DURATION_BUCKETS_SECONDS, registers })
-    this.syncDuration = new Histogram({ name: 'tm_persist_sync_duration_seconds', registers,
-      help: 'Duration of one synced write of the data dir (a group commit)', buckets: DURATION_BUCKETS_SECONDS })
-    this.syncEntries = new Histogram({ name: 'tm_persist_batch_entries', registers,
-      help: 'Token entries written by one synced write (after merging saves of the same token)', buckets: BATCH_BUCKETS })
-    this.syncSaves = new Histogram({ name: 'tm_persist_batch_saves', registers,
-      help: 'Protocol steps whose saves one synced write carried', buckets: BATCH_BUCKETS })
+    this.hashDuration = new Histogram({
+      name: 'tm_hash_duration_seconds',
+      help: 'Duration of one hash job',
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    })
+    this.syncDuration = new Histogram({
+      name: 'tm_persist_sync_duration_seconds',
+      registers,
+      help: 'Duration of one synced write of the data dir (a group commit)',
+      buckets: DURATION_BUCKETS_SECONDS,
+    })
+    this.syncEntries = new Histogram({
+      name: 'tm_persist_batch_entries',
+      registers,
+      help: 'Token entries written by one synced write (after merging saves of the same token)',
+      buckets: BATCH_BUCKETS,
+    })
+    this.syncSaves = new Histogram({
+      name: 'tm_persist_batch_saves',
+      registers,
+      help: 'Protocol steps whose saves one synced write carried',
+      buckets: BATCH_BUCKETS,
+    })
     const metrics = this
-    new Gauge({ name: 'tm_hash_rate', registers,
+    new Gauge({
+      name: 'tm_hash_rate',
+      registers,
       help: `Hashes per second, exponentially weighted over jobs (newest job weighs ${HASH_RATE_WEIGHT}); 0 before any`,
-      collect() { if (metrics.hashRatePerSecond !== undefined) this.set(metrics.hashRatePerSecond) } })
+      collect() {
+        if (metrics.hashRatePerSecond !== undefined) this.set(metrics.hashRatePerSecond)
+      },
+    })
     this.watched('tm_parked_requests', 'Requests parked until their token is known', (g) => g.parkedRequests)
     this.watched('tm_pending_operations', 'Operations accepted and not yet answered', (g) => g.pendingOperations)
     this.watched('tm_silent_tokens', 'Tokens this node has gone fail-silent for', (g) => g.silentTokens)
-    this.watched('tm_recovering_tokens', 'Tokens whose replica here lost its state in a restart and has not recovered it yet',
-      (g) => g.recoveringTokens)
+    this.watched(
+      'tm_recovering_tokens',
+      'Tokens whose replica here lost its state in a restart and has not recovered it yet',
+      (g) => g.recoveringTokens,
+    )
     this.ignoredReplies()
     collectDefaultMetrics({ register: this.registry })
   }
@@ -141,22 +185,31 @@ export class PrometheusMetrics implements Metrics {
 
   private watched(name: string, help: string, pick: (gauges: NodeGauges) => number): void {
     const metrics = this
-    new Gauge({ name, help, registers: [this.registry], collect() {
-      const gauges = metrics.read()
-      if (gauges !== undefined) this.set(pick(gauges))
-    } })
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const gauges = metrics.read()
+        if (gauges !== undefined) this.set(pick(gauges))
+      },
+    })
   }
 
   /** A counter, as the node's count only grows; set from the node's own cumulative total at each scrape. */
   private ignoredReplies(): void {
     const metrics = this
-    new Counter({ name: 'tm_ignored_replies_total', help: 'Replies ignored as stale, duplicate or unexpected',
-      registers: [this.registry], collect() {
+    new Counter({
+      name: 'tm_ignored_replies_total',
+      help: 'Replies ignored as stale, duplicate or unexpected',
+      registers: [this.registry],
+      collect() {
         const gauges = metrics.read()
         if (gauges === undefined || !(gauges.ignoredReplies >= 0)) return
         this.reset()
         this.inc(gauges.ignoredReplies)
-      } })
+      },
+    })
   }
 }
 

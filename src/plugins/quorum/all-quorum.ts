@@ -18,6 +18,7 @@ export class AllQuorum implements QuorumStrategy {
   }
 
   validate(replicas: number): void {
-    if (!Number.isInteger(replicas) || replicas < 1) throw new InvalidArgumentError(`a token needs >= 1 replica, got ${replicas}`)
+    if (!Number.isInteger(replicas) || replicas < 1)
+      throw new InvalidArgumentError(`a token needs >= 1 replica, got ${replicas}`)
   }
 }

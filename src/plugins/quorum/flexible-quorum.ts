@@ -8,7 +8,10 @@ import type { QuorumStrategy } from '../../core/ports/quorum-strategy.js'
 export class FlexibleQuorum implements QuorumStrategy {
   readonly name = 'flexible'
 
-  constructor(readonly read: number, readonly write: number) {
+  constructor(
+    readonly read: number,
+    readonly write: number,
+  ) {
     if (!Number.isInteger(read) || !Number.isInteger(write) || read < 1 || write < 1) {
       throw new InvalidArgumentError(`flexible quorum sizes must be positive integers, got read=${read} write=${write}`)
     }
@@ -24,10 +27,14 @@ export class FlexibleQuorum implements QuorumStrategy {
 
   validate(replicas: number): void {
     if (this.read > replicas || this.write > replicas) {
-      throw new InvalidArgumentError(`flexible quorum read=${this.read} write=${this.write} exceeds ${replicas} replicas`)
+      throw new InvalidArgumentError(
+        `flexible quorum read=${this.read} write=${this.write} exceeds ${replicas} replicas`,
+      )
     }
     if (this.read + this.write <= replicas) {
-      throw new InvalidArgumentError(`flexible quorum read=${this.read} + write=${this.write} must exceed ${replicas} replicas, or reads can miss writes`)
+      throw new InvalidArgumentError(
+        `flexible quorum read=${this.read} + write=${this.write} must exceed ${replicas} replicas, or reads can miss writes`,
+      )
     }
   }
 }

@@ -14,6 +14,7 @@ export class MajorityQuorum implements QuorumStrategy {
   }
 
   validate(replicas: number): void {
-    if (!Number.isInteger(replicas) || replicas < 1) throw new InvalidArgumentError(`a token needs >= 1 replica, got ${replicas}`)
+    if (!Number.isInteger(replicas) || replicas < 1)
+      throw new InvalidArgumentError(`a token needs >= 1 replica, got ${replicas}`)
   }
 }

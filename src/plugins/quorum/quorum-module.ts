@@ -7,9 +7,12 @@ import { MajorityQuorum } from './majority-quorum.js'
 
 export function createQuorumStrategy(settings: QuorumSettings): QuorumStrategy {
   switch (settings.kind) {
-    case 'majority': return new MajorityQuorum()
-    case 'all': return new AllQuorum()
-    case 'flexible': return new FlexibleQuorum(settings.read, settings.write)
+    case 'majority':
+      return new MajorityQuorum()
+    case 'all':
+      return new AllQuorum()
+    case 'flexible':
+      return new FlexibleQuorum(settings.read, settings.write)
   }
 }
 

@@ -30,8 +30,11 @@ export interface PemPair {
  * their node certificates and operators' tools present theirs to nodes.
  */
 export class CertificateAuthority {
-  private constructor(private readonly certificate: x509.X509Certificate, private readonly signingKey: CryptoKey,
-    readonly pem: PemPair) {}
+  private constructor(
+    private readonly certificate: x509.X509Certificate,
+    private readonly signingKey: CryptoKey,
+    readonly pem: PemPair,
+  ) {}
 
   /** A new self-signed CA named `commonName`. */
   static async create(commonName: string, lifetimeDays = CA_LIFETIME_DAYS): Promise<CertificateAuthority> {
@@ -48,7 +51,10 @@ export class CertificateAuthority {
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     })
-    return new CertificateAuthority(certificate, keys.privateKey, { cert: certificate.toString('pem'), key: await keyPem(keys.privateKey) })
+    return new CertificateAuthority(certificate, keys.privateKey, {
+      cert: certificate.toString('pem'),
+      key: await keyPem(keys.privateKey),
+    })
   }
 
   /** An existing CA from its PEM files' text; refuses a key that is not the certificate's, or not EC P-256. */
@@ -57,7 +63,7 @@ export class CertificateAuthority {
     let signingKey: CryptoKey
     try {
       const der = createPrivateKey(pem.key).export({ type: 'pkcs8', format: 'der' })
-      signingKey = await webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign']) as CryptoKey
+      signingKey = (await webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign'])) as CryptoKey
     } catch {
       throw new InvalidArgumentError(`the CA key in ${where} is not an EC P-256 private key`)
     }
@@ -80,7 +86,10 @@ export class CertificateAuthority {
   /** True when `certPem` is a certificate this CA signed. */
   async signed(certPem: string): Promise<boolean> {
     const certificate = new x509.X509Certificate(certPem)
-    return certificate.issuer === this.certificate.subject && await certificate.verify({ publicKey: this.certificate, signatureOnly: true })
+    return (
+      certificate.issuer === this.certificate.subject &&
+      (await certificate.verify({ publicKey: this.certificate, signatureOnly: true }))
+    )
   }
 
   private async issue(commonName: string, names: x509.JsonGeneralName[]): Promise<PemPair> {
@@ -128,7 +137,10 @@ function validity(days: number): { notBefore: Date; notAfter: Date } {
 
 /** localhost and 127.0.0.1 always (local tools), plus the node's own host as an IP or DNS name. */
 function subjectAltNames(host: string): x509.JsonGeneralName[] {
-  const names: x509.JsonGeneralName[] = [{ type: 'ip', value: '127.0.0.1' }, { type: 'dns', value: 'localhost' }]
+  const names: x509.JsonGeneralName[] = [
+    { type: 'ip', value: '127.0.0.1' },
+    { type: 'dns', value: 'localhost' },
+  ]
   if (host === '127.0.0.1' || host === 'localhost') return names
   names.push(isIP(host) === 0 ? { type: 'dns', value: host } : { type: 'ip', value: host })
   return names

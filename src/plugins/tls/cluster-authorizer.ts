@@ -30,10 +30,16 @@ export class ClusterAuthorizer {
     if (!replica && !path.startsWith(ADMIN_SERVICE)) return undefined
     const service = replica ? 'replica' : 'admin'
     if (peer === undefined) {
-      return { code: grpc.status.UNAUTHENTICATED, details: `${service} calls need a client certificate of the cluster CA` }
+      return {
+        code: grpc.status.UNAUTHENTICATED,
+        details: `${service} calls need a client certificate of the cluster CA`,
+      }
     }
     if (replica && !this.nodes.has(peer)) {
-      return { code: grpc.status.PERMISSION_DENIED, details: `certificate CN=${peer} is not a node of the replication scheme` }
+      return {
+        code: grpc.status.PERMISSION_DENIED,
+        details: `certificate CN=${peer} is not a node of the replication scheme`,
+      }
     }
     return undefined
   }
@@ -41,13 +47,17 @@ export class ClusterAuthorizer {
   /** The refusal for a replica batch claiming sender `from` on a stream authenticated as node `peer`. */
   checkSender(from: unknown, peer: string | undefined): Refusal | undefined {
     if (from === peer) return undefined
-    return { code: grpc.status.PERMISSION_DENIED, details: `a batch from ${String(from)} on a connection authenticated as ${peer ?? 'nobody'}` }
+    return {
+      code: grpc.status.PERMISSION_DENIED,
+      details: `a batch from ${String(from)} on a connection authenticated as ${peer ?? 'nobody'}`,
+    }
   }
 
   /** decide() and checkSender() as a gRPC server interceptor: a refused call never reaches its handler. */
   readonly interceptor: grpc.ServerInterceptor = (method, call) => {
     const path = method.path
-    if (!path.startsWith(REPLICA_SERVICE) && !path.startsWith(ADMIN_SERVICE)) return new grpc.ServerInterceptingCall(call)
+    if (!path.startsWith(REPLICA_SERVICE) && !path.startsWith(ADMIN_SERVICE))
+      return new grpc.ServerInterceptingCall(call)
     const peer = verifiedPeerOf(call)
     let refused = false
     const refuse = (refusal: Refusal): void => {
@@ -67,7 +77,10 @@ export class ClusterAuthorizer {
         else if (refusal !== undefined) refuse(refusal)
       })
       .build()
-    return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build())
+    return new grpc.ServerInterceptingCall(
+      call,
+      new grpc.ResponderBuilder().withStart((next) => next(listener)).build(),
+    )
   }
 }
 

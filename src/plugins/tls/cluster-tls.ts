@@ -13,7 +13,11 @@ import { loadTlsFiles, type TlsFiles } from './tls-files.js'
 export class ClusterTls {
   readonly authorizer: ClusterAuthorizer
 
-  private constructor(readonly files: TlsFiles, private readonly clientCerts: SecuritySettings['clientCerts'], nodes: readonly NodeId[]) {
+  private constructor(
+    readonly files: TlsFiles,
+    private readonly clientCerts: SecuritySettings['clientCerts'],
+    nodes: readonly NodeId[],
+  ) {
     this.authorizer = new ClusterAuthorizer(new Set(nodes))
   }
 
@@ -21,8 +25,10 @@ export class ClusterTls {
   static load(security: SecuritySettings, self: NodeId, nodes: readonly NodeId[]): ClusterTls {
     const files = loadTlsFiles(security)
     if (files.commonName !== self) {
-      throw new InvalidArgumentError(`certificate ${security.cert} is for CN=${files.commonName}, not for this node ${self}: ` +
-        'peers would refuse it; give each node the certificate whose CN is its access point')
+      throw new InvalidArgumentError(
+        `certificate ${security.cert} is for CN=${files.commonName}, not for this node ${self}: ` +
+          'peers would refuse it; give each node the certificate whose CN is its access point',
+      )
     }
     return new ClusterTls(files, security.clientCerts, nodes)
   }
@@ -33,7 +39,9 @@ export class ClusterTls {
    */
   serverCredentials(): grpc.ServerCredentials {
     return grpc.experimental.createServerCredentialsWithInterceptors(
-      new AskingServerCredentials(this.files, this.clientCerts === 'required'), [this.authorizer.interceptor])
+      new AskingServerCredentials(this.files, this.clientCerts === 'required'),
+      [this.authorizer.interceptor],
+    )
   }
 
   /** Mutual TLS to `peer`: its certificate must be of the cluster CA, match its host and name it (CN). */

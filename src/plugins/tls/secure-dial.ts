@@ -37,6 +37,8 @@ export function secureDial(address: string, material: SecureDialMaterial): Secur
     const cn = certificate.subject?.CN
     return cn === material.expectedCn ? undefined : new Error(`${address} presented a certificate for CN=${String(cn)}`)
   }
-  const credentials = grpc.credentials.createSsl(material.ca, material.key ?? null, material.cert ?? null, { checkServerIdentity: check })
+  const credentials = grpc.credentials.createSsl(material.ca, material.key ?? null, material.cert ?? null, {
+    checkServerIdentity: check,
+  })
   return { credentials, options: isIP(host) === 0 ? {} : { 'grpc.ssl_target_name_override': 'tm-node' } }
 }

@@ -14,7 +14,11 @@ export interface TlsFiles {
 
 export type PemKind = 'ca' | 'cert' | 'key'
 
-const WHAT: Record<PemKind, string> = { ca: 'a PEM CA certificate', cert: 'a PEM certificate', key: 'a PEM private key' }
+const WHAT: Record<PemKind, string> = {
+  ca: 'a PEM CA certificate',
+  cert: 'a PEM certificate',
+  key: 'a PEM private key',
+}
 
 /** One PEM file, read and parsed; InvalidArgumentError names the file and what is wrong with it. */
 export function readPem(path: string, kind: PemKind): Buffer {
@@ -23,7 +27,8 @@ export function readPem(path: string, kind: PemKind): Buffer {
     text = readFileSync(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : (error as Error).message
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : (error as Error).message
     throw new InvalidArgumentError(`cannot read ${kind} file ${path}: ${why}`)
   }
   try {

@@ -61,7 +61,10 @@ export class WasmSimdArgminKernel implements ArgminKernel {
     this.setName(name)
     // i64 parameters take a bigint modulo 2^64, so high - 1 = 2^64 - 1 arrives as -1 and is read as u64.
     this.exports.argmin(low, high - 1n)
-    return { nonce: BigInt.asUintN(64, this.exports.resultNonce()), hash: BigInt.asUintN(64, this.exports.resultHash()) }
+    return {
+      nonce: BigInt.asUintN(64, this.exports.resultNonce()),
+      hash: BigInt.asUintN(64, this.exports.resultHash()),
+    }
   }
 
   /** Copies the name into linear memory (growing it) unless it is already there. */

@@ -16,7 +16,12 @@ export interface WorkerPoolOptions {
   readonly maxQueuedChunks: number
 }
 
-export const DEFAULT_POOL_OPTIONS: WorkerPoolOptions = { threads: 0, chunkValues: 1 << 18, inlineMaxValues: 4096, maxQueuedChunks: 4096 }
+export const DEFAULT_POOL_OPTIONS: WorkerPoolOptions = {
+  threads: 0,
+  chunkValues: 1 << 18,
+  inlineMaxValues: 4096,
+  maxQueuedChunks: 4096,
+}
 
 /**
  * Hashes off the event loop on a piscina pool. A range is cut into chunks; each job keeps at most one chunk per
@@ -34,7 +39,10 @@ export class WorkerPoolHasher implements Hasher {
     this.threads = options.threads > 0 ? options.threads : availableParallelism()
     this.pool = new Piscina({
       filename: new URL('./hash-worker.js', import.meta.url).href,
-      minThreads: this.threads, maxThreads: this.threads, maxQueue: options.maxQueuedChunks, idleTimeout: 60_000,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      maxQueue: options.maxQueuedChunks,
+      idleTimeout: 60_000,
     })
   }
 

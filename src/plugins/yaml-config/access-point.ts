@@ -21,7 +21,8 @@ export function parseAccessPoint(text: string): AccessPoint {
   const parsed = tryParse(text)
   if (parsed === undefined) {
     throw new InvalidArgumentError(
-      `malformed access point "${text}": expected ip:port such as 127.0.0.1:50051, localhost:50051 or [::1]:50051`)
+      `malformed access point "${text}": expected ip:port such as 127.0.0.1:50051, localhost:50051 or [::1]:50051`,
+    )
   }
   return parsed
 }

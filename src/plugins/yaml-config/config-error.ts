@@ -42,7 +42,10 @@ export interface Ranged {
 
 /** Builds ConfigErrors that point at YAML nodes of one parsed file. */
 export class ConfigLocator {
-  constructor(readonly file: string, private readonly lines: LineCounter) {}
+  constructor(
+    readonly file: string,
+    private readonly lines: LineCounter,
+  ) {}
 
   /** The 1-based position where `node` starts; the first node in `nodes` that has a range wins. */
   positionOf(...nodes: readonly (Ranged | null | undefined)[]): ConfigPosition {
@@ -101,7 +104,11 @@ export function parseConfigDocument(text: string, file: string): { contents: Par
   const [first] = doc.errors
   if (first !== undefined) throw at.syntax(first)
   // Aliases would let a small file stand for a huge one (billion laughs); a config never needs them.
-  visit(doc, { Alias: (_, node) => { throw at.at(`YAML aliases (*${node.source}) are not supported in config files`, node) } })
+  visit(doc, {
+    Alias: (_, node) => {
+      throw at.at(`YAML aliases (*${node.source}) are not supported in config files`, node)
+    },
+  })
   return { contents: doc.contents, at }
 }
 

@@ -2,9 +2,7 @@ import type { TokenScheme } from '../../core/scheme/replication-scheme.js'
 import { isAccessPoint } from './access-point.js'
 
 /** A scheme read in the plain layout, or the first line (1-based) that the plain layout does not cover, and why. */
-export type PlainScheme =
-  | { readonly entries: TokenScheme[] }
-  | { readonly line: number; readonly problem: string }
+export type PlainScheme = { readonly entries: TokenScheme[] } | { readonly line: number; readonly problem: string }
 
 /** The plain layout in one sentence, for error messages. */
 export const PLAIN_LAYOUT = 'one key per line: "- token: ID", "  writer: IP:PORT", "  readers: [IP:PORT, ...]"'
@@ -21,7 +19,12 @@ const SKIPPED = /^ *(#.*)?$/
 const CR = 13
 
 type Key = 'token' | 'writer' | 'readers'
-interface Item { token?: string; writer?: string; readers?: readonly string[]; readonly line: number }
+interface Item {
+  token?: string
+  writer?: string
+  readers?: readonly string[]
+  readonly line: number
+}
 
 /**
  * What was read already, by its text: each access point once, and each readers list once (10^5 tokens usually
@@ -78,7 +81,11 @@ interface KeyLine {
 }
 
 /** The three lines every item of a generated scheme has, as ITEM_START and ITEM_KEY read them. */
-const FAST_PREFIXES: readonly (readonly [string, Key])[] = [['- token: ', 'token'], ['  writer: ', 'writer'], ['  readers: ', 'readers']]
+const FAST_PREFIXES: readonly (readonly [string, Key])[] = [
+  ['- token: ', 'token'],
+  ['  writer: ', 'writer'],
+  ['  readers: ', 'readers'],
+]
 const SPACE = 32
 
 /**
@@ -154,7 +161,8 @@ function pointOf(text: string, points: Map<string, string>): string | undefined 
 
 function finishItem(item: Item, seen: Map<string, number>, entries: TokenScheme[]): string | undefined {
   const { token, writer, readers } = item
-  if (token === undefined || writer === undefined || readers === undefined) return 'an item needs token, writer and readers'
+  if (token === undefined || writer === undefined || readers === undefined)
+    return 'an item needs token, writer and readers'
   const first = seen.get(token)
   if (first !== undefined) return `duplicate token id "${token}": already defined at line ${first}`
   seen.set(token, item.line)

@@ -4,7 +4,14 @@ import { InvalidArgumentError } from '../../core/errors.js'
 import { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
 import type { TokenScheme } from '../../core/scheme/replication-scheme.js'
 import { isAccessPoint } from './access-point.js'
-import { ConfigError, ConfigLocator, describeNode, MAX_CONFIG_BYTES, parseConfigDocument, readConfigText } from './config-error.js'
+import {
+  ConfigError,
+  type ConfigLocator,
+  describeNode,
+  MAX_CONFIG_BYTES,
+  parseConfigDocument,
+  readConfigText,
+} from './config-error.js'
 import { parsePlainScheme, PLAIN_LAYOUT } from './plain-scheme.js'
 
 const ITEM_KEYS = ['token', 'writer', 'readers'] as const
@@ -38,8 +45,12 @@ export function parseScheme(text: string, file: string): ReplicationScheme {
     const scheme = tryScheme(plain.entries)
     if (scheme !== undefined) return scheme
   } else if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
-    throw new ConfigError(file, `a scheme over ${MAX_CONFIG_BYTES} bytes must be in the plain layout, ${PLAIN_LAYOUT}; ` +
-      `this line is not: ${plain.problem}`, { line: plain.line })
+    throw new ConfigError(
+      file,
+      `a scheme over ${MAX_CONFIG_BYTES} bytes must be in the plain layout, ${PLAIN_LAYOUT}; ` +
+        `this line is not: ${plain.problem}`,
+      { line: plain.line },
+    )
   }
   return parseSchemeDocument(text, file)
 }
@@ -57,10 +68,14 @@ function tryScheme(entries: readonly TokenScheme[]): ReplicationScheme | undefin
 /** Parses a scheme with the full YAML parser (any YAML layout; errors with line, column and code frame). */
 export function parseSchemeDocument(text: string, file: string): ReplicationScheme {
   if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
-    throw new ConfigError(file, `the file is too large for the full YAML parser: ${Buffer.byteLength(text)} bytes, at most ${MAX_CONFIG_BYTES}`)
+    throw new ConfigError(
+      file,
+      `the file is too large for the full YAML parser: ${Buffer.byteLength(text)} bytes, at most ${MAX_CONFIG_BYTES}`,
+    )
   }
   const { contents, at } = parseConfigDocument(text, file)
-  if (contents === null) throw new ConfigError(file, 'the scheme is empty: list at least one token', { line: 1, column: 1 })
+  if (contents === null)
+    throw new ConfigError(file, 'the scheme is empty: list at least one token', { line: 1, column: 1 })
   if (!isSeq(contents)) {
     throw at.at(`the scheme must be a list of tokens ("- token: ..."), got ${describeNode(contents)}`, contents)
   }
@@ -82,7 +97,10 @@ function parseItem(node: ParsedNode, at: ConfigLocator): SchemeItem {
   return { entry: { token, writer, readers }, node, tokenNode }
 }
 
-function itemFields(node: YAMLMap<ParsedNode, ParsedNode>, at: ConfigLocator): Map<ItemKey, Pair<ParsedNode, ParsedNode>> {
+function itemFields(
+  node: YAMLMap<ParsedNode, ParsedNode>,
+  at: ConfigLocator,
+): Map<ItemKey, Pair<ParsedNode, ParsedNode>> {
   const fields = new Map<ItemKey, Pair<ParsedNode, ParsedNode>>()
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? pair.key.value : undefined
@@ -95,14 +113,20 @@ function itemFields(node: YAMLMap<ParsedNode, ParsedNode>, at: ConfigLocator): M
   return fields
 }
 
-function required(fields: Map<ItemKey, Pair<ParsedNode, ParsedNode>>, key: ItemKey, item: YAMLMap, at: ConfigLocator,
-  token?: string): ParsedNode {
+function required(
+  fields: Map<ItemKey, Pair<ParsedNode, ParsedNode>>,
+  key: ItemKey,
+  item: YAMLMap,
+  at: ConfigLocator,
+  token?: string,
+): ParsedNode {
   const pair = fields.get(key)
   if (pair === undefined) {
     throw at.at(`${token === undefined ? 'scheme item' : `token ${token}`} is missing "${key}"`, item)
   }
   // `writer:` with nothing after it parses to a null scalar; point at the key, which is where the person looks.
-  if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) throw at.at(`"${key}" has no value`, pair.key)
+  if (pair.value === null || (isScalar(pair.value) && pair.value.value === null))
+    throw at.at(`"${key}" has no value`, pair.key)
   return pair.value
 }
 
@@ -126,7 +150,10 @@ function rejectDuplicateTokens(items: readonly SchemeItem[], at: ConfigLocator):
   for (const item of items) {
     const first = seen.get(item.entry.token)
     if (first !== undefined) {
-      throw at.at(`duplicate token id "${item.entry.token}": already defined at line ${at.lineOf(first.tokenNode)}`, item.tokenNode)
+      throw at.at(
+        `duplicate token id "${item.entry.token}": already defined at line ${at.lineOf(first.tokenNode)}`,
+        item.tokenNode,
+      )
     }
     seen.set(item.entry.token, item)
   }
@@ -159,8 +186,9 @@ function accepts(items: readonly SchemeItem[]): boolean {
 export function tokenIdOf(node: ParsedNode | null, at: ConfigLocator): string {
   const value = isScalar(node) ? node.value : undefined
   if (typeof value === 'number' || typeof value === 'bigint') {
-    const source = isScalar(node) ? node.source ?? String(value) : String(value)
-    if (!/^[0-9]+$/.test(source)) throw at.at(`invalid token id ${source}: a numeric id must be a non-negative decimal integer`, node)
+    const source = isScalar(node) ? (node.source ?? String(value)) : String(value)
+    if (!/^[0-9]+$/.test(source))
+      throw at.at(`invalid token id ${source}: a numeric id must be a non-negative decimal integer`, node)
     return checkedTokenId(BigInt(source).toString(), node, at)
   }
   if (typeof value !== 'string') {
@@ -171,7 +199,10 @@ export function tokenIdOf(node: ParsedNode | null, at: ConfigLocator): string {
 
 function checkedTokenId(id: string, node: ParsedNode | null, at: ConfigLocator): string {
   if (TOKEN_ID.test(id)) return id
-  throw at.at(`invalid token id "${id}": use 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`, node)
+  throw at.at(
+    `invalid token id "${id}": use 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`,
+    node,
+  )
 }
 
 /** An access point as written (`127.0.0.1:50051`, `localhost:50051`, `[::1]:50051`), or a ConfigError quoting it. */
@@ -179,10 +210,13 @@ export function accessPointOf(node: ParsedNode | null, what: string, at: ConfigL
   if (!isScalar(node) || node.value === null || typeof node.value === 'boolean') {
     throw at.at(`${what} must be an access point such as 127.0.0.1:50051, got ${describeNode(node)}`, node)
   }
-  const text = typeof node.value === 'string' ? node.value : node.source ?? String(node.value)
+  const text = typeof node.value === 'string' ? node.value : (node.source ?? String(node.value))
   if (!isAccessPoint(text)) {
-    throw at.at(`malformed access point "${text}" for ${what}: expected ip:port such as 127.0.0.1:50051 ` +
-      `(IPv6 in brackets and quoted: '[::1]:50051')`, node)
+    throw at.at(
+      `malformed access point "${text}" for ${what}: expected ip:port such as 127.0.0.1:50051 ` +
+        `(IPv6 in brackets and quoted: '[::1]:50051')`,
+      node,
+    )
   }
   return text
 }

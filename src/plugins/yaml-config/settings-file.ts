@@ -27,10 +27,15 @@ import { isMap, isScalar, isSeq } from 'yaml'
 import type { Pair, ParsedNode } from 'yaml'
 import { InvalidArgumentError } from '../../core/errors.js'
 import { resolveSettings } from '../../core/settings/node-settings.js'
-import type { FailSilentEvent, NodeSettings, QuorumSettings, SecuritySettings } from '../../core/settings/node-settings.js'
+import type {
+  FailSilentEvent,
+  NodeSettings,
+  QuorumSettings,
+  SecuritySettings,
+} from '../../core/settings/node-settings.js'
 import { parseUint64 } from '../../core/uint64.js'
 import { loadTlsFiles, type PemKind, readPem } from '../tls/tls-files.js'
-import { ConfigLocator, describeNode, parseConfigDocument, readConfigText } from './config-error.js'
+import { type ConfigLocator, describeNode, parseConfigDocument, readConfigText } from './config-error.js'
 import { accessPointOf, tokenIdOf } from './scheme-file.js'
 
 type Reader<T> = (node: ParsedNode, at: ConfigLocator, key: string) => T
@@ -62,7 +67,7 @@ const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } =
  */
 export type SettingsFile = Partial<NodeSettings> & { readonly insecure?: boolean }
 type FileKey = keyof NodeSettings | 'insecure'
-const KEYS: readonly FileKey[] = [...Object.keys(READERS) as (keyof NodeSettings)[], 'insecure']
+const KEYS: readonly FileKey[] = [...(Object.keys(READERS) as (keyof NodeSettings)[]), 'insecure']
 
 export function loadSettingsFile(path: string): SettingsFile {
   return parseSettings(readConfigText(path), path)
@@ -75,14 +80,15 @@ export function loadSettingsFile(path: string): SettingsFile {
 export function parseSettings(text: string, file: string): SettingsFile {
   const { contents, at } = parseConfigDocument(text, file)
   if (contents === null) return {}
-  if (!isMap<ParsedNode, ParsedNode>(contents)) throw at.at(`settings must be a mapping of keys to values, got ${describeNode(contents)}`, contents)
+  if (!isMap<ParsedNode, ParsedNode>(contents))
+    throw at.at(`settings must be a mapping of keys to values, got ${describeNode(contents)}`, contents)
   const settings: MutableSettings = {}
   let insecure: boolean | undefined
   for (const [key, pair] of fieldsOf(contents.items, KEYS, 'settings', at)) {
     // A bare `failSilent:` reads naturally as "no scheduled failures".
     if (key === 'failSilent' && isEmpty(pair)) settings.failSilent = []
     else if (key === 'insecure') insecure = insecureOf(pair, at)
-    else setField(settings, key, valueOf(pair, at), at)
+    else setField(settings, key, valueNodeOf(pair, at), at)
   }
   if (insecure === true && settings.security !== undefined) {
     throw at.at('insecure: true contradicts the security section: keep one of them', contents)
@@ -97,18 +103,28 @@ export function parseSettings(text: string, file: string): SettingsFile {
 }
 
 function insecureOf(pair: Pair<ParsedNode, ParsedNode>, at: ConfigLocator): boolean {
-  const node = valueOf(pair, at)
-  if (!isScalar(node) || typeof node.value !== 'boolean') throw at.at(`insecure must be true or false; got ${describeNode(node)}`, node)
+  const node = valueNodeOf(pair, at)
+  if (!isScalar(node) || typeof node.value !== 'boolean')
+    throw at.at(`insecure must be true or false; got ${describeNode(node)}`, node)
   return node.value
 }
 
-function setField<K extends keyof NodeSettings>(settings: MutableSettings, key: K, node: ParsedNode, at: ConfigLocator): void {
+function setField<K extends keyof NodeSettings>(
+  settings: MutableSettings,
+  key: K,
+  node: ParsedNode,
+  at: ConfigLocator,
+): void {
   settings[key] = READERS[key](node, at, key)
 }
 
 /** The pairs of a mapping by key, rejecting keys outside `allowed` (named in the error) and non-string keys. */
-function fieldsOf<K extends string>(pairs: readonly Pair<ParsedNode, ParsedNode>[], allowed: readonly K[], where: string,
-  at: ConfigLocator): Map<K, Pair<ParsedNode, ParsedNode>> {
+function fieldsOf<K extends string>(
+  pairs: readonly Pair<ParsedNode, ParsedNode>[],
+  allowed: readonly K[],
+  where: string,
+  at: ConfigLocator,
+): Map<K, Pair<ParsedNode, ParsedNode>> {
   const fields = new Map<K, Pair<ParsedNode, ParsedNode>>()
   for (const pair of pairs) {
     const key = isScalar(pair.key) ? pair.key.value : undefined
@@ -126,8 +142,9 @@ function isEmpty(pair: Pair<ParsedNode, ParsedNode>): boolean {
 }
 
 /** A pair's value; an empty one is an error pointing at its key, where the person will look. */
-function valueOf(pair: Pair<ParsedNode, ParsedNode>, at: ConfigLocator): ParsedNode {
-  if (pair.value === null || isEmpty(pair)) throw at.at(`"${String(isScalar(pair.key) ? pair.key.value : '')}" has no value`, pair.key)
+function valueNodeOf(pair: Pair<ParsedNode, ParsedNode>, at: ConfigLocator): ParsedNode {
+  if (pair.value === null || isEmpty(pair))
+    throw at.at(`"${String(isScalar(pair.key) ? pair.key.value : '')}" has no value`, pair.key)
   return pair.value
 }
 
@@ -138,11 +155,16 @@ function scalarText(node: ParsedNode): string | undefined {
   return typeof node.value === 'number' ? node.source : undefined
 }
 
-function required<K extends string>(fields: Map<K, Pair<ParsedNode, ParsedNode>>, key: K, owner: ParsedNode, where: string,
-  at: ConfigLocator): ParsedNode {
+function required<K extends string>(
+  fields: Map<K, Pair<ParsedNode, ParsedNode>>,
+  key: K,
+  owner: ParsedNode,
+  where: string,
+  at: ConfigLocator,
+): ParsedNode {
   const pair = fields.get(key)
   if (pair === undefined) throw at.at(`${where} is missing "${key}"`, owner)
-  return valueOf(pair, at)
+  return valueNodeOf(pair, at)
 }
 
 function choiceOf<T extends string>(node: ParsedNode, at: ConfigLocator, key: string, choices: readonly T[]): T {
@@ -156,7 +178,11 @@ function quorumOf(node: ParsedNode, at: ConfigLocator): QuorumSettings {
   if (isScalar(node) && (node.value === 'majority' || node.value === 'all')) return { kind: node.value }
   if (!isMap<ParsedNode, ParsedNode>(node)) throw at.at(`quorum must be ${example}; got ${describeNode(node)}`, node)
   const fields = fieldsOf(node.items, ['kind', 'read', 'write'], 'quorum', at)
-  const kind = choiceOf(required(fields, 'kind', node, 'quorum', at), at, 'quorum kind', ['majority', 'all', 'flexible'] as const)
+  const kind = choiceOf(required(fields, 'kind', node, 'quorum', at), at, 'quorum kind', [
+    'majority',
+    'all',
+    'flexible',
+  ] as const)
   if (kind !== 'flexible') {
     const extra = fields.get('read') ?? fields.get('write')
     if (extra !== undefined) throw at.at(`a ${kind} quorum takes no read or write sizes`, extra.key)
@@ -173,7 +199,10 @@ function persistenceOf(node: ParsedNode, at: ConfigLocator): NodeSettings['persi
     throw at.at(`persistence must be memory or { kind: durable, dataDir: ./data }; got ${describeNode(node)}`, node)
   }
   const fields = fieldsOf(node.items, ['kind', 'dataDir'], 'persistence', at)
-  const kind = choiceOf(required(fields, 'kind', node, 'persistence', at), at, 'persistence kind', ['memory', 'durable'] as const)
+  const kind = choiceOf(required(fields, 'kind', node, 'persistence', at), at, 'persistence kind', [
+    'memory',
+    'durable',
+  ] as const)
   if (kind === 'memory') {
     const extra = fields.get('dataDir')
     if (extra !== undefined) throw at.at('memory persistence takes no dataDir', extra.key)
@@ -208,7 +237,8 @@ function rateOf(node: ParsedNode, at: ConfigLocator, key: string): number {
 function domainSizeOf(node: ParsedNode, at: ConfigLocator, key: string): bigint {
   const text = scalarText(node)
   try {
-    if (text === undefined) throw new InvalidArgumentError(`${key} must be a decimal integer; got ${describeNode(node)}`)
+    if (text === undefined)
+      throw new InvalidArgumentError(`${key} must be a decimal integer; got ${describeNode(node)}`)
     const size = parseUint64(text, key)
     if (size < 1n) throw new InvalidArgumentError(`${key} must be at least 1`)
     return size
@@ -219,7 +249,8 @@ function domainSizeOf(node: ParsedNode, at: ConfigLocator, key: string): bigint 
 }
 
 function failSilentOf(node: ParsedNode, at: ConfigLocator): FailSilentEvent[] {
-  if (!isSeq<ParsedNode>(node)) throw at.at(`failSilent must be a list of { node, token, after }; got ${describeNode(node)}`, node)
+  if (!isSeq<ParsedNode>(node))
+    throw at.at(`failSilent must be a list of { node, token, after }; got ${describeNode(node)}`, node)
   return node.items.map((item) => {
     if (!isMap<ParsedNode, ParsedNode>(item)) {
       throw at.at(`each failSilent entry must be a mapping { node, token, after }; got ${describeNode(item)}`, item)
@@ -235,7 +266,8 @@ function failSilentOf(node: ParsedNode, at: ConfigLocator): FailSilentEvent[] {
 /** The TLS files, each read and checked (pointing at its own line), then checked against each other. */
 function securityOf(node: ParsedNode, at: ConfigLocator): SecuritySettings {
   const example = '{ ca: ca.pem, cert: node.pem, key: node-key.pem, clientCerts: optional }'
-  if (!isMap<ParsedNode, ParsedNode>(node)) throw at.at(`security must be a mapping ${example}; got ${describeNode(node)}`, node)
+  if (!isMap<ParsedNode, ParsedNode>(node))
+    throw at.at(`security must be a mapping ${example}; got ${describeNode(node)}`, node)
   const fields = fieldsOf(node.items, ['ca', 'cert', 'key', 'clientCerts'], 'security', at)
   const path = (kind: PemKind): string => {
     const value = required(fields, kind, node, 'security', at)
@@ -253,8 +285,10 @@ function securityOf(node: ParsedNode, at: ConfigLocator): SecuritySettings {
   }
   const paths = { ca: path('ca'), cert: path('cert'), key: path('key') }
   const choice = fields.get('clientCerts')
-  const clientCerts = choice === undefined ? 'optional'
-    : choiceOf(valueOf(choice, at), at, 'security clientCerts', ['optional', 'required'] as const)
+  const clientCerts =
+    choice === undefined
+      ? 'optional'
+      : choiceOf(valueNodeOf(choice, at), at, 'security clientCerts', ['optional', 'required'] as const)
   try {
     loadTlsFiles(paths)
   } catch (error) {
@@ -283,8 +317,7 @@ const UNIT_MS = { ms: 1n, s: 1_000n, m: 60_000n } as const
  * exact decimal (1.1s is 1100, not 1100.0000000000002); a result that is not a whole millisecond is rejected.
  */
 export function parseDuration(text: string): number {
-  const bad = (why: string): InvalidArgumentError =>
-    new InvalidArgumentError(`invalid duration "${text}": ${why}`)
+  const bad = (why: string): InvalidArgumentError => new InvalidArgumentError(`invalid duration "${text}": ${why}`)
   const match = DURATION.exec(text.trim())
   if (match === null || (match[2] !== undefined && match[3] === undefined)) {
     throw bad('use e.g. 250ms, 5s, 1.5s, 2m, or a whole number of milliseconds')

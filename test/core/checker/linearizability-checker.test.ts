@@ -22,7 +22,14 @@ const DROP: RegisterOp = { kind: 'drop' }
 
 let nextId = 1
 
-function done(client: string, op: RegisterOp, invokeMs: number, returnMs: number, result: RegisterResult, token = 't'): HistoryOperation {
+function done(
+  client: string,
+  op: RegisterOp,
+  invokeMs: number,
+  returnMs: number,
+  result: RegisterResult,
+  token = 't',
+): HistoryOperation {
   return { id: nextId++, client, token, op, invokeMs, completion: { kind: 'ok', result, returnMs } }
 }
 
@@ -37,13 +44,16 @@ function verdictOf(history: readonly HistoryOperation[]): string {
 // ---- basic acceptance and rejection -----------------------------------------------------------------------------
 
 test('accepts a sequential history', (t) => {
-  t.is(verdictOf([
-    done('a', READ, 0, 1, EMPTY),
-    done('a', write('v1'), 2, 3, OK),
-    done('b', READ, 4, 5, value('v1')),
-    done('b', write('v2'), 6, 7, OK),
-    done('a', READ, 8, 9, value('v2')),
-  ]), 'linearizable')
+  t.is(
+    verdictOf([
+      done('a', READ, 0, 1, EMPTY),
+      done('a', write('v1'), 2, 3, OK),
+      done('b', READ, 4, 5, value('v1')),
+      done('b', write('v2'), 6, 7, OK),
+      done('a', READ, 8, 9, value('v2')),
+    ]),
+    'linearizable',
+  )
 })
 
 test('accepts concurrent overlapping writes and reads in either order', (t) => {
@@ -69,7 +79,10 @@ test('rejects a stale read after a completed write', (t) => {
   t.is(report.verdict, 'violation')
   const counterexample = report.tokens[0]!.counterexample!
   t.is(counterexample.blocked.op.kind, 'read')
-  t.deepEqual(counterexample.linearized.map((o) => o.op), [write('v2')])
+  t.deepEqual(
+    counterexample.linearized.map((o) => o.op),
+    [write('v2')],
+  )
   t.deepEqual(counterexample.stateBefore, { kind: 'value', value: 'v1' })
 })
 
@@ -92,21 +105,30 @@ test('rejects a new/old inversion (regular but not atomic) and names the second 
 test('accepts unknown writes taking effect or not, but not being undone once seen', (t) => {
   const base = (): HistoryOperation[] => [done('a', write('v1'), 0, 10, OK), unknown('b', write('v2'), 20)]
   t.is(verdictOf([...base(), done('c', READ, 30, 40, value('v2'))]), 'linearizable')
-  t.is(verdictOf([...base(), done('c', READ, 30, 40, value('v1')), done('c', READ, 1000, 1010, value('v1'))]), 'linearizable')
+  t.is(
+    verdictOf([...base(), done('c', READ, 30, 40, value('v1')), done('c', READ, 1000, 1010, value('v1'))]),
+    'linearizable',
+  )
   // It may take effect long after its invocation, even after its client moved on.
-  t.is(verdictOf([...base(), done('b', READ, 30, 40, value('v1')), done('c', READ, 1000, 1010, value('v2'))]), 'linearizable')
+  t.is(
+    verdictOf([...base(), done('b', READ, 30, 40, value('v1')), done('c', READ, 1000, 1010, value('v2'))]),
+    'linearizable',
+  )
   t.is(verdictOf([...base(), done('c', READ, 30, 40, value('v2')), done('c', READ, 50, 60, value('v1'))]), 'violation')
   t.is(verdictOf([unknown('a', DROP, 0), done('b', READ, 5, 6, NOT_FOUND), done('b', READ, 7, 8, EMPTY)]), 'violation')
 })
 
 test('accepts a rewrite of the current value that a later read needs after another write', (t) => {
   // Writing b while b is current changes nothing now, but placed after write(a) it is what the read sees.
-  t.is(verdictOf([
-    done('a', write('b'), 0, 0, OK),
-    done('a', write('a'), 1, 1, OK),
-    done('b', write('b'), 1, 1, OK),
-    done('a', READ, 2, 2, value('b')),
-  ]), 'linearizable')
+  t.is(
+    verdictOf([
+      done('a', write('b'), 0, 0, OK),
+      done('a', write('a'), 1, 1, OK),
+      done('b', write('b'), 1, 1, OK),
+      done('a', READ, 2, 2, value('b')),
+    ]),
+    'linearizable',
+  )
 })
 
 test('rejects a read of a value never written and accepts reading empty initially', (t) => {
@@ -116,20 +138,41 @@ test('rejects a read of a value never written and accepts reading empty initiall
 })
 
 test('checks create / drop / not-found / already-exists semantics', (t) => {
-  t.is(verdictOf([done('a', DROP, 0, 1, OK), done('a', READ, 2, 3, NOT_FOUND), done('a', write('v'), 4, 5, NOT_FOUND)]), 'linearizable')
-  t.is(verdictOf([done('a', CREATE, 0, 1, ALREADY_EXISTS), done('a', DROP, 2, 3, OK), done('a', DROP, 4, 5, NOT_FOUND)]), 'linearizable')
-  t.is(verdictOf([done('a', DROP, 0, 1, OK), done('a', CREATE, 2, 3, OK), done('b', READ, 4, 5, EMPTY)]), 'linearizable')
+  t.is(
+    verdictOf([done('a', DROP, 0, 1, OK), done('a', READ, 2, 3, NOT_FOUND), done('a', write('v'), 4, 5, NOT_FOUND)]),
+    'linearizable',
+  )
+  t.is(
+    verdictOf([done('a', CREATE, 0, 1, ALREADY_EXISTS), done('a', DROP, 2, 3, OK), done('a', DROP, 4, 5, NOT_FOUND)]),
+    'linearizable',
+  )
+  t.is(
+    verdictOf([done('a', DROP, 0, 1, OK), done('a', CREATE, 2, 3, OK), done('b', READ, 4, 5, EMPTY)]),
+    'linearizable',
+  )
   t.is(verdictOf([done('a', DROP, 0, 1, OK), done('b', write('v'), 2, 3, OK)]), 'violation')
   t.is(verdictOf([done('a', CREATE, 0, 1, OK)]), 'violation')
   // Concurrent with the drop, the write may come first.
-  t.is(verdictOf([done('a', DROP, 0, 10, OK), done('b', write('v'), 5, 15, OK), done('c', READ, 20, 21, NOT_FOUND)]), 'linearizable')
+  t.is(
+    verdictOf([done('a', DROP, 0, 10, OK), done('b', write('v'), 5, 15, OK), done('c', READ, 20, 21, NOT_FOUND)]),
+    'linearizable',
+  )
 })
 
 test('ignores failed (no-effect) reads', (t) => {
   const failedRead: HistoryOperation = {
-    id: nextId++, client: 'b', token: 't', op: READ, invokeMs: 5, completion: { kind: 'failed', error: 'deadline-exceeded', returnMs: 50 },
+    id: nextId++,
+    client: 'b',
+    token: 't',
+    op: READ,
+    invokeMs: 5,
+    completion: { kind: 'failed', error: 'deadline-exceeded', returnMs: 50 },
   }
-  const report = checkLinearizability([done('a', write('v1'), 0, 10, OK), failedRead, done('c', READ, 60, 70, value('v1'))])
+  const report = checkLinearizability([
+    done('a', write('v1'), 0, 10, OK),
+    failedRead,
+    done('c', READ, 60, 70, value('v1')),
+  ])
   t.is(report.verdict, 'linearizable')
   t.is(report.tokens[0]!.operations, 2)
 })
@@ -143,7 +186,13 @@ test('checks tokens independently', (t) => {
     done('c', READ, 40, 50, value('v1'), 'B'),
   ])
   t.is(report.verdict, 'violation')
-  t.deepEqual(report.tokens.map((r) => [r.token, r.verdict]), [['A', 'linearizable'], ['B', 'violation']])
+  t.deepEqual(
+    report.tokens.map((r) => [r.token, r.verdict]),
+    [
+      ['A', 'linearizable'],
+      ['B', 'violation'],
+    ],
+  )
   t.is(report.tokens[1]!.counterexample!.token, 'B')
 })
 
@@ -152,7 +201,10 @@ test('rejects malformed histories with HistoryError', (t) => {
   t.throws(() => checkLinearizability(overlapping), { instanceOf: HistoryError, message: /client "a" has overlapping/ })
   const duplicate = done('a', READ, 0, 10, EMPTY)
   t.throws(() => validateHistory([duplicate, duplicate]), { instanceOf: HistoryError, message: /duplicate/ })
-  t.throws(() => validateHistory([done('a', write('v'), 0, 1, EMPTY)]), { instanceOf: HistoryError, message: /write cannot return "empty"/ })
+  t.throws(() => validateHistory([done('a', write('v'), 0, 1, EMPTY)]), {
+    instanceOf: HistoryError,
+    message: /write cannot return "empty"/,
+  })
   t.throws(() => validateHistory([done('a', READ, 10, 5, EMPTY)]), { instanceOf: HistoryError, message: /returnMs/ })
 })
 
@@ -164,18 +216,39 @@ test('HistoryBuilder records a history and leaves unfinished operations unknown'
   builder.failed(r, 'unavailable', 6)
   builder.invoke('a', 't', write('v2'), 7)
   const history = builder.build()
-  t.deepEqual(history.map((o) => o.completion.kind), ['ok', 'failed', 'unknown'])
+  t.deepEqual(
+    history.map((o) => o.completion.kind),
+    ['ok', 'failed', 'unknown'],
+  )
   t.throws(() => builder.ok(w, OK, 9), { instanceOf: HistoryError })
   t.is(checkLinearizability(history).verdict, 'linearizable')
 })
 
 test('the interned model agrees with the specification', (t) => {
-  const states: RegisterState[] = [{ kind: 'absent' }, { kind: 'empty' }, { kind: 'value', value: 'a' }, { kind: 'value', value: 'b' }]
+  const states: RegisterState[] = [
+    { kind: 'absent' },
+    { kind: 'empty' },
+    { kind: 'value', value: 'a' },
+    { kind: 'value', value: 'b' },
+  ]
   const ops: RegisterOp[] = [write('a'), write('b'), CREATE, DROP, READ]
-  const results: (RegisterResult | undefined)[] = [undefined, OK, NOT_FOUND, ALREADY_EXISTS, EMPTY, value('a'), value('b')]
+  const results: (RegisterResult | undefined)[] = [
+    undefined,
+    OK,
+    NOT_FOUND,
+    ALREADY_EXISTS,
+    EMPTY,
+    value('a'),
+    value('b'),
+  ]
   // With every live state observed by some read, the interning merges none of them.
-  const interner = new StateInterner([done('c', READ, 0, 1, EMPTY), done('c', READ, 0, 1, value('a')), done('c', READ, 0, 1, value('b'))])
-  const encodeState = (s: RegisterState): number => s.kind === 'absent' ? 0 : s.kind === 'empty' ? interner.emptyState : interner.valueState(s.value)
+  const interner = new StateInterner([
+    done('c', READ, 0, 1, EMPTY),
+    done('c', READ, 0, 1, value('a')),
+    done('c', READ, 0, 1, value('b')),
+  ])
+  const encodeState = (s: RegisterState): number =>
+    s.kind === 'absent' ? 0 : s.kind === 'empty' ? interner.emptyState : interner.valueState(s.value)
   for (const state of states) {
     for (const op of ops) {
       for (const result of results) {
@@ -193,7 +266,10 @@ test('the interned model agrees with the specification', (t) => {
 /** Results the history validator lets an op return. */
 function plausible(op: RegisterOp, result: RegisterResult): boolean {
   const allowed: Record<RegisterOp['kind'], string[]> = {
-    write: ['ok', 'not-found'], create: ['ok', 'already-exists'], drop: ['ok', 'not-found'], read: ['not-found', 'empty', 'value'],
+    write: ['ok', 'not-found'],
+    create: ['ok', 'already-exists'],
+    drop: ['ok', 'not-found'],
+    read: ['not-found', 'empty', 'value'],
   }
   return allowed[op.kind].includes(result.kind)
 }
@@ -237,7 +313,11 @@ function simulateAtomicRegister(random: () => number, simulation: Simulation): H
     const op = randomOp(random, `v${valuePool === undefined ? i : Math.floor(random() * valuePool)}`)
     const operation = { id: i, client: `c${client}`, token: 't', op, invokeMs }
     if (op.kind === 'write' && random() < unknownWriteRate) {
-      if (random() < 0.5) effects.push({ operation: { ...operation, completion: { kind: 'unknown' } }, atMs: invokeMs + random() * 100 * durationMs })
+      if (random() < 0.5)
+        effects.push({
+          operation: { ...operation, completion: { kind: 'unknown' } },
+          atMs: invokeMs + random() * 100 * durationMs,
+        })
       else pending.push({ ...operation, completion: { kind: 'unknown' } })
     } else {
       const completion = { kind: 'ok' as const, result: OK, returnMs: invokeMs + durationMs }
@@ -254,12 +334,14 @@ function randomOp(random: () => number, freshValue: string): RegisterOp {
 
 function applyInOrder(effects: { operation: HistoryOperation; atMs: number }[]): HistoryOperation[] {
   let state = INITIAL_REGISTER_STATE
-  return effects.sort((a, b) => a.atMs - b.atMs).map(({ operation }) => {
-    const { result, next } = applyRegisterOp(state, operation.op)
-    state = next
-    const { completion } = operation
-    return completion.kind === 'ok' ? { ...operation, completion: { ...completion, result } } : operation
-  })
+  return effects
+    .sort((a, b) => a.atMs - b.atMs)
+    .map(({ operation }) => {
+      const { result, next } = applyRegisterOp(state, operation.op)
+      state = next
+      const { completion } = operation
+      return completion.kind === 'ok' ? { ...operation, completion: { ...completion, result } } : operation
+    })
 }
 
 /**
@@ -267,9 +349,10 @@ function applyInOrder(effects: { operation: HistoryOperation; atMs: number }[]):
  * successful write W_new completed before the read began. Values are unique, so only W_old ever wrote it.
  */
 function injectStaleRead(random: () => number, history: HistoryOperation[]): HistoryOperation[] | undefined {
-  const succeeded = (o: HistoryOperation): boolean => o.op.kind === 'write' && o.completion.kind === 'ok' && o.completion.result.kind === 'ok'
+  const succeeded = (o: HistoryOperation): boolean =>
+    o.op.kind === 'write' && o.completion.kind === 'ok' && o.completion.result.kind === 'ok'
   const reads = history.filter((o) => o.op.kind === 'read' && o.completion.kind === 'ok')
-  const read = reads[Math.floor(reads.length / 2 + random() * reads.length / 2)]
+  const read = reads[Math.floor(reads.length / 2 + (random() * reads.length) / 2)]
   if (read === undefined) return undefined
   const newer = history.filter((o) => succeeded(o) && returnMsOf(o) < read.invokeMs)
   const wNew = newer[Math.floor(random() * newer.length)]
@@ -277,21 +360,27 @@ function injectStaleRead(random: () => number, history: HistoryOperation[]): His
   const older = history.filter((o) => succeeded(o) && returnMsOf(o) < wNew.invokeMs)
   const wOld = older[Math.floor(random() * older.length)]
   if (wOld === undefined || wOld.op.kind !== 'write') return undefined
-  const stale: HistoryOperation = { ...read, completion: { kind: 'ok', result: value(wOld.op.value), returnMs: returnMsOf(read) } }
+  const stale: HistoryOperation = {
+    ...read,
+    completion: { kind: 'ok', result: value(wOld.op.value), returnMs: returnMsOf(read) },
+  }
   return history.map((o) => (o.id === read.id ? stale : o))
 }
 
 test('accepts simulated atomic-register histories and rejects them with one stale read injected', (t) => {
   let rejected = 0
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0x7fffffff }), (seed) => {
-    const random = prng(seed)
-    const history = simulateAtomicRegister(random, { operations: 300, clients: 16, unknownWriteRate: 0.02 })
-    if (checkLinearizability(history).verdict !== 'linearizable') return false
-    const mutated = injectStaleRead(random, history)
-    if (mutated === undefined) return true
-    rejected++
-    return checkLinearizability(mutated).verdict === 'violation'
-  }), { numRuns: 150 })
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0x7fffffff }), (seed) => {
+      const random = prng(seed)
+      const history = simulateAtomicRegister(random, { operations: 300, clients: 16, unknownWriteRate: 0.02 })
+      if (checkLinearizability(history).verdict !== 'linearizable') return false
+      const mutated = injectStaleRead(random, history)
+      if (mutated === undefined) return true
+      rejected++
+      return checkLinearizability(mutated).verdict === 'violation'
+    }),
+    { numRuns: 150 },
+  )
   t.true(rejected > 100, `only ${rejected} mutations were injected`)
 })
 
@@ -317,32 +406,54 @@ function referenceLinearizable(history: readonly HistoryOperation[]): boolean {
   return explore(0n, INITIAL_REGISTER_STATE)
 }
 
-const smallHistory = fc.array(fc.record({
-  client: fc.integer({ min: 0, max: 3 }),
-  gapMs: fc.integer({ min: 0, max: 3 }),
-  durationMs: fc.integer({ min: 0, max: 6 }),
-  op: fc.constantFrom<RegisterOp>(write('a'), write('b'), CREATE, DROP, READ, READ),
-  result: fc.constantFrom<RegisterResult | 'unknown' | 'failed'>(OK, NOT_FOUND, ALREADY_EXISTS, EMPTY, value('a'), value('b'), 'unknown', 'failed'),
-}), { maxLength: 10 }).map((specs) => {
-  const freeAtMs = [0, 0, 0, 0]
-  return specs.filter((s) => s.result === 'unknown' || s.result === 'failed' || plausible(s.op, s.result)).map((s, id) => {
-    const invokeMs = freeAtMs[s.client]! + s.gapMs
-    const returnMs = invokeMs + s.durationMs
-    freeAtMs[s.client] = returnMs
-    const completion = s.result === 'unknown' ? { kind: 'unknown' as const }
-      : s.result === 'failed' ? { kind: 'failed' as const, error: 'unavailable', returnMs }
-      : { kind: 'ok' as const, result: s.result, returnMs }
-    return { id, client: `c${s.client}`, token: 't', op: s.op, invokeMs, completion }
+const smallHistory = fc
+  .array(
+    fc.record({
+      client: fc.integer({ min: 0, max: 3 }),
+      gapMs: fc.integer({ min: 0, max: 3 }),
+      durationMs: fc.integer({ min: 0, max: 6 }),
+      op: fc.constantFrom<RegisterOp>(write('a'), write('b'), CREATE, DROP, READ, READ),
+      result: fc.constantFrom<RegisterResult | 'unknown' | 'failed'>(
+        OK,
+        NOT_FOUND,
+        ALREADY_EXISTS,
+        EMPTY,
+        value('a'),
+        value('b'),
+        'unknown',
+        'failed',
+      ),
+    }),
+    { maxLength: 10 },
+  )
+  .map((specs) => {
+    const freeAtMs = [0, 0, 0, 0]
+    return specs
+      .filter((s) => s.result === 'unknown' || s.result === 'failed' || plausible(s.op, s.result))
+      .map((s, id) => {
+        const invokeMs = freeAtMs[s.client]! + s.gapMs
+        const returnMs = invokeMs + s.durationMs
+        freeAtMs[s.client] = returnMs
+        const completion =
+          s.result === 'unknown'
+            ? { kind: 'unknown' as const }
+            : s.result === 'failed'
+              ? { kind: 'failed' as const, error: 'unavailable', returnMs }
+              : { kind: 'ok' as const, result: s.result, returnMs }
+        return { id, client: `c${s.client}`, token: 't', op: s.op, invokeMs, completion }
+      })
   })
-})
 
 test('agrees with a reference search on small random histories', (t) => {
   let violations = 0
-  fc.assert(fc.property(smallHistory, (history) => {
-    const expected = referenceLinearizable(history)
-    if (!expected) violations++
-    return (checkLinearizability(history).verdict === 'linearizable') === expected
-  }), { numRuns: 4000 })
+  fc.assert(
+    fc.property(smallHistory, (history) => {
+      const expected = referenceLinearizable(history)
+      if (!expected) violations++
+      return (checkLinearizability(history).verdict === 'linearizable') === expected
+    }),
+    { numRuns: 4000 },
+  )
   t.true(violations > 400, `only ${violations} non-linearizable samples`)
 })
 
@@ -364,14 +475,27 @@ function corruptResults(random: () => number, history: HistoryOperation[], count
 test('agrees with a reference search on simulated histories with corrupted results', (t) => {
   let violations = 0
   const pools = fc.constantFrom<number | undefined>(undefined, 2, 4)
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 0, max: 2 }), pools, (seed, count, valuePool) => {
-    const random = prng(seed)
-    const simulated = simulateAtomicRegister(random, { operations: 30, clients: 6, unknownWriteRate: 0.15, valuePool })
-    const history = corruptResults(random, simulated, count)
-    const expected = referenceLinearizable(history)
-    if (!expected) violations++
-    return (checkLinearizability(history).verdict === 'linearizable') === expected
-  }), { numRuns: 400 })
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 0x7fffffff }),
+      fc.integer({ min: 0, max: 2 }),
+      pools,
+      (seed, count, valuePool) => {
+        const random = prng(seed)
+        const simulated = simulateAtomicRegister(random, {
+          operations: 30,
+          clients: 6,
+          unknownWriteRate: 0.15,
+          valuePool,
+        })
+        const history = corruptResults(random, simulated, count)
+        const expected = referenceLinearizable(history)
+        if (!expected) violations++
+        return (checkLinearizability(history).verdict === 'linearizable') === expected
+      },
+    ),
+    { numRuns: 400 },
+  )
   t.true(violations > 100, `only ${violations} non-linearizable samples`)
 })
 
@@ -402,6 +526,9 @@ test('gives up with a timeout verdict on a history too hard for the budget', (t)
   history.push(done('r', READ, 0, 100, value('nobody')), done('x', READ, 0, 1, EMPTY, 'easy'))
   const report = checkLinearizability(history, { timeoutMs: 300 })
   t.is(report.verdict, 'timeout')
-  t.deepEqual(report.tokens.map((r) => r.verdict), ['timeout', 'linearizable'])
+  t.deepEqual(
+    report.tokens.map((r) => r.verdict),
+    ['timeout', 'linearizable'],
+  )
   t.true(report.elapsedMs < 5_000)
 })

@@ -1,13 +1,7 @@
 import test from 'ava'
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
-import {
-  Sha256Argmin,
-  argminRange,
-  beatsHash,
-  hashNonce,
-  sha256,
-} from '../../../src/core/hash/sha256-argmin.js'
+import { Sha256Argmin, argminRange, beatsHash, hashNonce, sha256 } from '../../../src/core/hash/sha256-argmin.js'
 import { InvalidArgumentError } from '../../../src/core/errors.js'
 import { betterArgmin } from '../../../src/core/token/argmin.js'
 import { cryptoHash, nameArb, referenceArgmin, TWO_64 } from '../../support/reference-argmin.js'
@@ -21,18 +15,18 @@ const rangeArb = fc
 
 /** Ranges that cross a digit-count rollover (10^k), or hug either end of uint64. */
 const edgeRangeArb = fc.oneof(
-  fc.tuple(fc.integer({ min: 1, max: 19 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 40 }))
+  fc
+    .tuple(fc.integer({ min: 1, max: 19 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 40 }))
     .map(([k, before, after]) => {
       const power = 10n ** BigInt(k)
       const low = power - BigInt(before) < 0n ? 0n : power - BigInt(before)
       return [low, power + BigInt(after)] as const
     }),
-  fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 300 }))
-    .map(([back, length]) => {
-      const low = TWO_64 - BigInt(back)
-      const high = low + BigInt(length) > TWO_64 ? TWO_64 : low + BigInt(length)
-      return [low, high] as const
-    }),
+  fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 300 })).map(([back, length]) => {
+    const low = TWO_64 - BigInt(back)
+    const high = low + BigInt(length) > TWO_64 ? TWO_64 : low + BigInt(length)
+    return [low, high] as const
+  }),
   fc.integer({ min: 0, max: 300 }).map((high) => [0n, BigInt(high)] as const),
 )
 
@@ -63,7 +57,11 @@ test('sha256 matches the FIPS 180-2 "abc" and empty-string vectors', (t) => {
 
 test('hashNonce equals node:crypto for random names and uint64 nonces', (t) => {
   fc.assert(
-    fc.property(nameArb, fc.bigInt({ min: 0n, max: TWO_64 - 1n }), (name, x) => hashNonce(name, x) === cryptoHash(name, x)),
+    fc.property(
+      nameArb,
+      fc.bigInt({ min: 0n, max: TWO_64 - 1n }),
+      (name, x) => hashNonce(name, x) === cryptoHash(name, x),
+    ),
     { numRuns: 300 },
   )
   t.is(hashNonce('abc', 0n), cryptoHash('abc', 0n))
@@ -110,7 +108,11 @@ test('argminRange equals the reference when the message sits at the 55/56/64-byt
   // while the ranges make the digit count grow mid-scan (one-block -> two-block messages).
   for (let length = 0; length <= 140; length++) {
     const name = 'n'.repeat(length)
-    for (const [low, high] of [[0n, 12n], [95n, 105n], [9995n, 10003n]] as const) {
+    for (const [low, high] of [
+      [0n, 12n],
+      [95n, 105n],
+      [9995n, 10003n],
+    ] as const) {
       t.deepEqual(argminRange(name, low, high), referenceArgmin(name, low, high), `length ${length} [${low}, ${high})`)
     }
   }
@@ -124,7 +126,11 @@ test('argminRange equals the reference for names longer than 128 bytes (midstate
     'k'.repeat(4000),
   ]
   for (const name of names) {
-    for (const [low, high] of [[0n, 150n], [985n, 1020n], [TWO_64 - 40n, TWO_64]] as const) {
+    for (const [low, high] of [
+      [0n, 150n],
+      [985n, 1020n],
+      [TWO_64 - 40n, TWO_64],
+    ] as const) {
       t.deepEqual(argminRange(name, low, high), referenceArgmin(name, low, high), `${name.length} chars`)
     }
   }
@@ -187,7 +193,7 @@ test('a chunked scan (tiny chunkLength) equals the reference', (t) => {
   )
 })
 
-test('one kernel reused across alternating names keeps each name\'s midstate right', (t) => {
+test("one kernel reused across alternating names keeps each name's midstate right", (t) => {
   const kernel = new Sha256Argmin()
   const names = ['a'.repeat(200), 'b', 'a'.repeat(200), 'c'.repeat(70), 'b']
   for (const name of names) {

@@ -17,7 +17,12 @@ class SplitHasher implements Hasher {
 
 function jobs(hasher: Hasher) {
   const done: number[] = []
-  const runner = new HashJobs(hasher, { done: (jobId) => done.push(jobId), failed: () => {}, hashed: () => {}, nowMs: () => 0 })
+  const runner = new HashJobs(hasher, {
+    done: (jobId) => done.push(jobId),
+    failed: () => {},
+    hashed: () => {},
+    nowMs: () => 0,
+  })
   return { runner, done }
 }
 
@@ -31,7 +36,7 @@ test('jobs answered in place share one never-aborted signal; a job answered late
   runner.start({ jobId: 3, token: 'T', name: 'n', low: 0n, high: 1000n })
   t.is(hasher.signals[2], hasher.signals[0], 'the spare goes to the next job, which keeps it')
   runner.start({ jobId: 4, token: 'T', name: 'n', low: 0n, high: 10n })
-  t.not(hasher.signals[3], hasher.signals[2], 'the running job\'s signal is never handed out again')
+  t.not(hasher.signals[3], hasher.signals[2], "the running job's signal is never handed out again")
   runner.cancel(3)
   t.true(hasher.signals[2]!.aborted)
   t.false(hasher.signals[3]!.aborted)

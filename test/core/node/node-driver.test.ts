@@ -20,19 +20,41 @@ const write = { type: 'write' as const, name: 'abc', low: 0n, mid: 10n, high: 10
 /** A one-node cluster (quorum 1): the driver's own behaviour, with no network in the way. */
 function soloDriver(ports: { persistence?: Persistence; hasher?: Hasher } = {}) {
   const time = new SimulatedTime()
-  const scheme = new ReplicationScheme([{ token: 'T', writer: A, readers: [A] }, { token: 'U', writer: A, readers: [A] }])
-  const node = new RegisterNode({ self: A, scheme, quorum: new MajorityQuorum(), epoch: 1n, maxDomainSize: 10n ** 8n,
-    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 } })
+  const scheme = new ReplicationScheme([
+    { token: 'T', writer: A, readers: [A] },
+    { token: 'U', writer: A, readers: [A] },
+  ])
+  const node = new RegisterNode({
+    self: A,
+    scheme,
+    quorum: new MajorityQuorum(),
+    epoch: 1n,
+    maxDomainSize: 10n ** 8n,
+    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 },
+  })
   const transport = { start: async () => {}, send: () => {}, stop: async () => {} }
-  const driver = new NodeDriver(node, { transport, persistence: ports.persistence ?? new MemoryPersistence(),
-    hasher: ports.hasher ?? new InlineHasher(), clock: time, failures: new ScheduledFailureInjector() },
-  { maxOperationMs: 10_000, maxParked: 8 })
+  const driver = new NodeDriver(
+    node,
+    {
+      transport,
+      persistence: ports.persistence ?? new MemoryPersistence(),
+      hasher: ports.hasher ?? new InlineHasher(),
+      clock: time,
+      failures: new ScheduledFailureInjector(),
+    },
+    { maxOperationMs: 10_000, maxParked: 8 },
+  )
   return { driver, time }
 }
 
 /** A hasher that answers only when the test says so, and records aborts. */
 class HeldHasher implements Hasher {
-  readonly held: { request: ArgminRequest; signal: AbortSignal; resolve: (a: Argmin | undefined) => void; reject: (e: Error) => void }[] = []
+  readonly held: {
+    request: ArgminRequest
+    signal: AbortSignal
+    resolve: (a: Argmin | undefined) => void
+    reject: (e: Error) => void
+  }[] = []
   argmin(request: ArgminRequest, signal: AbortSignal): Promise<Argmin | undefined> {
     return new Promise((resolve, reject) => {
       this.held.push({ request, signal, resolve, reject })
@@ -59,7 +81,9 @@ test('a replica that cannot persist fails the operation and goes silent for that
   const { driver } = soloDriver({ persistence })
   await driver.start()
   persistence.fail = true
-  await t.throwsAsync(driver.execute('T', write, { timeoutMs: 1000 }), { message: /could not persist: Error: disk full/ })
+  await t.throwsAsync(driver.execute('T', write, { timeoutMs: 1000 }), {
+    message: /could not persist: Error: disk full/,
+  })
   t.true(driver.status().find((s) => s.token === 'T')!.silent, 'T crash-stopped on this node')
   persistence.fail = false
   const other: OpResult = await driver.execute('U', write, { timeoutMs: 1000 })
@@ -120,14 +144,32 @@ test('a hasher failure fails the waiting write at once instead of at its deadlin
 test('the driver tells the protocol the clock stood still when wall time ran ahead of monotonic time (suspend)', async (t) => {
   const time = new SimulatedTime()
   let wallOffsetMs = 0
-  const clock = { nowMs: () => time.nowMs(), wallMs: () => 1_700_000_000_000 + time.nowMs() + wallOffsetMs,
-    setTimer: (delayMs: number, callback: () => void) => time.setTimer(delayMs, callback) }
+  const clock = {
+    nowMs: () => time.nowMs(),
+    wallMs: () => 1_700_000_000_000 + time.nowMs() + wallOffsetMs,
+    setTimer: (delayMs: number, callback: () => void) => time.setTimer(delayMs, callback),
+  }
   const scheme = new ReplicationScheme([{ token: 'T', writer: A, readers: [A] }])
-  const node = new RegisterNode({ self: A, scheme, quorum: new MajorityQuorum(), epoch: 1n, maxDomainSize: 10n ** 8n,
-    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 } })
+  const node = new RegisterNode({
+    self: A,
+    scheme,
+    quorum: new MajorityQuorum(),
+    epoch: 1n,
+    maxDomainSize: 10n ** 8n,
+    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 },
+  })
   const transport = { start: async () => {}, send: () => {}, stop: async () => {} }
-  const driver = new NodeDriver(node, { transport, persistence: new MemoryPersistence(), hasher: new InlineHasher(), clock,
-    failures: new ScheduledFailureInjector() }, { maxOperationMs: 10_000, maxParked: 8, stallThresholdMs: 10 })
+  const driver = new NodeDriver(
+    node,
+    {
+      transport,
+      persistence: new MemoryPersistence(),
+      hasher: new InlineHasher(),
+      clock,
+      failures: new ScheduledFailureInjector(),
+    },
+    { maxOperationMs: 10_000, maxParked: 8, stallThresholdMs: 10 },
+  )
   await driver.start()
   await driver.execute('T', write, { timeoutMs: 1_000 })
   t.is(driver.clockStalls, 0)
@@ -158,11 +200,19 @@ test('steps hand their entries to the store at once (group commit), yet answer o
   const { driver } = soloDriver({ persistence, hasher })
   await driver.start()
   const answered: string[] = []
-  const writes = ['T', 'U'].map((token) => driver.execute(token, write, { timeoutMs: 5000 }).then(() => { answered.push(token) }))
+  const writes = ['T', 'U'].map((token) =>
+    driver.execute(token, write, { timeoutMs: 5000 }).then(() => {
+      answered.push(token)
+    }),
+  )
   await flush()
   for (const job of hasher.held) job.resolve({ nonce: 4n, hash: 1n })
   await flush()
-  t.deepEqual(persistence.held.map((h) => h.tokens), [['T'], ['U']], 'the second save did not wait for the first')
+  t.deepEqual(
+    persistence.held.map((h) => h.tokens),
+    [['T'], ['U']],
+    'the second save did not wait for the first',
+  )
   t.deepEqual(answered, [])
   persistence.held[0]!.resolve()
   await flush()
@@ -173,20 +223,43 @@ test('steps hand their entries to the store at once (group commit), yet answer o
   await driver.stop()
 })
 
-test('a durable store\'s synced writes reach the metrics', (t) => {
+test("a durable store's synced writes reach the metrics", (t) => {
   const seen: unknown[] = []
   const persistence = Object.assign(new MemoryPersistence(), {
     listener: undefined as ((event: SyncEvent) => void) | undefined,
-    observe(listener: (event: SyncEvent) => void) { this.listener = listener },
+    observe(listener: (event: SyncEvent) => void) {
+      this.listener = listener
+    },
   })
-  const metrics = { ...NO_METRICS, synced: (event: SyncEvent) => { seen.push(event) } }
+  const metrics = {
+    ...NO_METRICS,
+    synced: (event: SyncEvent) => {
+      seen.push(event)
+    },
+  }
   const time = new SimulatedTime()
   const scheme = new ReplicationScheme([{ token: 'T', writer: A, readers: [A] }])
-  const node = new RegisterNode({ self: A, scheme, quorum: new MajorityQuorum(), epoch: 1n, maxDomainSize: 10n,
-    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 } })
+  const node = new RegisterNode({
+    self: A,
+    scheme,
+    quorum: new MajorityQuorum(),
+    epoch: 1n,
+    maxDomainSize: 10n,
+    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 },
+  })
   const transport = { start: async () => {}, send: () => {}, stop: async () => {} }
-  new NodeDriver(node, { transport, persistence, hasher: new InlineHasher(), clock: time, failures: new ScheduledFailureInjector(), metrics },
-    { maxOperationMs: 1000, maxParked: 8 })
+  new NodeDriver(
+    node,
+    {
+      transport,
+      persistence,
+      hasher: new InlineHasher(),
+      clock: time,
+      failures: new ScheduledFailureInjector(),
+      metrics,
+    },
+    { maxOperationMs: 1000, maxParked: 8 },
+  )
   persistence.listener?.({ saves: 3, entries: 2, bytes: 100, syncMs: 1 })
   t.deepEqual(seen, [{ saves: 3, entries: 2, bytes: 100, syncMs: 1 }])
 })
@@ -210,11 +283,13 @@ test('a pending save holds back the effects about its own token only', async (t)
   await driver.execute('U', write, { timeoutMs: 5000 })
   persistence.hold = true
   let wroteT = false
-  const writeT = driver.execute('T', write, { timeoutMs: 5000 }).then(() => { wroteT = true })
+  const writeT = driver.execute('T', write, { timeoutMs: 5000 }).then(() => {
+    wroteT = true
+  })
   await flush()
-  t.is(persistence.held.length, 1, 'T\'s save is pending')
+  t.is(persistence.held.length, 1, "T's save is pending")
   const readU = await driver.execute('U', { type: 'read' }, { timeoutMs: 5000 })
-  t.is(readU.type, 'read', 'U is read while T\'s save is pending')
+  t.is(readU.type, 'read', "U is read while T's save is pending")
   t.false(wroteT)
   persistence.held[0]!()
   await writeT
@@ -226,7 +301,9 @@ test('requests parked on a silent token count as pending in its status until the
   const { driver, time } = soloDriver()
   await driver.start()
   driver.silenceAfter('T', 0)
-  const parked = [1, 2, 3].map(() => driver.execute('T', { type: 'read' }, { timeoutMs: 500 }).catch((error: Error) => error))
+  const parked = [1, 2, 3].map(() =>
+    driver.execute('T', { type: 'read' }, { timeoutMs: 500 }).catch((error: Error) => error),
+  )
   const pendingOf = (token: string) => driver.status().find((s) => s.token === token)!.pending
   t.is(pendingOf('T'), 3)
   t.is(pendingOf('U'), 0)

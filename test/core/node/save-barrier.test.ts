@@ -6,12 +6,21 @@ const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 function held(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
   let resolve!: () => void
   let reject!: (error: Error) => void
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
   return { promise, resolve, reject }
 }
 
 function step(ran: string[], name: string, tokens: string[], saved?: Promise<void>, global = false): StepEffects {
-  return { tokens: new Set(tokens), global, saved, run: () => ran.push(name), failed: (error) => ran.push(`${name} failed: ${String(error)}`) }
+  return {
+    tokens: new Set(tokens),
+    global,
+    saved,
+    run: () => ran.push(name),
+    failed: (error) => ran.push(`${name} failed: ${String(error)}`),
+  }
 }
 
 test('a step without a save and without earlier held steps of its tokens runs at once', (t) => {

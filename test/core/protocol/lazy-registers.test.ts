@@ -11,7 +11,11 @@ const B = 'b:1'
 const C = 'c:1'
 const NODES = [A, B, C]
 const TOKENS = 10_000
-const scheme = Array.from({ length: TOKENS }, (_, i) => ({ token: String(i + 1), writer: NODES[(i + 1) % 3]!, readers: NODES }))
+const scheme = Array.from({ length: TOKENS }, (_, i) => ({
+  token: String(i + 1),
+  writer: NODES[(i + 1) % 3]!,
+  readers: NODES,
+}))
 const write = (name: string) => ({ type: 'write' as const, name, low: 0n, mid: 1n, high: 3n })
 const read = { type: 'read' as const }
 
@@ -37,7 +41,14 @@ test('only the tokens used have a register; status still lists every token with 
   t.deepEqual(status.map((s) => s.token).slice(0, 3), ['1', '2', '3'], 'in scheme order')
   t.is(status[6]!.state?.value.kind, 'token')
   t.is(status[7]!.state?.value.kind, 'empty')
-  t.like(status[7], { token: '8', roles: ['writer', 'reader', 'replica'], pending: 0, replicas: 3, readQuorum: 2, writeQuorum: 2 })
+  t.like(status[7], {
+    token: '8',
+    roles: ['writer', 'reader', 'replica'],
+    pending: 0,
+    replicas: 3,
+    readQuorum: 2,
+    writeQuorum: 2,
+  })
   t.deepEqual(net.node(C).statusOf('8'), status[7])
   t.is(net.node(C).statusOf('no-such-token'), undefined)
 })

@@ -12,10 +12,12 @@ const LEASE_MS = 100
 const write = (name: string) => ({ type: 'write' as const, name, low: 0n, mid: 1n, high: 3n })
 const read = { type: 'read' as const }
 
-function valueOf(done: Completion | undefined): string {
+function valueTextOf(done: Completion | undefined): string {
   if (done === undefined) return 'pending'
   if (!done.ok) return `error ${done.error.code}`
-  return done.result.type === 'read' && done.result.value.kind === 'token' ? done.result.value.token.name : done.result.type
+  return done.result.type === 'read' && done.result.value.kind === 'token'
+    ? done.result.value.token.name
+    : done.result.type
 }
 
 /**
@@ -23,7 +25,13 @@ function valueOf(done: Completion | undefined): string {
  * replicas, after which B asks for a lease and gets one: B holds a lease from t = 110 to 210.
  */
 function leasedCluster(perReadCommitWait = false): ManualNet {
-  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0, survey: true }, perReadCommitWait)
+  const net = new ManualNet(
+    scheme,
+    new MajorityQuorum(),
+    1n,
+    { leaseMs: LEASE_MS, driftRate: 0, survey: true },
+    perReadCommitWait,
+  )
   net.submit(A, 'T', write('one'))
   net.settle()
   net.submit(B, 'T', read) // computes and imposes the final; B's copy is then complete
@@ -42,7 +50,7 @@ const leaseMessage = (e: Envelope): boolean => e.message.type === 'lease-request
 test('a holder answers a committed version from its own copy, with no message at all', (t) => {
   const net = leasedCluster()
   const r = net.submit(B, 'T', read)
-  t.is(valueOf(net.completions.get(r)), 'one')
+  t.is(valueTextOf(net.completions.get(r)), 'one')
   t.deepEqual(net.inflight, [], 'no query, no impose')
 })
 
@@ -54,41 +62,50 @@ test('without a lease (or before the writer surveyed the replicas) reads query a
   t.true(net.inflight.some((e) => e.message.type === 'query' && e.from === C))
   t.true(net.inflight.some((e) => e.message.type === 'lease-request' && e.from === C))
   net.settle()
-  t.is(valueOf(net.completions.get(r)), 'one')
+  t.is(valueTextOf(net.completions.get(r)), 'one')
   const again = net.submit(C, 'T', read)
-  t.true(net.inflight.some((e) => e.message.type === 'query'), 'the writer refused: its survey is not due before one lease after start')
+  t.true(
+    net.inflight.some((e) => e.message.type === 'query'),
+    'the writer refused: its survey is not due before one lease after start',
+  )
   net.settle()
-  t.is(valueOf(net.completions.get(again)), 'one')
+  t.is(valueTextOf(net.completions.get(again)), 'one')
 })
 
-test('a write waits for the lease holder\'s ack even with a majority, and completes when the lease ends', (t) => {
+test("a write waits for the lease holder's ack even with a majority, and completes when the lease ends", (t) => {
   const net = leasedCluster()
   const w = net.submit(A, 'T', write('two'))
   net.settle((e) => e.to !== B && !leaseMessage(e)) // B never hears of it
-  t.is(valueOf(net.completions.get(w)), 'pending', 'A and C are a majority, but B may still read `one` locally')
+  t.is(valueTextOf(net.completions.get(w)), 'pending', 'A and C are a majority, but B may still read `one` locally')
   net.tick(LEASE_MS + 10 + LEASE_MS - 1)
-  t.is(valueOf(net.completions.get(w)), 'pending')
+  t.is(valueTextOf(net.completions.get(w)), 'pending')
   net.tick(LEASE_MS + 10 + LEASE_MS)
-  t.is(valueOf(net.completions.get(w)), 'write', 'B\'s lease has ended: the write completes without it')
+  t.is(valueTextOf(net.completions.get(w)), 'write', "B's lease has ended: the write completes without it")
   const r = net.submit(B, 'T', read)
-  t.true(net.inflight.some((e) => e.message.type === 'query' && e.from === B), 'B no longer reads locally')
+  t.true(
+    net.inflight.some((e) => e.message.type === 'query' && e.from === B),
+    'B no longer reads locally',
+  )
   net.settle()
-  t.is(valueOf(net.completions.get(r)), 'two')
+  t.is(valueTextOf(net.completions.get(r)), 'two')
 })
 
 test('a holder with a newer version that is not yet committed reads through a quorum until the commit arrives', (t) => {
   const net = leasedCluster()
   const w = net.submit(A, 'T', write('two'))
   net.settle((e) => e.message.type !== 'commit')
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
   const commit = net.inflight.find((e) => e.message.type === 'commit')
   t.is(commit?.to, B, 'the writer tells its lease holders')
   const r1 = net.submit(B, 'T', read)
-  t.true(net.inflight.some((e) => e.message.type === 'query' && e.from === B), 'B holds `two` but does not know it committed')
+  t.true(
+    net.inflight.some((e) => e.message.type === 'query' && e.from === B),
+    'B holds `two` but does not know it committed',
+  )
   net.settle((e) => e.message.type !== 'commit')
-  t.is(valueOf(net.completions.get(r1)), 'two')
+  t.is(valueTextOf(net.completions.get(r1)), 'two')
   const r2 = net.submit(B, 'T', read)
-  t.is(valueOf(net.completions.get(r2)), 'two', 'its own quorum read made `two` safe to serve')
+  t.is(valueTextOf(net.completions.get(r2)), 'two', 'its own quorum read made `two` safe to serve')
 })
 
 test('the writer refuses a lease to a reader that lacks its newest version', (t) => {
@@ -113,12 +130,12 @@ test('a read imposing a version nobody reported committed waits for the holders 
   // `two` needs its final, computed in place; then C imposes it on every replica.
   net.deliver((e) => e.message.type === 'store' && e.from === C && e.to === A)
   net.deliver((e) => e.message.type === 'store-ack' && e.from === A && e.to === C)
-  t.is(valueOf(net.completions.get(r)), 'pending', 'A named B as a holder: C waits for B')
+  t.is(valueTextOf(net.completions.get(r)), 'pending', 'A named B as a holder: C waits for B')
   net.deliver((e) => e.message.type === 'store' && e.to === B)
   net.deliver((e) => e.message.type === 'store-ack' && e.from === B && e.to === C)
-  t.is(valueOf(net.completions.get(r)), 'two')
+  t.is(valueTextOf(net.completions.get(r)), 'two')
   net.settle()
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
 })
 
 test('a read imposing an uncommitted version waits at most one lease for replicas that do not answer', (t) => {
@@ -133,18 +150,18 @@ test('a read imposing an uncommitted version waits at most one lease for replica
   net.deliver((e) => e.message.type === 'store' && e.from === C && e.to === B)
   net.deliver((e) => e.message.type === 'store-ack' && e.to === C)
   net.drop((e) => e.to === A)
-  t.is(valueOf(net.completions.get(r)), 'pending')
+  t.is(valueTextOf(net.completions.get(r)), 'pending')
   net.tick(startMs + LEASE_MS)
-  t.is(valueOf(net.completions.get(r)), 'two', 'any lease granted before `two` existed is over')
+  t.is(valueTextOf(net.completions.get(r)), 'two', 'any lease granted before `two` existed is over')
 })
 
 test('after start the writer treats every reader as a holder for one lease (its earlier incarnation may have granted one)', (t) => {
   const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { leaseMs: LEASE_MS, driftRate: 0, survey: true })
   const w = net.submit(A, 'T', write('one'))
   net.settle((e) => e.to !== C)
-  t.is(valueOf(net.completions.get(w)), 'pending')
+  t.is(valueTextOf(net.completions.get(w)), 'pending')
   net.tick(LEASE_MS)
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
 })
 
 test('a durable writer grants leases at once: it stored every version it made, so it needs no survey', (t) => {
@@ -155,8 +172,8 @@ test('a durable writer grants leases at once: it stored every version it made, s
   net.settle()
   t.false(net.inflight.length > 0)
   const r = net.submit(B, 'T', read)
-  t.is(valueOf(net.completions.get(r)), 'one')
-  t.deepEqual(net.inflight, [], 'answered from B\'s copy before one lease has passed')
+  t.is(valueTextOf(net.completions.get(r)), 'one')
+  t.deepEqual(net.inflight, [], "answered from B's copy before one lease has passed")
 })
 
 const memory = { leaseMs: LEASE_MS, driftRate: 0, survey: true }
@@ -183,14 +200,17 @@ test('a writer restarted without its state does not read its empty copy locally,
   const lateFromA = (e: Envelope): boolean => e.from === A && e.to === B && isQueryAnswer(e)
   net.settle((e) => !lateFromA(e))
   net.settle()
-  t.is(valueOf(net.completions.get(rb)), 'one')
+  t.is(valueTextOf(net.completions.get(rb)), 'one')
   const ra = net.submit(A, 'T', read)
-  t.true(net.inflight.some((e) => e.message.type === 'query' && e.from === A), 'A\'s copy is older than what its survey found')
+  t.true(
+    net.inflight.some((e) => e.message.type === 'query' && e.from === A),
+    "A's copy is older than what its survey found",
+  )
   net.settle()
-  t.is(valueOf(net.completions.get(ra)), 'one')
+  t.is(valueTextOf(net.completions.get(ra)), 'one')
 })
 
-test('a replica that answered a restarted writer\'s survey drops stores of the writer\'s earlier incarnation', (t) => {
+test("a replica that answered a restarted writer's survey drops stores of the writer's earlier incarnation", (t) => {
   const net = committedEverywhere(memory)
   net.submit(A, 'T', write('two')) // the old incarnation's last write: lost to B, delayed to C
   net.drop((e) => e.message.type === 'store' && e.to === B)
@@ -201,16 +221,19 @@ test('a replica that answered a restarted writer\'s survey drops stores of the w
   net.tick(300)
   const ra = net.submit(A, 'T', read) // starts the survey; C answers it, and so learns of epoch 2
   net.settle()
-  t.is(valueOf(net.completions.get(ra)), 'one')
+  t.is(valueTextOf(net.completions.get(ra)), 'one')
   net.inflight.push(orphan)
   net.deliver((e) => e === orphan)
-  t.false(net.inflight.some((e) => e.message.type === 'store-ack' && e.from === C), 'dropped: no ack')
+  t.false(
+    net.inflight.some((e) => e.message.type === 'store-ack' && e.from === C),
+    'dropped: no ack',
+  )
   const rc = net.submit(C, 'T', read)
   net.settle()
-  t.is(valueOf(net.completions.get(rc)), 'one', 'the orphan never became a version anyone can read')
+  t.is(valueTextOf(net.completions.get(rc)), 'one', 'the orphan never became a version anyone can read')
 })
 
-test('a durable writer\'s restart keeps its stores flowing: only older incarnations are fenced', (t) => {
+test("a durable writer's restart keeps its stores flowing: only older incarnations are fenced", (t) => {
   const net = new ManualNet(scheme, new MajorityQuorum(), 1n, { ...memory, survey: false })
   net.submit(A, 'T', write('one'))
   net.settle()
@@ -220,10 +243,10 @@ test('a durable writer\'s restart keeps its stores flowing: only older incarnati
   net.settle()
   net.tick(10 + LEASE_MS) // readers counted as holders after the restart: the write waits for them or one lease
   net.settle()
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
   const r = net.submit(C, 'T', read)
   net.settle()
-  t.is(valueOf(net.completions.get(r)), 'two')
+  t.is(valueTextOf(net.completions.get(r)), 'two')
 })
 
 /** The writer falls silent mid-write; clients with deadlines of a fifth of a lease read at C for two leases. */
@@ -242,7 +265,7 @@ function shortDeadlineReads(perReadCommitWait: boolean): string[] {
     net.settle((e) => e.to !== A)
     net.drop((e) => e.to === A)
     net.tick(atMs + shortMs / 2)
-    outcomes.push(valueOf(net.completions.get(r)))
+    outcomes.push(valueTextOf(net.completions.get(r)))
   }
   return outcomes
 }
@@ -253,7 +276,10 @@ test('one lease wait per version: reads with deadlines shorter than a lease join
   const first = outcomes.indexOf('two')
   t.true(first >= 0, `reads complete once the shared wait ends: ${outcomes.join(', ')}`)
   t.true(first * (shortMs / 2) <= LEASE_MS + shortMs, 'within about one lease of the first read')
-  t.true(outcomes.slice(first).every((o) => o === 'two'), 'then normal service: `two` is known committed')
+  t.true(
+    outcomes.slice(first).every((o) => o === 'two'),
+    'then normal service: `two` is known committed',
+  )
 })
 
 test('proof the test can fail: when each read waits alone, reads with short deadlines never complete', (t) => {
@@ -264,11 +290,14 @@ test('proof the test can fail: when each read waits alone, reads with short dead
 test('a holder whose clock stood still (suspend) drops its lease before serving: the next read asks a quorum', (t) => {
   const net = leasedCluster()
   const before = net.submit(B, 'T', read)
-  t.is(valueOf(net.completions.get(before)), 'one')
+  t.is(valueTextOf(net.completions.get(before)), 'one')
   t.deepEqual(net.inflight, [], 'answered locally under the lease')
   net.node(B).step({ type: 'clock-stalled' }, net.nowMs)
   const after = net.submit(B, 'T', read)
-  t.true(net.inflight.some((e) => e.message.type === 'query' && e.from === B), 'no local answer without a lease')
+  t.true(
+    net.inflight.some((e) => e.message.type === 'query' && e.from === B),
+    'no local answer without a lease',
+  )
   net.settle()
-  t.is(valueOf(net.completions.get(after)), 'one')
+  t.is(valueTextOf(net.completions.get(after)), 'one')
 })

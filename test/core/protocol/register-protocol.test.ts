@@ -9,14 +9,24 @@ const B = 'b:1'
 const C = 'c:1'
 const D = 'd:1'
 const E = 'e:1'
-const scheme = [{ token: 'T', writer: A, readers: [A, B, C] }, { token: 'U', writer: B, readers: [C, D, E] }]
+const scheme = [
+  { token: 'T', writer: A, readers: [A, B, C] },
+  { token: 'U', writer: B, readers: [C, D, E] },
+]
 
 /** A query's answer: the value, or 'query-same' when the replica holds what the querier holds. */
 const isAnswer = (e: Envelope): boolean => e.message.type === 'query-reply' || e.message.type === 'query-same'
-const write = (name: string, low: bigint, mid: bigint, high: bigint) => ({ type: 'write' as const, name, low, mid, high })
+const write = (name: string, low: bigint, mid: bigint, high: bigint) => ({
+  type: 'write' as const,
+  name,
+  low,
+  mid,
+  high,
+})
 
 function ok(done: Completion | undefined) {
-  if (done === undefined || !done.ok) throw new Error(`expected success, got ${done === undefined ? 'nothing' : done.error.message}`)
+  if (done === undefined || !done.ok)
+    throw new Error(`expected success, got ${done === undefined ? 'nothing' : done.error.message}`)
   return done.result
 }
 
@@ -34,7 +44,10 @@ test('write: partial is the argmin of [low, mid) and the write completes at a ma
   t.is(result.token.partial?.nonce, 4n)
   t.is(result.token.final, undefined)
   t.is(result.ts.seq, 1n)
-  t.true(net.inflight.some((e) => e.to === C), 'the straggler C still receives its copy, nobody waits for it')
+  t.true(
+    net.inflight.some((e) => e.to === C),
+    'the straggler C still receives its copy, nobody waits for it',
+  )
 })
 
 test('read: computes final = argmin over [low, high), imposes it, then a second read takes one round trip without values', (t) => {
@@ -47,11 +60,20 @@ test('read: computes final = argmin over [low, high), imposes it, then a second 
   t.true(first.type === 'read' && first.value.kind === 'token' && first.value.token.final?.nonce === 70n)
   const r2 = net.submit(C, 'T', { type: 'read' })
   net.deliver((e) => e.message.type === 'query')
-  t.false(net.inflight.some((e) => e.message.type === 'query-reply'), 'replicas holding C\'s version send no value back')
+  t.false(
+    net.inflight.some((e) => e.message.type === 'query-reply'),
+    "replicas holding C's version send no value back",
+  )
   net.deliver((e) => e.message.type === 'query-same')
   const second = ok(net.completions.get(r2))
-  t.true(second.type === 'read' && second.value.kind === 'token' && second.value.token.final?.nonce === 70n, 'the value is C\'s own')
-  t.false(net.inflight.some((e) => e.message.type === 'store'), 'no impose when a quorum already holds the final')
+  t.true(
+    second.type === 'read' && second.value.kind === 'token' && second.value.token.final?.nonce === 70n,
+    "the value is C's own",
+  )
+  t.false(
+    net.inflight.some((e) => e.message.type === 'store'),
+    'no impose when a quorum already holds the final',
+  )
 })
 
 test('read: imposes the newest value when a replica of its quorum is behind (no new/old inversion)', (t) => {
@@ -69,8 +91,17 @@ test('read: imposes the newest value when a replica of its quorum is behind (no 
   net.deliver((e) => e.message.type === 'store-ack' && e.to === B)
   const read = ok(net.completions.get(r))
   t.true(read.type === 'read' && read.value.kind === 'token' && read.value.token.name === 'two')
-  t.is(net.node(B).status().find((s) => s.token === 'T')!.state!.value.kind, 'token')
-  const bState = net.node(B).status().find((s) => s.token === 'T')!.state!
+  t.is(
+    net
+      .node(B)
+      .status()
+      .find((s) => s.token === 'T')!.state!.value.kind,
+    'token',
+  )
+  const bState = net
+    .node(B)
+    .status()
+    .find((s) => s.token === 'T')!.state!
   t.true(bState.value.kind === 'token' && bState.value.token.name === 'two', 'B moved forward before answering')
 })
 
@@ -80,14 +111,39 @@ test('replica: a store with an older timestamp never overwrites a newer value', 
   net.settle()
   net.submit(A, 'T', write('two', 0n, 1n, 2n))
   net.settle()
-  const stale = { from: A, to: C, message: { type: 'store' as const, reqId: 999, token: 'T', ts: { seq: 1n, epoch: 1n },
-    value: { kind: 'token' as const, token: { name: 'one', low: 0n, mid: 1n, high: 2n, partial: { nonce: 0n, hash: hashNonce('one', 0n) }, final: undefined } } } }
+  const stale = {
+    from: A,
+    to: C,
+    message: {
+      type: 'store' as const,
+      reqId: 999,
+      token: 'T',
+      ts: { seq: 1n, epoch: 1n },
+      value: {
+        kind: 'token' as const,
+        token: {
+          name: 'one',
+          low: 0n,
+          mid: 1n,
+          high: 2n,
+          partial: { nonce: 0n, hash: hashNonce('one', 0n) },
+          final: undefined,
+        },
+      },
+    },
+  }
   net.inflight.push(stale)
   net.deliver()
-  const c = net.node(C).status().find((s) => s.token === 'T')!.state!
+  const c = net
+    .node(C)
+    .status()
+    .find((s) => s.token === 'T')!.state!
   t.is(c.ts.seq, 2n)
   t.true(c.value.kind === 'token' && c.value.token.name === 'two')
-  t.true(net.inflight.some((e) => e.message.type === 'store-ack' && e.message.reqId === 999), 'still acked')
+  t.true(
+    net.inflight.some((e) => e.message.type === 'store-ack' && e.message.reqId === 999),
+    'still acked',
+  )
 })
 
 test('role checks: writes only at the writer, reads only at a reader, unknown tokens not found', (t) => {
@@ -95,7 +151,12 @@ test('role checks: writes only at the writer, reads only at a reader, unknown to
   const w = net.completions.get(net.submit(B, 'T', write('x', 0n, 1n, 2n)))
   t.true(w !== undefined && !w.ok && w.error.code === 'failed-precondition' && /writer: a:1/.test(w.error.message))
   const r = net.completions.get(net.submit(B, 'U', { type: 'read' }))
-  t.true(r !== undefined && !r.ok && r.error.code === 'failed-precondition' && /readers: c:1, d:1, e:1/.test(r.error.message))
+  t.true(
+    r !== undefined &&
+      !r.ok &&
+      r.error.code === 'failed-precondition' &&
+      /readers: c:1, d:1, e:1/.test(r.error.message),
+  )
   const u = net.completions.get(net.submit(A, 'nope', { type: 'read' }))
   t.true(u !== undefined && !u.ok && u.error.code === 'not-found')
 })
@@ -141,7 +202,16 @@ test('writer learns the highest timestamp from a read quorum before its first wr
   net.settle()
   // A restarted writer with an empty copy and a later epoch.
   const restarted = new ManualNet(scheme, undefined, 2n)
-  for (const id of [B, C]) restarted.node(id).restore([{ token: 'T', ...net.node(id).status().find((s) => s.token === 'T')!.state! }])
+  for (const id of [B, C])
+    restarted.node(id).restore([
+      {
+        token: 'T',
+        ...net
+          .node(id)
+          .status()
+          .find((s) => s.token === 'T')!.state!,
+      },
+    ])
   const w = restarted.submit(A, 'T', write('three', 0n, 1n, 2n))
   restarted.settle()
   const result = ok(restarted.completions.get(w))
@@ -178,7 +248,12 @@ test('an operation without a quorum ends at its deadline, and the writer moves o
   net.drop(() => true)
   net.tick(100)
   const done = net.completions.get(blocked)
-  t.true(done !== undefined && !done.ok && done.error.code === 'deadline-exceeded' && /may or may not/.test(done.error.message))
+  t.true(
+    done !== undefined &&
+      !done.ok &&
+      done.error.code === 'deadline-exceeded' &&
+      /may or may not/.test(done.error.message),
+  )
   t.is(net.completions.get(queued), undefined)
   net.settle()
   const next = ok(net.completions.get(queued))
@@ -205,7 +280,9 @@ test('silence: a node silent for a token drops its work and answers nothing abou
 test('queues are bounded: writes beyond the queue limit are refused as overloaded', (t) => {
   const net = new ManualNet(scheme)
   const ids = Array.from({ length: 6 }, (_, i) => net.submit(A, 'T', write(`w${i}`, 0n, 1n, 2n)))
-  const refused = ids.map((id) => net.completions.get(id)).filter((d) => d !== undefined && !d.ok && d.error.code === 'resource-exhausted')
+  const refused = ids
+    .map((id) => net.completions.get(id))
+    .filter((d) => d !== undefined && !d.ok && d.error.code === 'resource-exhausted')
   t.is(refused.length, 1, 'one active + 4 queued fit, the 6th is refused')
 })
 
@@ -218,7 +295,16 @@ test('a late reply meant for an earlier incarnation never counts in a new round'
   const lateAck = first.inflight.find((e) => e.message.type === 'store-ack' && e.from === B)!
   // A restarts (epoch 2) with its durable copy; C answers its learning round; its stores are lost.
   const restarted = new ManualNet(scheme, undefined, 2n)
-  for (const id of [A, B, C]) restarted.node(id).restore([{ token: 'T', ...first.node(id).status().find((s) => s.token === 'T')!.state! }])
+  for (const id of [A, B, C])
+    restarted.node(id).restore([
+      {
+        token: 'T',
+        ...first
+          .node(id)
+          .status()
+          .find((s) => s.token === 'T')!.state!,
+      },
+    ])
   const w2 = restarted.submit(A, 'T', write('two', 0n, 1n, 2n))
   restarted.deliver((e) => e.message.type === 'query' && e.to === C)
   restarted.deliver(isAnswer)

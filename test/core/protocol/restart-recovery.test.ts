@@ -16,15 +16,21 @@ const RECOVERY: RecoveryTiming = { settleMs: 500, retryMs: 50 }
 const write = (name: string) => ({ type: 'write' as const, name, low: 0n, mid: 1n, high: 3n })
 const read = { type: 'read' as const }
 
-function valueOf(done: Completion | undefined): string {
+function valueTextOf(done: Completion | undefined): string {
   if (done === undefined) return 'pending'
   if (!done.ok) return `error ${done.error.code}`
   if (done.result.type !== 'read') return done.result.type
   return done.result.value.kind === 'token' ? done.result.value.token.name : done.result.value.kind
 }
 
-const between = (from: string, to: string) => (e: Envelope): boolean => e.from === from && e.to === to
-const not = (f: (e: Envelope) => boolean) => (e: Envelope): boolean => !f(e)
+const between =
+  (from: string, to: string) =>
+  (e: Envelope): boolean =>
+    e.from === from && e.to === to
+const not =
+  (f: (e: Envelope) => boolean) =>
+  (e: Envelope): boolean =>
+    !f(e)
 
 /** Every node starts without state (a new memory-mode cluster), recovering the token. */
 function coldStart(): ManualNet {
@@ -39,7 +45,7 @@ function writtenOnAB(): ManualNet {
   const w = net.submit(A, 'T', write('one'))
   net.settle(not((e) => e.to === C || e.from === C))
   net.drop((e) => e.to === C || e.from === C)
-  if (valueOf(net.completions.get(w)) !== 'write') throw new Error('setup: the write must be acknowledged')
+  if (valueTextOf(net.completions.get(w)) !== 'write') throw new Error('setup: the write must be acknowledged')
   return net
 }
 
@@ -50,9 +56,9 @@ test('an acknowledged write survives a restart of a replica without its state: i
   const r = net.submit(C, 'T', read)
   // A holds C's query until it has recovered; only B and C answering lets it recover.
   net.settle(not((e) => e.from === B))
-  t.is(valueOf(net.completions.get(r)), 'pending', 'A and C alone must not answer: A lost `one`, C never had it')
+  t.is(valueTextOf(net.completions.get(r)), 'pending', 'A and C alone must not answer: A lost `one`, C never had it')
   net.settle()
-  t.is(valueOf(net.completions.get(r)), 'one')
+  t.is(valueTextOf(net.completions.get(r)), 'one')
   t.is(net.node(A).status()[0]!.state?.value.kind, 'token', 'A recovered `one`')
 })
 
@@ -61,7 +67,7 @@ test('proof the test can fail: a restarted replica that skips recovery loses the
   net.restart(A, 2n) // no recovery: the empty copy votes at once
   const r = net.submit(C, 'T', read)
   net.settle(not((e) => e.from === B))
-  t.is(valueOf(net.completions.get(r)), 'empty', 'A and C, both without `one`, form a read quorum')
+  t.is(valueTextOf(net.completions.get(r)), 'empty', 'A and C, both without `one`, form a read quorum')
 })
 
 test('a restarted writer learns from the others before it writes: its version outranks every acknowledged one', (t) => {
@@ -70,12 +76,12 @@ test('a restarted writer learns from the others before it writes: its version ou
   net.tick(1)
   const w = net.submit(A, 'T', write('two'))
   net.settle()
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
   const done = net.completions.get(w)!
   t.true(done.ok && done.result.ts.seq === 2n, 'the new write comes after `one` (version 1)')
   const r = net.submit(B, 'T', read)
   net.settle()
-  t.is(valueOf(net.completions.get(r)), 'two')
+  t.is(valueTextOf(net.completions.get(r)), 'two')
 })
 
 test('a replica that restarted leaves the open rounds: an ack of its earlier incarnation no longer counts', (t) => {
@@ -94,7 +100,11 @@ test('a replica that restarted leaves the open rounds: an ack of its earlier inc
   net.deliver((e) => e.from === B && e.to === A && e.message.type === 'query')
   net.inflight.push(...ackFromOldB) // the dead process's ack arrives late
   net.deliver(between(B, A))
-  t.is(valueOf(net.completions.get(w)), 'pending', 'B lost `one` with its memory: its old ack must not complete the write')
+  t.is(
+    valueTextOf(net.completions.get(w)),
+    'pending',
+    'B lost `one` with its memory: its old ack must not complete the write',
+  )
   t.true(net.node(A).staleMessages >= 1)
 })
 
@@ -106,13 +116,13 @@ test('an answer meant for an earlier incarnation never joins a round of the next
   net.deliver((e) => e.from === C) // A and B answer C's first query
   lateReplies.push(...net.inflight.filter((e) => e.to === C))
   net.drop((e) => e.to === C)
-  t.is(valueOf(net.completions.get(first)), 'pending')
+  t.is(valueTextOf(net.completions.get(first)), 'pending')
   net.restart(C, 6n, { incarnation: 12 }) // same request ids from 1 again
   const second = net.submit(C, 'T', read)
   net.drop((e) => e.from === C) // nobody hears the second query
   net.inflight.push(...lateReplies)
   net.deliver()
-  t.is(valueOf(net.completions.get(second)), 'pending', 'replies to the dead incarnation matched nothing')
+  t.is(valueTextOf(net.completions.get(second)), 'pending', 'replies to the dead incarnation matched nothing')
   t.true(net.node(C).ignoredReplies >= 2)
 })
 
@@ -123,7 +133,7 @@ test('a cluster that starts without state serves at once when every replica answ
   for (const node of [A, B, C]) t.is(net.node(node).recoveringCount(), 0, `${node} recovered`)
   const w = net.submit(A, 'T', write('one'))
   net.settle()
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
 })
 
 test('with a replica down at the first start, the others start serving after the settle time, not before', (t) => {
@@ -138,25 +148,25 @@ test('with a replica down at the first start, the others start serving after the
   t.is(net.node(B).recoveringCount(), 0)
   const w = net.submit(A, 'T', write('one'))
   net.settle()
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
 })
 
 test('a writer whose epoch went backwards is told by the fenced replicas and moves above them', (t) => {
   const net = new ManualNet(scheme, undefined, 7n << 20n)
   const first = net.submit(A, 'T', write('one'))
   net.settle()
-  t.is(valueOf(net.completions.get(first)), 'write')
+  t.is(valueTextOf(net.completions.get(first)), 'write')
   // A restarts with its data but an older epoch (a wall clock stepped back, a data dir restored from a copy).
   net.restart(A, 3n << 20n, { durable: true })
   const w = net.submit(A, 'T', write('two'))
   const fenced = (e: Envelope): boolean => e.message.type === 'store-ack' && e.message.fenced === true
   net.settle()
-  t.is(valueOf(net.completions.get(w)), 'write', 'fenced once, then stored under an epoch above the fence')
+  t.is(valueTextOf(net.completions.get(w)), 'write', 'fenced once, then stored under an epoch above the fence')
   const done = net.completions.get(w)!
   t.true(done.ok && done.result.ts.epoch > 7n << 20n)
   const r = net.submit(B, 'T', read)
   net.settle()
-  t.is(valueOf(net.completions.get(r)), 'two')
+  t.is(valueTextOf(net.completions.get(r)), 'two')
   t.false(net.inflight.some(fenced))
 })
 
@@ -171,7 +181,7 @@ test('proof the test can fail: a fence that drops stores without an answer leave
     net.drop(fenced) // the replicas stay silent, as before the fix
     net.deliver()
   }
-  t.is(valueOf(net.completions.get(w)), 'pending')
+  t.is(valueTextOf(net.completions.get(w)), 'pending')
 })
 
 test('at a first start, a replica the others saw without state joins at once although another fell silent meanwhile', (t) => {
@@ -186,10 +196,14 @@ test('at a first start, a replica the others saw without state joins at once alt
   net.silence(C, 'T') // C goes silent before B heard it
   net.tick(1 + 2 * RECOVERY.retryMs) // B's second query on its own: its idle asking backs off
   net.settle()
-  t.is(net.node(B).recoveringCount(), 0, 'A vouched that this incarnation of B lacked state at the start: it lost nothing')
+  t.is(
+    net.node(B).recoveringCount(),
+    0,
+    'A vouched that this incarnation of B lacked state at the start: it lost nothing',
+  )
   const w = net.submit(A, 'T', write('one'))
   net.settle()
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
 })
 
 test('a vouch covers only the incarnation seen at the first start: after a restart the replica recovers as usual', (t) => {
@@ -198,7 +212,7 @@ test('a vouch covers only the incarnation seen at the first start: after a resta
   net.settle()
   const w = net.submit(A, 'T', write('one'))
   net.settle()
-  t.is(valueOf(net.completions.get(w)), 'write')
+  t.is(valueTextOf(net.completions.get(w)), 'write')
   net.restart(B, 3n, { recovery: RECOVERY }) // B acknowledged `one`, then lost it
   net.silence(C, 'T')
   net.tick(10)
@@ -208,7 +222,11 @@ test('a vouch covers only the incarnation seen at the first start: after a resta
   net.settle()
   net.tick(20 + RECOVERY.settleMs + 2 * RECOVERY.retryMs)
   net.settle()
-  t.is(net.node(B).recoveringCount(), 1, 'n - w + 1 = 2 ready others needed, and only A answers: it waits (never stale)')
+  t.is(
+    net.node(B).recoveringCount(),
+    1,
+    'n - w + 1 = 2 ready others needed, and only A answers: it waits (never stale)',
+  )
 })
 
 test('asking on its own, a recovering replica backs off (1, 2, 4, 8 retry periods), asks at the settle time, and stops after three', (t) => {

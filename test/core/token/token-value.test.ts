@@ -3,7 +3,14 @@ import fc from 'fast-check'
 import { betterArgmin } from '../../../src/core/token/argmin.js'
 import { argminRange } from '../../../src/core/hash/sha256-argmin.js'
 import {
-  isPlausibleValue, MAX_NAME_BYTES, type RegisterValue, type TokenValue, validateWriteInput, withFinal, writeInputProblem, writtenToken,
+  isPlausibleValue,
+  MAX_NAME_BYTES,
+  type RegisterValue,
+  type TokenValue,
+  validateWriteInput,
+  withFinal,
+  writeInputProblem,
+  writtenToken,
 } from '../../../src/core/token/token-value.js'
 import { UINT64_MAX, parseUint64 } from '../../../src/core/uint64.js'
 
@@ -18,7 +25,9 @@ test('low <= mid < high, else an invalid argument', (t) => {
 
 test('the maximum domain size is enforced with a clear message', (t) => {
   t.notThrows(() => validateWriteInput(write(0n, 5n, 100n), 100n))
-  t.throws(() => validateWriteInput(write(0n, 5n, 101n), 100n), { message: /domain size 101 exceeds the maximum of 100/ })
+  t.throws(() => validateWriteInput(write(0n, 5n, 101n), 100n), {
+    message: /domain size 101 exceeds the maximum of 100/,
+  })
 })
 
 test('uint64 parsing is exact over the full range and rejects everything else', (t) => {
@@ -43,18 +52,30 @@ test('the name bound counts UTF-8 bytes exactly as an encoder would, without enc
   t.false(tooLong('é'.repeat(MAX_NAME_BYTES / 2)))
   t.true(tooLong('é'.repeat(MAX_NAME_BYTES / 2 + 1)))
   t.false(tooLong('🚀'.repeat(MAX_NAME_BYTES / 4)))
-  t.true(tooLong('🚀'.repeat(MAX_NAME_BYTES / 4) + 'x'))
+  t.true(tooLong(`${'🚀'.repeat(MAX_NAME_BYTES / 4)}x`))
   const encoder = new TextEncoder()
-  const unit = fc.oneof(fc.constantFrom('a', 'é', '名', '🚀', '\ud800', '\udc00'), fc.string({ unit: 'binary', maxLength: 2 }))
-  fc.assert(fc.property(fc.array(unit, { minLength: 1300, maxLength: 2200 }).map((parts) => parts.join('')), (name) => {
-    t.is(tooLong(name), encoder.encode(name).length > MAX_NAME_BYTES)
-  }), { numRuns: 200 })
+  const unit = fc.oneof(
+    fc.constantFrom('a', 'é', '名', '🚀', '\ud800', '\udc00'),
+    fc.string({ unit: 'binary', maxLength: 2 }),
+  )
+  fc.assert(
+    fc.property(
+      fc.array(unit, { minLength: 1300, maxLength: 2200 }).map((parts) => parts.join('')),
+      (name) => {
+        t.is(tooLong(name), encoder.encode(name).length > MAX_NAME_BYTES)
+      },
+    ),
+    { numRuns: 200 },
+  )
 })
 
 /** A value as a writer and a reader make it: real argmins over [low, mid) and [low, high). */
 function honestValue(name: string, low: bigint, mid: bigint, high: bigint): RegisterValue {
   const partial = argminRange(name, low, mid)
-  return { kind: 'token', token: withFinal(writtenToken({ name, low, mid, high }, partial), argminRange(name, mid, high)) }
+  return {
+    kind: 'token',
+    token: withFinal(writtenToken({ name, low, mid, high }, partial), argminRange(name, mid, high)),
+  }
 }
 
 function forged(value: RegisterValue, change: Partial<TokenValue>): RegisterValue {
@@ -74,11 +95,17 @@ test('a replica accepts an honest value: written only, and with its final', (t) 
 test('a replica refuses a final or a partial whose hash is not H(name, nonce)', (t) => {
   const value = honestValue('token-name', 100n, 150n, 300n) as RegisterValue & { kind: 'token' }
   const { partial, final } = value.token
-  t.false(isPlausibleValue(forged(value, { final: { nonce: final!.nonce, hash: 0n } }), 1000n), 'a forged final that beats every hash')
+  t.false(
+    isPlausibleValue(forged(value, { final: { nonce: final!.nonce, hash: 0n } }), 1000n),
+    'a forged final that beats every hash',
+  )
   t.false(isPlausibleValue(forged(value, { final: { nonce: final!.nonce, hash: final!.hash + 1n } }), 1000n))
   t.false(isPlausibleValue(forged(value, { partial: { nonce: partial!.nonce, hash: 0n } }), 1000n))
   const other = argminRange('token-name', 160n, 161n)!
-  t.false(isPlausibleValue(forged(value, { final: { nonce: other.nonce, hash: final!.hash } }), 1000n), 'a hash moved to another nonce')
+  t.false(
+    isPlausibleValue(forged(value, { final: { nonce: other.nonce, hash: final!.hash } }), 1000n),
+    'a hash moved to another nonce',
+  )
   t.false(isPlausibleValue(forged(value, { name: 'another-name' }), 1000n), 'the hashes of another name')
 })
 
@@ -89,5 +116,8 @@ test('a replica refuses a nonce outside its range, even with its true hash', (t)
   t.false(isPlausibleValue(forged(value, { partial: real(99n) }), 1000n), 'partial below low')
   t.false(isPlausibleValue(forged(value, { final: real(300n) }), 1000n), 'final at high: outside [low, high)')
   t.false(isPlausibleValue(forged(value, { final: real(5n) }), 1000n), 'final below low')
-  t.true(isPlausibleValue(forged(value, { final: real(299n) }), 1000n), 'in range with its true hash: plausible (not checked as the argmin)')
+  t.true(
+    isPlausibleValue(forged(value, { final: real(299n) }), 1000n),
+    'in range with its true hash: plausible (not checked as the argmin)',
+  )
 })

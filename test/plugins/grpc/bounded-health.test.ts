@@ -4,27 +4,45 @@ import test from 'ava'
 import { protoPath as healthProto } from 'grpc-health-check'
 import { BoundedHealth } from '../../../src/plugins/grpc/bounded-health.js'
 
-const Health = (grpc.loadPackageDefinition(protoLoader.loadSync(healthProto,
-  { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true })) as any).grpc.health.v1.Health
+const Health = (
+  grpc.loadPackageDefinition(
+    protoLoader.loadSync(healthProto, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }),
+  ) as any
+).grpc.health.v1.Health
 
 async function serve(health: BoundedHealth): Promise<{ client: any; connect: () => any; stop: () => void }> {
   const server = new grpc.Server()
   health.addToServer(server)
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(),
-    (error, bound) => (error ? reject(error) : resolve(bound))))
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  )
   const clients: grpc.Client[] = []
   const connect = (): any => {
     // A channel of its own: a fresh connection, not the shared subchannel of an equal one.
-    const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 })
+    const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+    })
     clients.push(client)
     return client
   }
   const client = connect()
-  return { client, connect, stop: () => { for (const c of clients) c.close(); server.forceShutdown() } }
+  return {
+    client,
+    connect,
+    stop: () => {
+      for (const c of clients) c.close()
+      server.forceShutdown()
+    },
+  }
 }
 
 /** Opens a Watch on `service` and resolves with its first status, or with the error that ended it. */
-function firstStatus(client: any, service: string): Promise<{ call: grpc.ClientReadableStream<any>; status?: string; code?: number; details?: string }> {
+function firstStatus(
+  client: any,
+  service: string,
+): Promise<{ call: grpc.ClientReadableStream<any>; status?: string; code?: number; details?: string }> {
   const call = client.Watch({ service }) as grpc.ClientReadableStream<any>
   return new Promise((resolve) => {
     call.once('data', (reply: { status: string }) => resolve({ call, status: reply.status }))
@@ -43,8 +61,13 @@ test('watching 2,000 distinct unknown names keeps no entry and no watcher for an
   for (let batch = 0; batch < 20; batch++) {
     // A connection per batch: Node's HTTP/2 server closes a session whose client resets streams rapidly.
     const client = connect()
-    const opened = await Promise.all(Array.from({ length: 100 }, (_, i) => firstStatus(client, `unknown-${batch}-${i}-${'u'.repeat(1000)}`)))
-    t.deepEqual(opened.filter((o) => o.status !== 'SERVICE_UNKNOWN').map((o) => `${o.code} ${o.details}`), [])
+    const opened = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => firstStatus(client, `unknown-${batch}-${i}-${'u'.repeat(1000)}`)),
+    )
+    t.deepEqual(
+      opened.filter((o) => o.status !== 'SERVICE_UNKNOWN').map((o) => `${o.code} ${o.details}`),
+      [],
+    )
     for (const { call } of opened) call.cancel()
   }
   t.is(health.watchers, 0)
@@ -89,8 +112,12 @@ test('Check answers known names and NOT_FOUND for others, quoting at most a shor
   health.setStatus('', 'SERVING')
   const { client, stop } = await serve(health)
   t.teardown(stop)
-  const check = (service: string): Promise<{ status?: string; error?: grpc.ServiceError }> => new Promise((resolve) =>
-    client.Check({ service }, (error: grpc.ServiceError | null, reply: { status: string }) => resolve(error ? { error } : { status: reply.status })))
+  const check = (service: string): Promise<{ status?: string; error?: grpc.ServiceError }> =>
+    new Promise((resolve) =>
+      client.Check({ service }, (error: grpc.ServiceError | null, reply: { status: string }) =>
+        resolve(error ? { error } : { status: reply.status }),
+      ),
+    )
   t.is((await check('')).status, 'SERVING')
   t.is((await check('svc')).error?.code, grpc.status.NOT_FOUND, 'a known name without a status yet')
   const unknown = await check(`\u001b[2J${'x'.repeat(100_000)}`)
@@ -106,8 +133,10 @@ function derivedTokens(silent: Set<string>) {
   return {
     size: 100_000,
     has: (name: string) => name.startsWith(prefix) && Number(name.slice(prefix.length)) < 100_000,
-    status: (name: string) => (silent.has(name) ? 'NOT_SERVING' as const : 'SERVING' as const),
-    names: function* () { for (let i = 0; i < 100_000; i++) yield `${prefix}${i}` },
+    status: (name: string) => (silent.has(name) ? ('NOT_SERVING' as const) : ('SERVING' as const)),
+    names: function* () {
+      for (let i = 0; i < 100_000; i++) yield `${prefix}${i}`
+    },
   }
 }
 
@@ -116,7 +145,12 @@ test('derived names answer Check and Watch from their source, and a watcher hear
   const health = new BoundedHealth(new Set(['']), 8, derivedTokens(silent))
   const { client, stop } = await serve(health)
   t.teardown(stop)
-  const check = (service: string) => new Promise<string>((resolve) => client.Check({ service }, (error: grpc.ServiceError | null, reply: any) => resolve(error ? `code ${error.code}` : reply.status)))
+  const check = (service: string) =>
+    new Promise<string>((resolve) =>
+      client.Check({ service }, (error: grpc.ServiceError | null, reply: any) =>
+        resolve(error ? `code ${error.code}` : reply.status),
+      ),
+    )
   t.is(await check('token/7'), 'SERVING')
   t.is(await check('token/100000'), `code ${grpc.status.NOT_FOUND}`)
   const { call, status } = await firstStatus(client, 'token/7')
@@ -140,6 +174,8 @@ test('List refuses when derived names would make the answer longer than 100 serv
   health.setStatus('', 'SERVING')
   const { client, stop } = await serve(health)
   t.teardown(stop)
-  const code = await new Promise<number | undefined>((resolve) => client.List({}, (error: grpc.ServiceError | null) => resolve(error?.code)))
+  const code = await new Promise<number | undefined>((resolve) =>
+    client.List({}, (error: grpc.ServiceError | null) => resolve(error?.code)),
+  )
   t.is(code, grpc.status.RESOURCE_EXHAUSTED)
 })

@@ -3,7 +3,11 @@ import fc from 'fast-check'
 import { isDeepStrictEqual } from 'node:util'
 import { InvalidArgumentError } from '../../../src/core/errors.js'
 import { INVALID_UTF8 } from '../../../src/plugins/grpc/strict-utf8.js'
-import { decodeReadRequest, decodeWriteRequest, type TokenRequest } from '../../../src/plugins/grpc/token-service-codec.js'
+import {
+  decodeReadRequest,
+  decodeWriteRequest,
+  type TokenRequest,
+} from '../../../src/plugins/grpc/token-service-codec.js'
 import { encodedArbitrary, mutate, mutationArbitrary } from '../../support/protobuf-mutations.js'
 import { type Normalized, protoType, referenceDecode, type Verdict } from '../../support/protobuf-reference.js'
 import { batchFrameType, expectedMessage, ourBatch, ourMessage } from '../../support/replica-message-view.js'
@@ -39,7 +43,9 @@ class Tally {
 function agree(ours: Verdict, expected: Verdict, bytes: Uint8Array, what: string): void {
   const hex = Buffer.from(bytes).toString('hex')
   if (ours.ok !== expected.ok) {
-    throw new Error(`${what} ${hex}: ours ${ours.ok ? 'accepts' : `refuses (${ours.why})`}, reference ${expected.ok ? 'accepts' : `refuses (${expected.why})`}`)
+    throw new Error(
+      `${what} ${hex}: ours ${ours.ok ? 'accepts' : `refuses (${ours.why})`}, reference ${expected.ok ? 'accepts' : `refuses (${expected.why})`}`,
+    )
   }
   if (ours.ok && expected.ok && !isDeepStrictEqual(ours.value, expected.value)) {
     throw new Error(`${what} ${hex}: ours ${JSON.stringify(ours.value)}, reference ${JSON.stringify(expected.value)}`)
@@ -47,7 +53,11 @@ function agree(ours: Verdict, expected: Verdict, bytes: Uint8Array, what: string
 }
 
 /** Our verdict on a token request: a throw or a flagged string (INVALID_ARGUMENT) refuses; else its fields. */
-function ourRequest(decode: (bytes: Buffer) => TokenRequest, fieldNames: readonly string[], bytes: Uint8Array): Verdict {
+function ourRequest(
+  decode: (bytes: Buffer) => TokenRequest,
+  fieldNames: readonly string[],
+  bytes: Uint8Array,
+): Verdict {
   let request: TokenRequest
   try {
     request = decode(Buffer.from(bytes))
@@ -65,17 +75,23 @@ function ourRequest(decode: (bytes: Buffer) => TokenRequest, fieldNames: readonl
   return { ok: true, value }
 }
 
-for (const [name, decode] of [['ReadRequest', decodeReadRequest], ['WriteRequest', decodeWriteRequest]] as const) {
+for (const [name, decode] of [
+  ['ReadRequest', decodeReadRequest],
+  ['WriteRequest', decodeWriteRequest],
+] as const) {
   test(`${name}: the hand decoder refuses exactly what the reference refuses and otherwise reads the same fields`, (t) => {
     const type = protoType(name)
     const names = type.fieldsArray.map((f) => f.name)
     const tally = new Tally()
-    fc.assert(fc.property(encodedArbitrary(type), mutations, (valid, plan) => {
-      const bytes = mutate(type, valid, plan)
-      const expected = referenceDecode(type, bytes)
-      tally.add(expected)
-      agree(ourRequest(decode, names, bytes), expected, bytes, name)
-    }), { numRuns: RUNS * 4, includeErrorInReport: true })
+    fc.assert(
+      fc.property(encodedArbitrary(type), mutations, (valid, plan) => {
+        const bytes = mutate(type, valid, plan)
+        const expected = referenceDecode(type, bytes)
+        tally.add(expected)
+        agree(ourRequest(decode, names, bytes), expected, bytes, name)
+      }),
+      { numRuns: RUNS * 4, includeErrorInReport: true },
+    )
     tally.check(t, name)
   })
 }
@@ -85,18 +101,30 @@ function checkBatch(bytes: Uint8Array, tally: Tally): void {
   const frame = referenceDecode(batchFrameType(), bytes)
   const ours = ourBatch(bytes)
   if (!frame.ok || !ours.ok) {
-    agree(ours.ok ? { ok: true, value: {} } : ours, frame.ok ? { ok: true, value: {} } : frame, bytes, 'ReplicaBatch frame')
+    agree(
+      ours.ok ? { ok: true, value: {} } : ours,
+      frame.ok ? { ok: true, value: {} } : frame,
+      bytes,
+      'ReplicaBatch frame',
+    )
     tally.add(frame)
     return
   }
   const { messages, ...own } = frame.value
   // An incarnation beyond 2^53 is no node's: the decoder reads it as absent, like 0.
-  if (BigInt(own['incarnation'] as string) > BigInt(Number.MAX_SAFE_INTEGER)) own['incarnation'] = '0'
+  if (BigInt(own.incarnation as string) > BigInt(Number.MAX_SAFE_INTEGER)) own.incarnation = '0'
   const incarnation = String(ours.batch.incarnation ?? 0)
-  agree({ ok: true, value: { from: ours.batch.from, scheme_fingerprint: ours.batch.scheme_fingerprint, incarnation } },
-    { ok: true, value: own }, bytes, 'ReplicaBatch fields')
+  agree(
+    { ok: true, value: { from: ours.batch.from, scheme_fingerprint: ours.batch.scheme_fingerprint, incarnation } },
+    { ok: true, value: own },
+    bytes,
+    'ReplicaBatch fields',
+  )
   const raw = (messages as string[]).map((hex) => Buffer.from(hex, 'hex'))
-  if (raw.length !== ours.batch.messages.length) throw new Error(`batch ${Buffer.from(bytes).toString('hex')}: ${raw.length} messages, ours ${ours.batch.messages.length}`)
+  if (raw.length !== ours.batch.messages.length)
+    throw new Error(
+      `batch ${Buffer.from(bytes).toString('hex')}: ${raw.length} messages, ours ${ours.batch.messages.length}`,
+    )
   raw.forEach((message, i) => {
     const expected = expectedMessage(message)
     tally.add(expected)
@@ -107,19 +135,28 @@ function checkBatch(bytes: Uint8Array, tally: Tally): void {
 test('ReplicaBatch: the hand decoder refuses batches and messages exactly as the reference does, else reads the same', (t) => {
   const type = protoType('ReplicaBatch')
   const tally = new Tally()
-  fc.assert(fc.property(encodedArbitrary(type), mutations, (valid, plan) => checkBatch(mutate(type, valid, plan), tally)), { numRuns: RUNS * 2, includeErrorInReport: true })
+  fc.assert(
+    fc.property(encodedArbitrary(type), mutations, (valid, plan) => checkBatch(mutate(type, valid, plan), tally)),
+    { numRuns: RUNS * 2, includeErrorInReport: true },
+  )
   tally.check(t, 'ReplicaBatch')
 })
 
-for (const body of protoType('ReplicaMessage').oneofs['body']!.oneof) {
+for (const body of protoType('ReplicaMessage').oneofs.body!.oneof) {
   test(`ReplicaMessage with a ${body} body: refused exactly as the reference refuses it, else read the same`, (t) => {
     const type = protoType('ReplicaMessage')
     const tally = new Tally()
     const frame = batchFrameType()
-    fc.assert(fc.property(encodedArbitrary(type, body), mutations, (valid, plan) => {
-      const message = mutate(type, valid, plan)
-      checkBatch(frame.encode(frame.fromObject({ from: 'a:1', scheme_fingerprint: 'f', messages: [message] })).finish(), tally)
-    }), { numRuns: RUNS, includeErrorInReport: true })
+    fc.assert(
+      fc.property(encodedArbitrary(type, body), mutations, (valid, plan) => {
+        const message = mutate(type, valid, plan)
+        checkBatch(
+          frame.encode(frame.fromObject({ from: 'a:1', scheme_fingerprint: 'f', messages: [message] })).finish(),
+          tally,
+        )
+      }),
+      { numRuns: RUNS, includeErrorInReport: true },
+    )
     tally.check(t, body)
   })
 }

@@ -6,7 +6,12 @@ import { HealthAndReflection } from '../../../src/plugins/grpc/health-and-reflec
 function fakeDriver(tokens: string[]): { driver: NodeDriver; clockReads: () => number } {
   let clockReads = 0
   const driver = {
-    node: { tokens: () => tokens, tokenCount: tokens.length, serves: (token: string) => tokens.includes(token), isSilent: () => false },
+    node: {
+      tokens: () => tokens,
+      tokenCount: tokens.length,
+      serves: (token: string) => tokens.includes(token),
+      isSilent: () => false,
+    },
     nowMs: () => {
       clockReads++
       return performance.now()
@@ -34,7 +39,10 @@ function armedTimers(body: () => void): number {
   const realSet = globalThis.setTimeout
   const realClear = globalThis.clearTimeout
   globalThis.setTimeout = ((callback: () => void, ms?: number) => {
-    const handle = realSet(() => { armed.delete(handle); callback() }, ms)
+    const handle = realSet(() => {
+      armed.delete(handle)
+      callback()
+    }, ms)
     armed.add(handle)
     return handle
   }) as typeof setTimeout
@@ -66,30 +74,36 @@ test.serial('a flood of scheduled silences holds one refresh timer per token, no
   t.is(health.pendingRefreshes, 0)
 })
 
-test.serial('the earliest silence of a token wins, as in the failure injector, and refreshes the statuses when due', async (t) => {
-  const { driver } = fakeDriver(['T'])
-  const health = new HealthAndReflection(driver)
-  const reads = countRefreshes(health)
-  t.teardown(() => health.stopping())
-  health.refreshAt('T', performance.now() + 3_600_000)
-  health.refreshAt('T', performance.now() + 30)
-  health.refreshAt('T', performance.now() + 600_000)
-  const before = reads()
-  await sleep(120)
-  t.is(reads(), before + 1, 'refreshed once, at the earliest silence')
-  t.is(health.pendingRefreshes, 0)
-})
+test.serial(
+  'the earliest silence of a token wins, as in the failure injector, and refreshes the statuses when due',
+  async (t) => {
+    const { driver } = fakeDriver(['T'])
+    const health = new HealthAndReflection(driver)
+    const reads = countRefreshes(health)
+    t.teardown(() => health.stopping())
+    health.refreshAt('T', performance.now() + 3_600_000)
+    health.refreshAt('T', performance.now() + 30)
+    health.refreshAt('T', performance.now() + 600_000)
+    const before = reads()
+    await sleep(120)
+    t.is(reads(), before + 1, 'refreshed once, at the earliest silence')
+    t.is(health.pendingRefreshes, 0)
+  },
+)
 
-test.serial('a silence a year away neither refreshes early nor spins (setTimeout fires a delay over 2^31-1 ms at once)', async (t) => {
-  const { driver, clockReads } = fakeDriver(['T'])
-  const health = new HealthAndReflection(driver)
-  const reads = countRefreshes(health)
-  t.teardown(() => health.stopping())
-  health.refreshAt('T', performance.now() + 365 * 24 * 3600 * 1000)
-  const before = reads()
-  const clockBefore = clockReads()
-  await sleep(100)
-  t.is(reads(), before)
-  t.is(health.pendingRefreshes, 1)
-  t.true(clockReads() - clockBefore <= 1, `the timer woke ${clockReads() - clockBefore} times in 100 ms`)
-})
+test.serial(
+  'a silence a year away neither refreshes early nor spins (setTimeout fires a delay over 2^31-1 ms at once)',
+  async (t) => {
+    const { driver, clockReads } = fakeDriver(['T'])
+    const health = new HealthAndReflection(driver)
+    const reads = countRefreshes(health)
+    t.teardown(() => health.stopping())
+    health.refreshAt('T', performance.now() + 365 * 24 * 3600 * 1000)
+    const before = reads()
+    const clockBefore = clockReads()
+    await sleep(100)
+    t.is(reads(), before)
+    t.is(health.pendingRefreshes, 1)
+    t.true(clockReads() - clockBefore <= 1, `the timer woke ${clockReads() - clockBefore} times in 100 ms`)
+  },
+)

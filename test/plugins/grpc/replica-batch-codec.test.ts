@@ -3,7 +3,9 @@ import fc from 'fast-check'
 import type { ReplicaMessage } from '../../../src/core/protocol/messages.js'
 import { loadTokenManagerPackage } from '../../../src/plugins/grpc/proto.js'
 import {
-  decodeReplicaBatch, encodeReplicaBatch, type OutgoingMessage,
+  decodeReplicaBatch,
+  encodeReplicaBatch,
+  type OutgoingMessage,
 } from '../../../src/plugins/grpc/replica-batch-codec.js'
 import type { WireBatch } from '../../../src/plugins/grpc/wire-codec.js'
 import { envelopeFromWire, messageToWire } from '../../support/generic-replica-codec.js'
@@ -19,44 +21,86 @@ const message: fc.Arbitrary<ReplicaMessage> = fc.oneof(
   fc.record({ type: fc.constant('query-same' as const), ...base }),
   fc.record({ type: fc.constant('query-same' as const), ...base, committed: ts }),
   fc.record({ type: fc.constant('store-ack' as const), ...base }),
-  fc.record({ type: fc.constant('store-ack' as const), ...base, holders: fc.array(fc.string({ maxLength: 21 }), { maxLength: 6 }) }),
+  fc.record({
+    type: fc.constant('store-ack' as const),
+    ...base,
+    holders: fc.array(fc.string({ maxLength: 21 }), { maxLength: 6 }),
+  }),
   fc.record({ type: fc.constant('query-reply' as const), ...base, ts, value }),
   fc.record({ type: fc.constant('query-reply' as const), ...base, ts, value, committed: ts }),
   fc.record({ type: fc.constant('lease-request' as const), ...base, ts }),
-  fc.record({ type: fc.constant('lease-grant' as const), ...base, leaseMs: fc.nat({ max: Number.MAX_SAFE_INTEGER }), committed: ts }),
+  fc.record({
+    type: fc.constant('lease-grant' as const),
+    ...base,
+    leaseMs: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+    committed: ts,
+  }),
   fc.record({ type: fc.constant('commit' as const), ...base, ts }),
   fc.record({ type: fc.constant('query' as const), ...base, writerEpoch: fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }) }),
-  fc.record({ type: fc.constant('store' as const), ...base, ts, value, writerEpoch: fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }) }),
-  fc.record({ type: fc.constant('store' as const), ...base, ts, value }))
-const batch = fc.record({ from: fc.string({ maxLength: 21 }), fingerprint: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 16 }),
-  messages: fc.array(fc.record({ to: fc.string({ maxLength: 21 }), message }), { maxLength: 8 }) })
+  fc.record({
+    type: fc.constant('store' as const),
+    ...base,
+    ts,
+    value,
+    writerEpoch: fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }),
+  }),
+  fc.record({ type: fc.constant('store' as const), ...base, ts, value }),
+)
+const batch = fc.record({
+  from: fc.string({ maxLength: 21 }),
+  fingerprint: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 16 }),
+  messages: fc.array(fc.record({ to: fc.string({ maxLength: 21 }), message }), { maxLength: 8 }),
+})
 
 test('hand-encoded batches decode with proto-loader into the same messages (same wire format)', (t) => {
-  fc.assert(fc.property(batch, (b) => {
-    const decoded = generic.requestDeserialize(encodeReplicaBatch(b)) as WireBatch
-    t.is(decoded.from, b.from)
-    t.is(decoded.scheme_fingerprint, b.fingerprint)
-    t.deepEqual(decoded.messages.map((m) => envelopeFromWire(b.from, m)), b.messages.map((m) => ({ from: b.from, ...m })))
-  }), { numRuns: 300 })
+  fc.assert(
+    fc.property(batch, (b) => {
+      const decoded = generic.requestDeserialize(encodeReplicaBatch(b)) as WireBatch
+      t.is(decoded.from, b.from)
+      t.is(decoded.scheme_fingerprint, b.fingerprint)
+      t.deepEqual(
+        decoded.messages.map((m) => envelopeFromWire(b.from, m)),
+        b.messages.map((m) => ({ from: b.from, ...m })),
+      )
+    }),
+    { numRuns: 300 },
+  )
 })
 
 test('proto-loader-encoded batches decode by hand into the same messages', (t) => {
-  fc.assert(fc.property(batch, (b) => {
-    const wire: WireBatch = { from: b.from, scheme_fingerprint: b.fingerprint, messages: b.messages.map((m) => messageToWire(m.to, m.message)) }
-    const decoded = decodeReplicaBatch(generic.requestSerialize(wire))
-    t.deepEqual(decoded, { from: b.from, scheme_fingerprint: b.fingerprint, messages: b.messages as OutgoingMessage[] })
-  }), { numRuns: 300 })
+  fc.assert(
+    fc.property(batch, (b) => {
+      const wire: WireBatch = {
+        from: b.from,
+        scheme_fingerprint: b.fingerprint,
+        messages: b.messages.map((m) => messageToWire(m.to, m.message)),
+      }
+      const decoded = decodeReplicaBatch(generic.requestSerialize(wire))
+      t.deepEqual(decoded, {
+        from: b.from,
+        scheme_fingerprint: b.fingerprint,
+        messages: b.messages as OutgoingMessage[],
+      })
+    }),
+    { numRuns: 300 },
+  )
 })
 
 test('a malformed message is marked as such and its batch mates still decode; garbage bytes throw', (t) => {
   const good = { reqId: 7, token: 'T', type: 'query' as const }
-  const wire = { from: 'a:1', scheme_fingerprint: 'f', messages: [
-    { req_id: '1', token: 'T', to: 'b:1', store: { version: { seq: '1', epoch: '1' } } }, // no value
-    { req_id: '2', token: 'T', to: 'b:1' }, // no body
-    messageToWire('b:1', good),
-  ] } as unknown as WireBatch
+  const wire = {
+    from: 'a:1',
+    scheme_fingerprint: 'f',
+    messages: [
+      { req_id: '1', token: 'T', to: 'b:1', store: { version: { seq: '1', epoch: '1' } } }, // no value
+      { req_id: '2', token: 'T', to: 'b:1' }, // no body
+      messageToWire('b:1', good),
+    ],
+  } as unknown as WireBatch
   const decoded = decodeReplicaBatch(generic.requestSerialize(wire))
-  t.deepEqual(decoded.messages.map((m) => ('malformed' in m ? m.malformed : m.message)),
-    ['missing register value', 'replica message without a body', good])
+  t.deepEqual(
+    decoded.messages.map((m) => ('malformed' in m ? m.malformed : m.message)),
+    ['missing register value', 'replica message without a body', good],
+  )
   t.throws(() => decodeReplicaBatch(Buffer.from([0x1a, 0x05, 0x08])))
 })

@@ -5,15 +5,22 @@ import type { TokenStatus } from '../../../src/core/protocol/register-node.js'
 import { LogBudget } from '../../../src/plugins/grpc/log-budget.js'
 import { logText } from '../../../src/plugins/grpc/log-text.js'
 import { NodeLogger } from '../../../src/plugins/grpc/node-logger.js'
-import { MAX_LISTED_TOKENS, REQUEST_LOG_LIMITS, RequestLog, type RequestLogView } from '../../../src/plugins/grpc/request-log.js'
+import {
+  MAX_LISTED_TOKENS,
+  REQUEST_LOG_LIMITS,
+  RequestLog,
+  type RequestLogView,
+} from '../../../src/plugins/grpc/request-log.js'
 
 /** A NodeLogger writing parsed JSON events into an array. */
 function capture(): { logger: NodeLogger; events: any[] } {
   const events: any[] = []
-  const destination = new Writable({ write(chunk, _encoding, done) {
-    for (const line of String(chunk).split('\n').filter(Boolean)) events.push(JSON.parse(line))
-    done()
-  } })
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) events.push(JSON.parse(line))
+      done()
+    },
+  })
   return { logger: new NodeLogger('info', { destination, pretty: false }), events }
 }
 
@@ -43,7 +50,12 @@ test('logText cuts long strings, says how long they were, and never splits a sur
 test('LogBudget allows a bounded number of lines per window and reports how many it suppressed', (t) => {
   let nowMs = 0
   const reports: number[] = []
-  const budget = new LogBudget({ linesPerWindow: 3, windowMs: 1000, nowMs: () => nowMs, onSuppressed: (n) => reports.push(n) })
+  const budget = new LogBudget({
+    linesPerWindow: 3,
+    windowMs: 1000,
+    nowMs: () => nowMs,
+    onSuppressed: (n) => reports.push(n),
+  })
   const taken = Array.from({ length: 10 }, () => budget.take())
   t.deepEqual(taken, [true, true, true, false, false, false, false, false, false, false])
   t.deepEqual(reports, [])
@@ -67,9 +79,31 @@ test('LogBudget reports a suppressed count from its timer when no later line com
   t.deepEqual(reports, [4])
 })
 
-const STATUS: TokenStatus[] = [{ token: 'T', roles: ['writer'], silent: false, pending: 0, replicas: 1, readQuorum: 1, writeQuorum: 1,
-  state: { ts: { seq: 3n, epoch: 1n } as any, value: { kind: 'token', token: { name: `\u001b]0;pwned\u0007${'n'.repeat(4000)}`, low: 0n, mid: 1n, high: 2n,
-    partial: { nonce: 0n, hash: 5n }, final: undefined } } } }]
+const STATUS: TokenStatus[] = [
+  {
+    token: 'T',
+    roles: ['writer'],
+    silent: false,
+    pending: 0,
+    replicas: 1,
+    readQuorum: 1,
+    writeQuorum: 1,
+    state: {
+      ts: { seq: 3n, epoch: 1n } as any,
+      value: {
+        kind: 'token',
+        token: {
+          name: `\u001b]0;pwned\u0007${'n'.repeat(4000)}`,
+          low: 0n,
+          mid: 1n,
+          high: 2n,
+          partial: { nonce: 0n, hash: 5n },
+          final: undefined,
+        },
+      },
+    },
+  },
+]
 
 const VIEW: RequestLogView = { tokens: ['T'], status: (id) => STATUS.find((s) => s.token === id) }
 
@@ -86,9 +120,16 @@ test('RequestLog: 10,000 refused requests with huge odd ids give a bounded numbe
   const lines = events.filter((e) => e.msg.startsWith('Read '))
   const notes = events.filter((e) => e.suppressed !== undefined)
   t.is(lines.length, 10 * REQUEST_LOG_LIMITS.refusedPerWindow)
-  t.is(notes.reduce((sum, e) => sum + e.suppressed, 0), 10_000 - lines.length, 'every suppressed line is counted')
+  t.is(
+    notes.reduce((sum, e) => sum + e.suppressed, 0),
+    10_000 - lines.length,
+    'every suppressed line is counted',
+  )
   for (const event of events) {
-    t.false(stringsOf(event).some((text) => CONTROL.test(text)), event.msg)
+    t.false(
+      stringsOf(event).some((text) => CONTROL.test(text)),
+      event.msg,
+    )
     t.true(event.msg.length <= 400, `${event.msg.length} chars`)
   }
 })
@@ -113,11 +154,17 @@ test('RequestLog: served requests have their own budget, so refusals cannot hide
   t.is(events.length, REQUEST_LOG_LIMITS.refusedPerWindow + 1)
 })
 
-test('RequestLog: a node of many tokens lists the first 100 ids and how many it left out, and reads one token\'s status', (t) => {
+test("RequestLog: a node of many tokens lists the first 100 ids and how many it left out, and reads one token's status", (t) => {
   const { logger, events } = capture()
   const tokens = Array.from({ length: 250 }, (_, i) => String(i + 1))
   const asked: string[] = []
-  const view: RequestLogView = { tokens, status: (id) => { asked.push(id); return undefined } }
+  const view: RequestLogView = {
+    tokens,
+    status: (id) => {
+      asked.push(id)
+      return undefined
+    },
+  }
   new RequestLog(logger).request('Read', '7', view)
   t.deepEqual(asked, ['7'])
   t.is(events.length, 1)

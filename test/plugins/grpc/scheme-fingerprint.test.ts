@@ -4,13 +4,22 @@ import { ReplicationScheme, type TokenScheme } from '../../../src/core/scheme/re
 import { schemeFingerprint } from '../../../src/plugins/grpc/grpc-module.js'
 
 const NODES = ['127.0.0.1:50051', '127.0.0.1:50052', 'localhost:50053']
-const entries: TokenScheme[] = ['b', '10', '9', 'a', 'B', '1', 'Z', 'z-1', 'a.b', 'a_b', 'a:b'].map((token, i) => ({ token, writer: NODES[i % 3]!, readers: NODES }))
+const entries: TokenScheme[] = ['b', '10', '9', 'a', 'B', '1', 'Z', 'z-1', 'a.b', 'a_b', 'a:b'].map((token, i) => ({
+  token,
+  writer: NODES[i % 3]!,
+  readers: NODES,
+}))
 
 /** The fingerprint as the previous build computed it: a comparator sort and the pure-TypeScript SHA-256. */
 function previousFingerprint(list: readonly TokenScheme[]): string {
-  const text = JSON.stringify([...list].sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0))
-    .map((e) => [e.token, e.writer, e.readers]))
-  return Buffer.from(sha256(new TextEncoder().encode(text))).toString('hex').slice(0, 16)
+  const text = JSON.stringify(
+    [...list]
+      .sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0))
+      .map((e) => [e.token, e.writer, e.readers]),
+  )
+  return Buffer.from(sha256(new TextEncoder().encode(text)))
+    .toString('hex')
+    .slice(0, 16)
 }
 
 test('the fingerprint is the one earlier builds compute, whatever the order of the tokens', (t) => {
@@ -27,9 +36,16 @@ test('different schemes differ; one scheme is fingerprinted once and gives the s
   t.is(schemeFingerprint(scheme), schemeFingerprint(scheme))
 })
 
-test('a scheme whose canonical text spans many hash buffers gives the earlier builds\' fingerprint and canonical text', (t) => {
-  const many: TokenScheme[] = Array.from({ length: 5_000 }, (_, i) => ({ token: `t${i}`, writer: NODES[i % 3]!, readers: i % 2 === 0 ? NODES : [NODES[i % 3]!] }))
+test("a scheme whose canonical text spans many hash buffers gives the earlier builds' fingerprint and canonical text", (t) => {
+  const many: TokenScheme[] = Array.from({ length: 5_000 }, (_, i) => ({
+    token: `t${i}`,
+    writer: NODES[i % 3]!,
+    readers: i % 2 === 0 ? NODES : [NODES[i % 3]!],
+  }))
   const scheme = new ReplicationScheme(many)
   t.is(schemeFingerprint(scheme), previousFingerprint(many))
-  t.is(scheme.canonical(), JSON.stringify([...many].sort((a, b) => (a.token < b.token ? -1 : 1)).map((e) => [e.token, e.writer, e.readers])))
+  t.is(
+    scheme.canonical(),
+    JSON.stringify([...many].sort((a, b) => (a.token < b.token ? -1 : 1)).map((e) => [e.token, e.writer, e.readers])),
+  )
 })

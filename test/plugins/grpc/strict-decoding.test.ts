@@ -52,7 +52,11 @@ test('a string whose declared length runs past the end is refused, not cut short
   // WriteRequest { id: "T", name: claims 100 bytes, 3 present }: the reviewer's case, once written as `trn`.
   const request = bytes(delimited(1, 'T'), field(2, 2), 100, 'trn')
   t.true(protobufjs('WriteRequest', request) instanceof RangeError, "protobufjs's Reader refuses it")
-  t.is((protoType('WriteRequest').decode(request) as unknown as { name: string }).name, 'trn', 'its BufferReader (a Node Buffer) cuts it')
+  t.is(
+    (protoType('WriteRequest').decode(request) as unknown as { name: string }).name,
+    'trn',
+    'its BufferReader (a Node Buffer) cuts it',
+  )
   refuses(() => decodeWriteRequest(request), /length 100 past the end/)
   refuses(() => decodeReadRequest(bytes(field(1, 2), 5, 'T')), /past the end/)
   t.regex(malformed(decodeOne(storeOf(Buffer.from('trn')))), /past the end/)
@@ -76,7 +80,10 @@ test('a known field with the wrong wire type is refused, not read as its declare
   // In ReadRequest field 3 is unknown, so any wire type is skipped.
   t.is(decodeReadRequest(bytes(delimited(1, 'T'), field(3, 2), 1, 5)).id, 'T')
   t.regex(malformed(decodeOne(bytes(delimited(1, 'x'), delimited(8, '')))), /field 1 with wire type 2/)
-  t.regex(malformed(decodeOne(bytes(field(1, 0), 7, delimited(11, bytes(field(1, 5), 1, 2, 3, 4))))), /field 1 with wire type 5/)
+  t.regex(
+    malformed(decodeOne(bytes(field(1, 0), 7, delimited(11, bytes(field(1, 5), 1, 2, 3, 4))))),
+    /field 1 with wire type 5/,
+  )
 })
 
 test('varints: more than 10 bytes, over 64 bits, cut off by the end, or a tag over 5 bytes are refused', (t) => {
@@ -97,28 +104,56 @@ test('varints: more than 10 bytes, over 64 bits, cut off by the end, or a tag ov
 
 test('unknown fields of every wire type are skipped as protobufjs skips them; groups must end with their own tag', (t) => {
   // Field n with each wire type, then a group holding a varint and an empty group (n: unknown in the message).
-  const unknown = (n: number): Buffer => bytes(field(n, 0), 0x96, 0x01, field(n, 1), Buffer.alloc(8), delimited(n, 'xyz'),
-    field(n, 5), Buffer.alloc(4), field(n, 3), field(2, 0), 1, field(n + 1, 3), field(n + 1, 4), field(n, 4))
+  const unknown = (n: number): Buffer =>
+    bytes(
+      field(n, 0),
+      0x96,
+      0x01,
+      field(n, 1),
+      Buffer.alloc(8),
+      delimited(n, 'xyz'),
+      field(n, 5),
+      Buffer.alloc(4),
+      field(n, 3),
+      field(2, 0),
+      1,
+      field(n + 1, 3),
+      field(n + 1, 4),
+      field(n, 4),
+    )
   const request = bytes(delimited(1, 'T'), unknown(9), field(4, 0), 42)
   t.like(protobufjs('WriteRequest', request), { id: 'T', mid: '42' })
   t.like(decodeWriteRequest(request), { id: 'T', mid: 42n })
-  t.like(decodeOne(bytes(field(1, 0), 7, unknown(20), delimited(8, unknown(1)))), { message: { type: 'query-same', reqId: 7 } })
+  t.like(decodeOne(bytes(field(1, 0), 7, unknown(20), delimited(8, unknown(1)))), {
+    message: { type: 'query-same', reqId: 7 },
+  })
   // An empty message (Nothing) is parsed all the same: what it holds must be fields.
   t.true(protobufjs('ReplicaMessage', bytes(delimited(8, Uint8Array.of(0xff)))) instanceof Error)
   t.regex(malformed(decodeOne(bytes(field(1, 0), 7, delimited(8, Uint8Array.of(0xff))))), /truncated varint/)
-  t.regex(malformed(decodeOne(bytes(field(1, 0), 7, delimited(6, bytes(delimited(2, delimited(1, Uint8Array.of(0x0f)))))))), /wire type 7/)
+  t.regex(
+    malformed(decodeOne(bytes(field(1, 0), 7, delimited(6, bytes(delimited(2, delimited(1, Uint8Array.of(0x0f)))))))),
+    /wire type 7/,
+  )
   const misclosed = bytes(delimited(1, 'T'), field(9, 3), field(10, 4))
   t.like(protobufjs('ReadRequest', misclosed), { id: 'T' }, 'protobufjs ends a group at any end tag')
   refuses(() => decodeReadRequest(misclosed), /group 9 ended by 10/)
   for (const wireType of [4, 6, 7]) {
-    t.true(protobufjs('ReadRequest', bytes(field(9, wireType))) instanceof Error, `protobufjs refuses wire type ${wireType}`)
+    t.true(
+      protobufjs('ReadRequest', bytes(field(9, wireType))) instanceof Error,
+      `protobufjs refuses wire type ${wireType}`,
+    )
     refuses(() => decodeReadRequest(bytes(field(9, wireType))), new RegExp(`wire type ${wireType}`))
   }
 })
 
 test('unknown groups nest as deep as protobufjs allows, and no deeper', (t) => {
   const nested = (depth: number): Buffer =>
-    bytes(...Array.from({ length: depth }, () => field(9, 3)), field(1, 0), 1, ...Array.from({ length: depth }, () => field(9, 4)))
+    bytes(
+      ...Array.from({ length: depth }, () => field(9, 3)),
+      field(1, 0),
+      1,
+      ...Array.from({ length: depth }, () => field(9, 4)),
+    )
   let deepest = 0
   while (!(protobufjs('ReadRequest', nested(deepest + 1)) instanceof Error)) deepest++
   t.true(deepest > 90 && deepest < 110, `protobufjs allows ${deepest}`)

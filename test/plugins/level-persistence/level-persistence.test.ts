@@ -26,7 +26,10 @@ async function tempDir(t: ExecutionContext): Promise<string> {
 /** Writes raw records with classic-level itself, as a damaged disk or a foreign tool would. */
 async function putRaw(dir: string, records: Record<string, string>): Promise<void> {
   const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
-  await db.batch(Object.entries(records).map(([key, value]) => ({ type: 'put' as const, key, value })), { sync: true })
+  await db.batch(
+    Object.entries(records).map(([key, value]) => ({ type: 'put' as const, key, value })),
+    { sync: true },
+  )
   await db.close()
 }
 
@@ -40,11 +43,21 @@ async function refused(t: ExecutionContext, dir: string, node: string, problem: 
 const full: PersistEntry = {
   token: 'トークン/🎲',
   ts: { seq: UINT64_MAX, epoch: UINT64_MAX - 1n },
-  value: { kind: 'token', token: { name: 'naïve 名前 🎲', low: 0n, mid: UINT64_MAX - 1n, high: UINT64_MAX,
-    partial: { nonce: 9007199254740993n, hash: UINT64_MAX }, final: { nonce: UINT64_MAX - 1n, hash: 0n } } },
+  value: {
+    kind: 'token',
+    token: {
+      name: 'naïve 名前 🎲',
+      low: 0n,
+      mid: UINT64_MAX - 1n,
+      high: UINT64_MAX,
+      partial: { nonce: 9007199254740993n, hash: UINT64_MAX },
+      final: { nonce: UINT64_MAX - 1n, hash: 0n },
+    },
+  },
 }
 const partialOnly: PersistEntry = {
-  token: 'P', ts: { seq: 7n, epoch: 0n },
+  token: 'P',
+  ts: { seq: 7n, epoch: 0n },
   value: { kind: 'token', token: { name: '', low: 5n, mid: 5n, high: 6n, partial: undefined, final: undefined } },
 }
 const byToken = (entries: PersistEntry[]): PersistEntry[] => [...entries].sort((a, b) => (a.token < b.token ? -1 : 1))
@@ -56,8 +69,12 @@ test('reopen after close returns what was saved: exact bigints, UTF-8, uint64 ma
   await store.save([partialOnly, { token: 'E', ts: { seq: 2n, epoch: 3n }, value: { kind: 'empty' } }])
   await store.close()
   const reopened = await LevelPersistence.open(dir, NODE)
-  const expected = byToken([full, partialOnly, { token: 'A', ts: { seq: 1n, epoch: 1n }, value: { kind: 'absent' } },
-    { token: 'E', ts: { seq: 2n, epoch: 3n }, value: { kind: 'empty' } }])
+  const expected = byToken([
+    full,
+    partialOnly,
+    { token: 'A', ts: { seq: 1n, epoch: 1n }, value: { kind: 'absent' } },
+    { token: 'E', ts: { seq: 2n, epoch: 3n }, value: { kind: 'empty' } },
+  ])
   t.deepEqual(byToken(await reopened.load()), expected)
   t.deepEqual(byToken(await reopened.load()), expected) // the second load reads the database, not the preload
   await reopened.close()
@@ -148,7 +165,11 @@ test('nextEpoch is strictly increasing, across reopens too', async (t) => {
 test('concurrent saves keep call order: the last write for a token wins, durably', async (t) => {
   const dir = await tempDir(t)
   const store = new LevelPersistence(dir, NODE) // the first saves also wait for the lazy open
-  const entryAt = (seq: number): PersistEntry => ({ token: 'T', ts: { seq: BigInt(seq), epoch: 1n }, value: { kind: 'empty' } })
+  const entryAt = (seq: number): PersistEntry => ({
+    token: 'T',
+    ts: { seq: BigInt(seq), epoch: 1n },
+    value: { kind: 'empty' },
+  })
   const saves = Array.from({ length: 100 }, (_, i) => store.save([entryAt(i)]))
   await store.close() // waits for the queued saves
   await Promise.all(saves)
@@ -181,10 +202,18 @@ test('the module binds Persistence and LevelPersistence to one instance', async 
 test('the codec round-trips and rejects malformed records with the field path', (t) => {
   t.deepEqual(decodeEntry(encodeEntry(full)), full)
   t.deepEqual(decodeEntry(encodeEntry(partialOnly)), partialOnly)
-  const bad = (text: string, message: RegExp): void => { t.throws(() => decodeEntry(text), { instanceOf: InvalidArgumentError, message }) }
+  const bad = (text: string, message: RegExp): void => {
+    t.throws(() => decodeEntry(text), { instanceOf: InvalidArgumentError, message })
+  }
   bad('[]', /^record must be an object$/)
   bad('{"token":1}', /^token must be a string$/)
-  bad('{"token":"T","ts":{"seq":"1","epoch":"1"},"value":{"kind":"gone"}}', /value\.kind must be empty, absent or token/)
-  bad(encodeEntry(full).replace(`"high":"${UINT64_MAX}"`, `"high":"${UINT64_MAX + 1n}"`), /value\.token\.high exceeds 2\^64-1/)
+  bad(
+    '{"token":"T","ts":{"seq":"1","epoch":"1"},"value":{"kind":"gone"}}',
+    /value\.kind must be empty, absent or token/,
+  )
+  bad(
+    encodeEntry(full).replace(`"high":"${UINT64_MAX}"`, `"high":"${UINT64_MAX + 1n}"`),
+    /value\.token\.high exceeds 2\^64-1/,
+  )
   bad(encodeEntry(full).replace('"hash":"0"', '"hash":0'), /value\.token\.final\.hash must be a string/)
 })

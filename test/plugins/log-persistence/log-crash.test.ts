@@ -8,8 +8,11 @@ import { repoRoot } from '../../support/repo-root.js'
 
 /** Runs the saver until it has acknowledged a few hundred saves, kills it with SIGKILL; returns the acks it printed. */
 async function runAndKill(dataDir: string, firstSeq: number, killAfterAcks: number): Promise<Map<string, bigint>> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist/test/support/log-saver.js'), dataDir, String(firstSeq), '8192'],
-    { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot(), 'dist/test/support/log-saver.js'), dataDir, String(firstSeq), '8192'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   const acked = new Map<string, bigint>()
   let count = 0
   let buffered = ''

@@ -26,12 +26,25 @@ async function tempDir(t: ExecutionContext): Promise<string> {
   return join(dir, 'data')
 }
 
-const entry = (token: string, seq: bigint): PersistEntry => ({ token, ts: { seq, epoch: 3n }, value: { kind: 'empty' } })
+const entry = (token: string, seq: bigint): PersistEntry => ({
+  token,
+  ts: { seq, epoch: 3n },
+  value: { kind: 'empty' },
+})
 const full: PersistEntry = {
   token: 'トークン/🎲',
   ts: { seq: UINT64_MAX, epoch: UINT64_MAX - 1n },
-  value: { kind: 'token', token: { name: 'naïve 名前 🎲', low: 0n, mid: UINT64_MAX - 1n, high: UINT64_MAX,
-    partial: { nonce: 9007199254740993n, hash: UINT64_MAX }, final: { nonce: UINT64_MAX - 1n, hash: 0n } } },
+  value: {
+    kind: 'token',
+    token: {
+      name: 'naïve 名前 🎲',
+      low: 0n,
+      mid: UINT64_MAX - 1n,
+      high: UINT64_MAX,
+      partial: { nonce: 9007199254740993n, hash: UINT64_MAX },
+      final: { nonce: UINT64_MAX - 1n, hash: 0n },
+    },
+  },
 }
 
 async function seqs(store: LogPersistence): Promise<Map<string, bigint>> {
@@ -56,7 +69,10 @@ test('reopen after close returns what was saved: exact bigints, UTF-8, uint64 ma
   await store.save([full, entry('P', 7n)])
   await store.close()
   const again = await LogPersistence.open(dir, NODE)
-  t.deepEqual((await again.load()).sort((a, b) => (a.token < b.token ? -1 : 1)), [entry('P', 7n), full])
+  t.deepEqual(
+    (await again.load()).sort((a, b) => (a.token < b.token ? -1 : 1)),
+    [entry('P', 7n), full],
+  )
   t.is(await again.nextEpoch(), 2n)
   await again.close()
 })
@@ -66,7 +82,10 @@ test('saves arriving during a sync share the next synced write (group commit), a
   const events: SyncEvent[] = []
   store.observe((event) => events.push(event))
   await Promise.all(Array.from({ length: 300 }, (_, i) => store.save([entry(`K${i % 30}`, BigInt(i))])))
-  t.is(events.reduce((sum, e) => sum + e.saves, 0), 300)
+  t.is(
+    events.reduce((sum, e) => sum + e.saves, 0),
+    300,
+  )
   t.true(events.length < 300 / 4, `${events.length} writes for 300 saves`)
   t.true(events.every((e) => e.entries <= 30 && e.syncMs >= 0))
   await store.close()
@@ -119,8 +138,18 @@ test('a torn tail (a write cut short at any byte) is cut off: the earlier saves 
   const again = await LogPersistence.open(dir, NODE)
   await again.save([entry('C', 1n)])
   await again.close()
-  t.deepEqual(await seqs(await LogPersistence.open(dir, NODE).then(async (s) => { t.teardown(() => s.close()); return s })),
-    new Map([['A', 1n], ['C', 1n]]))
+  t.deepEqual(
+    await seqs(
+      await LogPersistence.open(dir, NODE).then(async (s) => {
+        t.teardown(() => s.close())
+        return s
+      }),
+    ),
+    new Map([
+      ['A', 1n],
+      ['C', 1n],
+    ]),
+  )
 })
 
 test('garbage longer than any interrupted write at the end of the log is refused as damage, not cut', async (t) => {
@@ -139,11 +168,24 @@ test('the log is rewritten as a new generation once it outgrows the live state; 
   for (let i = 0; i < 400; i++) await store.save([entry(`K${i % 5}`, BigInt(i))])
   const names = await readdir(dir)
   t.deepEqual(names.filter((n) => n.startsWith('state-')).length, 1)
-  t.notDeepEqual(names.filter((n) => n.startsWith('state-')), ['state-1.log'], 'a later generation')
+  t.notDeepEqual(
+    names.filter((n) => n.startsWith('state-')),
+    ['state-1.log'],
+    'a later generation',
+  )
   t.true((await stat(await stateFile(dir))).size < 4096 * 2)
   await store.close()
   const again = await LogPersistence.open(dir, NODE)
-  t.deepEqual(await seqs(again), new Map([['K0', 395n], ['K1', 396n], ['K2', 397n], ['K3', 398n], ['K4', 399n]]))
+  t.deepEqual(
+    await seqs(again),
+    new Map([
+      ['K0', 395n],
+      ['K1', 396n],
+      ['K2', 397n],
+      ['K3', 398n],
+      ['K4', 399n],
+    ]),
+  )
   t.is(await again.nextEpoch(), 2n)
   await again.close()
 })
@@ -169,14 +211,20 @@ test('a LevelDB data dir of the previous release is migrated once: entries and e
   await level.close()
   const notices: string[] = []
   const store = await LogPersistence.open(dir, NODE, { notice: (message) => notices.push(message) })
-  t.deepEqual(await seqs(store), new Map([['P', 7n], [full.token, full.ts.seq]]))
+  t.deepEqual(
+    await seqs(store),
+    new Map([
+      ['P', 7n],
+      [full.token, full.ts.seq],
+    ]),
+  )
   t.is(await store.nextEpoch(), 3n)
   t.deepEqual(notices, ['data dir migrated from LevelDB to the append-only log'])
   await store.close()
   t.deepEqual((await readdir(dir)).sort(), ['state-1.log'])
 })
 
-test('a dir open in this process or held by a live process is refused; a dead holder\'s lock is taken over', async (t) => {
+test("a dir open in this process or held by a live process is refused; a dead holder's lock is taken over", async (t) => {
   const dir = await tempDir(t)
   const store = await LogPersistence.open(dir, NODE)
   await refused(t, dir, NODE, /already open in this process/)
@@ -196,12 +244,17 @@ test('a lock naming a live pid that started at another time (a reused pid) or a 
   await writeFile(join(dir, 'LOCK'), `${process.ppid}\n${startTime}\n`)
   await refused(t, dir, NODE, new RegExp(`locked by process ${process.ppid}, which is running`))
   await writeFile(join(dir, 'LOCK'), `${process.ppid}\n${Number(startTime) + 1}\n`)
-  await t.notThrowsAsync(async () => (await LogPersistence.open(dir, NODE)).close(), 'the pid now names another process')
+  await t.notThrowsAsync(
+    async () => (await LogPersistence.open(dir, NODE)).close(),
+    'the pid now names another process',
+  )
   // A process that exited under a parent that never waits for it (`sleep` here, as a killed node under an init
   // that reaps nothing): a zombie while that parent lives.
   const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] })
   t.teardown(() => parent.kill())
-  const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (data: Buffer) => resolve(String(data)))))
+  const zombie = Number(
+    await new Promise<string>((resolve) => parent.stdout.once('data', (data: Buffer) => resolve(String(data)))),
+  )
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.true(readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '), 'the exited child is a zombie while unreaped')
   await writeFile(join(dir, 'LOCK'), `${zombie}\n`)
@@ -234,14 +287,23 @@ test('the module binds Persistence and LogPersistence to one instance', async (t
 })
 
 test('the binary entry codec round-trips exact values (uint64 max, UTF-8, lone surrogates) and refuses cut or padded records', (t) => {
-  const partialOnly: PersistEntry = { token: 'P', ts: { seq: 7n, epoch: 0n },
-    value: { kind: 'token', token: { name: '', low: 5n, mid: 5n, high: 6n, partial: { nonce: 5n, hash: 1n }, final: undefined } } }
+  const partialOnly: PersistEntry = {
+    token: 'P',
+    ts: { seq: 7n, epoch: 0n },
+    value: {
+      kind: 'token',
+      token: { name: '', low: 5n, mid: 5n, high: 6n, partial: { nonce: 5n, hash: 1n }, final: undefined },
+    },
+  }
   const lone: PersistEntry = { token: 'x\ud800y', ts: { seq: 1n, epoch: 1n }, value: { kind: 'absent' } }
   for (const value of [full, partialOnly, lone, entry('E', 0n)]) {
     const record = entryRecord(value)
     t.deepEqual(decodeBinaryEntry(record), value)
     for (let cut = 1; cut < record.length; cut++) {
-      t.throws(() => decodeBinaryEntry(record.subarray(0, cut)), { instanceOf: InvalidArgumentError, message: /record ends inside/ })
+      t.throws(() => decodeBinaryEntry(record.subarray(0, cut)), {
+        instanceOf: InvalidArgumentError,
+        message: /record ends inside/,
+      })
     }
     t.throws(() => decodeBinaryEntry(Buffer.concat([record, Buffer.of(0)])), { message: /1 bytes after the entry/ })
   }

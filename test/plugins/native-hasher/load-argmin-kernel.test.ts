@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import {
-  chooseArgminKernel,
-  type KernelSources,
-} from '../../../src/plugins/native-hasher/load-argmin-kernel.js'
+import { chooseArgminKernel, type KernelSources } from '../../../src/plugins/native-hasher/load-argmin-kernel.js'
 import { createNativeArgminKernel } from '../../../src/plugins/native-hasher/native-argmin-kernel.js'
 import { type ArgminKernel, typescriptArgminKernel } from '../../../src/plugins/wasm-hasher/wasm-argmin-kernel.js'
 import { cCompiler, nativeExpectedBecause, nativeKernelOrReason, nodeApiHeader } from '../../support/native-kernel.js'
@@ -22,7 +19,9 @@ const native = nativeKernelOrReason()
 
 /** The kind a fresh worker thread's loadArgminKernel picks, with env as its environment. */
 async function workerKernelKind(env: NodeJS.ProcessEnv): Promise<unknown> {
-  const loader = pathToFileURL(join(repoRoot(), 'dist', 'src', 'plugins', 'native-hasher', 'load-argmin-kernel.js')).href
+  const loader = pathToFileURL(
+    join(repoRoot(), 'dist', 'src', 'plugins', 'native-hasher', 'load-argmin-kernel.js'),
+  ).href
   const script = `
     import { parentPort } from 'node:worker_threads'
     import { loadArgminKernel } from ${JSON.stringify(loader)}
@@ -44,7 +43,9 @@ const fake = (kind: ArgminKernel['kind']): ArgminKernel => ({ kind, argminRange:
 test('where the CPU has SHA-NI and a C compiler is installed, the native kernel is picked (not a silent fallback)', (t) => {
   const because = nativeExpectedBecause()
   if (because === undefined) {
-    t.log(`not required on this machine (no sha_ni in /proc/cpuinfo, no C compiler or no Node headers); native: ${typeof native === 'string' ? native : 'runs'}`)
+    t.log(
+      `not required on this machine (no sha_ni in /proc/cpuinfo, no C compiler or no Node headers); native: ${typeof native === 'string' ? native : 'runs'}`,
+    )
     t.pass()
     return
   }
@@ -80,7 +81,9 @@ test('a forced kernel is that kernel or an error, never another one', (t) => {
   t.is(chooseArgminKernel('typescript', both).kernel.kind, 'typescript')
   const noNative: KernelSources = { nativeSha: () => 'no SHA here', wasmSimd: () => fake('wasm-simd') }
   t.throws(() => chooseArgminKernel('native-sha', noNative), { message: 'TM_HASH_KERNEL=native-sha, but no SHA here' })
-  t.throws(() => chooseArgminKernel('native', noNative), { message: /expected one of native-sha, wasm-simd, typescript/ })
+  t.throws(() => chooseArgminKernel('native', noNative), {
+    message: /expected one of native-sha, wasm-simd, typescript/,
+  })
 })
 
 test('an addon that is not there is a reason, not an exception', (t) => {
@@ -98,12 +101,28 @@ test('an addon built without the SHA path (as on a CPU or architecture without i
   }
   const sources = join(repoRoot(), 'src', 'plugins', 'native-hasher', 'native')
   const addon = join(mkdtempSync(join(tmpdir(), 'argmin-stub-')), 'argmin_shani.node')
-  const built = spawnSync(compiler, ['-std=gnu11', '-DARGMIN_NO_SHANI', '-DNAPI_VERSION=8', `-I${dirname(nodeApiHeader())}`, '-shared', '-fPIC',
-    ...['argmin-shani.c', 'cpu-features.c', 'napi-addon.c'].map((file) => join(sources, file)), '-o', addon], { encoding: 'utf8' })
+  const built = spawnSync(
+    compiler,
+    [
+      '-std=gnu11',
+      '-DARGMIN_NO_SHANI',
+      '-DNAPI_VERSION=8',
+      `-I${dirname(nodeApiHeader())}`,
+      '-shared',
+      '-fPIC',
+      ...['argmin-shani.c', 'cpu-features.c', 'napi-addon.c'].map((file) => join(sources, file)),
+      '-o',
+      addon,
+    ],
+    { encoding: 'utf8' },
+  )
   t.is(built.status, 0, built.stderr)
   const reason = createNativeArgminKernel(addon)
   t.is(reason, 'the native addon cannot run here: unsupported: the native kernel has an x86-64 SHA-NI path only')
-  const choice = chooseArgminKernel(undefined, { nativeSha: () => createNativeArgminKernel(addon), wasmSimd: () => fake('wasm-simd') })
+  const choice = chooseArgminKernel(undefined, {
+    nativeSha: () => createNativeArgminKernel(addon),
+    wasmSimd: () => fake('wasm-simd'),
+  })
   t.is(choice.kernel.kind, 'wasm-simd')
   t.deepEqual(choice.passedOver, [`native-sha: ${reason}`])
 })

@@ -42,7 +42,8 @@ function maskedNative(name: string, low: bigint, high: bigint, mask: bigint): [b
 nativeTest(`ties go to the smaller nonce, whatever lane and batch the tied nonces land in${suffix}`, (t) => {
   // Three hash bits: about one nonce in eight ties the best, so every range below has ties.
   const mask = 0xe000000000000000n
-  const range = fc.tuple(fc.bigInt({ min: 0n, max: TWO_64 - 1n }), fc.integer({ min: 1, max: 60 }))
+  const range = fc
+    .tuple(fc.bigInt({ min: 0n, max: TWO_64 - 1n }), fc.integer({ min: 1, max: 60 }))
     .map(([low, length]) => [low, low + BigInt(length) > TWO_64 ? TWO_64 : low + BigInt(length)] as const)
   fc.assert(
     fc.property(nameArb, range, (name, [low, high]) => {
@@ -61,7 +62,11 @@ nativeTest(`agrees with the WASM kernel over ranges of a million nonces${suffix}
     ['x'.repeat(70), 10n ** 12n - 400_000n, 10n ** 12n + 600_000n],
     ['top', TWO_64 - 1_000_000n, TWO_64],
   ] as const) {
-    t.deepEqual(kernel().argminRange(name, low, high), wasm.argminRange(name, low, high), `${name.slice(0, 12)} [${low}, ${high})`)
+    t.deepEqual(
+      kernel().argminRange(name, low, high),
+      wasm.argminRange(name, low, high),
+      `${name.slice(0, 12)} [${low}, ${high})`,
+    )
   }
 })
 
@@ -86,7 +91,10 @@ nativeTest(`the addon refuses arguments it cannot use${suffix}`, (t) => {
   const state = new Uint8Array(addon.nameStateBytes)
   const out = new BigUint64Array(2)
   addon.prepareName(Buffer.from('abc'), state)
-  const call = (...args: unknown[]) => () => (addon.argmin as (...a: unknown[]) => void)(...args)
+  const call =
+    (...args: unknown[]) =>
+    () =>
+      (addon.argmin as (...a: unknown[]) => void)(...args)
   t.throws(call(state, 5n, 4n, out), { instanceOf: RangeError })
   t.throws(call(state, 0n, TWO_64, out), { instanceOf: RangeError })
   t.throws(call(state, 0n, 9n, new BigUint64Array(1)), { instanceOf: RangeError })

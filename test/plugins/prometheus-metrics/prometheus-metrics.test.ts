@@ -17,10 +17,21 @@ function samples(text: string): Map<string, number> {
     if (line === '' || line.startsWith('#')) continue
     const space = line.lastIndexOf(' ')
     const [, name, labels] = /^([^{]+)(?:\{(.*)\})?$/.exec(line.slice(0, space)) ?? []
-    found.set(series(name, Object.fromEntries((labels ?? '').split(',').filter((l) => l !== '').map((l) => {
-      const [key, value] = l.split('=')
-      return [key, JSON.parse(value) as string]
-    }))), Number(line.slice(space + 1)))
+    found.set(
+      series(
+        name,
+        Object.fromEntries(
+          (labels ?? '')
+            .split(',')
+            .filter((l) => l !== '')
+            .map((l) => {
+              const [key, value] = l.split('=')
+              return [key, JSON.parse(value) as string]
+            }),
+        ),
+      ),
+      Number(line.slice(space + 1)),
+    )
   }
   return found
 }
@@ -28,7 +39,10 @@ function samples(text: string): Map<string, number> {
 /** The key of a series of node n1 unless `node` is given. */
 function series(name: string, labels: Record<string, string> = {}): string {
   const all: Record<string, string> = { node: 'n1', ...labels }
-  return `${name}{${Object.keys(all).sort().map((key) => `${key}=${all[key]}`).join(',')}}`
+  return `${name}{${Object.keys(all)
+    .sort()
+    .map((key) => `${key}=${all[key]}`)
+    .join(',')}}`
 }
 
 /** The token ids of the scheme the test nodes run: the only values of the `token` label. */
@@ -126,7 +140,13 @@ test('hashes: total, duration and an exponentially weighted rate', async (t) => 
 
 test('gauges are read through watch at each scrape', async (t) => {
   const metrics = new PrometheusMetrics('n1', SCHEME_TOKENS)
-  let gauges: NodeGauges = { parkedRequests: 1, pendingOperations: 2, silentTokens: 0, recoveringTokens: 1, ignoredReplies: 5 }
+  let gauges: NodeGauges = {
+    parkedRequests: 1,
+    pendingOperations: 2,
+    silentTokens: 0,
+    recoveringTokens: 1,
+    ignoredReplies: 5,
+  }
   metrics.watch(() => gauges)
   let s = await scrape(metrics)
   t.is(s.get(series('tm_parked_requests')), 1)
@@ -150,7 +170,9 @@ test('never throws: bad observations and a failing watch callback', async (t) =>
     metrics.roundDone({ token: 'T', phase: 'write', durationMs: -1 })
     metrics.hashed(-5, Infinity)
     metrics.hashed(NaN, 1)
-    metrics.watch(() => { throw new Error('boom') })
+    metrics.watch(() => {
+      throw new Error('boom')
+    })
   })
   const s = await scrape(metrics)
   t.is(s.get(series('tm_operation_duration_seconds_sum', { type: 'read', outcome: 'ok' })), 0)
@@ -195,7 +217,8 @@ test('MetricsServer addresses: host:port and [ipv6]:port, port 0 allowed, junk r
   t.deepEqual(hostPortOf('127.0.0.1:9464'), { host: '127.0.0.1', port: 9464 })
   t.deepEqual(hostPortOf('[::1]:0'), { host: '::1', port: 0 })
   t.deepEqual(hostPortOf('localhost:80'), { host: 'localhost', port: 80 })
-  for (const bad of ['9464', ':9464', '127.0.0.1:', '127.0.0.1:70000', '::1:9464']) t.throws(() => hostPortOf(bad), undefined, bad)
+  for (const bad of ['9464', ':9464', '127.0.0.1:', '127.0.0.1:70000', '::1:9464'])
+    t.throws(() => hostPortOf(bad), undefined, bad)
 })
 
 test('the module binds Metrics and PrometheusMetrics to one instance for the node', async (t) => {

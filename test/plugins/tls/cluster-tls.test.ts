@@ -21,8 +21,12 @@ test.after.always(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
 })
 
-const securityOf = (name: string) => ({ ca: join(dir, 'ca.pem'), cert: join(dir, `${name}.pem`), key: join(dir, `${name}-key.pem`),
-  clientCerts: 'optional' as const })
+const securityOf = (name: string) => ({
+  ca: join(dir, 'ca.pem'),
+  cert: join(dir, `${name}.pem`),
+  key: join(dir, `${name}-key.pem`),
+  clientCerts: 'optional' as const,
+})
 
 test('replica calls need a verified certificate naming a node; admin calls any cluster certificate; the rest none', (t) => {
   const authorizer = new ClusterAuthorizer(new Set(NODES))
@@ -45,7 +49,9 @@ test('a replica batch must claim the node its connection authenticated as', (t) 
 
 test('a node refuses to start with a certificate naming another node', (t) => {
   t.notThrows(() => ClusterTls.load(securityOf(nodeCertName(NODES[0]!)), NODES[0]!, NODES))
-  const error = t.throws(() => ClusterTls.load(securityOf(nodeCertName(NODES[1]!)), NODES[0]!, NODES), { instanceOf: InvalidArgumentError })
+  const error = t.throws(() => ClusterTls.load(securityOf(nodeCertName(NODES[1]!)), NODES[0]!, NODES), {
+    instanceOf: InvalidArgumentError,
+  })
   t.regex(error?.message ?? '', /is for CN=127\.0\.0\.1:50052, not for this node 127\.0\.0\.1:50051/)
 })
 
@@ -53,8 +59,13 @@ test('tm-server --tls-* flags override the settings file one file at a time, and
   const fromFile = securityOf(nodeCertName(NODES[0]!))
   t.is(securityWithFlags({ ca: undefined, cert: undefined, key: undefined }, fromFile), fromFile)
   t.is(securityWithFlags({ ca: undefined, cert: undefined, key: undefined }, undefined), undefined)
-  t.deepEqual(securityWithFlags({ ca: undefined, cert: '/x/n.pem', key: undefined }, fromFile), { ...fromFile, cert: '/x/n.pem' })
-  t.throws(() => securityWithFlags({ ca: '/x/ca.pem', cert: undefined, key: undefined }, undefined), { instanceOf: UsageError })
+  t.deepEqual(securityWithFlags({ ca: undefined, cert: '/x/n.pem', key: undefined }, fromFile), {
+    ...fromFile,
+    cert: '/x/n.pem',
+  })
+  t.throws(() => securityWithFlags({ ca: '/x/ca.pem', cert: undefined, key: undefined }, undefined), {
+    instanceOf: UsageError,
+  })
 })
 
 test('the host of an access point, IPv6 without brackets', (t) => {

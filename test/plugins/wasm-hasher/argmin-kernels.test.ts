@@ -39,25 +39,24 @@ const rolloverArb = fc
   })
 
 /** Ranges at the top of uint64, high up to 2^64 (exclusive), so the nonce 2^64 - 1 is included. */
-const topArb = fc
-  .tuple(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 200 }))
-  .map(([back, length]) => {
-    const low = TWO_64 - BigInt(back)
-    return [low, clampHigh(low + BigInt(length))] as const
-  })
+const topArb = fc.tuple(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 200 })).map(([back, length]) => {
+  const low = TWO_64 - BigInt(back)
+  return [low, clampHigh(low + BigInt(length))] as const
+})
 
 /** A name and range whose message `name + " " + x` is `total` bytes: total 52..60 or 116..124 straddles a block edge. */
 const blockEdgeArb = fc
-  .tuple(fc.integer({ min: 1, max: 20 }), fc.constantFrom(52, 53, 54, 55, 56, 57, 58, 59, 60, 116, 117, 118, 119, 120, 121, 122, 123, 124))
+  .tuple(
+    fc.integer({ min: 1, max: 20 }),
+    fc.constantFrom(52, 53, 54, 55, 56, 57, 58, 59, 60, 116, 117, 118, 119, 120, 121, 122, 123, 124),
+  )
   .filter(([digits, total]) => total - 1 - digits >= 0)
   .chain(([digits, total]) => {
     const first = digits === 1 ? 0n : 10n ** BigInt(digits - 1)
     const last = digits === 20 ? TWO_64 - 1n : 10n ** BigInt(digits) - 1n
-    return fc.tuple(
-      nameOfLengthArb(total - 1 - digits),
-      fc.bigInt({ min: first, max: last }),
-      fc.integer({ min: 1, max: 60 }),
-    ).map(([name, low, length]) => ({ name, low, high: clampHigh(low + BigInt(length)) }))
+    return fc
+      .tuple(nameOfLengthArb(total - 1 - digits), fc.bigInt({ min: first, max: last }), fc.integer({ min: 1, max: 60 }))
+      .map(([name, low, length]) => ({ name, low, high: clampHigh(low + BigInt(length)) }))
   })
 
 const native = nativeKernelOrReason()
@@ -72,17 +71,25 @@ const straddleArb = fc
     const first = 10n ** BigInt(digits - 1)
     const last = digits === 20 ? TWO_64 - 1n : 10n ** BigInt(digits) - 1n
     // The prefix `name + " "` ends `split` bytes before a block edge, after `wholeBlocks` whole blocks.
-    return fc.tuple(
-      nameOfLengthArb(64 * wholeBlocks + 64 - split - 1),
-      fc.bigInt({ min: first, max: last }),
-      fc.integer({ min: 1, max: 250 }),
-    ).map(([name, low, length]) => ({ name, low, high: clampHigh(low + BigInt(length)) }))
+    return fc
+      .tuple(
+        nameOfLengthArb(64 * wholeBlocks + 64 - split - 1),
+        fc.bigInt({ min: first, max: last }),
+        fc.integer({ min: 1, max: 250 }),
+      )
+      .map(([name, low, length]) => ({ name, low, high: clampHigh(low + BigInt(length)) }))
   })
 
 // The third element registers the tests: ava's test, or test.skip where the kernel cannot run.
 const kernels: [string, () => ArgminKernel, typeof test.skip][] = [
   typeof native === 'string'
-    ? [`native-sha (skipped: ${native})`, () => { throw new Error(native) }, test.skip]
+    ? [
+        `native-sha (skipped: ${native})`,
+        () => {
+          throw new Error(native)
+        },
+        test.skip,
+      ]
     : ['native-sha', () => native, test],
   ['wasm-simd', loadWasmArgminKernel, test],
   ['typescript', () => typescriptArgminKernel, test],
@@ -151,7 +158,10 @@ for (const [label, kernelOf, test] of kernels) {
       }),
       { numRuns: 60 },
     )
-    t.deepEqual(kernel.argminRange('top', TWO_64 - 1n, TWO_64), { nonce: TWO_64 - 1n, hash: cryptoHash('top', TWO_64 - 1n) })
+    t.deepEqual(kernel.argminRange('top', TWO_64 - 1n, TWO_64), {
+      nonce: TWO_64 - 1n,
+      hash: cryptoHash('top', TWO_64 - 1n),
+    })
   })
 
   test(`${label}: every digit count from 1 to 20 digits, one range each`, (t) => {
@@ -180,10 +190,15 @@ for (const [label, kernelOf, test] of kernels) {
   test(`${label}: an empty or inverted range has no argmin`, (t) => {
     const kernel = kernelOf()
     fc.assert(
-      fc.property(nameArb, fc.bigInt({ min: 0n, max: TWO_64 }), fc.bigInt({ min: 0n, max: 50n }), (name, high, back) => {
-        const low = high + back > TWO_64 ? TWO_64 : high + back
-        t.is(kernel.argminRange(name, low, high), undefined)
-      }),
+      fc.property(
+        nameArb,
+        fc.bigInt({ min: 0n, max: TWO_64 }),
+        fc.bigInt({ min: 0n, max: 50n }),
+        (name, high, back) => {
+          const low = high + back > TWO_64 ? TWO_64 : high + back
+          t.is(kernel.argminRange(name, low, high), undefined)
+        },
+      ),
       { numRuns: 50 },
     )
   })
@@ -193,10 +208,15 @@ for (const [label, kernelOf, test] of kernels.slice(0, 2)) {
   test(`${label} and typescript agree over ranges of thousands of nonces (many lane groups, interior and edges)`, (t) => {
     const kernel = kernelOf()
     fc.assert(
-      fc.property(nameArb, fc.bigInt({ min: 0n, max: TWO_64 - 1n }), fc.integer({ min: 1, max: 4000 }), (name, low, length) => {
-        const high = clampHigh(low + BigInt(length))
-        t.deepEqual(kernel.argminRange(name, low, high), typescriptArgminKernel.argminRange(name, low, high))
-      }),
+      fc.property(
+        nameArb,
+        fc.bigInt({ min: 0n, max: TWO_64 - 1n }),
+        fc.integer({ min: 1, max: 4000 }),
+        (name, low, length) => {
+          const high = clampHigh(low + BigInt(length))
+          t.deepEqual(kernel.argminRange(name, low, high), typescriptArgminKernel.argminRange(name, low, high))
+        },
+      ),
       { numRuns: 40 },
     )
   })

@@ -67,7 +67,11 @@ test('a .wasm the engine rejects falls back to the TypeScript kernel', (t) => {
 
 test('ties go to the smaller nonce whatever order the lanes offer them in', (t) => {
   const { exports } = freshWasmKernel()
-  const candidate = fc.record({ hi: fc.constantFrom(0, 1, 0xffffffff), lo: fc.constantFrom(0, 7, 0xffffffff), nonce: fc.bigInt({ min: 0n, max: 40n }) })
+  const candidate = fc.record({
+    hi: fc.constantFrom(0, 1, 0xffffffff),
+    lo: fc.constantFrom(0, 7, 0xffffffff),
+    nonce: fc.bigInt({ min: 0n, max: 40n }),
+  })
   fc.assert(
     fc.property(fc.array(candidate, { minLength: 1, maxLength: 12 }), (candidates) => {
       exports.resetBest()

@@ -29,7 +29,13 @@ test('config/tokens.yaml loads: 4 tokens, 5 nodes, distinct writers, writer in a
   const scheme = loadSchemeFile(join(repoRoot(), 'config/tokens.yaml'))
   const entries = scheme.entries
   t.is(entries.length, 4)
-  t.deepEqual(scheme.nodes(), ['127.0.0.1:50051', '127.0.0.1:50052', '127.0.0.1:50053', '127.0.0.1:50054', '127.0.0.1:50055'])
+  t.deepEqual(scheme.nodes(), [
+    '127.0.0.1:50051',
+    '127.0.0.1:50052',
+    '127.0.0.1:50053',
+    '127.0.0.1:50054',
+    '127.0.0.1:50055',
+  ])
   t.is(new Set(entries.map((e) => e.writer)).size, 4)
   t.true(entries.some((e) => e.readers.includes(e.writer)))
   t.true(entries.some((e) => !e.readers.includes(e.writer)))
@@ -40,15 +46,25 @@ test('config/tokens.yaml loads: 4 tokens, 5 nodes, distinct writers, writer in a
 })
 
 test('parses the documented example, block and flow readers alike', (t) => {
-  const scheme = parseScheme(`${item('1', '127.0.0.1:50051', '[127.0.0.1:50051, 127.0.0.1:50052, 127.0.0.1:50053]')}` +
-    '- token: beta\n  writer: 127.0.0.1:50052\n  readers:\n    - 127.0.0.1:50053\n    - localhost:50054\n    - \'[::1]:50055\'\n', FILE)
-  t.deepEqual(scheme.get('1'), { token: '1', writer: '127.0.0.1:50051', readers: ['127.0.0.1:50051', '127.0.0.1:50052', '127.0.0.1:50053'] })
+  const scheme = parseScheme(
+    `${item('1', '127.0.0.1:50051', '[127.0.0.1:50051, 127.0.0.1:50052, 127.0.0.1:50053]')}` +
+      "- token: beta\n  writer: 127.0.0.1:50052\n  readers:\n    - 127.0.0.1:50053\n    - localhost:50054\n    - '[::1]:50055'\n",
+    FILE,
+  )
+  t.deepEqual(scheme.get('1'), {
+    token: '1',
+    writer: '127.0.0.1:50051',
+    readers: ['127.0.0.1:50051', '127.0.0.1:50052', '127.0.0.1:50053'],
+  })
   t.deepEqual(scheme.get('beta')?.readers, ['127.0.0.1:50053', 'localhost:50054', '[::1]:50055'])
 })
 
 test('integer token ids become decimal strings, exactly', (t) => {
   const scheme = parseScheme(item('007') + item('18446744073709551617') + item('"x-1.y_2:z"'), FILE)
-  t.deepEqual(scheme.entries.map((e) => e.token), ['7', '18446744073709551617', 'x-1.y_2:z'])
+  t.deepEqual(
+    scheme.entries.map((e) => e.token),
+    ['7', '18446744073709551617', 'x-1.y_2:z'],
+  )
 })
 
 test('a missing file is a ConfigError naming it', (t) => {
@@ -61,7 +77,12 @@ test('a missing file is a ConfigError naming it', (t) => {
 // ---- errors, each with its line --------------------------------------------------------------------------------
 
 test('YAML syntax errors carry the line and the code frame', (t) => {
-  const error = failsAt(t, item('1') + '- token: 2\n  writer: 127.0.0.1:50051\n  writer: 127.0.0.1:50052\n', 6, /Map keys must be unique/)
+  const error = failsAt(
+    t,
+    `${item('1')}- token: 2\n  writer: 127.0.0.1:50051\n  writer: 127.0.0.1:50052\n`,
+    6,
+    /Map keys must be unique/,
+  )
   t.regex(error?.message ?? '', /\n\n {2}writer: 127\.0\.0\.1:50051\n {2}writer: 127\.0\.0\.1:50052\n {2}\^$/)
   failsAt(t, '- token: 1\n  writer: 127.0.0.1:50051\n  readers: [127.0.0.1:50052\n- token: 2\n', 4, /Flow sequence/)
 })
@@ -74,37 +95,63 @@ test('the top level must be a non-empty list', (t) => {
 })
 
 test('each item must be a mapping', (t) => {
-  failsAt(t, item('1') + '- 127.0.0.1:50051\n', 4, /must be a mapping with keys token, writer, readers; got the string "127\.0\.0\.1:50051"/)
-  failsAt(t, item('1') + '-\n', 4, /must be a mapping.*got an empty value/)
+  failsAt(
+    t,
+    `${item('1')}- 127.0.0.1:50051\n`,
+    4,
+    /must be a mapping with keys token, writer, readers; got the string "127\.0\.0\.1:50051"/,
+  )
+  failsAt(t, `${item('1')}-\n`, 4, /must be a mapping.*got an empty value/)
 })
 
 test('unknown keys are named, with the keys allowed', (t) => {
-  failsAt(t, item('1') + item('2') + '  writers: 127.0.0.1:50051\n', 7, /unknown key "writers".*allowed keys: token, writer, readers/)
+  failsAt(
+    t,
+    `${item('1') + item('2')}  writers: 127.0.0.1:50051\n`,
+    7,
+    /unknown key "writers".*allowed keys: token, writer, readers/,
+  )
 })
 
 test('missing token, writer or readers is reported at the item', (t) => {
-  failsAt(t, item('1') + '- writer: 127.0.0.1:50051\n  readers: [127.0.0.1:50052]\n', 4, /scheme item is missing "token"/)
-  failsAt(t, item('1') + '\n- token: 2\n  readers: [127.0.0.1:50052]\n', 5, /token 2 is missing "writer"/)
-  failsAt(t, item('1') + '- token: 2\n  writer: 127.0.0.1:50051\n', 4, /token 2 is missing "readers"/)
-  failsAt(t, item('1') + '- token: 2\n  writer:\n  readers: [127.0.0.1:50052]\n', 5, /"writer" has no value/)
+  failsAt(
+    t,
+    `${item('1')}- writer: 127.0.0.1:50051\n  readers: [127.0.0.1:50052]\n`,
+    4,
+    /scheme item is missing "token"/,
+  )
+  failsAt(t, `${item('1')}\n- token: 2\n  readers: [127.0.0.1:50052]\n`, 5, /token 2 is missing "writer"/)
+  failsAt(t, `${item('1')}- token: 2\n  writer: 127.0.0.1:50051\n`, 4, /token 2 is missing "readers"/)
+  failsAt(t, `${item('1')}- token: 2\n  writer:\n  readers: [127.0.0.1:50052]\n`, 5, /"writer" has no value/)
 })
 
 test('malformed access points are quoted', (t) => {
   failsAt(t, item('1', '127.0.0.256:50051'), 2, /malformed access point "127\.0\.0\.256:50051" for writer/)
   failsAt(t, item('1', '127.0.0.1'), 2, /malformed access point "127\.0\.0\.1"/)
-  failsAt(t, item('1', '127.0.0.1:50051', '\n    - 127.0.0.1:50052\n    - host:50053'), 5, /malformed access point "host:50053" for reader/)
+  failsAt(
+    t,
+    item('1', '127.0.0.1:50051', '\n    - 127.0.0.1:50052\n    - host:50053'),
+    5,
+    /malformed access point "host:50053" for reader/,
+  )
   failsAt(t, item('1', '127.0.0.1:50051', '[127.0.0.1:0]'), 3, /malformed access point "127\.0\.0\.1:0"/)
   failsAt(t, item('1', '50051'), 2, /malformed access point "50051"/)
   failsAt(t, item('1', '{ host: a }'), 2, /writer must be an access point.*got a mapping/)
 })
 
 test('readers must be a non-empty list', (t) => {
-  failsAt(t, item('1', '127.0.0.1:50051', '127.0.0.1:50052'), 3, /readers of token 1 must be a non-empty list.*got the string/)
+  failsAt(
+    t,
+    item('1', '127.0.0.1:50051', '127.0.0.1:50052'),
+    3,
+    /readers of token 1 must be a non-empty list.*got the string/,
+  )
   failsAt(t, item('1') + item('2', '127.0.0.1:50051', '[]'), 6, /readers of token 2 must be a non-empty list/)
 })
 
 test('a reader listed twice in one item names both lines', (t) => {
-  const text = item('1') + item('2', '127.0.0.1:50051', '\n    - 127.0.0.1:50052\n    - 127.0.0.1:50053\n    - 127.0.0.1:50052')
+  const text =
+    item('1') + item('2', '127.0.0.1:50051', '\n    - 127.0.0.1:50052\n    - 127.0.0.1:50053\n    - 127.0.0.1:50052')
   failsAt(t, text, 9, /reader 127\.0\.0\.1:50052 is listed twice for token 2 \(first at line 7\)/)
 })
 
@@ -138,10 +185,34 @@ test('parseAccessPoint accepts IPv4, localhost and bracketed IPv6 with ports 1-6
 })
 
 test('parseAccessPoint rejects everything else, quoting it', (t) => {
-  for (const bad of ['', '127.0.0.1', ':50051', '127.0.0.1:', '127.0.0.1:0', '127.0.0.1:65536', '127.0.0.1:050051',
-    '127.0.0.1:+5', '127.0.0.1:5 ', ' 127.0.0.1:5', '256.0.0.1:5', '01.0.0.1:5', '1.2.3:5', '1.2.3.4.5:5', 'example.com:5',
-    'LOCALHOST:5', '::1:5', '[::1]', '[::1:5', '[fe80::1%eth0]:5', '[1.2.3.4]:5', '[]:5']) {
+  for (const bad of [
+    '',
+    '127.0.0.1',
+    ':50051',
+    '127.0.0.1:',
+    '127.0.0.1:0',
+    '127.0.0.1:65536',
+    '127.0.0.1:050051',
+    '127.0.0.1:+5',
+    '127.0.0.1:5 ',
+    ' 127.0.0.1:5',
+    '256.0.0.1:5',
+    '01.0.0.1:5',
+    '1.2.3:5',
+    '1.2.3.4.5:5',
+    'example.com:5',
+    'LOCALHOST:5',
+    '::1:5',
+    '[::1]',
+    '[::1:5',
+    '[fe80::1%eth0]:5',
+    '[1.2.3.4]:5',
+    '[]:5',
+  ]) {
     t.false(isAccessPoint(bad), bad)
-    t.throws(() => parseAccessPoint(bad), { instanceOf: InvalidArgumentError, message: new RegExp(`malformed access point "${bad.replace(/[[\].+]/g, '\\$&')}"`) })
+    t.throws(() => parseAccessPoint(bad), {
+      instanceOf: InvalidArgumentError,
+      message: new RegExp(`malformed access point "${bad.replace(/[[\].+]/g, '\\$&')}"`),
+    })
   }
 })

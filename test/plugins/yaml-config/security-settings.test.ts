@@ -22,7 +22,8 @@ test.after.always(() => {
 })
 
 /** A settings file whose security section has these lines (indented), after one line of something else. */
-const section = (...lines: string[]): string => ['logLevel: warn', 'security:', ...lines.map((l) => `  ${l}`)].join('\n')
+const section = (...lines: string[]): string =>
+  ['logLevel: warn', 'security:', ...lines.map((l) => `  ${l}`)].join('\n')
 const good = { ca: 'ca: ca.pem', cert: `cert: ${CERT}.pem`, key: `key: ${CERT}-key.pem` }
 
 function failsAt(t: ExecutionContext, text: string, line: number, problem: RegExp): void {
@@ -34,15 +35,27 @@ function failsAt(t: ExecutionContext, text: string, line: number, problem: RegEx
 }
 
 test('a security section resolves its paths against the settings file; clientCerts defaults to optional', (t) => {
-  t.deepEqual(parseSettings(section(good.ca, good.cert, good.key), file).security,
-    { ca: join(dir, 'ca.pem'), cert: join(dir, `${CERT}.pem`), key: join(dir, `${CERT}-key.pem`), clientCerts: 'optional' })
-  t.is(parseSettings(section(good.ca, good.cert, good.key, 'clientCerts: required'), file).security?.clientCerts, 'required')
+  t.deepEqual(parseSettings(section(good.ca, good.cert, good.key), file).security, {
+    ca: join(dir, 'ca.pem'),
+    cert: join(dir, `${CERT}.pem`),
+    key: join(dir, `${CERT}-key.pem`),
+    clientCerts: 'optional',
+  })
+  t.is(
+    parseSettings(section(good.ca, good.cert, good.key, 'clientCerts: required'), file).security?.clientCerts,
+    'required',
+  )
 })
 
 test('missing keys (at the section), unknown keys and bad clientCerts (at their line)', (t) => {
   failsAt(t, section(good.ca, good.cert), 3, /security is missing "key"/)
   failsAt(t, section(good.ca, good.cert, good.key, 'mode: strict'), 6, /unknown key "mode" in security/)
-  failsAt(t, section(good.ca, good.cert, good.key, 'clientCerts: sometimes'), 6, /clientCerts must be one of optional, required/)
+  failsAt(
+    t,
+    section(good.ca, good.cert, good.key, 'clientCerts: sometimes'),
+    6,
+    /clientCerts must be one of optional, required/,
+  )
   failsAt(t, 'security: on', 1, /security must be a mapping/)
   failsAt(t, section('ca: [a.pem]', good.cert, good.key), 3, /security ca must be a file path/)
 })

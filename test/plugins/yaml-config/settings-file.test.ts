@@ -23,7 +23,9 @@ function failsAt(t: ExecutionContext, text: string, line: number, problem: RegEx
 test('config/settings.yaml loads and spells out exactly the defaults', (t) => {
   const partial = loadSettingsFile(join(repoRoot(), 'config/settings.yaml'))
   // metricsAddress and security are unset by default: the file shows them commented out.
-  const spelled = Object.keys(DEFAULT_SETTINGS).filter((k) => k !== 'metricsAddress' && k !== 'security').sort()
+  const spelled = Object.keys(DEFAULT_SETTINGS)
+    .filter((k) => k !== 'metricsAddress' && k !== 'security')
+    .sort()
   t.deepEqual(Object.keys(partial).sort(), spelled)
   t.deepEqual(resolveSettings(partial), DEFAULT_SETTINGS)
 })
@@ -61,9 +63,15 @@ test('parses every shape the format documents', (t) => {
     maxQueuedWrites: 1,
     maxConcurrentReads: 2,
     maxParked: 3,
-    failSilent: [{ node: '127.0.0.1:50053', token: '1', afterMs: 5000 }, { node: 'localhost:50051', token: 'beta', afterMs: 1500 }],
+    failSilent: [
+      { node: '127.0.0.1:50053', token: '1', afterMs: 5000 },
+      { node: 'localhost:50051', token: 'beta', afterMs: 1500 },
+    ],
   })
-  t.deepEqual(parseSettings('quorum: all\npersistence: { kind: memory }\n', FILE), { quorum: { kind: 'all' }, persistence: { kind: 'memory' } })
+  t.deepEqual(parseSettings('quorum: all\npersistence: { kind: memory }\n', FILE), {
+    quorum: { kind: 'all' },
+    persistence: { kind: 'memory' },
+  })
   t.deepEqual(parseSettings('quorum: { kind: majority }\n', FILE), { quorum: { kind: 'majority' } })
 })
 
@@ -91,8 +99,18 @@ test('syntax errors and a non-mapping top level', (t) => {
 })
 
 test('unknown keys are named, with the keys allowed', (t) => {
-  failsAt(t, 'transport: grpc\noperationTimeout: 5000\n', 2, /unknown key "operationTimeout" in settings; allowed keys: quorum, transport, .*failSilent/)
-  failsAt(t, 'failSilent:\n  - { node: 127.0.0.1:50053, token: 1, after: 5s, when: now }\n', 2, /unknown key "when" in a failSilent entry/)
+  failsAt(
+    t,
+    'transport: grpc\noperationTimeout: 5000\n',
+    2,
+    /unknown key "operationTimeout" in settings; allowed keys: quorum, transport, .*failSilent/,
+  )
+  failsAt(
+    t,
+    'failSilent:\n  - { node: 127.0.0.1:50053, token: 1, after: 5s, when: now }\n',
+    2,
+    /unknown key "when" in a failSilent entry/,
+  )
 })
 
 test('wrong types and values', (t) => {
@@ -106,7 +124,12 @@ test('wrong types and values', (t) => {
 })
 
 test('invalid quorum shapes', (t) => {
-  failsAt(t, 'quorum: most\n', 1, /quorum must be majority, all, or \{ kind: flexible, read: 2, write: 2 \}; got the string "most"/)
+  failsAt(
+    t,
+    'quorum: most\n',
+    1,
+    /quorum must be majority, all, or \{ kind: flexible, read: 2, write: 2 \}; got the string "most"/,
+  )
   failsAt(t, 'quorum: flexible\n', 1, /quorum must be majority, all, or/)
   failsAt(t, 'quorum:\n  kind: flexible\n  read: 2\n', 2, /flexible quorum is missing "write"/)
   failsAt(t, 'quorum:\n  read: 2\n  write: 2\n', 2, /quorum is missing "kind"/)
@@ -124,8 +147,14 @@ test('invalid persistence shapes', (t) => {
 })
 
 test('invalid failSilent entries', (t) => {
-  const entry = (fields: string): string => `maxParked: 5\nfailSilent:\n  - { node: 127.0.0.1:50051, token: 1, after: 1s }\n  - ${fields}\n`
-  failsAt(t, entry('{ node: 127.0.0.1:99999, token: 1, after: 5s }'), 4, /malformed access point "127\.0\.0\.1:99999" for failSilent node/)
+  const entry = (fields: string): string =>
+    `maxParked: 5\nfailSilent:\n  - { node: 127.0.0.1:50051, token: 1, after: 1s }\n  - ${fields}\n`
+  failsAt(
+    t,
+    entry('{ node: 127.0.0.1:99999, token: 1, after: 5s }'),
+    4,
+    /malformed access point "127\.0\.0\.1:99999" for failSilent node/,
+  )
   failsAt(t, entry('{ node: 127.0.0.1:50051, token: 1, after: soon }'), 4, /invalid duration "soon"/)
   failsAt(t, entry('{ node: 127.0.0.1:50051, token: 1, after: 1.5 }'), 4, /invalid duration "1\.5"/)
   failsAt(t, entry('{ node: 127.0.0.1:50051, token: 1 }'), 4, /failSilent entry is missing "after"/)
@@ -137,13 +166,39 @@ test('invalid failSilent entries', (t) => {
 // ---- durations -------------------------------------------------------------------------------------------------
 
 test('parseDuration reads ms, s, m, decimals and plain milliseconds exactly', (t) => {
-  const cases: [string, number][] = [['250ms', 250], ['5s', 5000], ['2m', 120_000], ['1.5s', 1500], ['1.1s', 1100],
-    ['0.001s', 1], ['1500', 1500], ['0', 0], ['0ms', 0], ['1.0ms', 1], ['0.5m', 30_000]]
+  const cases: [string, number][] = [
+    ['250ms', 250],
+    ['5s', 5000],
+    ['2m', 120_000],
+    ['1.5s', 1500],
+    ['1.1s', 1100],
+    ['0.001s', 1],
+    ['1500', 1500],
+    ['0', 0],
+    ['0ms', 0],
+    ['1.0ms', 1],
+    ['0.5m', 30_000],
+  ]
   for (const [text, ms] of cases) t.is(parseDuration(text), ms, text)
 })
 
 test('parseDuration rejects anything else', (t) => {
-  for (const bad of ['', 's', '5 s', '-1s', '1h', '1.5', '1.5ms', '0.0001s', '1e3', 'abc', '5sec', '.5s', '5.s', '99999999999999999999m']) {
+  for (const bad of [
+    '',
+    's',
+    '5 s',
+    '-1s',
+    '1h',
+    '1.5',
+    '1.5ms',
+    '0.0001s',
+    '1e3',
+    'abc',
+    '5sec',
+    '.5s',
+    '5.s',
+    '99999999999999999999m',
+  ]) {
     t.throws(() => parseDuration(bad), { instanceOf: InvalidArgumentError, message: /^invalid duration "/ }, bad)
   }
 })
