@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tm-chaos: a chaos run on real tm-server processes, checked for atomicity. `tm-chaos --help`.
-import { Builtins, Cli, Command, Option, UsageError } from 'clipanion'
+import { binaryCli, runBinary } from './support/cli-bootstrap.js'
+import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { InvalidArgumentError } from '../core/errors.js'
 import { parseDuration } from '../plugins/yaml-config/settings-file.js'
@@ -137,15 +138,7 @@ function range(text: string): [number, number] {
   return [low, high]
 }
 
-const cli = new Cli({
-  binaryName: 'tm-chaos',
-  binaryLabel: 'atomic-token-manager chaos run',
-  binaryVersion: '0.1.0',
-  enableColors: process.stdout.isTTY === true,
-})
-cli.register(ChaosCommand)
-cli.register(Builtins.HelpCommand)
-cli.register(Builtins.VersionCommand)
+const cli = binaryCli({ name: 'tm-chaos', label: 'atomic-token-manager chaos run' }, [ChaosCommand])
 // Interrupted: exit at once; the cluster's exit hook kills the nodes.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
-process.exitCode = await cli.run(process.argv.slice(2))
+process.exitCode = await runBinary(cli, process.argv.slice(2))

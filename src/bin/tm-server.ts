@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { Builtins, Cli, Command, Option, UsageError } from 'clipanion'
+import { binaryCli, runBinary } from './support/cli-bootstrap.js'
+import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { TokenManagerError, UnavailableError } from '../core/errors.js'
 import { type NodeSettings, resolveSettings } from '../core/settings/node-settings.js'
@@ -175,13 +176,6 @@ function waitForSignal(): Promise<void> {
   })
 }
 
-const cli = new Cli({
-  binaryName: 'tm-server',
-  binaryLabel: 'atomic-token-manager node',
-  binaryVersion: '0.1.0',
-  enableColors: process.stdout.isTTY === true,
-})
-cli.register(ServerCommand)
-cli.register(Builtins.HelpCommand)
-cli.register(Builtins.VersionCommand)
-void cli.runExit(process.argv.slice(2))
+const cli = binaryCli({ name: 'tm-server', label: 'atomic-token-manager node' }, [ServerCommand])
+
+process.exitCode = await runBinary(cli, process.argv.slice(2))

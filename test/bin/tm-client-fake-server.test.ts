@@ -476,7 +476,7 @@ test('the binary exits promptly after a read, and with its exit code and one lin
   t.is(exists.stderr, `tm-client: token t exists [ALREADY_EXISTS from ${reader.address}]\n`)
   t.true(isOneLine(exists))
   const usage = await spawnClient(['read', '--id'])
-  t.is(usage.exitCode, 1)
+  t.is(usage.exitCode, 2)
   t.true(isOneLine(usage), usage.stderr)
   t.notRegex(usage.stderr + usage.stdout, /\n\s+at /, 'no stack trace')
 })

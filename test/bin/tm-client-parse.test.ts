@@ -149,7 +149,7 @@ test('options parse into the command; --no-failover is a flag of read only', (t)
   t.false((cli.process(['read', '--id', '7']) as ReadCommand).noFailover)
 })
 
-test('a command line that does not parse: one stderr line naming the problem, exit 1', async (t) => {
+test('a command line that does not parse: one stderr line naming the problem, exit 2 (bad input)', async (t) => {
   const cases: [string[], RegExp][] = [
     [
       ['write', '--id', '1', '--server', '127.0.0.1:1'],
@@ -165,7 +165,7 @@ test('a command line that does not parse: one stderr line naming the problem, ex
   ]
   for (const [args, stderr] of cases) {
     const run = await runClient(args)
-    t.is(run.exitCode, ExitCode.failure, args.join(' '))
+    t.is(run.exitCode, ExitCode.invalidArgument, args.join(' '))
     t.regex(run.stderr, stderr)
     t.is(run.stderr.split('\n').length, 2, `one line: ${run.stderr}`)
     t.is(run.stdout, '')
@@ -174,9 +174,9 @@ test('a command line that does not parse: one stderr line naming the problem, ex
 
 test('a parse failure with --json still owes stdout one JSON object', async (t) => {
   const run = await runClient(['read', '--json'])
-  t.is(run.exitCode, 1)
+  t.is(run.exitCode, 2)
   t.deepEqual(JSON.parse(run.stdout), {
-    error: { status: 'USAGE', exit_code: 1, message: 'read needs --id; see `tm-client read --help`' },
+    error: { status: 'USAGE', exit_code: 2, message: 'read needs --id; see `tm-client read --help`' },
   })
 })
 
@@ -199,16 +199,16 @@ test('local validation fails before any network use, with its own exit codes', a
   t.is(big.exitCode, ExitCode.invalidArgument)
   t.is(JSON.parse(big.stdout).error.status, 'INVALID_ARGUMENT')
   const noTarget = await runClient(['read', '--id', '1'])
-  t.is(noTarget.exitCode, ExitCode.failure)
+  t.is(noTarget.exitCode, ExitCode.invalidArgument)
   t.regex(noTarget.stderr, /give --config <tokens.yaml> .* or --server <host:port>/)
   const unknown = await runClient(['read', '--config', SCHEME, '--id', 'gamma'])
   t.is(unknown.exitCode, ExitCode.notFound)
   t.regex(unknown.stderr, /token "gamma" is not in the replication scheme .*tokens.yaml \(it has: 1, 2, alpha, beta\)/)
   const missing = await runClient(['create', '--config', '/nonexistent/tokens.yaml', '--id', '1'])
-  t.is(missing.exitCode, ExitCode.failure)
+  t.is(missing.exitCode, ExitCode.invalidArgument)
   t.regex(missing.stderr, /^tm-client: \/nonexistent\/tokens.yaml: cannot read the file/)
   const badServer = await runClient(['status', '--server', 'nowhere'])
-  t.is(badServer.exitCode, ExitCode.failure)
+  t.is(badServer.exitCode, ExitCode.invalidArgument)
   t.regex(badServer.stderr, /malformed --server "nowhere"/)
 })
 
@@ -272,9 +272,9 @@ test('local failures: outcome unknown, usage, config, invalid argument, and anyt
     exitCode: 3,
     status: 'OUTCOME_UNKNOWN',
   })
-  t.like(describeFailure(new UsageError('bad')), { exitCode: 1, status: 'USAGE', message: 'bad' })
+  t.like(describeFailure(new UsageError('bad')), { exitCode: 2, status: 'USAGE', message: 'bad' })
   t.like(describeFailure(new ConfigError('t.yaml', 'oops', { line: 3, column: 1 }, '3 | x\n  | ^')), {
-    exitCode: 1,
+    exitCode: 2,
     message: 't.yaml:3:1: oops',
   })
   t.like(describeFailure(new InvalidArgumentError('no')), { exitCode: 2, status: 'INVALID_ARGUMENT' })

@@ -145,13 +145,13 @@ test.serial(
 
 test.serial('status needs exactly one of --server and --config', async (t) => {
   const none = await runClient(['status'])
-  t.is(none.exitCode, 1)
+  t.is(none.exitCode, 2)
   t.is(
     none.stderr,
     'tm-client: status needs --server; give --server <host:port> for one node, ' +
       'or --config <tokens.yaml> for every node of the scheme\n',
   )
   const both = await runClient(['status', '--server', '127.0.0.1:1', '--config', 'tokens.yaml'])
-  t.is(both.exitCode, 1)
+  t.is(both.exitCode, 2)
   t.is(both.stderr, 'tm-client: status takes --server or --config, not both\n')
 })

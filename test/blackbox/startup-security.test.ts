@@ -84,10 +84,10 @@ for (const [how, args, settings] of [
   })
 }
 
-test('tm-client without certificates and without --insecure says how to get them, exit 1', async (t) => {
+test('tm-client without certificates and without --insecure says how to get them, exit 2 (bad input)', async (t) => {
   const dir = emptyDir()
   const run = await runBin('tm-client', ['read', '--server', '127.0.0.1:1', '--id', '1'], { cwd: dir })
-  t.is(run.code, 1)
+  t.is(run.code, 2)
   t.regex(
     run.stderr,
     /^tm-client: no cluster CA at certs\/ca\.pem: .*tm-certs create --config .*--certs-dir.*--insecure[^\n]*\n$/,
@@ -97,6 +97,6 @@ test('tm-client without certificates and without --insecure says how to get them
     ['read', '--server', '127.0.0.1:1', '--id', '1', '--insecure', '--tls-ca', 'ca.pem'],
     { cwd: dir },
   )
-  t.is(both.code, 1)
+  t.is(both.code, 2)
   t.regex(both.stderr, /--insecure contradicts/)
 })

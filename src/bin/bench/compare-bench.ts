@@ -2,7 +2,8 @@
 // npm run bench:compare: our 3-node cluster against a 3-member etcd cluster and a grpc-js echo ceiling, with the
 // same load generator, in a durable mode (etcd with fsync, our nodes with data dirs) and a memory mode.
 // `node dist/src/bin/bench/compare-bench.js --help` for the options.
-import { Builtins, Cli, Command, Option, UsageError } from 'clipanion'
+import { binaryCli, runBinary } from '../support/cli-bootstrap.js'
+import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
 import { BenchProgress } from './bench-progress.js'
@@ -167,12 +168,6 @@ function listOf<T extends string>(text: string, allowed: readonly T[], option: s
   return values as T[]
 }
 
-const cli = new Cli({
-  binaryName: 'bench:compare',
-  binaryLabel: 'token manager vs etcd vs echo',
-  binaryVersion: '0.1.0',
-  enableColors: process.stdout.isTTY === true,
-})
-cli.register(CompareCommand)
-cli.register(Builtins.HelpCommand)
-await cli.runExit(process.argv.slice(2))
+const cli = binaryCli({ name: 'bench:compare', label: 'token manager vs etcd vs echo' }, [CompareCommand])
+
+process.exitCode = await runBinary(cli, process.argv.slice(2))

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { Builtins, Cli, Command, Option } from 'clipanion'
+import { binaryCli, runBinary } from '../support/cli-bootstrap.js'
+import { Command, Option } from 'clipanion'
 import * as t from 'typanion'
 import { runFlood } from './flood-run.js'
 
@@ -50,7 +51,6 @@ class FloodCommand extends Command {
   }
 }
 
-const cli = new Cli({ binaryName: 'flood', binaryLabel: 'atomic-token-manager flood', binaryVersion: '0.1.0' })
-cli.register(FloodCommand)
-cli.register(Builtins.HelpCommand)
-void cli.runExit(process.argv.slice(2))
+const cli = binaryCli({ name: 'flood', label: 'atomic-token-manager flood' }, [FloodCommand])
+
+process.exitCode = await runBinary(cli, process.argv.slice(2))

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // npm run bench:isolation: (1) one large write hashed on 1 thread vs 2 threads; (2) p99 of reads on token B while
 // a 10^8-value write runs on token A (same nodes), against idle. `--help` for the options.
+import { binaryCli, runBinary } from '../support/cli-bootstrap.js'
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Builtins, Cli, Command, Option } from 'clipanion'
+import { Command, Option } from 'clipanion'
 import * as t from 'typanion'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
@@ -206,11 +207,6 @@ function formatReport(r: Report): string {
   ].join('\n')
 }
 
-const cli = new Cli({
-  binaryLabel: 'bench:isolation',
-  binaryName: 'npm run bench:isolation --',
-  binaryVersion: '0.1.0',
-})
-cli.register(IsolationCommand)
-cli.register(Builtins.HelpCommand)
-void cli.runExit(process.argv.slice(2))
+const cli = binaryCli({ name: 'npm run bench:isolation --', label: 'bench:isolation' }, [IsolationCommand])
+
+process.exitCode = await runBinary(cli, process.argv.slice(2))

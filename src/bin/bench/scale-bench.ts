@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench:scale: (a) start-up, memory and restart of 3 durable nodes on schemes of 10^2, 10^4 and 10^5 tokens;
 // (b) reads and writes on replica sets of 3, 5 and 9 nodes. `node dist/src/bin/bench/scale-bench.js --help`.
-import { Builtins, Cli, Command, Option, UsageError } from 'clipanion'
+import { binaryCli, runBinary } from '../support/cli-bootstrap.js'
+import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
 import { ChildProcesses } from './child-processes.js'
@@ -170,12 +171,6 @@ function listOf(text: string, allowed: readonly string[], option: string): strin
   return values
 }
 
-const cli = new Cli({
-  binaryName: 'bench:scale',
-  binaryLabel: 'token manager at scale',
-  binaryVersion: '0.1.0',
-  enableColors: process.stdout.isTTY === true,
-})
-cli.register(ScaleCommand)
-cli.register(Builtins.HelpCommand)
-await cli.runExit(process.argv.slice(2))
+const cli = binaryCli({ name: 'bench:scale', label: 'token manager at scale' }, [ScaleCommand])
+
+process.exitCode = await runBinary(cli, process.argv.slice(2))

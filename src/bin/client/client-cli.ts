@@ -1,9 +1,10 @@
 import { Builtins, Cli, UsageError } from 'clipanion'
+import { missingRequired, VERSION } from '../support/cli-bootstrap.js'
 import type { BaseContext, Command, CommandClass } from 'clipanion'
 import { reportFailure } from './client-command.js'
 import { CreateCommand } from './create-command.js'
 import { DropCommand } from './drop-command.js'
-import { EXIT_CODES_HELP } from './exit-codes.js'
+import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js'
 import { FailSilentCommand } from './fail-silent-command.js'
 import { ReadCommand } from './read-command.js'
 import { StatusCommand } from './status-command.js'
@@ -11,7 +12,7 @@ import { WriteCommand } from './write-command.js'
 
 /**
  * clipanion's Cli, with its failures made to fit tm-client: a command line that does not parse gives one
- * `tm-client: ...` line on stderr and exit 1 (clipanion prints several lines to stdout), and the overview
+ * `tm-client: ...` line on stderr and exit 2, bad input (clipanion prints several lines to stdout), and the overview
  * (`tm-client --help`) ends with the exit codes.
  */
 export class ClientCli extends Cli {
@@ -22,7 +23,7 @@ export class ClientCli extends Cli {
     if (!Array.isArray(input)) return super.run(input, full)
     if (input.length === 0) {
       full.stderr.write(this.usage(null))
-      return 1
+      return ExitCode.invalidArgument
     }
     let command: Command<BaseContext>
     try {
@@ -36,13 +37,7 @@ export class ClientCli extends Cli {
 
   /** clipanion reports a missing required option as a bare "no match"; name the options instead. */
   private missingOptions(input: readonly string[]): UsageError | undefined {
-    const definition = this.definitions().find((d) => d.path === `${this.binaryName} ${input[0]}`)
-    if (definition === undefined) return undefined
-    const given = new Set(input.map((arg) => arg.split('=', 1)[0]))
-    const missing = definition.options
-      .filter((o) => o.required)
-      .map((o) => o.definition.split(/[ ,]/, 1)[0] ?? '')
-      .filter((name) => !given.has(name))
+    const missing = missingRequired(this, `${this.binaryName} ${input[0]}`, input)
     if (missing.length === 0) return undefined
     return new UsageError(`${input[0]} needs ${missing.join(', ')}; see \`${this.binaryName} ${input[0]} --help\``)
   }
@@ -77,7 +72,7 @@ export function createClientCli(): ClientCli {
   const cli = new ClientCli({
     binaryName: 'tm-client',
     binaryLabel: 'tm-client: the token manager command-line client',
-    binaryVersion: '0.1.0',
+    binaryVersion: VERSION,
     enableColors,
   })
   for (const command of CLIENT_COMMANDS) cli.register(command)

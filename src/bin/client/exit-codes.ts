@@ -2,8 +2,9 @@
  * tm-client exit codes: one per class of failure, so scripts can branch without parsing messages.
  *
  *   0  success
- *   1  usage error, bad config file, or any other failure (INTERNAL, UNKNOWN, CANCELLED, ...)
- *   2  invalid argument: rejected locally before sending, or INVALID_ARGUMENT from the node
+ *   1  any other failure (INTERNAL, UNKNOWN, CANCELLED, ...)
+ *   2  bad input: a usage error, a bad config file, an argument rejected locally before sending (every binary's
+ *      code for input it checked itself), or INVALID_ARGUMENT from the node
  *   3  outcome unknown: a write, create or drop hit its deadline; it may or may not have taken effect
  *   4  not found: NOT_FOUND (token dropped or never created), or a token missing from the scheme file
  *   5  already exists: ALREADY_EXISTS (create of a live token)
@@ -30,8 +31,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 /** The table above as `tm-client --help` prints it. */
 export const EXIT_CODES_HELP = `Exit codes:
   0  success
-  1  usage error, bad config file, or another failure
-  2  invalid argument (checked locally, or INVALID_ARGUMENT from the node)
+  1  another failure
+  2  bad input: usage, config file, or an argument checked locally (or INVALID_ARGUMENT from the node)
   3  outcome unknown: a write/create/drop hit its deadline and may or may not have taken effect
   4  not found (NOT_FOUND, or the token is not in the scheme file)
   5  already exists (ALREADY_EXISTS)

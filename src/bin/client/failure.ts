@@ -30,12 +30,13 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof ClientError)
     return { exitCode: error.exitCode, status: error.status ?? 'FAILED', message: oneLine(error.message) }
   if (error instanceof RpcError) return rpcFailure(error)
-  if (isSyntaxError(error)) return { exitCode: ExitCode.failure, status: 'USAGE', message: syntaxMessage(error) }
+  if (isSyntaxError(error))
+    return { exitCode: ExitCode.invalidArgument, status: 'USAGE', message: syntaxMessage(error) }
   if (error instanceof UsageError)
-    return { exitCode: ExitCode.failure, status: 'USAGE', message: oneLine(error.message) }
+    return { exitCode: ExitCode.invalidArgument, status: 'USAGE', message: oneLine(error.message) }
   // A config file error's first line is `file:line:column: problem`; the rest is a code frame.
   if (error instanceof ConfigError)
-    return { exitCode: ExitCode.failure, status: 'CONFIG', message: firstLine(error.message) }
+    return { exitCode: ExitCode.invalidArgument, status: 'CONFIG', message: firstLine(error.message) }
   if (error instanceof InvalidArgumentError) {
     return { exitCode: ExitCode.invalidArgument, status: 'INVALID_ARGUMENT', message: oneLine(error.message) }
   }

@@ -1,3 +1,4 @@
+import { TOKEN_ID } from '../../core/scheme/replication-scheme.js'
 import { UsageError } from 'clipanion'
 import { InvalidArgumentError } from '../../core/errors.js'
 import { MAX_NAME_BYTES } from '../../core/token/token-value.js'
@@ -7,7 +8,6 @@ import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
 import type { WriteRequest } from './token-client.js'
 
 // The same rule the scheme file and the nodes apply: checking it here saves a round trip and names the flag.
-const TOKEN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 
 export function parseTokenId(id: string): string {
   if (TOKEN_ID.test(id)) return id

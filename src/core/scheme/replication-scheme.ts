@@ -8,7 +8,8 @@ export interface TokenScheme {
   readonly readers: readonly NodeId[]
 }
 
-const TOKEN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+/** A token id: 1 to 128 characters, letters, digits and . _ : -, not starting with a punctuation mark. */
+export const TOKEN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 
 /**
  * A copy of a token's readers, checked: non-empty, each once. Not frozen: V8 runs `includes` and for-of on frozen

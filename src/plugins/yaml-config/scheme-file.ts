@@ -1,3 +1,4 @@
+import { TOKEN_ID } from '../../core/scheme/replication-scheme.js'
 import { isMap, isScalar, isSeq } from 'yaml'
 import type { Pair, ParsedNode, YAMLMap } from 'yaml'
 import { InvalidArgumentError } from '../../core/errors.js'
@@ -16,7 +17,6 @@ import { parsePlainScheme, PLAIN_LAYOUT } from './plain-scheme.js'
 
 const ITEM_KEYS = ['token', 'writer', 'readers'] as const
 type ItemKey = (typeof ITEM_KEYS)[number]
-const TOKEN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 
 /** One parsed scheme item and the YAML nodes its errors point at. */
 interface SchemeItem {

@@ -1,0 +1,39 @@
+import test from 'ava'
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { repoRoot } from '../support/repo-root.js'
+
+const run = promisify(execFile)
+const BINARIES = ['tm-server', 'tm-client', 'tm-check', 'tm-bench', 'tm-certs', 'tm-chaos']
+
+async function runBinary(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(repoRoot(), 'dist/src/bin', `${name}.js`), ...args], {
+      timeout: 30_000,
+    })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+test('every binary answers an unknown flag with one line naming it and exit 2, and reports the package version', async (t) => {
+  const version = (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version
+  for (const name of BINARIES) {
+    const args = name === 'tm-client' ? ['read', '--id', '1', '--bogus-flag'] : ['--bogus-flag']
+    const bad = await runBinary(name, args)
+    t.is(bad.code, 2, `${name}: ${bad.stderr}`)
+    t.regex(bad.stderr, new RegExp(`^${name}: .*--bogus-flag.*\\n$`), name)
+    t.notRegex(bad.stderr + bad.stdout, /\n\s+at /, `${name}: no stack trace`)
+    t.is((await runBinary(name, ['--version'])).stdout.trim(), version, name)
+  }
+})
+
+test('a missing required flag is named in one line', async (t) => {
+  const server = await runBinary('tm-server', ['--config', 'config/tokens.yaml'])
+  t.is(server.code, 2)
+  t.is(server.stderr, 'tm-server: missing --address; see `tm-server --help`\n')
+})
