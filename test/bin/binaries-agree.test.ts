@@ -37,3 +37,22 @@ test('a missing required flag is named in one line', async (t) => {
   t.is(server.code, 2)
   t.is(server.stderr, 'tm-server: missing --address; see `tm-server --help`\n')
 })
+
+test('tm-bench: a token count beyond the scheme is bad input, a stopped cluster a one-line failure', async (t) => {
+  const config = join(repoRoot(), 'config/tokens.yaml')
+  const tooMany = await runBinary('tm-bench', ['--config', config, '--insecure', '--tokens', '7', '--duration', '1s'])
+  t.is(tooMany.code, 2)
+  t.regex(tooMany.stderr, /^tm-bench: --tokens 7: the scheme has \d+ tokens \(.*"7,"\)\n$/)
+  const stopped = await runBinary('tm-bench', [
+    '--config',
+    config,
+    '--insecure',
+    '--timeout',
+    '300',
+    '--duration',
+    '1s',
+  ])
+  t.is(stopped.code, 1)
+  t.regex(stopped.stderr, /^tm-bench: .*127\.0\.0\.1:\d+: .*\n$/)
+  t.notRegex(stopped.stderr, /\n\s+at /)
+})

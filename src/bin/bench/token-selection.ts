@@ -1,3 +1,4 @@
+import { UsageError } from 'clipanion'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
 
 /**
@@ -9,7 +10,10 @@ export function selectTokens(scheme: ReplicationScheme, spec: string | undefined
   if (spec === undefined || spec === 'all') return all
   if (/^[0-9]+$/.test(spec)) {
     const count = Number(spec)
-    if (count < 1 || count > all.length) throw new Error(`--tokens ${spec}: the scheme has ${all.length} tokens`)
+    if (count < 1 || count > all.length)
+      throw new UsageError(
+        `--tokens ${spec}: the scheme has ${all.length} tokens (a count selects the first N; a single id is written "${spec},")`,
+      )
     return all.slice(0, count)
   }
   const ids: string[] = []
@@ -22,7 +26,7 @@ export function selectTokens(scheme: ReplicationScheme, spec: string | undefined
     else for (let i = Number(range[1]); i <= Number(range[2]); i++) ids.push(String(i))
   }
   const unknown = ids.filter((id) => scheme.get(id) === undefined)
-  if (unknown.length > 0) throw new Error(`--tokens: not in the scheme: ${unknown.slice(0, 5).join(', ')}`)
-  if (ids.length === 0) throw new Error('--tokens selects no token')
+  if (unknown.length > 0) throw new UsageError(`--tokens: not in the scheme: ${unknown.slice(0, 5).join(', ')}`)
+  if (ids.length === 0) throw new UsageError('--tokens selects no token')
   return [...new Set(ids)]
 }

@@ -1,3 +1,4 @@
+import { UnavailableError } from '../../core/errors.js'
 import type { ReplicationScheme, TokenScheme } from '../../core/scheme/replication-scheme.js'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
 import type { BenchTarget, OpKind } from './bench-target.js'
@@ -74,7 +75,7 @@ export class TokenTarget implements BenchTarget {
     for (const calls of [writes, reads]) {
       const result = await sweep(calls.length, PREPARE_CONCURRENCY, (i) => calls[i]!().catch(() => calls[i]!()))
       if (result.firstError !== undefined)
-        throw new Error(`prepare: ${result.errors} calls failed twice, first: ${result.firstError}`)
+        throw new UnavailableError(`prepare: ${result.errors} calls failed twice, first: ${result.firstError}`)
     }
   }
 

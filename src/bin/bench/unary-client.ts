@@ -1,3 +1,4 @@
+import { UnavailableError } from '../../core/errors.js'
 import * as grpc from '@grpc/grpc-js'
 import type { SecureDial } from '../../plugins/tls/secure-dial.js'
 
@@ -42,7 +43,7 @@ export class UnaryClient {
   ready(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.waitForReady(Date.now() + timeoutMs, (error) =>
-        error ? reject(new Error(`${this.address}: ${error.message}`)) : resolve(),
+        error ? reject(new UnavailableError(`${this.address}: ${error.message}`)) : resolve(),
       )
     })
   }

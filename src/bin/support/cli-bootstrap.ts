@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type BaseContext, Builtins, Cli, type CommandClass } from 'clipanion'
+import { type BaseContext, Builtins, Cli, type CommandClass, UsageError } from 'clipanion'
+import { InvalidArgumentError, TokenManagerError } from '../../core/errors.js'
+import { ConfigError } from '../../plugins/yaml-config/config-error.js'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
 
 /** The exit code of every binary for input it checked itself and refused: flags, arguments, files it could not use. */
@@ -51,7 +53,36 @@ export async function runBinary(
     full.stderr.write(`${cli.binaryName}: ${problem}; see \`${cli.binaryName} --help\`\n`)
     return EXIT_USAGE
   }
+  // A command's own failure: one line, exit 2 for input it refused, 1 for the rest; a stack only for a bug.
+  const execute = command.execute.bind(command)
+  command.execute = async () => {
+    try {
+      return await execute()
+    } catch (error) {
+      return reportFailure(cli.binaryName, error, full.stderr)
+    }
+  }
   return cli.run(command, full)
+}
+
+/** Input the binary checked and refused: exit EXIT_USAGE. */
+function isInputError(error: unknown): boolean {
+  return error instanceof UsageError || error instanceof InvalidArgumentError || error instanceof ConfigError
+}
+
+/** Operating errors and file errors are the user's to act on: one line. Anything else is a bug: its stack. */
+function reportFailure(binary: string, error: unknown, stderr: NodeJS.WritableStream): number {
+  const expected =
+    isInputError(error) ||
+    error instanceof TokenManagerError ||
+    (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string')
+  if (!expected) {
+    stderr.write(`${binary}: internal error: ${error instanceof Error ? error.stack : String(error)}\n`)
+    return 1
+  }
+  const message = (error as Error).message.trim().split('\n')[0] ?? ''
+  stderr.write(`${binary}: ${message}\n`)
+  return isInputError(error) ? EXIT_USAGE : 1
 }
 
 /**
