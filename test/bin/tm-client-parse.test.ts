@@ -466,3 +466,11 @@ test('status output: an aligned table, or JSON with versions split', (t) => {
   t.is(json.tokens[0].recovering, null)
   t.regex(formatStatus({ ...reply, tokens: [] }, false), /\(no tokens on this node\)/)
 })
+
+test('read output escapes a name that would drive the terminal; --json keeps it exact', (t) => {
+  const name = 'evil\u001b[2J\u202egnp.exe\nnext'
+  const text = formatRead({ ...readReply, name }, false)
+  t.true(text.includes('evil\\x1b[2J\\u202egnp.exe\\x0anext'), text)
+  t.false(/[\u001b\u202e]/.test(text))
+  t.is(JSON.parse(formatRead({ ...readReply, name }, true)).name, name)
+})

@@ -1,3 +1,4 @@
+import { terminalText } from '../../plugins/grpc/log-text.js'
 import type { Counterexample } from '../../core/checker/counterexample.js'
 import type { HistoryOperation } from '../../core/checker/history.js'
 import type { CheckReport, TokenReport } from '../../core/checker/linearizability-checker.js'
@@ -40,7 +41,7 @@ export function operations(count: number): string {
 
 /** The checker's message, plus the record ids of the operations it names (`#N` is the invoke's line number). */
 function counterexampleLines(counterexample: Counterexample, ids: RecordIds): string[] {
-  const named = involved(counterexample).map((o) => `#${o.id}=${ids.get(o.id) ?? '?'}`)
+  const named = involved(counterexample).map((o) => `#${o.id}=${terminalText(ids.get(o.id) ?? '?')}`)
   return [
     ...counterexample.message.split('\n'),
     `(#N is the line of the operation's invoke record; ids: ${named.join(', ')})`,

@@ -1,3 +1,4 @@
+import { terminalText } from '../../plugins/grpc/log-text.js'
 import type { FailSilentReply, StatusReply, TokenStatus } from './admin-client.js'
 import type { NodeStatus } from './cluster-status.js'
 import type { Failure } from './failure.js'
@@ -96,7 +97,8 @@ function readText(reply: ReadReply): string {
   }
   return keyValues([
     ['id', reply.id],
-    ['name', reply.name],
+    // A name is any UTF-8 text a writer chose: escape what would drive the terminal (ANSI escapes, bidi controls).
+    ['name', terminalText(reply.name)],
     ['low', reply.low],
     ['mid', reply.mid],
     ['high', reply.high],

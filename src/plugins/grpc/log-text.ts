@@ -16,6 +16,11 @@ export function logText(text: string, maxChars: number): string {
   return `${escaped.slice(0, cutAt(escaped, maxChars))}...(${text.length} chars)`
 }
 
+/** Text from a node or a file, safe to print on a terminal: unsafe characters become visible escapes, nothing is cut. */
+export function terminalText(text: string): string {
+  return text.replace(UNSAFE, escapeOf)
+}
+
 function escapeOf(char: string): string {
   const code = char.charCodeAt(0)
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
