@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { Transport } from '../../src/core/ports/transport.js'
-import type { Envelope, NodeId } from '../../src/core/protocol/messages.js'
+import type { Envelope, NodeId, ReplicaMessage } from '../../src/core/protocol/messages.js'
 import { UINT64_MAX } from '../../src/core/uint64.js'
 
 export interface TransportHarness {
@@ -65,6 +65,53 @@ export function transportCompliance(name: string, harness: () => TransportHarnes
       { from: a!, to: b!, message: { type: 'store-ack', reqId: 5, token: 'T' } },
       { from: a!, to: b!, message: { type: 'store-ack', reqId: 5 * 2 ** 32 + 7, token: 'T' } },
     ]
+    for (const m of messages) ta.send(m)
+    await waitFor(() => received.length === messages.length)
+    received.sort((x, y) => x.message.reqId - y.message.reqId)
+    t.deepEqual(received, messages)
+    await ta.stop()
+    await tb.stop()
+    await h.cleanup?.()
+  })
+
+  test.serial(`${name}: every message kind arrives exactly, with each optional field unset and set`, async (t) => {
+    const h = harness()
+    const [a, b] = await h.nodeIds(2)
+    const received: Envelope[] = []
+    const ta = h.make(a!)
+    const tb = h.make(b!)
+    await ta.start(a!, () => {})
+    await tb.start(b!, (e) => received.push(e))
+    const ts = { seq: UINT64_MAX - 5n, epoch: 2n ** 48n + 3n }
+    const answer = { re: 2 ** 48 - 2, recovering: true, fence: UINT64_MAX, fenced: true, fresh: true }
+    let reqId = 0
+    const bodies: ReplicaMessage[] = [
+      { type: 'query', reqId: ++reqId, token: 'T' },
+      {
+        type: 'query',
+        reqId: ++reqId,
+        token: 'T',
+        known: { ts, complete: true },
+        writerEpoch: 9n,
+        recover: true,
+      },
+      { type: 'query-same', reqId: ++reqId, token: 'T' },
+      { type: 'query-same', reqId: ++reqId, token: 'T', committed: ts, ...answer },
+      { type: 'query-reply', reqId: ++reqId, token: 'T', ts, value: { kind: 'empty' } },
+      { type: 'query-reply', reqId: ++reqId, token: 'T', ts, value: fullToken, committed: ts, ...answer },
+      { type: 'store', reqId: ++reqId, token: 'T', ts, value: fullToken },
+      { type: 'store', reqId: ++reqId, token: 'T', ts, value: { kind: 'absent' }, writerEpoch: UINT64_MAX },
+      { type: 'store-ack', reqId: ++reqId, token: 'T' },
+      { type: 'store-ack', reqId: ++reqId, token: 'T', holders: [a!, b!], ...answer },
+      { type: 'lease-request', reqId: ++reqId, token: 'T', ts },
+      { type: 'lease-grant', reqId: ++reqId, token: 'T', leaseMs: 0, committed: { seq: 0n, epoch: 0n } },
+      { type: 'lease-grant', reqId: ++reqId, token: 'T', leaseMs: 300, committed: ts, ...answer },
+      { type: 'commit', reqId: ++reqId, token: 'T', ts },
+    ]
+    const kinds = new Set(bodies.map((m) => m.type))
+    t.is(kinds.size, 8, 'all eight kinds of ReplicaMessage')
+    // Nodes stamp every send with their incarnation (RegisterNode), so all carry one here.
+    const messages: Envelope[] = bodies.map((message) => ({ from: a!, to: b!, message, inc: 77 }))
     for (const m of messages) ta.send(m)
     await waitFor(() => received.length === messages.length)
     received.sort((x, y) => x.message.reqId - y.message.reqId)

@@ -41,6 +41,8 @@ export class QuorumRound {
     if (this.repliedFrom.has(reply.from) || !this.replicas.includes(reply.from)) return false
     this.repliedFrom.add(reply.from)
     this.replies.push(reply)
+    // One reply per replica: a reply counted twice would make a minority look like a quorum.
+    assert(this.replies.length === this.repliedFrom.size && this.replies.length <= this.replicas.length)
     return true
   }
 

@@ -424,6 +424,10 @@ export class TokenRegister implements TokenContext {
     const outcome = this.recovery?.outcome(this.state)
     if (outcome === undefined) return
     this.recovery = undefined
+    assert(
+      compareTimestamps(outcome.state.ts, this.state.ts) >= 0,
+      `token ${this.token}: recovery moved the copy backwards`,
+    )
     this.state = outcome.state
     this.genesis = outcome.genesis
     // Persisted even when unchanged: a durable copy on disk is what tells a restart that this token recovered.
@@ -545,6 +549,8 @@ export class TokenRegister implements TokenContext {
   private store(incoming: Versioned, out: Outbox): void {
     const next = applyStore(this.state, incoming)
     if (next === undefined) return
+    // A replica only moves forward: a copy that went back could let a later read return an older value.
+    assert(compareTimestamps(next.ts, this.state.ts) >= 0, `token ${this.token}: store moved the copy backwards`)
     this.state = next
     out.persists.push({ token: this.token, ts: next.ts, value: next.value })
   }

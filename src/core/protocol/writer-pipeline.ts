@@ -16,7 +16,7 @@ import type { ClientOp, OpResult } from './operations.js'
 import type { Outbox } from './outbox.js'
 import type { QuorumRound } from './quorum-round.js'
 import { newest, type Versioned } from './replica-state.js'
-import type { Timestamp } from './timestamp.js'
+import { compareTimestamps, type Timestamp } from './timestamp.js'
 import type { TokenContext } from './token-context.js'
 
 type WriterOp = Exclude<ClientOp, { type: 'read' }>
@@ -71,6 +71,7 @@ export class WriterPipeline {
       return
     }
     this.queue.push(write)
+    assert(this.queue.length <= this.maxQueued, `token ${this.ctx.token}: writer queue over its bound`)
     if (this.active === undefined) this.startNext(out)
   }
 
@@ -286,6 +287,11 @@ export class WriterPipeline {
   private store(value: RegisterValue, out: Outbox): void {
     const active = this.active!
     const ts: Timestamp = { seq: this.last!.ts.seq + 1n, epoch: this.epoch() }
+    // Versions are never reused: two writes with one timestamp would let replicas keep different values for it.
+    assert(
+      compareTimestamps(ts, this.last!.ts) > 0,
+      `token ${this.ctx.token}: version ${ts.seq} does not follow ${this.last!.ts.seq}`,
+    )
     // From here on the write may take effect: later writes are decided as if it did.
     const state: Versioned = { ts, value }
     this.last = state
