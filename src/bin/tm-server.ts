@@ -10,8 +10,8 @@ import { LOG_LEVELS, type LogLevel, NodeLogger } from '../plugins/grpc/node-logg
 import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
 import { loadSettingsFile } from '../plugins/yaml-config/settings-file.js'
 import { chooseNodeSecurity, MissingCertificatesError } from './server/node-security.js'
-import { assertServesTokens, startNode } from './server/start-node.js'
-import { cpuMs } from './server/start-phases.js'
+import { assertServesTokens, startNode } from '../node/start-node.js'
+import { cpuMs } from '../node/start-phases.js'
 import { hostPortOf } from '../plugins/prometheus-metrics/metrics-server.js'
 
 /** tm-server's exit codes: scripts can tell a broken configuration from certificates not made yet. */

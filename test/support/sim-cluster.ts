@@ -14,7 +14,7 @@ import { inProcessTransportModule } from '../../src/plugins/in-process/in-proces
 import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 import { type NetworkOptions, SimulatedNetwork } from '../../src/plugins/in-process/simulated-network.js'
 import { SimulatedTime } from '../../src/plugins/in-process/simulated-time.js'
-import { createNodeContainer } from '../../src/plugins/node-container.js'
+import { createNodeContainer } from '../../src/node/node-container.js'
 import { DriftingClock, DriftingFailures } from './drifting-clock.js'
 import { SimDisk } from './sim-disk.js'
 import { SuspendableClock } from './suspendable-clock.js'

@@ -8,7 +8,7 @@ import type { TokenScheme } from '../../src/core/scheme/replication-scheme.js'
 import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 import type { NetworkOptions } from '../../src/plugins/in-process/simulated-network.js'
 import { type RestartMode, SimCluster } from './sim-cluster.js'
-import { recoveryTimingOf } from '../../src/plugins/node-container.js'
+import { recoveryTimingOf } from '../../src/node/node-container.js'
 import { resolveSettings } from '../../src/core/settings/node-settings.js'
 
 export interface SimulationOptions {

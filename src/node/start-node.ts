@@ -1,25 +1,25 @@
 import 'reflect-metadata'
 import { randomInt } from 'node:crypto'
 import { resolve } from 'node:path'
-import { epochOf } from '../../core/protocol/timestamp.js'
+import { epochOf } from '../core/protocol/timestamp.js'
 import { ContainerModule } from 'inversify'
-import { Persistence } from '../../core/ports/persistence.js'
-import { LogPersistence } from '../../plugins/log-persistence/log-persistence.js'
-import { InvalidArgumentError, UnavailableError } from '../../core/errors.js'
-import { NodeDriver } from '../../core/node/node-driver.js'
-import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
-import type { NodeSettings } from '../../core/settings/node-settings.js'
-import { ClientServices } from '../../plugins/grpc/client-services.js'
-import { grpcTransportModule, schemeFingerprint } from '../../plugins/grpc/grpc-module.js'
-import { GrpcServerHost } from '../../plugins/grpc/grpc-server-host.js'
-import { HealthAndReflection } from '../../plugins/grpc/health-and-reflection.js'
-import type { NodeLogger } from '../../plugins/grpc/node-logger.js'
-import { createNodeContainer } from '../../plugins/node-container.js'
-import { listedTokens } from '../../plugins/grpc/request-log.js'
+import { Persistence } from '../core/ports/persistence.js'
+import { LogPersistence } from '../plugins/log-persistence/log-persistence.js'
+import { InvalidArgumentError, UnavailableError } from '../core/errors.js'
+import { NodeDriver } from '../core/node/node-driver.js'
+import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
+import type { NodeSettings } from '../core/settings/node-settings.js'
+import { ClientServices } from '../plugins/grpc/client-services.js'
+import { grpcTransportModule, schemeFingerprint } from '../plugins/grpc/grpc-module.js'
+import { GrpcServerHost } from '../plugins/grpc/grpc-server-host.js'
+import { HealthAndReflection } from '../plugins/grpc/health-and-reflection.js'
+import type { NodeLogger } from '../plugins/grpc/node-logger.js'
+import { createNodeContainer } from './node-container.js'
+import { listedTokens } from '../plugins/grpc/request-log.js'
 import { RecoveryLog } from './recovery-log.js'
 import { StartPhases } from './start-phases.js'
-import { ClusterTls } from '../../plugins/tls/cluster-tls.js'
-import type { MetricsServer } from '../../plugins/prometheus-metrics/metrics-server.js'
+import { ClusterTls } from '../plugins/tls/cluster-tls.js'
+import type { MetricsServer } from '../plugins/prometheus-metrics/metrics-server.js'
 
 /**
  * Checks every second which tokens' replicas here are recovering their state, for the log (see RecoveryLog): one
@@ -45,9 +45,9 @@ function randomIncarnation(): number {
 
 async function loadPrometheus() {
   const [{ MetricsServer }, { PrometheusMetrics }, { prometheusMetricsModule }] = await Promise.all([
-    import('../../plugins/prometheus-metrics/metrics-server.js'),
-    import('../../plugins/prometheus-metrics/prometheus-metrics.js'),
-    import('../../plugins/prometheus-metrics/prometheus-metrics-module.js'),
+    import('../plugins/prometheus-metrics/metrics-server.js'),
+    import('../plugins/prometheus-metrics/prometheus-metrics.js'),
+    import('../plugins/prometheus-metrics/prometheus-metrics-module.js'),
   ])
   return { MetricsServer, PrometheusMetrics, prometheusMetricsModule }
 }

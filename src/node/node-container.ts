@@ -12,13 +12,13 @@ import { RegisterNode } from '../core/protocol/register-node.js'
 import type { RecoveryTiming } from '../core/protocol/replica-recovery.js'
 import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import type { NodeSettings } from '../core/settings/node-settings.js'
-import { failureModule } from './failure/failure-module.js'
-import { inlineHasherModule } from './inline-hasher/inline-hasher-module.js'
-import { workerPoolHasherModule } from './worker-pool-hasher/worker-pool-hasher-module.js'
-import { logPersistenceModule } from './log-persistence/log-persistence-module.js'
-import { memoryPersistenceModule } from './memory-persistence/memory-persistence-module.js'
-import { quorumModule } from './quorum/quorum-module.js'
-import { systemClockModule } from './system-clock/system-clock-module.js'
+import { failureModule } from '../plugins/failure/failure-module.js'
+import { inlineHasherModule } from '../plugins/inline-hasher/inline-hasher-module.js'
+import { workerPoolHasherModule } from '../plugins/worker-pool-hasher/worker-pool-hasher-module.js'
+import { logPersistenceModule } from '../plugins/log-persistence/log-persistence-module.js'
+import { memoryPersistenceModule } from '../plugins/memory-persistence/memory-persistence-module.js'
+import { quorumModule } from '../plugins/quorum/quorum-module.js'
+import { systemClockModule } from '../plugins/system-clock/system-clock-module.js'
 
 /** Who this node is and what it runs with. */
 export interface NodeIdentity {
@@ -64,14 +64,29 @@ export function createNodeContainer(
   return container
 }
 
+/**
+ * The plugins a node can run, registered by the kind its settings name: adding a persistence or a hasher is its
+ * plugin folder plus one line here (and its kind in NodeSettings). Each factory reads the settings it needs.
+ */
+const PERSISTENCE_PLUGINS: {
+  readonly [K in NodeSettings['persistence']['kind']]: (settings: NodeSettings, self: NodeId) => ContainerModule
+} = {
+  memory: () => memoryPersistenceModule,
+  durable: (settings, self) => logPersistenceModule((settings.persistence as { dataDir: string }).dataDir, self),
+}
+
+const HASHER_PLUGINS: { readonly [K in NodeSettings['hasher']]: (settings: NodeSettings) => ContainerModule } = {
+  inline: () => inlineHasherModule,
+  'worker-pool': (settings) =>
+    workerPoolHasherModule({ threads: settings.hashThreads, chunkValues: settings.hashChunkValues }),
+}
+
 function persistenceModuleFor(settings: NodeSettings, self: NodeId): ContainerModule {
-  if (settings.persistence.kind === 'memory') return memoryPersistenceModule
-  return logPersistenceModule(settings.persistence.dataDir, self)
+  return PERSISTENCE_PLUGINS[settings.persistence.kind](settings, self)
 }
 
 function hasherModuleFor(settings: NodeSettings): ContainerModule {
-  if (settings.hasher === 'inline') return inlineHasherModule
-  return workerPoolHasherModule({ threads: settings.hashThreads, chunkValues: settings.hashChunkValues })
+  return HASHER_PLUGINS[settings.hasher](settings)
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { TokenStatus } from '../../core/protocol/register-node.js'
-import type { NodeLogger } from '../../plugins/grpc/node-logger.js'
+import type { TokenStatus } from '../core/protocol/register-node.js'
+import type { NodeLogger } from '../plugins/grpc/node-logger.js'
 
 /** Token ids one recovery line names at most; the line counts the rest. */
 export const MAX_RECOVERY_IDS = 10

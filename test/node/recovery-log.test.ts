@@ -1,8 +1,8 @@
 import test from 'ava'
 import { Writable } from 'node:stream'
-import type { TokenStatus } from '../../../src/core/protocol/register-node.js'
-import { NodeLogger } from '../../../src/plugins/grpc/node-logger.js'
-import { MAX_RECOVERY_IDS, RecoveryLog } from '../../../src/bin/server/recovery-log.js'
+import type { TokenStatus } from '../../src/core/protocol/register-node.js'
+import { NodeLogger } from '../../src/plugins/grpc/node-logger.js'
+import { MAX_RECOVERY_IDS, RecoveryLog } from '../../src/node/recovery-log.js'
 
 function capture(): { logger: NodeLogger; events: any[] } {
   const events: any[] = []
