@@ -474,3 +474,32 @@ test('read output escapes a name that would drive the terminal; --json keeps it 
   t.false(/[\u001b\u202e]/.test(text))
   t.is(JSON.parse(formatRead({ ...readReply, name }, true)).name, name)
 })
+
+test('fail-silent takes --config like the other commands, and refuses a node that holds no copy of the token', async (t) => {
+  const stranger = await runClient([
+    'fail-silent',
+    '--config',
+    SCHEME,
+    '--server',
+    '127.0.0.1:1',
+    '--id',
+    '1',
+    '--insecure',
+  ])
+  t.is(stranger.exitCode, 2)
+  t.regex(
+    stranger.stderr,
+    /^tm-client: 127\.0\.0\.1:1 holds no copy of token 1 in .*tokens\.yaml \(its replicas: .*\)\n$/,
+  )
+  const unknown = await runClient([
+    'fail-silent',
+    '--config',
+    SCHEME,
+    '--server',
+    '127.0.0.1:1',
+    '--id',
+    'nope',
+    '--insecure',
+  ])
+  t.regex(unknown.stderr, /token nope is not in the replication scheme/)
+})

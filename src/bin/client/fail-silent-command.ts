@@ -1,4 +1,6 @@
-import { Command, Option } from 'clipanion'
+import { Command, Option, UsageError } from 'clipanion'
+import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
+import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
 import { withAdminClient } from './admin-client.js'
 import { ClientCommand } from './client-command.js'
 import { EXIT_CODES_SHORT } from './exit-codes.js'
@@ -12,7 +14,8 @@ export class FailSilentCommand extends ClientCommand {
     description: 'Make one node crash-stop for one token, now or after a delay',
     details: `
       Calls AdminService.FailSilent on the node \`--server\` names: from then on it never answers anything about
-      the token again. \`--after\` takes a duration such as 5s, 1500ms or 2m (default: now).
+      the token again. \`--after\` takes a duration such as 5s, 1500ms or 2m (default: now). With \`--config\`,
+      a node that holds no copy of the token by that scheme is refused before anything is sent.
 
       ${EXIT_CODES_SHORT}
     `,
@@ -22,6 +25,10 @@ export class FailSilentCommand extends ClientCommand {
   })
 
   server = Option.String('--server', { required: true, description: 'The node to silence (host:port)' })
+  config = Option.String('--config', {
+    description:
+      'The replication scheme (tokens.yaml), as the other commands take it: refuses a node that holds no copy of the token',
+  })
   id = Option.String('--id', { required: true, description: 'The token it goes silent for' })
   after = Option.String('--after', '0', { description: 'Delay before the silence: 5s, 1500ms, 2m, or milliseconds' })
 
@@ -29,7 +36,18 @@ export class FailSilentCommand extends ClientCommand {
     const node = parseServer(this.server)
     const id = parseTokenId(this.id)
     const afterMs = parseAfterMs(this.after)
+    if (this.config !== undefined) checkHolds(loadSchemeFile(this.config), node, id, this.config)
     const reply = await withAdminClient(node, this.timeoutMs(), (client) => client.failSilent(id, afterMs))
     this.print(formatFailSilent(reply, afterMs, this.json))
+  }
+}
+
+/** A silence of a node that plays no role in the token would do nothing: most likely a typo in --server or --id. */
+function checkHolds(scheme: ReplicationScheme, node: string, id: string, file: string): void {
+  const entry = scheme.get(id)
+  if (entry === undefined) throw new UsageError(`token ${id} is not in the replication scheme ${file}`)
+  const replicas = scheme.replicasOf(id)
+  if (!replicas.includes(node)) {
+    throw new UsageError(`${node} holds no copy of token ${id} in ${file} (its replicas: ${replicas.join(', ')})`)
   }
 }
