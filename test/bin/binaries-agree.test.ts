@@ -7,10 +7,13 @@ import { repoRoot } from '../support/repo-root.js'
 
 const run = promisify(execFile)
 const BINARIES = ['tm-server', 'tm-client', 'tm-check', 'tm-bench', 'tm-certs', 'tm-chaos']
+/** Where each binary's entry point is built: the shipped ones in bin, the chaos tool with the developer tools. */
+const entryOf = (name: string): string =>
+  name === 'tm-chaos' ? 'dist/src/tools/tm-chaos.js' : `dist/src/bin/${name}.js`
 
 async function runBinary(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(repoRoot(), 'dist/src/bin', `${name}.js`), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [join(repoRoot(), entryOf(name)), ...args], {
       timeout: 30_000,
     })
     return { code: 0, stdout, stderr }

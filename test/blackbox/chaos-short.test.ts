@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type ChaosResult, summaryLine } from '../../src/bin/chaos/chaos-result.js'
+import { type ChaosResult, summaryLine } from '../../src/tools/chaos/chaos-result.js'
 import { repoRoot } from '../support/repo-root.js'
-import { faketimeLibrary } from '../../src/bin/chaos/wall-clock.js'
+import { faketimeLibrary } from '../../src/tools/chaos/wall-clock.js'
 
 /*
  * A short chaos run (tm-chaos) on real durable tm-server processes: every fault kind at least once, then heal,
@@ -19,7 +19,7 @@ test('a short chaos run with silences, kill -9, slow links and a kill of every n
   const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000))
   const dir = mkdtempSync(join(tmpdir(), 'tm-chaos-short-'))
   const args = [
-    join(repoRoot(), 'dist/src/bin/tm-chaos.js'),
+    join(repoRoot(), 'dist/src/tools/tm-chaos.js'),
     '--duration',
     '20s',
     '--seed',

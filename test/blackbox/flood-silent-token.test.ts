@@ -1,5 +1,5 @@
 import test from 'ava'
-import { runFlood } from '../../src/bin/bench/flood-run.js'
+import { runFlood } from '../../src/tools/bench/flood-run.js'
 
 test('a flood of reads on a silent token parks at most maxParked, refuses the rest, and frees all on cancel', async (t) => {
   const report = await runFlood({ requests: 5_000, maxParked: 1_000, deadlineMs: 600_000, waitMs: 90_000 })

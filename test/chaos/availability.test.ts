@@ -1,6 +1,6 @@
 import test from 'ava'
-import { Availability } from '../../src/bin/chaos/availability.js'
-import { faultBudget, generateScheme, replicasOf } from '../../src/bin/chaos/chaos-scheme.js'
+import { Availability } from '../../src/tools/chaos/availability.js'
+import { faultBudget, generateScheme, replicasOf } from '../../src/tools/chaos/chaos-scheme.js'
 import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 
 const tokens = [

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { connect, createServer, type Server } from 'node:net'
-import { DelayProxy } from '../../src/bin/chaos/delay-proxy.js'
+import { DelayProxy } from '../../src/tools/chaos/delay-proxy.js'
 import { freePorts } from '../../src/bin/support/free-ports.js'
 
 /* The chaos run's slow links: a TCP proxy in front of a node. Only lower bounds on time are asserted. */

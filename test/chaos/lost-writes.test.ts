@@ -1,5 +1,5 @@
 import test from 'ava'
-import { type AckedWrite, countLostWrites, type FinalRead } from '../../src/bin/chaos/lost-writes.js'
+import { type AckedWrite, countLostWrites, type FinalRead } from '../../src/tools/chaos/lost-writes.js'
 
 const v = (seq: number, epoch = 1): { seq: bigint; epoch: bigint } => ({ seq: BigInt(seq), epoch: BigInt(epoch) })
 const write = (token: string, value: string, version: { seq: bigint; epoch: bigint }): AckedWrite => ({

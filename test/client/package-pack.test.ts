@@ -29,6 +29,7 @@ test('npm pack gives a package whose exports and types let the README example ru
   await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'])
   const { stdout: listing } = await run('tar', ['-tzf', tarball])
   t.false(listing.includes('package/dist/test/'), 'tests are not shipped')
+  t.false(listing.includes('package/dist/src/tools/'), 'developer tooling is not shipped')
   t.true(listing.includes('package/proto/tokenmanager/v1/token_manager.proto'))
   const example = await readmeExample(root)
   await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }))

@@ -1,11 +1,11 @@
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
-import type { OpKind } from './bench-target.js'
+import type { OpKind } from '../../bin/load/bench-target.js'
 import type { ChildProcesses } from './child-processes.js'
 import { median } from './compare-report.js'
-import { processesCpuMs } from './cpu-time.js'
-import { runLoad } from './load-generator.js'
+import { processesCpuMs } from '../../bin/load/cpu-time.js'
+import { runLoad } from '../../bin/load/load-generator.js'
 import { type ClusterPersistence, startLocalCluster } from './local-cluster.js'
-import { TokenTarget } from './token-target.js'
+import { TokenTarget } from '../../bin/load/token-target.js'
 
 /** Medians over the runs of one op kind on one replica set. */
 export interface ReplicaCell {

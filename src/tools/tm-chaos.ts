@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // tm-chaos: a chaos run on real tm-server processes, checked for atomicity. `tm-chaos --help`.
-import { binaryCli, runBinary } from './support/cli-bootstrap.js'
+import { binaryCli, runBinary } from '../bin/support/cli-bootstrap.js'
 import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { InvalidArgumentError } from '../core/errors.js'

@@ -1,15 +1,15 @@
 import { join } from 'node:path'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
-import { freePorts } from '../support/free-ports.js'
-import type { BenchTarget } from './bench-target.js'
+import { freePorts } from '../../bin/support/free-ports.js'
+import type { BenchTarget } from '../../bin/load/bench-target.js'
 import type { ChildProcesses } from './child-processes.js'
 import type { TargetName } from './compare-report.js'
 import { EchoTarget } from './echo-target.js'
 import { ensureEtcd, startEtcdCluster } from './etcd-cluster.js'
 import { EtcdTarget } from './etcd-target.js'
 import { startLocalCluster } from './local-cluster.js'
-import { TokenTarget } from './token-target.js'
+import { TokenTarget } from '../../bin/load/token-target.js'
 
 /**
  * How both systems keep their state in one comparison: `durable` is etcd with fsync against our nodes each with
@@ -92,7 +92,7 @@ async function startEtcd(
 
 async function startEcho(children: ChildProcesses, keys: number): Promise<StartedTarget> {
   const [port] = await freePorts(1)
-  const server = join(packageRoot(), 'dist/src/bin/bench/echo-server.js')
+  const server = join(packageRoot(), 'dist/src/tools/bench/echo-server.js')
   const echo = await children.start(
     'echo server',
     process.execPath,

@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js'
-import { RpcError } from '../client/rpc-error.js'
+import { RpcError } from '../../bin/client/rpc-error.js'
 import type { TokenOps } from './token-ops.js'
 
 export interface WorkloadOptions {

@@ -1,6 +1,6 @@
-import type { BenchTarget, OpKind } from './bench-target.js'
+import type { BenchTarget, OpKind } from '../../bin/load/bench-target.js'
 import { etcdKvService } from './bench-protos.js'
-import { UnaryClient } from './unary-client.js'
+import { UnaryClient } from '../../bin/load/unary-client.js'
 
 export interface EtcdTargetOptions {
   readonly endpoints: readonly string[]

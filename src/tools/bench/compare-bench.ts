@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 // npm run bench:compare: our 3-node cluster against a 3-member etcd cluster and a grpc-js echo ceiling, with the
 // same load generator, in a durable mode (etcd with fsync, our nodes with data dirs) and a memory mode.
-// `node dist/src/bin/bench/compare-bench.js --help` for the options.
-import { binaryCli, runBinary } from '../support/cli-bootstrap.js'
+// `node dist/src/tools/bench/compare-bench.js --help` for the options.
+import { binaryCli, runBinary } from '../../bin/support/cli-bootstrap.js'
 import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
-import { BenchProgress } from './bench-progress.js'
+import { BenchProgress } from '../../bin/load/bench-progress.js'
 import { ChildProcesses } from './child-processes.js'
 import { cellsOf, checksOf, formatComparison, type RunRecord, type TargetName } from './compare-report.js'
 import { COMPARE_MODES, type CompareMode, type StartedTarget, startCompareTargets } from './compare-targets.js'
-import { processesCpuMs } from './cpu-time.js'
-import { runLoad } from './load-generator.js'
+import { processesCpuMs } from '../../bin/load/cpu-time.js'
+import { runLoad } from '../../bin/load/load-generator.js'
 import { machineInfo } from './machine-info.js'
 
 const TARGETS: readonly TargetName[] = ['token-manager', 'etcd', 'echo']

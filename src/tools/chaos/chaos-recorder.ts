@@ -1,9 +1,9 @@
 import { appendFileSync } from 'node:fs'
 import type { HistoryOperation, RegisterOp, RegisterResult } from '../../core/checker/history.js'
-import { parseHistoryFile } from '../check/history-file.js'
+import { parseHistoryFile } from '../../bin/check/history-file.js'
 import { status as GrpcStatus } from '@grpc/grpc-js'
-import { completionOfError, type HistoryRecord } from '../client/history-recorder.js'
-import { RpcError } from '../client/rpc-error.js'
+import { completionOfError, type HistoryRecord } from '../../bin/client/history-recorder.js'
+import { RpcError } from '../../bin/client/rpc-error.js'
 
 /** What one recorded call gave back: its reply, or the error it threw (already classified in the history). */
 export type Recorded<T> = { readonly ok: true; readonly reply: T } | { readonly ok: false; readonly error: unknown }

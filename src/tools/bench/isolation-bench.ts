@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench:isolation: (1) one large write hashed on 1 thread vs 2 threads; (2) p99 of reads on token B while
 // a 10^8-value write runs on token A (same nodes), against idle. `--help` for the options.
-import { binaryCli, runBinary } from '../support/cli-bootstrap.js'
+import { binaryCli, runBinary } from '../../bin/support/cli-bootstrap.js'
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,11 +10,11 @@ import * as t from 'typanion'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
 import { ChildProcesses } from './child-processes.js'
-import { runLoad } from './load-generator.js'
+import { runLoad } from '../../bin/load/load-generator.js'
 import { type LocalCluster, startLocalCluster } from './local-cluster.js'
 import { machineInfo } from './machine-info.js'
-import { TokenTarget } from './token-target.js'
-import { clientsFor } from './unary-client.js'
+import { TokenTarget } from '../../bin/load/token-target.js'
+import { clientsFor } from '../../bin/load/unary-client.js'
 
 const WRITE_TIMEOUT_MS = 600_000
 const integer = t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)])

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
-import type { LifecycleReply, ReadReply, WriteReply, WriteRequest } from '../client/token-client.js'
-import { unaryCall } from '../client/unary-call.js'
+import type { LifecycleReply, ReadReply, WriteReply, WriteRequest } from '../../bin/client/token-client.js'
+import { unaryCall } from '../../bin/client/unary-call.js'
 
 /**
  * Reconnect quickly once a killed node is back: grpc-js's default backoff grows to minutes, which would read as a

@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js'
-import { RpcError } from '../client/rpc-error.js'
+import { RpcError } from '../../bin/client/rpc-error.js'
 import type { Recorded } from './chaos-recorder.js'
 import type { FinalRead } from './lost-writes.js'
 import { readResult, type TokenOps, versionOf } from './token-ops.js'

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { parseOpensslSpeed } from '../../../src/bin/bench/openssl-speed.js'
+import { parseOpensslSpeed } from '../../../src/tools/bench/openssl-speed.js'
 
 test('parseOpensslSpeed reads the 16-byte column in 1000s of bytes per second as hashes per second', (t) => {
   const output = [

@@ -1,6 +1,6 @@
-import type { BenchTarget, OpKind } from './bench-target.js'
+import type { BenchTarget, OpKind } from '../../bin/load/bench-target.js'
 import { echoService } from './bench-protos.js'
-import { UnaryClient } from './unary-client.js'
+import { UnaryClient } from '../../bin/load/unary-client.js'
 
 /** The ceiling: the same unary call machinery against a server that only echoes. Reads and writes are alike. */
 export class EchoTarget implements BenchTarget {

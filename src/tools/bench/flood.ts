@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { binaryCli, runBinary } from '../support/cli-bootstrap.js'
+import { binaryCli, runBinary } from '../../bin/support/cli-bootstrap.js'
 import { Command, Option } from 'clipanion'
 import * as t from 'typanion'
 import { runFlood } from './flood-run.js'

@@ -1,5 +1,5 @@
-import type { OpKind } from './bench-target.js'
-import type { LoadResult } from './load-generator.js'
+import type { OpKind } from '../../bin/load/bench-target.js'
+import type { LoadResult } from '../../bin/load/load-generator.js'
 
 export type TargetName = 'token-manager' | 'etcd' | 'echo'
 

@@ -1,8 +1,8 @@
 import { sleep, type ChildProcesses } from './child-processes.js'
 import { startLocalCluster, type LocalCluster } from './local-cluster.js'
 import { firstRead, rssMb, tokenClient } from './scale-probes.js'
-import { sweep } from './sweep.js'
-import type { UnaryClient } from './unary-client.js'
+import { sweep } from '../../bin/load/sweep.js'
+import type { UnaryClient } from '../../bin/load/unary-client.js'
 
 /** One scheme size of the start-up part: every time is from spawning the node(s), in ms. */
 export interface StartupRow {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench:scale: (a) start-up, memory and restart of 3 durable nodes on schemes of 10^2, 10^4 and 10^5 tokens;
-// (b) reads and writes on replica sets of 3, 5 and 9 nodes. `node dist/src/bin/bench/scale-bench.js --help`.
-import { binaryCli, runBinary } from '../support/cli-bootstrap.js'
+// (b) reads and writes on replica sets of 3, 5 and 9 nodes. `node dist/src/tools/bench/scale-bench.js --help`.
+import { binaryCli, runBinary } from '../../bin/support/cli-bootstrap.js'
 import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
