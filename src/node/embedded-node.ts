@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../core/errors.js'
 import { ReplicationScheme, type TokenScheme } from '../core/scheme/replication-scheme.js'
-import { type NodeSettings, resolveSettings } from '../core/settings/node-settings.js'
+import { type NodeSettings, resolveSettings } from './node-settings.js'
 import { startNode } from './start-node.js'
 import { type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
 import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'

@@ -9,7 +9,7 @@ import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 import type { NetworkOptions } from '../../src/plugins/in-process/simulated-network.js'
 import { type RestartMode, SimCluster } from './sim-cluster.js'
 import { recoveryTimingOf } from '../../src/node/node-container.js'
-import { resolveSettings } from '../../src/core/settings/node-settings.js'
+import { resolveSettings } from '../../src/node/node-settings.js'
 
 export interface SimulationOptions {
   readonly seed: number

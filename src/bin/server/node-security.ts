@@ -1,6 +1,6 @@
 import { UsageError } from 'clipanion'
 import { resolve } from 'node:path'
-import type { SecuritySettings } from '../../core/settings/node-settings.js'
+import type { SecuritySettings } from '../../node/node-settings.js'
 import { CertsDir, DEFAULT_CERTS_DIR } from '../../plugins/tls/certs-dir.js'
 import { securityWithFlags, type TlsFlags } from './tls-flags.js'
 

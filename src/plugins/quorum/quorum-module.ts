@@ -1,6 +1,6 @@
 import { ContainerModule } from 'inversify'
 import { QuorumStrategy } from '../../core/ports/quorum-strategy.js'
-import type { QuorumSettings } from '../../core/settings/node-settings.js'
+import type { QuorumSettings } from '../../node/node-settings.js'
 import { AllQuorum } from './all-quorum.js'
 import { FlexibleQuorum } from './flexible-quorum.js'
 import { MajorityQuorum } from './majority-quorum.js'

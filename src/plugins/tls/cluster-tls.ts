@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { InvalidArgumentError } from '../../core/errors.js'
 import type { NodeId } from '../../core/protocol/messages.js'
-import type { SecuritySettings } from '../../core/settings/node-settings.js'
+import type { SecuritySettings } from '../../node/node-settings.js'
 import { ClusterAuthorizer } from './cluster-authorizer.js'
 import { type SecureDial, secureDial } from './secure-dial.js'
 import { loadTlsFiles, type TlsFiles } from './tls-files.js'

@@ -26,13 +26,8 @@ import { dirname, resolve } from 'node:path'
 import { isMap, isScalar, isSeq } from 'yaml'
 import type { Pair, ParsedNode } from 'yaml'
 import { InvalidArgumentError } from '../../core/errors.js'
-import { resolveSettings } from '../../core/settings/node-settings.js'
-import type {
-  FailSilentEvent,
-  NodeSettings,
-  QuorumSettings,
-  SecuritySettings,
-} from '../../core/settings/node-settings.js'
+import { resolveSettings } from '../../node/node-settings.js'
+import type { FailSilentEvent, NodeSettings, QuorumSettings, SecuritySettings } from '../../node/node-settings.js'
 import { parseUint64 } from '../../core/uint64.js'
 import { loadTlsFiles, type PemKind, readPem } from '../tls/tls-files.js'
 import { type ConfigLocator, describeNode, parseConfigDocument, readConfigText } from './config-error.js'

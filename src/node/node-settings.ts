@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../errors.js'
-import { DEFAULT_MAX_DOMAIN_SIZE } from '../token/token-value.js'
+import { InvalidArgumentError } from '../core/errors.js'
+import { DEFAULT_MAX_DOMAIN_SIZE } from '../core/token/token-value.js'
 
 export type QuorumSettings =
   | { readonly kind: 'majority' }
