@@ -63,6 +63,7 @@ export class TokenManagerClient {
   readonly scheme: ReplicationScheme
   private readonly channels: NodeChannels
   private readonly clientId: string
+  private readonly nodes: ReadonlySet<string>
   private operations = 0
 
   constructor(private readonly options: ClientOptions) {
@@ -76,6 +77,7 @@ export class TokenManagerClient {
         : scheme instanceof ReplicationScheme
           ? scheme
           : new ReplicationScheme(scheme)
+    this.nodes = new Set(this.scheme.nodes())
     this.channels = new NodeChannels(options)
     this.clientId = options.clientId ?? `lib-${Math.random().toString(36).slice(2, 10)}`
   }
@@ -144,6 +146,10 @@ export class TokenManagerClient {
     request: object,
     call: CallOptions,
   ): Promise<Reply> {
+    // Only the scheme's nodes: the client keeps a channel per node it calls, so their number stays bounded.
+    if (!this.nodes.has(node)) {
+      return Promise.reject(new InvalidArgumentError(`${node} is not a node of this client's replication scheme`))
+    }
     return this.channels
       .call<Reply>(node, 'AdminService', method, request, call.timeoutMs ?? this.timeoutMs, call.signal)
       .catch((error: unknown) => {

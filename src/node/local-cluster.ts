@@ -84,6 +84,13 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     client: (clientOptions = {}) => {
       const client = new TokenManagerClient({ ...clientOptions, scheme, insecure: true })
       clients.push(client)
+      // A client closed by its user leaves the list: a cluster that hands out many clients holds only the open ones.
+      const close = client.close.bind(client)
+      client.close = () => {
+        const index = clients.indexOf(client)
+        if (index >= 0) clients.splice(index, 1)
+        close()
+      }
       return client
     },
   }

@@ -55,6 +55,10 @@ test('a token outside the scheme, and a bad domain, are refused with typed error
   await t.throwsAsync(client.write('a', { name: 'x', low: 5n, mid: 3n, high: 9n }), {
     instanceOf: InvalidArgumentError,
   })
+  await t.throwsAsync(client.status('127.0.0.1:1'), {
+    instanceOf: InvalidArgumentError,
+    message: /not a node of this client's/,
+  })
 })
 
 test('a client whose scheme names another writer gets WrongNodeError naming the nodes its scheme expects', async (t) => {
