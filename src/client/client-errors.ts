@@ -1,14 +1,4 @@
-import {
-  AlreadyExistsError,
-  CancelledError,
-  DeadlineExceededError,
-  InvalidArgumentError,
-  NotFoundError,
-  OverloadedError,
-  TokenManagerError,
-  UnavailableError,
-  WrongNodeError,
-} from '../core/errors.js'
+import { TokenManagerError, WrongNodeError } from '../core/errors.js'
 
 export {
   AlreadyExistsError,
@@ -20,7 +10,7 @@ export {
   TokenManagerError,
   UnavailableError,
   WrongNodeError,
-}
+} from '../core/errors.js'
 
 /**
  * A write, create or drop that was sent but not answered (its deadline passed, the caller aborted it, or the
@@ -54,15 +44,3 @@ export class WrongNodeForTokenError extends WrongNodeError {
     super(message)
   }
 }
-
-/** Typed errors of this library, one per code, so callers can `instanceof` them. */
-export type ClientFailure =
-  | OutcomeUnknownError
-  | WrongNodeForTokenError
-  | NotFoundError
-  | AlreadyExistsError
-  | UnavailableError
-  | InvalidArgumentError
-  | OverloadedError
-  | CancelledError
-  | DeadlineExceededError

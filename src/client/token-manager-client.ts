@@ -1,20 +1,21 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js'
 import type { RegisterOp, RegisterResult } from '../core/checker/history.js'
-import { ReplicationScheme, type TokenScheme } from '../core/scheme/replication-scheme.js'
-import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
+import type { ReplicationScheme, TokenScheme } from '../core/scheme/replication-scheme.js'
+import { type SchemeSource, schemeOf } from '../plugins/yaml-config/scheme-file.js'
+import { fromServiceError } from '../plugins/grpc/status-codes.js'
 import {
   AlreadyExistsError,
-  CancelledError,
   DeadlineExceededError,
   InvalidArgumentError,
   NotFoundError,
   OutcomeUnknownError,
-  OverloadedError,
+  TokenManagerError,
   UnavailableError,
   WrongNodeForTokenError,
 } from './client-errors.js'
-import type { HistoryRecord } from './history-records.js'
+import { type HistoryRecord, registerValue } from './history-records.js'
 import { type ClientSecurity, NodeChannels } from './node-channels.js'
+import { readerOrder } from './reader-order.js'
 import {
   type LifecycleResult,
   lifecycleResult,
@@ -35,9 +36,16 @@ import {
   type WireStatusReply,
 } from './admin-results.js'
 
+/** A call that ended like this may have reached the node and taken effect there. */
+const UNANSWERED: ReadonlySet<GrpcStatus> = new Set([
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.CANCELLED,
+])
+
 export type ClientOptions = ClientSecurity & {
   /** The replication scheme: a file (YAML), entries, or a loaded scheme. */
-  readonly scheme: string | readonly TokenScheme[] | ReplicationScheme
+  readonly scheme: SchemeSource
   /** Default deadline of one operation, failover included (5000). */
   readonly timeoutMs?: number
   /** Deadline of one read attempt before it fails over to another reader (1000, never more than what is left). */
@@ -70,13 +78,7 @@ export class TokenManagerClient {
     if (options.tls === undefined && options.insecure !== true) {
       throw new InvalidArgumentError('say how to reach the nodes: tls (the cluster CA) or insecure: true')
     }
-    const scheme = options.scheme
-    this.scheme =
-      typeof scheme === 'string'
-        ? loadSchemeFile(scheme)
-        : scheme instanceof ReplicationScheme
-          ? scheme
-          : new ReplicationScheme(scheme)
+    this.scheme = schemeOf(options.scheme)
     this.nodes = new Set(this.scheme.nodes())
     this.channels = new NodeChannels(options)
     this.clientId = options.clientId ?? `lib-${Math.random().toString(36).slice(2, 10)}`
@@ -84,7 +86,15 @@ export class TokenManagerClient {
 
   write(id: string, value: TokenWrite, call: CallOptions = {}): Promise<WriteResult> {
     const request = { id, name: value.name, low: String(value.low), mid: String(value.mid), high: String(value.high) }
-    const op: RegisterOp = { kind: 'write', value: `${value.name}|${value.low}|${value.mid}|${value.high}` }
+    const op: RegisterOp = {
+      kind: 'write',
+      value: registerValue({
+        name: value.name,
+        low: String(value.low),
+        mid: String(value.mid),
+        high: String(value.high),
+      }),
+    }
     return this.recorded(
       id,
       op,
@@ -185,7 +195,7 @@ export class TokenManagerClient {
 
   /** Readers in random order, each tried once while time is left; only "no answer" moves on to the next. */
   private async atReaders(id: string, call: CallOptions): Promise<WireReadReply> {
-    const readers = shuffled(this.entry(id).readers, this.options.random ?? Math.random)
+    const readers = readerOrder(this.entry(id).readers, this.options.random)
     const deadlineMs = Date.now() + (call.timeoutMs ?? this.timeoutMs)
     const noAnswers: string[] = []
     for (const reader of readers) {
@@ -204,37 +214,21 @@ export class TokenManagerClient {
     throw new UnavailableError(`read of token ${id}: no reader answered (${noAnswers.join('; ') || 'no time left'})`)
   }
 
-  /** A gRPC failure as a typed error. A write sent but not answered has an unknown outcome. */
+  /** A gRPC failure as a typed error naming the node. A write sent but not answered has an unknown outcome. */
   private failure(error: unknown, node: string, expected: readonly string[], mutates: boolean): Error {
-    const e = error as Partial<ServiceError>
-    const details = `${node}: ${e.details ?? e.message ?? String(error)}`
-    const neverSent = e.code === GrpcStatus.UNAVAILABLE && (e.details ?? '').startsWith('No connection established')
-    switch (e.code) {
-      case GrpcStatus.NOT_FOUND:
-        return new NotFoundError(details)
-      case GrpcStatus.ALREADY_EXISTS:
-        return new AlreadyExistsError(details)
-      case GrpcStatus.INVALID_ARGUMENT:
-        return new InvalidArgumentError(details)
-      case GrpcStatus.FAILED_PRECONDITION:
-        return new WrongNodeForTokenError(
-          `${details} (by this client's scheme: ${expected.join(', ')})`,
-          node,
-          expected,
-        )
-      case GrpcStatus.RESOURCE_EXHAUSTED:
-        return new OverloadedError(details)
+    const e = error as ServiceError
+    const details = `${node}: ${e.details || e.message || String(error)}`
+    if (e.code === GrpcStatus.FAILED_PRECONDITION) {
+      return new WrongNodeForTokenError(`${details} (by this client's scheme: ${expected.join(', ')})`, node, expected)
     }
-    if (
-      mutates &&
-      !neverSent &&
-      (e.code === GrpcStatus.DEADLINE_EXCEEDED || e.code === GrpcStatus.UNAVAILABLE || e.code === GrpcStatus.CANCELLED)
-    ) {
+    const neverSent = e.code === GrpcStatus.UNAVAILABLE && (e.details ?? '').startsWith('No connection established')
+    if (mutates && !neverSent && UNANSWERED.has(e.code)) {
       return new OutcomeUnknownError(`outcome unknown: ${details}`, node, { cause: error })
     }
-    if (e.code === GrpcStatus.CANCELLED) return new CancelledError(details)
-    if (e.code === GrpcStatus.DEADLINE_EXCEEDED) return new DeadlineExceededError(details)
-    return new UnavailableError(details)
+    // The node's own codes map back to the core's typed errors; anything else (UNAUTHENTICATED, INTERNAL, ...)
+    // means the node could not serve the call.
+    const typed = fromServiceError({ ...e, details })
+    return typed instanceof TokenManagerError ? typed : new UnavailableError(details)
   }
 
   private async recorded<T>(
@@ -274,14 +268,4 @@ function historyOfError(
   if (error instanceof AlreadyExistsError) return { type: 'ok', result: { kind: 'already-exists' } }
   const message = error instanceof Error ? error.message : String(error)
   return { type: op.kind === 'read' || !(error instanceof OutcomeUnknownError) ? 'failed' : 'unknown', error: message }
-}
-
-/** Fisher-Yates: spreads reads over the replicas, and failover tries each once. */
-function shuffled(items: readonly string[], random: () => number): string[] {
-  const order = [...items]
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    ;[order[i], order[j]] = [order[j]!, order[i]!]
-  }
-  return order
 }

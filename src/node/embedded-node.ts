@@ -1,15 +1,14 @@
 import { InvalidArgumentError } from '../core/errors.js'
-import { ReplicationScheme, type TokenScheme } from '../core/scheme/replication-scheme.js'
 import { type NodeSettings, resolveSettings } from './node-settings.js'
 import { startNode } from './start-node.js'
 import { type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
-import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
+import { type SchemeSource, schemeOf } from '../plugins/yaml-config/scheme-file.js'
 
 export interface NodeOptions {
   /** This node's access point in the scheme (`ip:port`). */
   readonly address: string
   /** The replication scheme: a file (YAML), entries, or a loaded scheme. */
-  readonly scheme: string | readonly TokenScheme[] | ReplicationScheme
+  readonly scheme: SchemeSource
   /** Keep state durably in this dir; without it the node keeps state in memory (lost on close). */
   readonly dataDir?: string
   /** Plaintext: required unless `settings.security` names the TLS files (as tm-server's --insecure). */
@@ -26,12 +25,6 @@ export interface EmbeddedNode {
   readonly port: number
   /** Stops serving: in-flight calls are answered or cancelled, the data dir is closed. Idempotent. */
   close(): Promise<void>
-}
-
-/** Turns a scheme given as a path, entries or a scheme into a ReplicationScheme. */
-export function schemeOf(scheme: NodeOptions['scheme']): ReplicationScheme {
-  if (typeof scheme === 'string') return loadSchemeFile(scheme)
-  return scheme instanceof ReplicationScheme ? scheme : new ReplicationScheme(scheme)
 }
 
 /** Starts one token manager node in this process, serving gRPC at `options.address`. */

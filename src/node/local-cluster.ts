@@ -1,8 +1,8 @@
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { TokenScheme } from '../core/scheme/replication-scheme.js'
 import { TokenManagerClient, type ClientOptions } from '../client/token-manager-client.js'
 import type { LogLevel } from '../plugins/grpc/node-logger.js'
+import { freePorts } from './free-ports.js'
 import { type EmbeddedNode, type NodeOptions, startTokenManagerNode } from './embedded-node.js'
 
 export interface LocalClusterOptions {
@@ -24,24 +24,6 @@ export interface LocalCluster {
   client(options?: Omit<ClientOptions, 'scheme' | 'tls' | 'insecure'>): TokenManagerClient
   /** Stops every node and closes the clients made by client(). */
   close(): Promise<void>
-}
-
-/** Free TCP ports on 127.0.0.1, as the OS hands them out (another process could take one before we bind it). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer()
-          server.once('error', reject)
-          server.listen(0, '127.0.0.1', () => resolve(server))
-        }),
-    ),
-  )
-  const ports = servers.map((server) => (server.address() as { port: number }).port)
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
-  return ports
 }
 
 /**

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { freePorts } from '../../src/bin/support/free-ports.js'
+import { freePorts } from '../../src/node/free-ports.js'
 
 test('free ports are distinct, bindable, and below the ephemeral range where outgoing connections take theirs', async (t) => {
   const ports = await freePorts(20)

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { connect, createServer, type Server } from 'node:net'
 import { DelayProxy } from '../../src/tools/chaos/delay-proxy.js'
-import { freePorts } from '../../src/bin/support/free-ports.js'
+import { freePorts } from '../../src/node/free-ports.js'
 
 /* The chaos run's slow links: a TCP proxy in front of a node. Only lower bounds on time are asserted. */
 

@@ -1,5 +1,5 @@
 import { Builtins, Cli, UsageError } from 'clipanion'
-import { missingRequired, VERSION } from '../support/cli-bootstrap.js'
+import { hasReason, missingRequired, VERSION } from '../support/cli-bootstrap.js'
 import type { BaseContext, Command, CommandClass } from 'clipanion'
 import { reportFailure } from './client-command.js'
 import { CreateCommand } from './create-command.js'
@@ -49,12 +49,6 @@ export class ClientCli extends Cli {
     const text = super.usage(command, opts)
     return command == null ? `${text}\n${EXIT_CODES_HELP}` : text
   }
-}
-
-/** A clipanion parse error that already says what is wrong (an unknown option, a missing value). */
-function hasReason(error: unknown): boolean {
-  const candidates = (error as { candidates?: readonly { reason: string | null }[] } | null)?.candidates
-  return candidates?.some((c) => c.reason !== null) ?? false
 }
 
 export const CLIENT_COMMANDS: readonly CommandClass<BaseContext>[] = [

@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js'
+import { readerOrder } from '../../client/reader-order.js'
 import { ClientError } from './client-error.js'
 import { ExitCode } from './exit-codes.js'
 import { isNoAnswer, RpcError, whyNoAnswer } from './rpc-error.js'
@@ -14,15 +15,7 @@ export interface FailoverOptions {
   readonly onRetry?: (failed: RpcError, next: string) => void
 }
 
-/** The readers in random order (Fisher-Yates): spreads reads over the replicas, and failover tries each once. */
-export function readerOrder(readers: readonly string[], random: () => number = Math.random): string[] {
-  const order = [...readers]
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    ;[order[i], order[j]] = [order[j]!, order[i]!]
-  }
-  return order
-}
+export { readerOrder } from '../../client/reader-order.js'
 
 /**
  * Reads `id` from a random reader; if it does not answer (DEADLINE_EXCEEDED, UNAVAILABLE), tries another untried

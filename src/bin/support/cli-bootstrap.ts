@@ -48,8 +48,7 @@ export async function runBinary(
     command = cli.process([...args], full)
   } catch (error) {
     // clipanion's own reason (an unsupported option, a missing value) is the most precise; else what is missing.
-    const reasoned = (error as { candidates?: { reason: string | null }[] }).candidates?.some((c) => c.reason !== null)
-    const problem = (reasoned ? undefined : missingOptions(cli, args)) ?? parseProblem(error)
+    const problem = (hasReason(error) ? undefined : missingOptions(cli, args)) ?? parseProblem(error)
     full.stderr.write(`${cli.binaryName}: ${problem}; see \`${cli.binaryName} --help\`\n`)
     return EXIT_USAGE
   }
@@ -103,6 +102,12 @@ export function missingRequired(cli: Cli, path: string, args: readonly string[])
 function missingOptions(cli: Cli, args: readonly string[]): string | undefined {
   const missing = missingRequired(cli, cli.binaryName, args)
   return missing.length === 0 ? undefined : `missing ${missing.join(', ')}`
+}
+
+/** A clipanion parse error that already says what is wrong (an unknown option, a missing value). */
+export function hasReason(error: unknown): boolean {
+  const candidates = (error as { candidates?: readonly { reason: string | null }[] } | null)?.candidates
+  return candidates?.some((c) => c.reason !== null) ?? false
 }
 
 /** clipanion's parse errors span several lines (candidate usages): keep the reason, in one line. */

@@ -139,11 +139,6 @@ export class RegisterNode {
     return this.mine.length
   }
 
-  /** Whether this node plays a role in `token`. */
-  serves(token: string): boolean {
-    return this.isMine(token)
-  }
-
   /** Registers built so far: the tokens something happened to, and those recovering their state. */
   get builtRegisters(): number {
     return this.registers.size
@@ -155,7 +150,7 @@ export class RegisterNode {
       const state = { ts: entry.ts, value: entry.value }
       const built = this.registers.get(entry.token)
       if (built !== undefined) built.restore(state)
-      else if (this.isMine(entry.token)) this.dormant.set(entry.token, state)
+      else if (this.serves(entry.token)) this.dormant.set(entry.token, state)
     }
   }
 
@@ -233,7 +228,7 @@ export class RegisterNode {
   }
 
   /** Whether this node plays a role in `token` (and so stores a copy of it). */
-  private isMine(token: string): boolean {
+  serves(token: string): boolean {
     const entry = this.config.scheme.get(token)
     return entry !== undefined && (entry.writer === this.self || entry.readers.includes(this.self))
   }
@@ -241,7 +236,7 @@ export class RegisterNode {
   /** The token's register, built now if nothing has used it yet; undefined for a token not of this node. */
   private register(token: string): TokenRegister | undefined {
     const built = this.registers.get(token)
-    if (built !== undefined || !this.isMine(token)) return built
+    if (built !== undefined || !this.serves(token)) return built
     const register = this.build(token)
     const restored = this.dormant.get(token)
     if (restored !== undefined) {
@@ -423,7 +418,7 @@ export class RegisterNode {
   }
 
   private onSilence(token: string, out: Outbox): void {
-    if (!this.isMine(token) || this.silent.has(token)) return
+    if (!this.serves(token) || this.silent.has(token)) return
     this.silent.add(token)
     // A register not built yet has no work to abandon.
     this.registers.get(token)?.abandon(out)

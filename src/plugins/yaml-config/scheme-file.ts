@@ -35,6 +35,14 @@ export function loadSchemeFile(path: string): ReplicationScheme {
   return parseScheme(readConfigText(path, MAX_SCHEME_BYTES), path)
 }
 
+/** A scheme given as a file (YAML), as entries, or already loaded, as the library's options take it. */
+export type SchemeSource = string | readonly TokenScheme[] | ReplicationScheme
+
+export function schemeOf(source: SchemeSource): ReplicationScheme {
+  if (typeof source === 'string') return loadSchemeFile(source)
+  return source instanceof ReplicationScheme ? source : new ReplicationScheme(source)
+}
+
 /**
  * Parses a scheme file's text: a list of `{ token, writer, readers }` items. `file` names it in errors. Read in
  * the plain layout when it is in it (see parsePlainScheme), else by the full YAML parser, up to 1 MiB.

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
-import { freePorts } from '../../bin/support/free-ports.js'
+import { freePorts } from '../../node/free-ports.js'
 import type { BenchTarget } from '../../bin/load/bench-target.js'
 import type { ChildProcesses } from './child-processes.js'
 import type { TargetName } from './compare-report.js'

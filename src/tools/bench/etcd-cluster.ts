@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcesses } from './child-processes.js'
-import { freePorts } from '../../bin/support/free-ports.js'
+import { freePorts } from '../../node/free-ports.js'
 
 export interface EtcdCluster {
   readonly endpoints: readonly string[]

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
-import { freePorts } from '../../bin/support/free-ports.js'
+import { freePorts } from '../../node/free-ports.js'
 
 export interface FloodOptions {
   readonly requests: number

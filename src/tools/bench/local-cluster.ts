@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { packageRoot } from '../../plugins/grpc/package-root.js'
 import { benchSchemeText, type WriterLayout } from './bench-scheme.js'
 import type { ChildProcesses, TimedChild } from './child-processes.js'
-import { freePorts } from '../../bin/support/free-ports.js'
+import { freePorts } from '../../node/free-ports.js'
 
 /** Where our nodes keep replica state: in memory (`--in-memory`), or each in its own data dir (`--data-dir`). */
 export type ClusterPersistence = 'memory' | 'durable'
