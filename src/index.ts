@@ -2,16 +2,23 @@
  * atomic-token-manager as a library: a typed client of a cluster, an embeddable node, and a local cluster for
  * tests. The protocol core, plugins and command-line tools are not part of this API.
  */
-export { TokenManagerClient, type CallOptions, type ClientOptions } from './client/token-manager-client.js'
-export type { ClientSecurity, ClientTls } from './client/node-channels.js'
+export {
+  TokenManagerClient,
+  type CallOptions,
+  type ClientOptions,
+  type ReadOptions,
+} from './client/token-manager-client.js'
+export type { ClientSecurity, ClientTls, ReconnectBackoff } from './client/node-channels.js'
+export { type CallFailure, callFailureOf } from './client/call-failure.js'
 export type { Argmin, LifecycleResult, ReadResult, TokenWrite, Version, WriteResult } from './client/wire-results.js'
-export type { FailSilentResult, NodeStatus, TokenStatus } from './client/admin-results.js'
+export type { FailSilentResult, NodeStatus, TokenStatus, TokenValueKind } from './client/admin-results.js'
 export type { HistoryRecord } from './client/history-records.js'
 export {
   AlreadyExistsError,
   CancelledError,
   DeadlineExceededError,
   InvalidArgumentError,
+  NotAuthorizedError,
   NotFoundError,
   OutcomeUnknownError,
   OverloadedError,

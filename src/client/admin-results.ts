@@ -34,6 +34,8 @@ export interface TokenStatus {
   readonly silent: boolean
   /** The version of this node's copy; undefined when it holds none. */
   readonly version: Version | undefined
+  /** What this node's copy holds: a written value, a created token never written, a dropped one; undefined: no copy. */
+  readonly value: TokenValueKind | undefined
   /** Operations on the token waiting at this node. */
   readonly pending: number
   readonly replicas: number
@@ -45,11 +47,18 @@ export interface TokenStatus {
   readonly recovering: { readonly answered: number; readonly ready: number; readonly others: number } | undefined
 }
 
+export type TokenValueKind = 'written' | 'empty' | 'dropped'
+
 export interface NodeStatus {
   readonly node: string
   readonly tokens: readonly TokenStatus[]
   readonly schemeFingerprint: string
+  /** Replica replies the node dropped as stale or unexpected since it started. */
+  readonly ignoredReplies: bigint
 }
+
+/** The proto's value kinds (`token`, `empty`, `absent`) by what they mean to a user. */
+const VALUE_KINDS: Readonly<Record<string, TokenValueKind>> = { token: 'written', empty: 'empty', absent: 'dropped' }
 
 export interface FailSilentResult {
   readonly node: string
@@ -62,6 +71,7 @@ export function nodeStatus(reply: WireStatusReply): NodeStatus {
   return {
     node: reply.node,
     schemeFingerprint: reply.scheme_fingerprint,
+    ignoredReplies: BigInt(reply.ignored_replies),
     tokens: reply.tokens.map((t) => ({
       id: t.id,
       roles: t.roles,
@@ -73,6 +83,7 @@ export function nodeStatus(reply: WireStatusReply): NodeStatus {
       writer: t.writer,
       readers: t.readers,
       recovering: t.recovering ?? undefined,
+      value: VALUE_KINDS[t.state?.value?.kind ?? ''],
       version: t.state?.version
         ? { seq: BigInt(t.state.version.seq), epoch: BigInt(t.state.version.epoch) }
         : undefined,

@@ -44,3 +44,19 @@ export class WrongNodeForTokenError extends WrongNodeError {
     super(message)
   }
 }
+
+/**
+ * The node refused the caller's identity (UNAUTHENTICATED, PERMISSION_DENIED): a secured cluster wants a client
+ * certificate of its CA, and admin calls want one even where token calls do not.
+ */
+export class NotAuthorizedError extends TokenManagerError {
+  override readonly name = 'NotAuthorizedError'
+  readonly code = 'unavailable'
+
+  constructor(
+    message: string,
+    readonly node: string,
+  ) {
+    super(message)
+  }
+}

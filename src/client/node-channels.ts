@@ -10,6 +10,14 @@ export interface ClientTls {
   readonly key?: string | Buffer
 }
 
+/** How fast a channel reconnects to a node that went away: grpc-js's own default grows to two minutes. */
+export interface ReconnectBackoff {
+  readonly initialMs: number
+  readonly maxMs: number
+}
+
+const DEFAULT_BACKOFF: ReconnectBackoff = { initialMs: 250, maxMs: 5_000 }
+
 /** Either `tls` or `insecure: true`, as the nodes: a client never falls back to plaintext on its own. */
 export type ClientSecurity =
   | { readonly tls: ClientTls; readonly insecure?: false }
@@ -36,7 +44,10 @@ export class NodeChannels {
   private readonly clients = new Map<string, grpc.Client>()
   private closed = false
 
-  constructor(private readonly security: ClientSecurity) {}
+  constructor(
+    private readonly security: ClientSecurity,
+    private readonly backoff: ReconnectBackoff = DEFAULT_BACKOFF,
+  ) {}
 
   /** One unary call; rejects with the grpc-js ServiceError (callers map it), or with CANCELLED on abort. */
   call<Reply>(
@@ -78,7 +89,14 @@ export class NodeChannels {
     let client = this.clients.get(key)
     if (client === undefined) {
       const dial = this.dial(node)
-      client = new (loadTokenManagerPackage()[service])(node, dial.credentials, dial.options)
+      const options: grpc.ChannelOptions = {
+        ...dial.options,
+        'grpc.initial_reconnect_backoff_ms': this.backoff.initialMs,
+        'grpc.max_reconnect_backoff_ms': this.backoff.maxMs,
+        // No transparent retries: a call that failed before it was sent was then surely never applied.
+        'grpc.enable_retries': 0,
+      }
+      client = new (loadTokenManagerPackage()[service])(node, dial.credentials, options)
       this.clients.set(key, client)
     }
     return client

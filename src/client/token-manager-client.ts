@@ -1,20 +1,18 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js'
 import type { RegisterOp, RegisterResult } from '../core/checker/history.js'
-import type { ReplicationScheme, TokenScheme } from '../core/scheme/replication-scheme.js'
+import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import { type SchemeSource, schemeOf } from '../plugins/yaml-config/scheme-file.js'
-import { fromServiceError } from '../plugins/grpc/status-codes.js'
+import { callFailureOf, isNoAnswer, withCallFailure } from './call-failure.js'
+import { errorOfCall } from './call-errors.js'
 import {
   AlreadyExistsError,
   DeadlineExceededError,
   InvalidArgumentError,
   NotFoundError,
   OutcomeUnknownError,
-  TokenManagerError,
   UnavailableError,
-  WrongNodeForTokenError,
 } from './client-errors.js'
 import { type HistoryRecord, registerValue } from './history-records.js'
-import { type ClientSecurity, NodeChannels } from './node-channels.js'
+import { type ClientSecurity, NodeChannels, type ReconnectBackoff } from './node-channels.js'
 import { readerOrder } from './reader-order.js'
 import {
   type LifecycleResult,
@@ -36,16 +34,11 @@ import {
   type WireStatusReply,
 } from './admin-results.js'
 
-/** A call that ended like this may have reached the node and taken effect there. */
-const UNANSWERED: ReadonlySet<GrpcStatus> = new Set([
-  GrpcStatus.DEADLINE_EXCEEDED,
-  GrpcStatus.UNAVAILABLE,
-  GrpcStatus.CANCELLED,
-])
-
 export type ClientOptions = ClientSecurity & {
-  /** The replication scheme: a file (YAML), entries, or a loaded scheme. */
-  readonly scheme: SchemeSource
+  /** The replication scheme: a file (YAML), entries, or a loaded scheme. Without it every call names its node. */
+  readonly scheme?: SchemeSource
+  /** Further nodes calls may name (`CallOptions.node`), beyond the scheme's: e.g. a node list without a scheme. */
+  readonly nodes?: readonly string[]
   /** Default deadline of one operation, failover included (5000). */
   readonly timeoutMs?: number
   /** Deadline of one read attempt before it fails over to another reader (1000, never more than what is left). */
@@ -54,23 +47,45 @@ export type ClientOptions = ClientSecurity & {
   readonly onHistory?: (record: HistoryRecord) => void
   /** Names this client's operations in history records (default: random per client). */
   readonly clientId?: string
+  /** The clock of history records, in ms (Date.now): clients recording into one history must share one clock. */
+  readonly historyClock?: () => number
   readonly random?: () => number
+  /** How fast channels reconnect to a node that went away ({ initialMs: 250, maxMs: 5000 }). */
+  readonly reconnect?: ReconnectBackoff
 }
 
 export interface CallOptions {
   readonly timeoutMs?: number
   readonly signal?: AbortSignal
+  /**
+   * Ask exactly this node (one of the scheme's or of `ClientOptions.nodes`) instead of the one the scheme picks:
+   * a read then asks it alone, without failover.
+   */
+  readonly node?: string
+}
+
+export interface ReadOptions extends CallOptions {
+  /** Try other readers when one does not answer (true). */
+  readonly failover?: boolean
+  /** Deadline of each attempt (ClientOptions.readAttemptMs). */
+  readonly attemptMs?: number
+  /** Told before each failover: why the last reader gave no answer, and which reader is next. */
+  readonly onRetry?: (failure: Error, next: string) => void
 }
 
 /**
  * A client of a token manager cluster: writes, creates and drops go to the token's writer, reads to a random
  * reader with failover to the others when one does not answer. uint64 fields are `bigint`; failures are typed
- * (client-errors.ts). One channel per node, opened on first use; call close() when done.
+ * (client-errors.ts) and callFailureOf(error) says how the call ended. One channel per node, opened on first use;
+ * call close() when done.
  */
 export class TokenManagerClient {
-  readonly scheme: ReplicationScheme
+  /** The client's scheme; undefined for a client built from a node list only. */
+  readonly scheme: ReplicationScheme | undefined
   private readonly channels: NodeChannels
   private readonly clientId: string
+  /** Operation ids are unique across clients even when they share a clientId (several processes, one history). */
+  private readonly operationPrefix: string
   private readonly nodes: ReadonlySet<string>
   private operations = 0
 
@@ -78,27 +93,24 @@ export class TokenManagerClient {
     if (options.tls === undefined && options.insecure !== true) {
       throw new InvalidArgumentError('say how to reach the nodes: tls (the cluster CA) or insecure: true')
     }
-    this.scheme = schemeOf(options.scheme)
-    this.nodes = new Set(this.scheme.nodes())
-    this.channels = new NodeChannels(options)
+    if (options.scheme === undefined && (options.nodes ?? []).length === 0) {
+      throw new InvalidArgumentError('give the client a scheme or a list of nodes')
+    }
+    this.scheme = options.scheme === undefined ? undefined : schemeOf(options.scheme)
+    this.nodes = new Set([...(this.scheme?.nodes() ?? []), ...(options.nodes ?? [])])
+    this.channels = new NodeChannels(options, options.reconnect)
     this.clientId = options.clientId ?? `lib-${Math.random().toString(36).slice(2, 10)}`
+    this.operationPrefix = `${this.clientId}-${Math.random().toString(36).slice(2, 8)}`
   }
 
   write(id: string, value: TokenWrite, call: CallOptions = {}): Promise<WriteResult> {
-    const request = { id, name: value.name, low: String(value.low), mid: String(value.mid), high: String(value.high) }
-    const op: RegisterOp = {
-      kind: 'write',
-      value: registerValue({
-        name: value.name,
-        low: String(value.low),
-        mid: String(value.mid),
-        high: String(value.high),
-      }),
-    }
+    const fields = { name: value.name, low: String(value.low), mid: String(value.mid), high: String(value.high) }
+    const op: RegisterOp = { kind: 'write', value: registerValue(fields) }
     return this.recorded(
       id,
       op,
-      () => this.atWriter<WireWriteReply>(id, 'Write', request, call),
+      call,
+      () => this.atWriter<WireWriteReply>(id, 'write', { id, ...fields }, call),
       () => ({ kind: 'ok' }),
     ).then(writeResult)
   }
@@ -107,7 +119,8 @@ export class TokenManagerClient {
     return this.recorded(
       id,
       { kind: 'create' },
-      () => this.atWriter<WireLifecycleReply>(id, 'Create', { id }, call),
+      call,
+      () => this.atWriter<WireLifecycleReply>(id, 'create', { id }, call),
       () => ({ kind: 'ok' }),
     ).then(lifecycleResult)
   }
@@ -116,13 +129,14 @@ export class TokenManagerClient {
     return this.recorded(
       id,
       { kind: 'drop' },
-      () => this.atWriter<WireLifecycleReply>(id, 'Drop', { id }, call),
+      call,
+      () => this.atWriter<WireLifecycleReply>(id, 'drop', { id }, call),
       () => ({ kind: 'ok' }),
     ).then(lifecycleResult)
   }
 
-  read(id: string, call: CallOptions = {}): Promise<ReadResult> {
-    return this.recorded(id, { kind: 'read' }, () => this.atReaders(id, call), readValue).then(readResult)
+  read(id: string, call: ReadOptions = {}): Promise<ReadResult> {
+    return this.recorded(id, { kind: 'read' }, call, () => this.atReaders(id, call), readValue).then(readResult)
   }
 
   /** Closes every channel; calls in flight fail. */
@@ -156,102 +170,112 @@ export class TokenManagerClient {
     request: object,
     call: CallOptions,
   ): Promise<Reply> {
-    // Only the scheme's nodes: the client keeps a channel per node it calls, so their number stays bounded.
-    if (!this.nodes.has(node)) {
-      return Promise.reject(new InvalidArgumentError(`${node} is not a node of this client's replication scheme`))
-    }
+    const timeoutMs = call.timeoutMs ?? this.timeoutMs
     return this.channels
-      .call<Reply>(node, 'AdminService', method, request, call.timeoutMs ?? this.timeoutMs, call.signal)
+      .call<Reply>(this.known(node), 'AdminService', method, request, timeoutMs, call.signal)
       .catch((error: unknown) => {
-        throw this.failure(error, node, [node], false)
+        throw errorOfCall(error, { node, timeoutMs, expected: [node] })
       })
+  }
+
+  /** Only the scheme's nodes and the listed ones: the client keeps a channel per node it calls, so they stay few. */
+  private known(node: string): string {
+    if (!this.nodes.has(node))
+      throw new InvalidArgumentError(`${node} is not a node of this client's replication scheme or node list`)
+    return node
   }
 
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? 5_000
   }
 
-  private entry(id: string): TokenScheme {
-    const entry = this.scheme.get(id)
-    if (entry === undefined) throw new NotFoundError(`token ${id} is not in this client's replication scheme`)
-    return entry
+  /** The token's writer and readers by the scheme, or the one node the call names. */
+  private route(id: string, call: CallOptions): { writer: string; readers: readonly string[]; named: boolean } {
+    if (call.node !== undefined) return { writer: this.known(call.node), readers: [call.node], named: true }
+    const entry = this.scheme?.get(id)
+    if (entry === undefined) {
+      const message =
+        this.scheme === undefined
+          ? `token ${id}: this client has no replication scheme, so a call must name its node`
+          : `token ${id} is not in this client's replication scheme`
+      throw new NotFoundError(message)
+    }
+    return { writer: entry.writer, readers: entry.readers, named: false }
   }
 
-  private async atWriter<Reply>(id: string, method: string, request: object, call: CallOptions): Promise<Reply> {
-    const writer = this.entry(id).writer
+  private async atWriter<Reply>(id: string, mutation: string, request: object, call: CallOptions): Promise<Reply> {
+    const route = this.route(id, call)
+    const timeoutMs = call.timeoutMs ?? this.timeoutMs
+    const method = mutation[0]!.toUpperCase() + mutation.slice(1)
     try {
-      return await this.channels.call<Reply>(
-        writer,
-        'TokenService',
-        method,
-        request,
-        call.timeoutMs ?? this.timeoutMs,
-        call.signal,
-      )
+      return await this.channels.call<Reply>(route.writer, 'TokenService', method, request, timeoutMs, call.signal)
     } catch (error) {
-      throw this.failure(error, writer, [writer], true)
+      const expected = this.scheme?.get(id)?.writer
+      throw errorOfCall(error, { node: route.writer, timeoutMs, mutation, expected: expected ? [expected] : [] })
     }
   }
 
   /** Readers in random order, each tried once while time is left; only "no answer" moves on to the next. */
-  private async atReaders(id: string, call: CallOptions): Promise<WireReadReply> {
-    const readers = readerOrder(this.entry(id).readers, this.options.random)
+  private async atReaders(id: string, call: ReadOptions): Promise<WireReadReply> {
+    const route = this.route(id, call)
+    const order = readerOrder(route.readers, this.options.random)
+    const readers = route.named || call.failover === false ? order.slice(0, 1) : order
+    const expected = this.scheme?.get(id)?.readers ?? []
     const deadlineMs = Date.now() + (call.timeoutMs ?? this.timeoutMs)
-    const noAnswers: string[] = []
-    for (const reader of readers) {
-      const leftMs = deadlineMs - Date.now()
-      if (leftMs <= 0) break
+    const failures: Error[] = []
+    for (const [i, reader] of readers.entries()) {
+      const attemptMs = Math.min(deadlineMs - Date.now(), call.attemptMs ?? this.options.readAttemptMs ?? 1_000)
+      if (attemptMs <= 0) break
       try {
-        const attemptMs = Math.min(leftMs, this.options.readAttemptMs ?? 1_000)
         return await this.channels.call<WireReadReply>(reader, 'TokenService', 'Read', { id }, attemptMs, call.signal)
       } catch (error) {
-        const failure = this.failure(error, reader, readers, false)
-        if (!(failure instanceof UnavailableError || failure instanceof DeadlineExceededError) || call.signal?.aborted)
-          throw failure
-        noAnswers.push(failure.message)
+        const failure = errorOfCall(error, { node: reader, timeoutMs: attemptMs, expected })
+        const how = callFailureOf(failure)
+        if (how === undefined || !isNoAnswer(how) || call.signal?.aborted) throw failure
+        failures.push(failure)
+        const next = readers[i + 1]
+        if (next !== undefined) call.onRetry?.(failure, next)
       }
     }
-    throw new UnavailableError(`read of token ${id}: no reader answered (${noAnswers.join('; ') || 'no time left'})`)
-  }
-
-  /** A gRPC failure as a typed error naming the node. A write sent but not answered has an unknown outcome. */
-  private failure(error: unknown, node: string, expected: readonly string[], mutates: boolean): Error {
-    const e = error as ServiceError
-    const details = `${node}: ${e.details || e.message || String(error)}`
-    if (e.code === GrpcStatus.FAILED_PRECONDITION) {
-      return new WrongNodeForTokenError(`${details} (by this client's scheme: ${expected.join(', ')})`, node, expected)
-    }
-    const neverSent = e.code === GrpcStatus.UNAVAILABLE && (e.details ?? '').startsWith('No connection established')
-    if (mutates && !neverSent && UNANSWERED.has(e.code)) {
-      return new OutcomeUnknownError(`outcome unknown: ${details}`, node, { cause: error })
-    }
-    // The node's own codes map back to the core's typed errors; anything else (UNAUTHENTICATED, INTERNAL, ...)
-    // means the node could not serve the call.
-    const typed = fromServiceError({ ...e, details })
-    return typed instanceof TokenManagerError ? typed : new UnavailableError(details)
+    throw noReaderAnswered(id, failures)
   }
 
   private async recorded<T>(
     token: string,
     op: RegisterOp,
+    call: CallOptions,
     run: () => Promise<T>,
     resultOf: (reply: T) => RegisterResult,
   ): Promise<T> {
-    // A token outside the scheme is refused here, before anything is recorded or sent.
-    this.entry(token)
+    // A token the client cannot route is refused here, before anything is recorded or sent.
+    this.route(token, call)
     const hook = this.options.onHistory
     if (hook === undefined) return run()
-    const base = { id: `${this.clientId}-${++this.operations}`, client: this.clientId, token }
-    hook({ type: 'invoke', ...base, op, timeMs: Date.now() })
+    const nowMs = this.options.historyClock ?? Date.now
+    const base = { id: `${this.operationPrefix}-${++this.operations}`, client: this.clientId, token }
+    hook({ type: 'invoke', ...base, op, timeMs: nowMs() })
     try {
       const reply = await run()
-      hook({ type: 'ok', ...base, result: resultOf(reply), timeMs: Date.now() })
+      hook({ type: 'ok', ...base, result: resultOf(reply), timeMs: nowMs() })
       return reply
     } catch (error) {
-      hook({ ...historyOfError(op, error), ...base, timeMs: Date.now() })
+      hook({ ...historyOfError(op, error), ...base, timeMs: nowMs() })
       throw error
     }
   }
+}
+
+/** No reader answered: DEADLINE_EXCEEDED when each ran out of time, else UNAVAILABLE; the message names each try. */
+function noReaderAnswered(id: string, failures: readonly Error[]): Error {
+  if (failures.length === 0) return new DeadlineExceededError(`read of token ${id}: no time left to ask a reader`)
+  const allDeadlines = failures.every((f) => f instanceof DeadlineExceededError)
+  const message =
+    failures.length === 1
+      ? `read of token ${id}: ${failures[0]!.message}`
+      : `no reader answered for token ${id} (${failures.length} tried): ${failures.map((f) => f.message).join('; ')}`
+  const error = allDeadlines ? new DeadlineExceededError(message) : new UnavailableError(message)
+  const last = callFailureOf(failures.at(-1))!
+  return withCallFailure(error, { ...last, status: allDeadlines ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE' })
 }
 
 function readValue(reply: WireReadReply): RegisterResult {
@@ -259,13 +283,38 @@ function readValue(reply: WireReadReply): RegisterResult {
   return { kind: 'value', value: `${reply.name}|${reply.low}|${reply.mid}|${reply.high}` }
 }
 
+/**
+ * Statuses that certainly mean a write, create or drop was refused before it was applied. Anything else after
+ * sending (a deadline, UNAVAILABLE mid-call, INTERNAL, ...) might have been applied, so it enters the history as
+ * `unknown`: that only weakens the check, while a wrong `failed` would report violations that did not happen.
+ */
+const REFUSED: ReadonlySet<string> = new Set([
+  'INVALID_ARGUMENT',
+  'FAILED_PRECONDITION',
+  'RESOURCE_EXHAUSTED',
+  'UNIMPLEMENTED',
+  'PERMISSION_DENIED',
+  'UNAUTHENTICATED',
+])
+
 /** How a failed operation enters the history: semantic answers are results, a read had no effect, a write may have. */
-function historyOfError(
+export function historyOfError(
   op: RegisterOp,
   error: unknown,
 ): { type: 'ok'; result: RegisterResult } | { type: 'failed' | 'unknown'; error: string } {
   if (error instanceof NotFoundError) return { type: 'ok', result: { kind: 'not-found' } }
   if (error instanceof AlreadyExistsError) return { type: 'ok', result: { kind: 'already-exists' } }
   const message = error instanceof Error ? error.message : String(error)
-  return { type: op.kind === 'read' || !(error instanceof OutcomeUnknownError) ? 'failed' : 'unknown', error: message }
+  return { type: op.kind === 'read' || certainlyNotApplied(error) ? 'failed' : 'unknown', error: message }
+}
+
+/**
+ * A refusal, or a call grpc-js never sent: it fails with UNAVAILABLE "No connection established" when the channel
+ * has no connection to send it on, and the client turns grpc-js retries off, so no earlier attempt went out either.
+ */
+function certainlyNotApplied(error: unknown): boolean {
+  const failure = callFailureOf(error)
+  if (failure === undefined) return !(error instanceof OutcomeUnknownError)
+  if (REFUSED.has(failure.status)) return true
+  return failure.status === 'UNAVAILABLE' && failure.details.startsWith('No connection established')
 }

@@ -81,6 +81,9 @@ export interface ReadResult {
   /** argmin of H(name, x) over [low, high). */
   readonly final: Argmin | undefined
   readonly version: Version
+  /** The token's writer and readers by the scheme of the node that served the read. */
+  readonly writer: string
+  readonly readers: readonly string[]
   readonly servedBy: string
 }
 
@@ -110,6 +113,8 @@ export function readResult(reply: WireReadReply): ReadResult {
     partial: argmin(reply.partial),
     final: argmin(reply.final),
     version: version(reply.version),
+    writer: reply.writer,
+    readers: reply.readers,
     servedBy: reply.served_by,
   }
 }

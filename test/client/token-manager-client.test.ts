@@ -1,6 +1,8 @@
 import test from 'ava'
 import {
   CancelledError,
+  callFailureOf,
+  DeadlineExceededError,
   InvalidArgumentError,
   NotFoundError,
   OutcomeUnknownError,
@@ -144,4 +146,46 @@ test('a client must say how it reaches the nodes: TLS or insecure', (t) => {
       new TokenManagerClient({ scheme: [{ token: 'a', writer: '127.0.0.1:1', readers: ['127.0.0.1:1'] }] } as never),
     { instanceOf: InvalidArgumentError, message: /tls .* or insecure: true/ },
   )
+})
+
+test('a client built from a node list asks the node each call names, and refuses a call that names none', async (t) => {
+  const cluster = await startLocalCluster({ nodes: 3, tokens: ['a'] })
+  t.teardown(() => cluster.close())
+  const writer = cluster.scheme[0]!.writer
+  const client = new TokenManagerClient({ insecure: true, nodes: cluster.nodes })
+  t.teardown(() => client.close())
+  await client.write('a', { name: 'n', low: 0n, mid: 1n, high: 3n }, { node: writer })
+  const read = await client.read('a', { node: cluster.nodes[1]! })
+  t.is(read.servedBy, cluster.nodes[1]!)
+  t.is(read.writer, writer)
+  t.deepEqual([...read.readers], [...cluster.nodes])
+  await t.throwsAsync(client.read('a'), { instanceOf: NotFoundError, message: /no replication scheme/ })
+  await t.throwsAsync(client.read('a', { node: '127.0.0.1:1' }), { instanceOf: InvalidArgumentError })
+  const status = await client.status(writer)
+  t.is(status.tokens[0]!.value, 'written')
+  t.is(typeof status.ignoredReplies, 'bigint')
+})
+
+test('callFailureOf says which node ended a call with which status; a read names each reader it tried', async (t) => {
+  const cluster = await startLocalCluster({ nodes: 3, tokens: ['a'] })
+  t.teardown(() => cluster.close())
+  const client = cluster.client({ readAttemptMs: 200 })
+  await client.write('a', { name: 'x', low: 0n, mid: 1n, high: 2n })
+  for (const node of cluster.nodes) await client.failSilent(node, 'a')
+  const retries: string[] = []
+  const error = await t.throwsAsync(client.read('a', { timeoutMs: 5_000, onRetry: (_, next) => retries.push(next) }), {
+    instanceOf: DeadlineExceededError,
+    message: /^no reader answered for token a \(3 tried\): .* did not answer within 200 ms/,
+  })
+  t.is(retries.length, 2)
+  t.is(callFailureOf(error)?.status, 'DEADLINE_EXCEEDED')
+  const once = await t.throwsAsync(client.read('a', { failover: false, attemptMs: 100 }))
+  t.regex(once?.message ?? '', /^read of token a: 127\.0\.0\.1:\d+ did not answer within 100 ms$/)
+  const missing = new TokenManagerClient({ insecure: true, nodes: ['127.0.0.1:1'], timeoutMs: 2_000 })
+  t.teardown(() => missing.close())
+  const refused = await t.throwsAsync(
+    missing.write('a', { name: 'x', low: 0n, mid: 1n, high: 2n }, { node: '127.0.0.1:1' }),
+  )
+  t.true(refused instanceof UnavailableError, 'a write never sent is not an unknown outcome')
+  t.like(callFailureOf(refused), { node: '127.0.0.1:1', status: 'UNAVAILABLE' })
 })
