@@ -39,6 +39,16 @@ export interface PluginRegistration<S extends object = object> {
   module(settings: S, node: PluginNode): ContainerModule
 }
 
+/** A registration whose section has nothing besides its kind (`quorum: majority`). */
+export function kindOnlyPlugin(
+  slot: Slot,
+  kind: string,
+  module: (node: PluginNode) => ContainerModule,
+  traits: Pick<PluginRegistration, 'volatile'> = {},
+): PluginRegistration {
+  return { slot, kind, fields: [], ...traits, parse: () => ({}), module: (_, node) => module(node) }
+}
+
 /** A bad value in a plugin section: `field` is undefined when the section as a whole is wrong. */
 export class SettingError extends InvalidArgumentError {
   constructor(

@@ -1,6 +1,6 @@
 import { ContainerModule } from 'inversify'
 import { Transport } from '../../core/ports/transport.js'
-import type { PluginRegistration } from '../../node/plugin-registry.js'
+import { kindOnlyPlugin, type PluginRegistration } from '../../node/plugin-registry.js'
 import type { SimulatedNetwork } from './simulated-network.js'
 
 /** Binds this node's Transport to an endpoint of a shared in-process network. */
@@ -17,11 +17,5 @@ export function inProcessTransportModule(network: SimulatedNetwork): ContainerMo
  * network (a simulation, a test) can offer it, by adding this registration to the ones it builds nodes from.
  */
 export function inProcessTransportPlugin(network: SimulatedNetwork): PluginRegistration {
-  return {
-    slot: 'transport',
-    kind: 'in-process',
-    fields: [],
-    parse: () => ({}),
-    module: () => inProcessTransportModule(network),
-  }
+  return kindOnlyPlugin('transport', 'in-process', () => inProcessTransportModule(network))
 }

@@ -1,26 +1,14 @@
-import type { PluginRegistration } from '../../node/plugin-registry.js'
+import { kindOnlyPlugin, type PluginRegistration } from '../../node/plugin-registry.js'
 import { AllQuorum } from './all-quorum.js'
 import { FlexibleQuorum } from './flexible-quorum.js'
 import { MajorityQuorum } from './majority-quorum.js'
 import { quorumModule } from './quorum-module.js'
 
 /** `quorum: majority`: floor(N/2)+1 replicas for reads and writes alike. */
-export const majorityQuorumPlugin: PluginRegistration = {
-  slot: 'quorum',
-  kind: 'majority',
-  fields: [],
-  parse: () => ({}),
-  module: () => quorumModule(new MajorityQuorum()),
-}
+export const majorityQuorumPlugin = kindOnlyPlugin('quorum', 'majority', () => quorumModule(new MajorityQuorum()))
 
 /** `quorum: all`: every replica, for comparison (one silent replica blocks its token). */
-export const allQuorumPlugin: PluginRegistration = {
-  slot: 'quorum',
-  kind: 'all',
-  fields: [],
-  parse: () => ({}),
-  module: () => quorumModule(new AllQuorum()),
-}
+export const allQuorumPlugin = kindOnlyPlugin('quorum', 'all', () => quorumModule(new AllQuorum()))
 
 interface FlexibleSizes {
   readonly read: number

@@ -1,12 +1,15 @@
 /*
  * Node settings in YAML. Every key is optional and camelCase; a missing key keeps its default (DEFAULT_SETTINGS).
  *
+ * The plugin sections (quorum, transport, persistence, hasher) name a registered kind, alone or with that plugin's
+ * own fields, which the plugin reads and checks (src/node/node-plugins.ts lists the kinds):
+ *
  *   quorum: majority            # or: all, or { kind: flexible, read: 2, write: 2 }
- *   transport: grpc             # grpc | in-process
+ *   transport: grpc             # or { kind: grpc, listen: 0.0.0.0:50051 }
  *   persistence: memory         # memory, or { kind: durable, dataDir: ./data }
- *   hasher: worker-pool         # worker-pool (off the event loop) | inline
- *   hashThreads: 0              # worker-pool threads; 0 = one per core
- *   hashChunkValues: 262144     # values per worker-pool chunk (the unit of sharing threads between jobs)
+ *   hasher: worker-pool         # or { kind: worker-pool, threads: 0, chunkValues: 262144 }, or inline
+ *   hashThreads: 0              # earlier releases' spelling of the worker-pool's threads (still read)
+ *   hashChunkValues: 262144     # and of its chunkValues
  *   operationTimeoutMs: 5000
  *   readLeaseMs: 1000           # read leases (0 = off); same on every node
  *   clockDriftRate: 0.01        # clock rate error leases allow for; same on every node
