@@ -3,7 +3,8 @@ import { binaryCli, runBinary } from './support/cli-bootstrap.js'
 import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { TokenManagerError, UnavailableError } from '../core/errors.js'
-import { type NodeSettings, resolveSettings } from '../node/node-settings.js'
+import { resolveSettings } from '../node/node-settings.js'
+import type { SectionInput } from '../node/plugin-registry.js'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { LOG_LEVELS, type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
@@ -79,12 +80,19 @@ class ServerCommand extends Command {
   tlsKey = Option.String('--tls-key', { description: "This node's private key (PEM)" })
 
   /** Durable unless told otherwise: flags first, then the settings file, then a data dir per node. */
-  private persistence(fromFile: NodeSettings['persistence'] | undefined): NodeSettings['persistence'] {
+  private persistence(fromFile: SectionInput | undefined): SectionInput {
     if (this.inMemory && this.dataDir !== undefined)
       throw new UsageError('--in-memory and --data-dir exclude each other')
     if (this.inMemory) return { kind: 'memory' }
     if (this.dataDir !== undefined) return { kind: 'durable', dataDir: this.dataDir }
     return fromFile ?? { kind: 'durable', dataDir: defaultDataDir(this.address) }
+  }
+
+  /** --listen sets the transport section's bind address, over the settings file's. */
+  private transport(fromFile: SectionInput | undefined): SectionInput | undefined {
+    if (this.listen === undefined) return fromFile
+    const section = typeof fromFile === 'object' ? fromFile : { kind: fromFile ?? 'grpc' }
+    return { ...section, listen: this.listen }
   }
 
   async execute(): Promise<number> {
@@ -114,17 +122,17 @@ class ServerCommand extends Command {
         ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
         ...(this.metricsAddress === undefined ? {} : { metricsAddress: metricsAddressOf(this.metricsAddress) }),
         persistence: this.persistence(fromFile.persistence),
+        transport: this.transport(fromFile.transport),
         security: security.kind === 'tls' ? security.settings : undefined,
       })
       logger = new NodeLogger((this.logLevel ?? settings.logLevel) as LogLevel, { node: this.address })
-      if (settings.transport !== 'grpc') throw new UsageError('tm-server serves gRPC only; set transport: grpc')
       if (security.kind === 'insecure') {
         logger.log(
           'warn',
           'insecure: plaintext port, replica and admin traffic is unauthenticated (anyone who reaches it can rewrite tokens)',
         )
       }
-      const node = await startNode(this.address, scheme, settings, logger, this.listen ?? this.address, schemeTimes)
+      const node = await startNode(this.address, scheme, settings, logger, schemeTimes)
       await waitForSignal()
       await node.stop()
       return EXIT.ok

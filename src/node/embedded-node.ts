@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js'
-import { type NodeSettings, resolveSettings } from './node-settings.js'
+import { type NodeSettingsInput, resolveSettings } from './node-settings.js'
 import { startNode } from './start-node.js'
 import { type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
 import { type SchemeSource, schemeOf } from '../plugins/yaml-config/scheme-file.js'
@@ -16,7 +16,7 @@ export interface NodeOptions {
   /** JSON log lines to stderr at this level and above (default 'warn'). */
   readonly logLevel?: LogLevel
   /** Any other node setting (operationTimeoutMs, readLeaseMs, quorum, security, ...), as in a settings file. */
-  readonly settings?: Partial<Omit<NodeSettings, 'persistence'>>
+  readonly settings?: Omit<NodeSettingsInput, 'persistence'>
 }
 
 export interface EmbeddedNode {

@@ -13,12 +13,9 @@ import type { RecoveryTiming } from '../core/protocol/replica-recovery.js'
 import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import type { NodeSettings } from './node-settings.js'
 import { failureModule } from '../plugins/failure/failure-module.js'
-import { inlineHasherModule } from '../plugins/inline-hasher/inline-hasher-module.js'
-import { workerPoolHasherModule } from '../plugins/worker-pool-hasher/worker-pool-hasher-module.js'
-import { logPersistenceModule } from '../plugins/log-persistence/log-persistence-module.js'
-import { memoryPersistenceModule } from '../plugins/memory-persistence/memory-persistence-module.js'
-import { quorumModule } from '../plugins/quorum/quorum-module.js'
 import { systemClockModule } from '../plugins/system-clock/system-clock-module.js'
+import { NODE_PLUGINS } from './node-plugins.js'
+import { type PluginRegistry, SLOTS } from './plugin-registry.js'
 
 /** Who this node is and what it runs with. */
 export interface NodeIdentity {
@@ -37,57 +34,38 @@ export interface NodeIdentity {
 
 export const NodeIdentity = Symbol('NodeIdentity')
 
+export interface NodeContainerOptions {
+  /** The registrations the settings' plugin sections name kinds of (default NODE_PLUGINS). */
+  readonly plugins?: PluginRegistry
+  /** Loaded last; they may rebind anything, as tests do. */
+  readonly overrides?: readonly ContainerModule[]
+}
+
 /**
- * Assembles one node from its settings: a module per port, then the driver. `transport` is the module of the
- * transport the settings name (the caller builds it: it may need a shared network or a server); `overrides`
- * are loaded last and may rebind anything, as tests do.
+ * Assembles one node from its settings: for each slot the module of the plugin its section names, the failure
+ * injector and the system clock (one implementation each, which simulations rebind), then the driver.
  */
-export function createNodeContainer(
-  identity: NodeIdentity,
-  transport: ContainerModule,
-  overrides: readonly ContainerModule[] = [],
-): Container {
+export function createNodeContainer(identity: NodeIdentity, options: NodeContainerOptions = {}): Container {
+  const plugins = options.plugins ?? NODE_PLUGINS
   const container = new Container()
   container.load(
     new ContainerModule(({ bind }) => {
       bind<NodeIdentity>(NodeIdentity).toConstantValue(identity)
+      bind(VolatilePersistence).toConstantValue(
+        plugins.find('persistence', identity.settings.persistence.kind)?.volatile === true,
+      )
     }),
-    quorumModule(identity.settings.quorum),
+    ...SLOTS.map((slot) => plugins.moduleFor(slot, identity.settings[slot], identity)),
     failureModule,
-    persistenceModuleFor(identity.settings, identity.self),
-    hasherModuleFor(identity.settings),
     systemClockModule,
-    transport,
     driverModule,
   )
-  for (const module of overrides) container.load(module)
+  for (const module of options.overrides ?? []) container.load(module)
   return container
 }
 
-/**
- * The plugins a node can run, registered by the kind its settings name: adding a persistence or a hasher is its
- * plugin folder plus one line here (and its kind in NodeSettings). Each factory reads the settings it needs.
- */
-const PERSISTENCE_PLUGINS: {
-  readonly [K in NodeSettings['persistence']['kind']]: (settings: NodeSettings, self: NodeId) => ContainerModule
-} = {
-  memory: () => memoryPersistenceModule,
-  durable: (settings, self) => logPersistenceModule((settings.persistence as { dataDir: string }).dataDir, self),
-}
-
-const HASHER_PLUGINS: { readonly [K in NodeSettings['hasher']]: (settings: NodeSettings) => ContainerModule } = {
-  inline: () => inlineHasherModule,
-  'worker-pool': (settings) =>
-    workerPoolHasherModule({ threads: settings.hashThreads, chunkValues: settings.hashChunkValues }),
-}
-
-function persistenceModuleFor(settings: NodeSettings, self: NodeId): ContainerModule {
-  return PERSISTENCE_PLUGINS[settings.persistence.kind](settings, self)
-}
-
-function hasherModuleFor(settings: NodeSettings): ContainerModule {
-  return HASHER_PLUGINS[settings.hasher](settings)
-}
+/** Whether the node's persistence keeps nothing across a restart (its read leases then survey first). */
+const VolatilePersistence = Symbol('VolatilePersistence')
 
 /**
  * How a replica without its earlier state recovers (ReplicaRecovery): it may trust a read quorum alone once every
@@ -117,7 +95,7 @@ const driverModule = new ContainerModule(({ bind }) => {
         leases: {
           leaseMs: settings.readLeaseMs,
           driftRate: settings.clockDriftRate,
-          survey: settings.persistence.kind === 'memory',
+          survey: ctx.get<boolean>(VolatilePersistence),
         },
       })
       const clock = ctx.get<Clock>(Clock)

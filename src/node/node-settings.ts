@@ -1,10 +1,7 @@
 import { InvalidArgumentError } from '../core/errors.js'
 import { DEFAULT_MAX_DOMAIN_SIZE } from '../core/token/token-value.js'
-
-export type QuorumSettings =
-  | { readonly kind: 'majority' }
-  | { readonly kind: 'all' }
-  | { readonly kind: 'flexible'; readonly read: number; readonly write: number }
+import { defaultKind, NODE_PLUGINS } from './node-plugins.js'
+import { type PluginRegistry, type PluginSettings, type SectionInput, SLOTS, type Slot } from './plugin-registry.js'
 
 /** A scheduled crash-stop of `node` for `token`, `afterMs` after the node starts. */
 export interface FailSilentEvent {
@@ -27,17 +24,15 @@ export interface SecuritySettings {
   readonly clientCerts: 'optional' | 'required'
 }
 
-/** Everything that tunes a node, with plugin choices by name; defaults in DEFAULT_SETTINGS. */
+/**
+ * Everything that tunes a node; defaults in DEFAULT_SETTINGS. The plugin sections (transport, persistence, hasher,
+ * quorum) name a registered kind and carry that plugin's own settings, as its registration read them.
+ */
 export interface NodeSettings {
-  readonly quorum: QuorumSettings
-  readonly transport: 'grpc' | 'in-process'
-  readonly persistence: { readonly kind: 'memory' } | { readonly kind: 'durable'; readonly dataDir: string }
-  /** `worker-pool` hashes on other threads (production); `inline` on the event loop (deterministic: simulations). */
-  readonly hasher: 'inline' | 'worker-pool'
-  /** Worker-pool threads; 0 means one per core. */
-  readonly hashThreads: number
-  /** Worker-pool chunk size in values: a job waits at most one chunk for a free thread. */
-  readonly hashChunkValues: number
+  readonly transport: PluginSettings
+  readonly persistence: PluginSettings
+  readonly hasher: PluginSettings
+  readonly quorum: PluginSettings
   /** Upper bound on one client operation at a node (its quorum waits included). */
   readonly operationTimeoutMs: number
   /**
@@ -59,13 +54,9 @@ export interface NodeSettings {
   readonly security: SecuritySettings | undefined
 }
 
-const DEFAULTS: NodeSettings = {
-  quorum: { kind: 'majority' },
-  transport: 'grpc',
-  persistence: { kind: 'memory' },
-  hasher: 'worker-pool',
-  hashThreads: 0,
-  hashChunkValues: 1 << 18,
+type ScalarSettings = Omit<NodeSettings, Slot>
+
+const SCALAR_DEFAULTS: ScalarSettings = {
   operationTimeoutMs: 5_000,
   readLeaseMs: 1_000,
   clockDriftRate: 0.01,
@@ -78,11 +69,28 @@ const DEFAULTS: NodeSettings = {
   metricsAddress: undefined,
   security: undefined,
 }
-export const DEFAULT_SETTINGS: NodeSettings = Object.freeze(DEFAULTS)
 
-/** Fills defaults and rejects values no node could run with. */
-export function resolveSettings(partial: Partial<NodeSettings>): NodeSettings {
-  const settings = { ...DEFAULT_SETTINGS, ...partial }
+/**
+ * The flat keys of earlier releases, still read: each sets a field of a plugin section when the kind chosen
+ * there reads that field (hashThreads is the worker-pool hasher's `threads`), and is ignored otherwise.
+ */
+const LEGACY_FIELDS = {
+  hashThreads: { slot: 'hasher', field: 'threads' },
+  hashChunkValues: { slot: 'hasher', field: 'chunkValues' },
+} as const satisfies Record<string, { slot: Slot; field: string }>
+
+type LegacySettings = { readonly [K in keyof typeof LEGACY_FIELDS]?: number }
+
+/** Settings as a caller or a file gives them: any subset, sections by kind alone or as mappings, old keys too. */
+export type NodeSettingsInput = Partial<ScalarSettings> & { readonly [S in Slot]?: SectionInput } & LegacySettings
+
+/**
+ * Fills defaults and rejects values no node could run with; each plugin section is read by the plugin it names
+ * among `plugins` (a SettingError names the section and field).
+ */
+export function resolveSettings(input: NodeSettingsInput, plugins: PluginRegistry = NODE_PLUGINS): NodeSettings {
+  const { hashThreads: _threads, hashChunkValues: _chunk, ...given } = input
+  const settings: NodeSettings = { ...SCALAR_DEFAULTS, ...given, ...sectionsOf(input, plugins) }
   const positive = (value: number, field: string): void => {
     if (!Number.isInteger(value) || value < 1)
       throw new InvalidArgumentError(`${field} must be a positive integer, got ${value}`)
@@ -91,12 +99,6 @@ export function resolveSettings(partial: Partial<NodeSettings>): NodeSettings {
   positive(settings.maxQueuedWrites, 'maxQueuedWrites')
   positive(settings.maxConcurrentReads, 'maxConcurrentReads')
   positive(settings.maxParked, 'maxParked')
-  positive(settings.hashChunkValues, 'hashChunkValues')
-  if (!Number.isInteger(settings.hashThreads) || settings.hashThreads < 0) {
-    throw new InvalidArgumentError(
-      `hashThreads must be 0 (one per core) or a positive integer, got ${settings.hashThreads}`,
-    )
-  }
   if (!Number.isInteger(settings.readLeaseMs) || settings.readLeaseMs < 0) {
     throw new InvalidArgumentError(
       `readLeaseMs must be 0 (no leases) or a positive integer, got ${settings.readLeaseMs}`,
@@ -111,4 +113,26 @@ export function resolveSettings(partial: Partial<NodeSettings>): NodeSettings {
       throw new InvalidArgumentError(`failSilent afterMs must be >= 0 (${event.node} ${event.token})`)
   }
   return settings
+}
+
+export const DEFAULT_SETTINGS: NodeSettings = Object.freeze(resolveSettings({}))
+
+function sectionsOf(input: NodeSettingsInput, plugins: PluginRegistry): { [S in Slot]: PluginSettings } {
+  const entries = SLOTS.map((slot) => [slot, plugins.parse(slot, withLegacyFields(slot, input, plugins))])
+  return Object.fromEntries(entries) as { [S in Slot]: PluginSettings }
+}
+
+/** The section `input` gives for `slot` (its default kind when none), with the old flat keys its kind reads. */
+function withLegacyFields(slot: Slot, input: NodeSettingsInput, plugins: PluginRegistry): unknown {
+  const section = input[slot] ?? defaultKind(slot)
+  let merged: Record<string, unknown> | undefined
+  for (const [key, target] of Object.entries(LEGACY_FIELDS)) {
+    const value = input[key as keyof LegacySettings]
+    if (value === undefined || target.slot !== slot) continue
+    const fields = typeof section === 'string' ? { kind: section } : section
+    if (typeof fields !== 'object' || fields === null || typeof fields.kind !== 'string') return section
+    if (!plugins.find(slot, fields.kind)?.fields.includes(target.field)) continue
+    merged = { [target.field]: value, ...(merged ?? fields) }
+  }
+  return merged ?? section
 }

@@ -10,7 +10,9 @@ import { NodeDriver } from '../core/node/node-driver.js'
 import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import type { NodeSettings } from './node-settings.js'
 import { ClientServices } from '../plugins/grpc/client-services.js'
-import { grpcTransportModule, schemeFingerprint } from '../plugins/grpc/grpc-module.js'
+import { schemeFingerprint } from '../plugins/grpc/grpc-module.js'
+import { grpcTransportPlugin, listenAddressOf } from '../plugins/grpc/grpc-transport-plugin.js'
+import { durableDataDirOf } from '../plugins/log-persistence/log-persistence-plugin.js'
 import { GrpcServerHost } from '../plugins/grpc/grpc-server-host.js'
 import { HealthAndReflection } from '../plugins/grpc/health-and-reflection.js'
 import type { NodeLogger } from '../plugins/grpc/node-logger.js'
@@ -18,7 +20,6 @@ import { createNodeContainer } from './node-container.js'
 import { listedTokens } from '../plugins/grpc/request-log.js'
 import { RecoveryLog } from './recovery-log.js'
 import { StartPhases } from './start-phases.js'
-import { ClusterTls } from '../plugins/tls/cluster-tls.js'
 import type { MetricsServer } from '../plugins/prometheus-metrics/metrics-server.js'
 
 /**
@@ -69,19 +70,33 @@ export function assertServesTokens(address: string, scheme: ReplicationScheme): 
 }
 
 /**
+ * The transport a served node runs is gRPC: its client and admin services share the replica protocol's server.
+ * A settings object built in code could still name another registered kind; it is refused in one line.
+ */
+function assertServesGrpc(settings: NodeSettings): void {
+  const { kind } = settings.transport
+  if (kind !== grpcTransportPlugin.kind) {
+    throw new InvalidArgumentError(
+      `a served node runs transport ${grpcTransportPlugin.kind}; ${kind} runs only inside a simulation`,
+    )
+  }
+}
+
+/**
  * Starts one node on gRPC: client, admin and replica services on one server at `address` (its access point in
- * the scheme), bound at `listen` when that differs (like etcd's listen vs advertise URLs). Refuses an address that
- * plays no role in the scheme.
+ * the scheme), bound where the transport section's `listen` says when set (like etcd's listen vs advertise
+ * URLs). Refuses an address that plays no role in the scheme.
  */
 export async function startNode(
   address: string,
   scheme: ReplicationScheme,
   settings: NodeSettings,
   logger: NodeLogger,
-  listen: string = address,
   earlier: ConstructorParameters<typeof StartPhases>[0] = {},
 ): Promise<RunningNode> {
   assertServesTokens(address, scheme)
+  assertServesGrpc(settings)
+  const listen = listenAddressOf(settings.transport, address)
   const phases = new StartPhases(earlier)
   // prom-client is loaded only by a node that serves metrics: it costs every start about 40 ms.
   const prometheus = settings.metricsAddress === undefined ? undefined : await loadPrometheus()
@@ -91,8 +106,9 @@ export async function startNode(
   // the random nonce keeps two starts in one generation apart, and fences correct a generation that went back.
   const incarnation = randomIncarnation()
   let epoch = epochOf(BigInt(Date.now()), incarnation)
-  if (settings.persistence.kind === 'durable') {
-    const store = await LogPersistence.open(settings.persistence.dataDir, address, {
+  const dataDir = durableDataDirOf(settings.persistence)
+  if (dataDir !== undefined) {
+    const store = await LogPersistence.open(dataDir, address, {
       notice: (message, details) => logger.log('warn', message, details),
     })
     epoch = epochOf(await store.nextEpoch(), incarnation)
@@ -103,12 +119,7 @@ export async function startNode(
     )
     phases.done('store')
   }
-  const tls = settings.security && ClusterTls.load(settings.security, address, scheme.nodes())
-  const container = createNodeContainer(
-    { self: address, scheme, settings, epoch, incarnation },
-    grpcTransportModule(address, scheme, tls, listen),
-    overrides,
-  )
+  const container = createNodeContainer({ self: address, scheme, settings, epoch, incarnation }, { overrides })
   const driver = container.get(NodeDriver)
   const host = container.get(GrpcServerHost)
   phases.done('setup')
@@ -151,12 +162,11 @@ export async function startNode(
     address,
     ...(listen === address ? {} : { listen }),
     ...listedTokens(driver.node.tokens()),
-    persistence:
-      settings.persistence.kind === 'memory' ? 'memory (state lost on restart)' : resolve(settings.persistence.dataDir),
+    persistence: dataDir === undefined ? `${settings.persistence.kind} (state lost on restart)` : resolve(dataDir),
     fingerprint: schemeFingerprint(scheme),
     quorum: settings.quorum.kind,
     readLeaseMs: settings.readLeaseMs,
-    tls: tls === undefined ? 'off' : `clientCerts ${settings.security?.clientCerts}`,
+    tls: settings.security === undefined ? 'off' : `clientCerts ${settings.security.clientCerts}`,
     ...phases.summary(),
   })
   const recoveryLog = watchRecovery(driver, logger)

@@ -8,9 +8,11 @@ import type { RoundEvent } from '../../src/core/protocol/outbox.js'
 import { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
 import type { NodeId } from '../../src/core/protocol/messages.js'
 import { ReplicationScheme, type TokenScheme } from '../../src/core/scheme/replication-scheme.js'
-import { type NodeSettings, resolveSettings } from '../../src/node/node-settings.js'
+import { type NodeSettings, type NodeSettingsInput, resolveSettings } from '../../src/node/node-settings.js'
+import { NODE_PLUGINS } from '../../src/node/node-plugins.js'
+import type { PluginRegistry } from '../../src/node/plugin-registry.js'
 import { ScheduledFailureInjector } from '../../src/plugins/failure/scheduled-failure-injector.js'
-import { inProcessTransportModule } from '../../src/plugins/in-process/in-process-module.js'
+import { inProcessTransportPlugin } from '../../src/plugins/in-process/in-process-module.js'
 import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
 import { type NetworkOptions, SimulatedNetwork } from '../../src/plugins/in-process/simulated-network.js'
 import { SimulatedTime } from '../../src/plugins/in-process/simulated-time.js'
@@ -26,7 +28,7 @@ export interface SimClusterOptions {
   readonly seed: number
   readonly scheme: readonly TokenScheme[]
   readonly network: NetworkOptions
-  readonly settings?: Partial<NodeSettings>
+  readonly settings?: NodeSettingsInput
   /** Replaces the settings' quorum strategy (tests use it to break the protocol on purpose). */
   readonly quorum?: QuorumStrategy
   /** Each node's clock runs at a rate drawn from [1 - clockDrift, 1 + clockDrift] of real time (default 0). */
@@ -61,6 +63,8 @@ export class SimCluster {
   private readonly clocks = new Map<NodeId, Clock>()
   private readonly failureViews = new Map<NodeId, FailureInjector>()
   private settings: NodeSettings | undefined
+  /** The node's plugins and the in-process transport on this cluster's network. */
+  private readonly plugins: PluginRegistry
   /** Each node's restarts (virtual time), in order. */
   readonly restarts = new Map<NodeId, number[]>()
   /** Quorum rounds completed, and reads answered locally under a lease ('local'), over all nodes. */
@@ -70,11 +74,15 @@ export class SimCluster {
     this.random = new SeededRandom(options.seed)
     this.network = new SimulatedNetwork(this.time, this.random.fork(), options.network)
     this.scheme = new ReplicationScheme(options.scheme)
+    this.plugins = NODE_PLUGINS.with(inProcessTransportPlugin(this.network))
   }
 
   static async start(options: SimClusterOptions): Promise<SimCluster> {
     const cluster = new SimCluster(options)
-    cluster.settings = resolveSettings({ transport: 'in-process', hasher: 'inline', ...options.settings })
+    cluster.settings = resolveSettings(
+      { transport: 'in-process', hasher: 'inline', ...options.settings },
+      cluster.plugins,
+    )
     const drift = options.clockDrift ?? 0
     for (const self of cluster.scheme.nodes()) {
       const rate = drift === 0 ? 1 : 1 - drift + 2 * drift * cluster.random.next()
@@ -158,8 +166,7 @@ export class SimCluster {
     const incarnation = this.random.int(1, 2 ** 30)
     const container = createNodeContainer(
       { self, scheme: this.scheme, settings: this.settings!, epoch: epochOf(generation, incarnation), incarnation },
-      inProcessTransportModule(this.network),
-      [overrides],
+      { plugins: this.plugins, overrides: [overrides] },
     )
     const driver = container.get(NodeDriver)
     await driver.start()

@@ -1,12 +1,15 @@
 /*
  * Node settings in YAML. Every key is optional and camelCase; a missing key keeps its default (DEFAULT_SETTINGS).
  *
+ * The plugin sections (quorum, transport, persistence, hasher) name a registered kind, alone or with that plugin's
+ * own fields, which the plugin reads and checks (src/node/node-plugins.ts lists the kinds):
+ *
  *   quorum: majority            # or: all, or { kind: flexible, read: 2, write: 2 }
- *   transport: grpc             # grpc | in-process
+ *   transport: grpc             # or { kind: grpc, listen: 0.0.0.0:50051 }
  *   persistence: memory         # memory, or { kind: durable, dataDir: ./data }
- *   hasher: worker-pool         # worker-pool (off the event loop) | inline
- *   hashThreads: 0              # worker-pool threads; 0 = one per core
- *   hashChunkValues: 262144     # values per worker-pool chunk (the unit of sharing threads between jobs)
+ *   hasher: worker-pool         # or { kind: worker-pool, threads: 0, chunkValues: 262144 }, or inline
+ *   hashThreads: 0              # earlier releases' spelling of the worker-pool's threads (still read)
+ *   hashChunkValues: 262144     # and of its chunkValues
  *   operationTimeoutMs: 5000
  *   readLeaseMs: 1000           # read leases (0 = off); same on every node
  *   clockDriftRate: 0.01        # clock rate error leases allow for; same on every node
@@ -27,20 +30,22 @@ import { isMap, isScalar, isSeq } from 'yaml'
 import type { Pair, ParsedNode } from 'yaml'
 import { InvalidArgumentError } from '../../core/errors.js'
 import { resolveSettings } from '../../node/node-settings.js'
-import type { FailSilentEvent, NodeSettings, QuorumSettings, SecuritySettings } from '../../node/node-settings.js'
+import type { FailSilentEvent, NodeSettingsInput, SecuritySettings } from '../../node/node-settings.js'
+import { type SectionInput, SettingError } from '../../node/plugin-registry.js'
 import { parseUint64 } from '../../core/uint64.js'
 import { loadTlsFiles, type PemKind, readPem } from '../tls/tls-files.js'
-import { type ConfigLocator, describeNode, parseConfigDocument, readConfigText } from './config-error.js'
+import { type ConfigLocator, describeNode, type Ranged, parseConfigDocument, readConfigText } from './config-error.js'
 import { accessPointOf, tokenIdOf } from './scheme-file.js'
 
 type Reader<T> = (node: ParsedNode, at: ConfigLocator, key: string) => T
-type MutableSettings = { -readonly [K in keyof NodeSettings]?: NodeSettings[K] }
+type MutableSettings = { -readonly [K in keyof NodeSettingsInput]?: NodeSettingsInput[K] }
 
-const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } = {
-  quorum: quorumOf,
-  transport: (node, at, key) => choiceOf(node, at, key, ['grpc', 'in-process'] as const),
-  persistence: persistenceOf,
-  hasher: (node, at, key) => choiceOf(node, at, key, ['inline', 'worker-pool'] as const),
+/** The plugin sections are read as plain values here and checked by the plugin each names (resolveSettings). */
+const READERS: { readonly [K in keyof NodeSettingsInput]-?: Reader<NonNullable<NodeSettingsInput[K]>> } = {
+  quorum: sectionOf,
+  transport: sectionOf,
+  persistence: sectionOf,
+  hasher: sectionOf,
   hashThreads: nonNegativeIntegerOf,
   hashChunkValues: positiveIntegerOf,
   operationTimeoutMs: positiveIntegerOf,
@@ -60,9 +65,9 @@ const READERS: { readonly [K in keyof NodeSettings]: Reader<NodeSettings[K]> } =
  * What a settings file may say: node settings, plus `insecure`, which only tm-server reads (it decides whether a
  * node without certificates may start), so it is not a setting of the node itself.
  */
-export type SettingsFile = Partial<NodeSettings> & { readonly insecure?: boolean }
-type FileKey = keyof NodeSettings | 'insecure'
-const KEYS: readonly FileKey[] = [...(Object.keys(READERS) as (keyof NodeSettings)[]), 'insecure']
+export type SettingsFile = NodeSettingsInput & { readonly insecure?: boolean }
+type FileKey = keyof NodeSettingsInput | 'insecure'
+const KEYS: readonly FileKey[] = [...(Object.keys(READERS) as (keyof NodeSettingsInput)[]), 'insecure']
 
 export function loadSettingsFile(path: string): SettingsFile {
   return parseSettings(readConfigText(path), path)
@@ -91,6 +96,7 @@ export function parseSettings(text: string, file: string): SettingsFile {
   try {
     resolveSettings(settings)
   } catch (error) {
+    if (error instanceof SettingError) throw at.at(error.message, ...settingNodes(contents, error))
     if (error instanceof InvalidArgumentError) throw at.at(error.message, contents)
     throw error
   }
@@ -104,13 +110,21 @@ function insecureOf(pair: Pair<ParsedNode, ParsedNode>, at: ConfigLocator): bool
   return node.value
 }
 
-function setField<K extends keyof NodeSettings>(
+/** Where a plugin's complaint points: its field's value, else its section, else the whole file. */
+function settingNodes(contents: ParsedNode, error: SettingError): (Ranged | null | undefined)[] {
+  const section = isMap<ParsedNode, ParsedNode>(contents) ? contents.get(error.slot, true) : undefined
+  const field =
+    error.field !== undefined && isMap<ParsedNode, ParsedNode>(section) ? section.get(error.field, true) : undefined
+  return [field, section, contents]
+}
+
+function setField<K extends keyof NodeSettingsInput>(
   settings: MutableSettings,
   key: K,
   node: ParsedNode,
   at: ConfigLocator,
 ): void {
-  settings[key] = READERS[key](node, at, key)
+  settings[key] = READERS[key](node, at, key) as MutableSettings[K]
 }
 
 /** The pairs of a mapping by key, rejecting keys outside `allowed` (named in the error) and non-string keys. */
@@ -168,46 +182,31 @@ function choiceOf<T extends string>(node: ParsedNode, at: ConfigLocator, key: st
   throw at.at(`${key} must be one of ${choices.join(', ')}; got ${describeNode(node)}`, node)
 }
 
-function quorumOf(node: ParsedNode, at: ConfigLocator): QuorumSettings {
-  const example = 'majority, all, or { kind: flexible, read: 2, write: 2 }'
-  if (isScalar(node) && (node.value === 'majority' || node.value === 'all')) return { kind: node.value }
-  if (!isMap<ParsedNode, ParsedNode>(node)) throw at.at(`quorum must be ${example}; got ${describeNode(node)}`, node)
-  const fields = fieldsOf(node.items, ['kind', 'read', 'write'], 'quorum', at)
-  const kind = choiceOf(required(fields, 'kind', node, 'quorum', at), at, 'quorum kind', [
-    'majority',
-    'all',
-    'flexible',
-  ] as const)
-  if (kind !== 'flexible') {
-    const extra = fields.get('read') ?? fields.get('write')
-    if (extra !== undefined) throw at.at(`a ${kind} quorum takes no read or write sizes`, extra.key)
-    return { kind }
-  }
-  const read = positiveIntegerOf(required(fields, 'read', node, 'flexible quorum', at), at, 'quorum read')
-  const write = positiveIntegerOf(required(fields, 'write', node, 'flexible quorum', at), at, 'quorum write')
-  return { kind, read, write }
+/**
+ * A plugin section as plain values: a kind alone stays a string, a mapping becomes an object. Integers keep the
+ * value their source text spells, as every other count in the file.
+ */
+function sectionOf(node: ParsedNode, at: ConfigLocator): SectionInput {
+  return plainValueOf(node, at) as SectionInput
 }
 
-function persistenceOf(node: ParsedNode, at: ConfigLocator): NodeSettings['persistence'] {
-  if (isScalar(node) && node.value === 'memory') return { kind: 'memory' }
-  if (!isMap<ParsedNode, ParsedNode>(node)) {
-    throw at.at(`persistence must be memory or { kind: durable, dataDir: ./data }; got ${describeNode(node)}`, node)
+function plainValueOf(node: ParsedNode, at: ConfigLocator): unknown {
+  if (isMap<ParsedNode, ParsedNode>(node)) {
+    const keys = node.items.map((pair) => (isScalar(pair.key) ? pair.key.value : undefined))
+    const entries = node.items.map((pair, index) => {
+      const key = keys[index]
+      if (typeof key !== 'string') throw at.at(`keys must be strings; got ${describeNode(pair.key)}`, pair.key)
+      return [key, valueNodeOrNull(pair, at)]
+    })
+    return Object.fromEntries(entries)
   }
-  const fields = fieldsOf(node.items, ['kind', 'dataDir'], 'persistence', at)
-  const kind = choiceOf(required(fields, 'kind', node, 'persistence', at), at, 'persistence kind', [
-    'memory',
-    'durable',
-  ] as const)
-  if (kind === 'memory') {
-    const extra = fields.get('dataDir')
-    if (extra !== undefined) throw at.at('memory persistence takes no dataDir', extra.key)
-    return { kind }
-  }
-  const dir = required(fields, 'dataDir', node, 'durable persistence', at)
-  if (!isScalar(dir) || typeof dir.value !== 'string' || dir.value === '') {
-    throw at.at(`dataDir must be a directory path; got ${describeNode(dir)}`, dir)
-  }
-  return { kind, dataDir: dir.value }
+  if (isSeq<ParsedNode>(node)) return node.items.map((item) => plainValueOf(item, at))
+  if (isScalar(node) && typeof node.value === 'number' && /^[0-9]+$/.test(node.source ?? '')) return Number(node.source)
+  return isScalar(node) ? node.value : undefined
+}
+
+function valueNodeOrNull(pair: Pair<ParsedNode, ParsedNode>, at: ConfigLocator): unknown {
+  return pair.value === null ? null : plainValueOf(pair.value, at)
 }
 
 /** Integers are read from the source text: `5000.0` or `5e3` are not what a person means by a count. */

@@ -24,7 +24,7 @@ class IsolationCommand extends Command {
     description: 'Hashing off the event loop: multi-core speedup of one large write, and read latency isolation',
     details: `
       Starts 3-node clusters of ours (two tokens on all three nodes, node 1 the writer) with the worker-pool hasher.
-      Speedup: the same write of --speedup-values values on a cluster with hashThreads 1, then 2 (target >= 1.8x).
+      Speedup: the same write of --speedup-values values on a cluster with hasher threads 1, then 2 (target >= 1.8x).
       Isolation: reads of token B at --concurrency, first idle, then while a --values write hashes on token A
       (target: p99 within 2x of idle).
     `,
@@ -154,7 +154,7 @@ async function startCluster(children: ChildProcesses, threads: number, maxDomain
   const settings = join(tmpdir(), `tm-isolation-${process.pid}-${threads}.yaml`)
   writeFileSync(
     settings,
-    `hasher: worker-pool\nhashThreads: ${threads}\noperationTimeoutMs: ${WRITE_TIMEOUT_MS}\nmaxDomainSize: ${maxDomain}\n`,
+    `hasher: { kind: worker-pool, threads: ${threads} }\noperationTimeoutMs: ${WRITE_TIMEOUT_MS}\nmaxDomainSize: ${maxDomain}\n`,
   )
   // Node 1 writes both tokens: the reads of B share the writer with A's hashing. In memory, as this measures hashing.
   return startLocalCluster(children, {

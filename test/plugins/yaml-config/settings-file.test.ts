@@ -34,15 +34,15 @@ test('config/settings.yaml loads and spells out exactly the defaults', (t) => {
 test('an empty file sets nothing; a file sets only the keys it names', (t) => {
   t.deepEqual(parseSettings('', FILE), {})
   t.deepEqual(parseSettings('# just comments\n', FILE), {})
-  t.deepEqual(parseSettings('transport: in-process\nfailSilent:\n', FILE), { transport: 'in-process', failSilent: [] })
+  t.deepEqual(parseSettings('transport: grpc\nfailSilent:\n', FILE), { transport: 'grpc', failSilent: [] })
 })
 
 test('parses every shape the format documents', (t) => {
   const text = [
     'quorum: { kind: flexible, read: 2, write: 2 }',
-    'transport: in-process',
+    'transport: { kind: grpc, listen: 0.0.0.0:50051 }',
     'persistence: { kind: durable, dataDir: ./data }',
-    'hasher: worker-pool',
+    'hasher: { kind: worker-pool, threads: 2, chunkValues: 1024 }',
     'operationTimeoutMs: 250',
     'maxDomainSize: "1000"',
     'maxQueuedWrites: 1',
@@ -56,9 +56,9 @@ test('parses every shape the format documents', (t) => {
   ].join('\n')
   t.deepEqual(parseSettings(text, FILE), {
     quorum: { kind: 'flexible', read: 2, write: 2 },
-    transport: 'in-process',
+    transport: { kind: 'grpc', listen: '0.0.0.0:50051' },
     persistence: { kind: 'durable', dataDir: './data' },
-    hasher: 'worker-pool',
+    hasher: { kind: 'worker-pool', threads: 2, chunkValues: 1024 },
     operationTimeoutMs: 250,
     maxDomainSize: 1000n,
     maxQueuedWrites: 1,
@@ -70,7 +70,7 @@ test('parses every shape the format documents', (t) => {
     ],
   })
   t.deepEqual(parseSettings('quorum: all\npersistence: { kind: memory }\n', FILE), {
-    quorum: { kind: 'all' },
+    quorum: 'all',
     persistence: { kind: 'memory' },
   })
   t.deepEqual(parseSettings('quorum: { kind: majority }\n', FILE), { quorum: { kind: 'majority' } })
@@ -115,8 +115,13 @@ test('unknown keys are named, with the keys allowed', (t) => {
 })
 
 test('wrong types and values', (t) => {
-  failsAt(t, 'hasher: inline\ntransport: tcp\n', 2, /transport must be one of grpc, in-process; got the string "tcp"/)
-  failsAt(t, 'hasher: 3\n', 1, /hasher must be one of inline, worker-pool; got the number 3/)
+  failsAt(t, 'hasher: inline\ntransport: tcp\n', 2, /transport kind must be one of grpc; got the string "tcp"/)
+  failsAt(
+    t,
+    'hasher: 3\n',
+    1,
+    /hasher must be a kind \(worker-pool, inline\) or a mapping \{ kind, \.\.\. \}; got the number 3/,
+  )
   failsAt(t, 'operationTimeoutMs: 5s\n', 1, /operationTimeoutMs must be a positive integer; got the string "5s"/)
   failsAt(t, 'maxQueuedWrites: 1.5\n', 1, /maxQueuedWrites must be a positive integer; got the number 1\.5/)
   failsAt(t, '\n\nmaxParked: 0\n', 3, /maxParked must be a positive integer/)
@@ -125,26 +130,79 @@ test('wrong types and values', (t) => {
 })
 
 test('invalid quorum shapes', (t) => {
-  failsAt(
-    t,
-    'quorum: most\n',
-    1,
-    /quorum must be majority, all, or \{ kind: flexible, read: 2, write: 2 \}; got the string "most"/,
-  )
-  failsAt(t, 'quorum: flexible\n', 1, /quorum must be majority, all, or/)
+  failsAt(t, 'quorum: most\n', 1, /quorum kind must be one of majority, all, flexible; got the string "most"/)
+  failsAt(t, 'quorum: flexible\n', 1, /flexible quorum is missing "read"/)
   failsAt(t, 'quorum:\n  kind: flexible\n  read: 2\n', 2, /flexible quorum is missing "write"/)
   failsAt(t, 'quorum:\n  read: 2\n  write: 2\n', 2, /quorum is missing "kind"/)
-  failsAt(t, 'quorum:\n  kind: majority\n  read: 2\n', 3, /a majority quorum takes no read or write sizes/)
-  failsAt(t, 'quorum: { kind: flexible, read: 0, write: 2 }\n', 1, /quorum read must be a positive integer/)
-  failsAt(t, 'quorum: { kind: sloppy }\n', 1, /quorum kind must be one of majority, all, flexible/)
-  failsAt(t, 'quorum:\n  kind: all\n  size: 3\n', 3, /unknown key "size" in quorum; allowed keys: kind, read, write/)
+  failsAt(
+    t,
+    'quorum:\n  kind: majority\n  read: 2\n',
+    3,
+    /unknown key "read" in quorum \(kind majority\); allowed keys: kind$/,
+  )
+  failsAt(
+    t,
+    'quorum: { kind: flexible, read: 0, write: 2 }\n',
+    1,
+    /quorum read must be a positive integer; got the number 0/,
+  )
+  failsAt(
+    t,
+    'quorum:\n  kind: flexible\n  read: 2\n  write: two\n',
+    4,
+    /quorum write must be a positive integer; got the string "two"/,
+  )
+  failsAt(
+    t,
+    'quorum: { kind: sloppy }\n',
+    1,
+    /quorum kind must be one of majority, all, flexible; got the string "sloppy"/,
+  )
+  failsAt(t, 'quorum:\n  kind: all\n  size: 3\n', 3, /unknown key "size" in quorum \(kind all\); allowed keys: kind/)
 })
 
 test('invalid persistence shapes', (t) => {
-  failsAt(t, 'persistence: durable\n', 1, /persistence must be memory or \{ kind: durable, dataDir: \.\/data \}/)
+  failsAt(t, 'persistence: durable\n', 1, /durable persistence is missing "dataDir"/)
   failsAt(t, 'persistence:\n  kind: durable\n', 2, /durable persistence is missing "dataDir"/)
-  failsAt(t, 'persistence: { kind: memory, dataDir: x }\n', 1, /memory persistence takes no dataDir/)
+  failsAt(t, 'persistence: { kind: memory, dataDir: x }\n', 1, /unknown key "dataDir" in persistence \(kind memory\)/)
   failsAt(t, 'persistence:\n  kind: durable\n  dataDir: 5\n', 3, /dataDir must be a directory path; got the number 5/)
+  failsAt(t, 'persistence: [memory]\n', 1, /persistence must be a kind \(memory, durable\) or a mapping/)
+})
+
+test('invalid hasher and transport sections, each naming its field', (t) => {
+  failsAt(t, 'hasher:\n  kind: worker-pool\n  threads: -1\n', 3, /hasher threads must be a non-negative integer/)
+  failsAt(t, 'hasher: { kind: worker-pool, chunkValues: 0 }\n', 1, /hasher chunkValues must be a positive integer/)
+  failsAt(t, 'hasher: { kind: inline, threads: 2 }\n', 1, /unknown key "threads" in hasher \(kind inline\)/)
+  failsAt(
+    t,
+    'transport: { kind: grpc, listen: 5 }\n',
+    1,
+    /transport listen must be an ip:port to bind; got the number 5/,
+  )
+})
+
+test('the in-process transport is refused in a settings file: only a simulation, which owns a network, offers it', (t) => {
+  failsAt(
+    t,
+    'transport: in-process\n',
+    1,
+    /^settings\.yaml:1:\d+: transport kind must be one of grpc; got the string "in-process"$/,
+  )
+})
+
+test('the flat hasher keys of earlier releases still set the worker-pool hasher', (t) => {
+  const file = parseSettings('hasher: worker-pool\nhashThreads: 3\nhashChunkValues: 4096\n', FILE)
+  t.deepEqual(resolveSettings(file).hasher, { kind: 'worker-pool', threads: 3, chunkValues: 4096 })
+  t.deepEqual(resolveSettings(parseSettings('hashThreads: 2\n', FILE)).hasher, {
+    kind: 'worker-pool',
+    threads: 2,
+    chunkValues: 262144,
+  })
+  // The nested field wins over the old key; an inline hasher reads neither, as before.
+  const both = parseSettings('hasher: { kind: worker-pool, threads: 1 }\nhashThreads: 8\n', FILE)
+  t.is(resolveSettings(both).hasher.threads, 1)
+  t.deepEqual(resolveSettings(parseSettings('hasher: inline\nhashThreads: 8\n', FILE)).hasher, { kind: 'inline' })
+  failsAt(t, 'hashThreads: -1\n', 1, /hashThreads must be a positive integer/)
 })
 
 test('invalid failSilent entries', (t) => {
