@@ -1,6 +1,7 @@
 /**
- * atomic-token-manager as a library: a typed client of a cluster, an embeddable node, and a local cluster for
- * tests. The protocol core, plugins and command-line tools are not part of this API.
+ * atomic-token-manager as a library: a typed client of a cluster, an embeddable node, a local cluster for tests,
+ * and tm-server as a child process for tests that kill, restart or profile a node. The protocol core, plugins and
+ * command-line tools are not part of this API.
  */
 export {
   TokenManagerClient,
@@ -30,3 +31,10 @@ export {
 export type { TokenScheme } from './core/scheme/replication-scheme.js'
 export { type EmbeddedNode, type NodeOptions, startTokenManagerNode } from './node/embedded-node.js'
 export { type LocalCluster, type LocalClusterOptions, startLocalCluster } from './node/local-cluster.js'
+export {
+  type ServerPersistence,
+  type ServerProcess,
+  type ServerProcessOptions,
+  startServerProcess,
+} from './node/server-process.js'
+export type { LaunchOptions, StartedProcess } from './node/start-process.js'

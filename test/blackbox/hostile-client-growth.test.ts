@@ -95,14 +95,16 @@ interface Footprint {
 
 async function footprint(): Promise<Footprint> {
   const text = await (await fetch(metricsUrl)).text()
-  const lines = cluster.logs.get(cluster.addresses[0]!)!
-  const pid = cluster.processes.get(cluster.addresses[0]!)!.pid!
+  const node = cluster.nodes.get(cluster.addresses[0]!)!
+  const lines = node.lines
+  const pid = node.pid
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
   const heap = /^nodejs_heap_size_used_bytes\{[^}]*\} (\S+)$/m.exec(text)
   return {
     metricsBytes: text.length,
     series: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length,
-    logLines: lines.length,
+    // All lines seen, not the kept tail: a tail at its bound would hide growth.
+    logLines: node.output.count,
     longestLogLine: Math.max(0, ...lines.map((l) => l.length)),
     rssBytes: rssKb * 1024,
     heapBytes: Number(heap![1]),

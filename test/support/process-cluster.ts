@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js'
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type ServerProcess, startServerProcess } from '../../src/node/server-process.js'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import { freeAddresses } from './free-port.js'
-import { repoRoot } from './repo-root.js'
 
 export interface SchemeItem {
   token: string
@@ -19,7 +19,10 @@ export interface SchemeItem {
  */
 export class ProcessCluster {
   readonly processes = new Map<string, ChildProcess>()
-  readonly logs = new Map<string, string[]>()
+  /** Each node's output lines (the launcher keeps the last 10,000: far more than any test here logs). */
+  readonly logs = new Map<string, readonly string[]>()
+  /** Each node's last start: its process, output and how many lines it wrote in all. */
+  readonly nodes = new Map<string, ServerProcess>()
   private readonly clients: grpc.Client[] = []
   /**
    * Nodes start with --insecure (plaintext) unless a test about security turns this off and gives each node its
@@ -54,43 +57,23 @@ export class ProcessCluster {
     return cluster
   }
 
-  /** Starts node `index` and waits until it listens. */
+  /** Starts node `index` and waits until it logs that it started (a node that does not is killed). */
   async start(index: number, extraArgs: string[] = []): Promise<ChildProcess> {
     const address = this.addresses[index]!
-    const args = [
-      join(repoRoot(), 'dist/src/bin/tm-server.js'),
-      '--config',
-      this.configPath,
-      '--address',
+    const node = await startServerProcess({
+      configPath: this.configPath,
       address,
-      ...(this.plaintext ? ['--insecure'] : []),
-      ...extraArgs,
-    ]
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.cwd ?? this.dir })
-    const lines: string[] = []
-    this.logs.set(address, lines)
-    this.processes.set(address, child)
-    const collect = (chunk: Buffer): void => {
-      lines.push(...chunk.toString().split('\n').filter(Boolean))
-    }
-    child.stdout!.on('data', collect)
-    child.stderr!.on('data', collect)
-    await new Promise<void>((resolve, reject) => {
+      insecure: this.plaintext,
+      args: extraArgs,
+      cwd: this.cwd ?? this.dir,
+      readyLine: /node started/,
       // Generous: on a loaded 2-core machine (the chaos test runs 5 nodes beside this one) a start can take 10 s+.
-      const timer = setTimeout(() => reject(new Error(`node ${address} did not start: ${lines.join('\n')}`)), 30_000)
-      const check = (): void => {
-        if (lines.some((l) => l.includes('node started'))) {
-          clearTimeout(timer)
-          resolve()
-        }
-      }
-      child.stdout!.on('data', check)
-      child.on('exit', (code) => {
-        clearTimeout(timer)
-        reject(new Error(`node ${address} exited ${code}: ${lines.join('\n')}`))
-      })
+      startTimeoutMs: 30_000,
     })
-    return child
+    this.nodes.set(address, node)
+    this.processes.set(address, node.child)
+    this.logs.set(address, node.lines)
+    return node.child
   }
 
   async startAll(): Promise<void> {
@@ -121,16 +104,7 @@ export class ProcessCluster {
 
   async stop(): Promise<void> {
     for (const client of this.clients) client.close()
-    const exits = [...this.processes.values()]
-      .filter((p) => p.exitCode === null && p.signalCode === null)
-      .map(
-        (p) =>
-          new Promise((resolve) => {
-            p.once('exit', resolve)
-            p.kill('SIGKILL')
-          }),
-      )
-    await Promise.all(exits)
+    await Promise.all([...this.nodes.values()].map((node) => node.kill('SIGKILL')))
     rmSync(this.dir, { recursive: true, force: true })
   }
 }

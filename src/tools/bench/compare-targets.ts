@@ -93,12 +93,12 @@ async function startEtcd(
 async function startEcho(children: ChildProcesses, keys: number): Promise<StartedTarget> {
   const [port] = await freePorts(1)
   const server = join(packageRoot(), 'dist/src/tools/bench/echo-server.js')
-  const echo = await children.start(
-    'echo server',
-    process.execPath,
-    [server, `127.0.0.1:${port}`],
-    { line: /listening/ },
-    10_000,
-  )
-  return { target: new EchoTarget(`127.0.0.1:${port}`, keys, 16, CALL_TIMEOUT_MS), pids: [echo.pid!] }
+  const echo = await children.start({
+    label: 'echo server',
+    command: process.execPath,
+    args: [server, `127.0.0.1:${port}`],
+    ready: { line: /listening/ },
+    timeoutMs: 10_000,
+  })
+  return { target: new EchoTarget(`127.0.0.1:${port}`, keys, 16, CALL_TIMEOUT_MS), pids: [echo.pid] }
 }

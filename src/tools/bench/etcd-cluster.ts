@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcesses } from './child-processes.js'
 import { freePorts } from '../../node/free-ports.js'
+import type { StartedProcess } from '../../node/start-process.js'
 
 export interface EtcdCluster {
   readonly endpoints: readonly string[]
@@ -52,14 +53,14 @@ export async function startEtcdCluster(
   const remove = (): void => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
   }
-  let members: ChildProcess[]
+  let members: StartedProcess[]
   try {
     members = await Promise.all(
       names.map((name, i) =>
-        children.start(
-          `etcd ${name}`,
-          etcd,
-          [
+        children.start({
+          label: `etcd ${name}`,
+          command: etcd,
+          args: [
             '--name',
             name,
             '--data-dir',
@@ -84,9 +85,9 @@ export async function startEtcdCluster(
             '--log-level',
             'info',
           ],
-          { line: /ready to serve client requests|serving client traffic/ },
-          30_000,
-        ),
+          ready: { line: /ready to serve client requests|serving client traffic/ },
+          timeoutMs: 30_000,
+        }),
       ),
     )
   } catch (error) {
@@ -95,7 +96,7 @@ export async function startEtcdCluster(
   }
   return {
     endpoints: ports.slice(0, memberCount).map((p) => `127.0.0.1:${p}`),
-    pids: members.map((c) => c.pid!),
+    pids: members.map((member) => member.pid),
     remove,
   }
 }

@@ -1,11 +1,10 @@
 import * as grpc from '@grpc/grpc-js'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { packageRoot } from '../../plugins/grpc/package-root.js'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
 import { freePorts } from '../../node/free-ports.js'
+import { startServerProcess } from '../../node/server-process.js'
 
 export interface FloodOptions {
   readonly requests: number
@@ -44,21 +43,18 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
     `maxParked: ${options.maxParked}\noperationTimeoutMs: ${options.deadlineMs}\n` +
       `metricsAddress: 127.0.0.1:${metricsPort}\nlogLevel: warn\n`,
   )
-  const server = spawn(
-    process.execPath,
-    [
-      join(packageRoot(), 'dist/src/bin/tm-server.js'),
-      '--config',
-      join(dir, 'tokens.yaml'),
-      '--address',
-      address,
-      '--settings',
-      join(dir, 'settings.yaml'),
-      '--insecure',
-      '--in-memory',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir },
-  )
+  const server = await startServerProcess({
+    configPath: join(dir, 'tokens.yaml'),
+    address,
+    persistence: 'memory',
+    insecure: true,
+    args: ['--settings', join(dir, 'settings.yaml')],
+    cwd: dir,
+    startTimeoutMs: options.waitMs,
+  }).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  })
   const pkg = loadTokenManagerPackage()
   // biome-ignore lint/suspicious/noExplicitAny: grpc-js clients built from a .proto have no static method types
   const client = new pkg.TokenService(address, grpc.credentials.createInsecure()) as any
@@ -66,9 +62,9 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
   const admin = new pkg.AdminService(address, grpc.credentials.createInsecure()) as any
   try {
     const metrics = `http://127.0.0.1:${metricsPort}/metrics`
-    await until(async () => (await parked(metrics)) !== undefined, options.waitMs, 'the node to start')
+    await until(async () => (await parked(metrics)) !== undefined, options.waitMs, 'the parked-requests gauge')
     await unary(admin, 'FailSilent', { id: 'S', after_ms: '0' })
-    const rssBeforeKiB = rssOf(server)
+    const rssBeforeKiB = rssOf(server.pid)
     log(
       `node ${address} (pid ${server.pid}) silent for S; RSS before ${rssBeforeKiB} KiB; sending ${options.requests} reads`,
     )
@@ -94,7 +90,7 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
     const expectedRefused = Math.max(0, options.requests - options.maxParked)
     await until(
       async () => {
-        rssPeakKiB = Math.max(rssPeakKiB, rssOf(server))
+        rssPeakKiB = Math.max(rssPeakKiB, rssOf(server.pid))
         parkedPeak = Math.max(parkedPeak, (await parked(metrics)) ?? 0)
         return (
           (outcomes.get('RESOURCE_EXHAUSTED') ?? 0) >= expectedRefused &&
@@ -113,7 +109,7 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
     let parkedAfterCancel = Infinity
     await until(
       async () => {
-        rssPeakKiB = Math.max(rssPeakKiB, rssOf(server))
+        rssPeakKiB = Math.max(rssPeakKiB, rssOf(server.pid))
         return (parkedAfterCancel = (await parked(metrics)) ?? Infinity) === 0
       },
       options.waitMs,
@@ -121,7 +117,7 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
     )
     const releaseMs = Date.now() - cancelledAt
     await new Promise((resolve) => setTimeout(resolve, 1_000))
-    const rssAfterCancelKiB = rssOf(server)
+    const rssAfterCancelKiB = rssOf(server.pid)
     const resourceExhausted = outcomes.get('RESOURCE_EXHAUSTED') ?? 0
     const cancelled = outcomes.get('CANCELLED') ?? 0
     const other = Object.fromEntries([...outcomes].filter(([k]) => k !== 'RESOURCE_EXHAUSTED' && k !== 'CANCELLED'))
@@ -141,15 +137,15 @@ export async function runFlood(options: FloodOptions, log: (line: string) => voi
   } finally {
     client.close()
     admin.close()
-    await stop(server)
+    await server.stop(5_000)
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
 /** Resident set size of a process in KiB, from /proc (Linux). */
-export function rssOf(child: ChildProcess): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-  if (match === null) throw new Error(`no VmRSS for pid ${child.pid}`)
+export function rssOf(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (match === null) throw new Error(`no VmRSS for pid ${pid}`)
   return Number(match[1])
 }
 
@@ -180,16 +176,4 @@ function unary(client: any, method: string, request: object): Promise<unknown> {
       error ? reject(error) : resolve(reply),
     ),
   )
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000)
-    child.once('exit', () => {
-      clearTimeout(force)
-      resolve()
-    })
-    child.kill('SIGTERM')
-  })
 }

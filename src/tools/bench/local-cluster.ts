@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { packageRoot } from '../../plugins/grpc/package-root.js'
 import { benchSchemeText, type WriterLayout } from './bench-scheme.js'
-import type { ChildProcesses, TimedChild } from './child-processes.js'
+import type { ChildProcesses } from './child-processes.js'
 import { freePorts } from '../../node/free-ports.js'
+import type { ServerProcess } from '../../node/server-process.js'
 
 /** Where our nodes keep replica state: in memory (`--in-memory`), or each in its own data dir (`--data-dir`). */
 export type ClusterPersistence = 'memory' | 'durable'
@@ -34,12 +34,12 @@ export interface LocalCluster {
   readonly dataDirs: readonly string[]
   /** The current process of each node (a restart replaces it). */
   readonly pids: readonly number[]
-  /** Each node's last start: when it was spawned and found ready. */
-  readonly starts: readonly TimedChild[]
+  /** Each node's last start: its process, when it was spawned and found ready. */
+  readonly starts: readonly ServerProcess[]
   /** SIGKILL to node `index`, resolved once it exited: a crash, with no chance to flush anything. */
   kill(index: number): Promise<void>
   /** Starts node `index` again with the same arguments (and data dir); resolves when it is ready. */
-  restart(index: number): Promise<TimedChild>
+  restart(index: number): Promise<ServerProcess>
   remove(): void
 }
 
@@ -53,10 +53,10 @@ export async function startLocalCluster(children: ChildProcesses, options: Local
   const configPath = join(dir, 'tokens.yaml')
   writeFileSync(configPath, benchSchemeText(addresses, options.tokens, options.writers))
   const dataDirs = options.persistence === 'durable' ? addresses.map((_, i) => join(dir, `data-${i + 1}`)) : []
-  const start = (index: number): Promise<TimedChild> =>
+  const start = (index: number): Promise<ServerProcess> =>
     startNode(children, options, configPath, addresses[index]!, dataDirs[index])
   const remove = (): void => rmSync(dir, { recursive: true, force: true })
-  let starts: TimedChild[]
+  let starts: ServerProcess[]
   try {
     starts = await Promise.all(addresses.map((_, i) => start(i)))
   } catch (error) {
@@ -71,12 +71,12 @@ export async function startLocalCluster(children: ChildProcesses, options: Local
     dataDirs,
     remove,
     get pids() {
-      return starts.map((s) => s.child.pid!)
+      return starts.map((s) => s.pid)
     },
     get starts() {
       return starts
     },
-    kill: (index) => children.stop(starts[index]!.child, 'SIGKILL'),
+    kill: (index) => starts[index]!.kill('SIGKILL'),
     restart: async (index) => {
       const started = await start(index)
       starts = starts.map((s, i) => (i === index ? started : s))
@@ -91,28 +91,17 @@ function startNode(
   configPath: string,
   address: string,
   dataDir: string | undefined,
-): Promise<TimedChild> {
-  const server = join(packageRoot(), 'dist/src/bin/tm-server.js')
-  const persistence = dataDir === undefined ? ['--in-memory'] : ['--data-dir', dataDir]
-  const ready = options.readyLine === undefined ? { port: Number(address.split(':')[1]) } : { line: options.readyLine }
-  return children.startTimed(
-    `tm-server ${address}`,
-    process.execPath,
-    [
-      ...(options.nodeArgs ?? []),
-      server,
-      '--config',
-      configPath,
-      '--address',
-      address,
-      '--log-level',
-      options.logLevel,
-      // Plaintext, like the etcd and echo servers it is compared with: the benchmark measures the protocol, not TLS.
-      '--insecure',
-      ...persistence,
-      ...(options.args ?? []),
-    ],
-    ready,
-    options.readyTimeoutMs ?? 60_000,
-  )
+): Promise<ServerProcess> {
+  return children.startServer({
+    configPath,
+    address,
+    persistence: dataDir === undefined ? 'memory' : { dataDir },
+    logLevel: options.logLevel,
+    // Plaintext, like the etcd and echo servers it is compared with: the benchmark measures the protocol, not TLS.
+    insecure: true,
+    args: options.args,
+    nodeArgs: options.nodeArgs,
+    readyLine: options.readyLine,
+    startTimeoutMs: options.readyTimeoutMs ?? 60_000,
+  })
 }

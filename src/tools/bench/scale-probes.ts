@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js'
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { loadTokenManagerPackage } from '../../plugins/grpc/proto.js'
-import { sleep } from './child-processes.js'
+import { sleep } from '../../node/start-process.js'
 import { type DialOf, UnaryClient } from '../../bin/load/unary-client.js'
 
 /** Plaintext with a short reconnect backoff: a probe must see a node that just started at once, not after 1 s. */

@@ -1,4 +1,5 @@
-import { sleep, type ChildProcesses } from './child-processes.js'
+import { sleep } from '../../node/start-process.js'
+import type { ChildProcesses } from './child-processes.js'
 import { startLocalCluster, type LocalCluster } from './local-cluster.js'
 import { firstRead, rssMb, tokenClient } from './scale-probes.js'
 import { sweep } from '../../bin/load/sweep.js'

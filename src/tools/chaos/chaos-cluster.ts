@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { connect } from 'node:net'
 import { join } from 'node:path'
-import { packageRoot } from '../../plugins/grpc/package-root.js'
+import { portOf, type ServerProcess, startServerProcess } from '../../node/server-process.js'
 import { DelayProxy } from './delay-proxy.js'
 import { faketimeLibrary, steppedClockEnv, writeOffset } from './wall-clock.js'
 
@@ -18,7 +17,7 @@ export interface ChaosNode {
   /** The node's wall-clock offset for libfaketime (see wall-clock.ts). */
   readonly clockFile: string
   readonly proxy: DelayProxy
-  process: ChildProcess | undefined
+  process: ServerProcess | undefined
   incarnation: number
 }
 
@@ -39,6 +38,8 @@ export interface ClusterOptions {
 export class ChaosCluster {
   readonly nodes: ChaosNode[]
   private readonly logs = new Map<number, WriteStream>()
+  /** Nodes spawned but not ready yet. */
+  private readonly starting = new Map<number, ChildProcess>()
   /** libfaketime, when installed: nodes then run on a wall clock the nemesis can step. */
   readonly faketime = faketimeLibrary()
 
@@ -66,85 +67,51 @@ export class ChaosCluster {
     const cluster = new ChaosCluster(options, proxies)
     // However the harness ends (an interrupt included), no node outlives it.
     process.once('exit', () => {
-      for (const node of cluster.nodes) node.process?.kill('SIGKILL')
+      for (const node of cluster.nodes) node.process?.child.kill('SIGKILL')
+      for (const child of cluster.starting.values()) child.kill('SIGKILL')
     })
     return cluster
   }
 
   isUp(index: number): boolean {
-    const child = this.nodes[index]!.process
-    return child !== undefined && child.exitCode === null && child.signalCode === null
+    return this.nodes[index]!.process?.isUp() ?? false
   }
 
-  /** Starts node `index` on its data dir and waits until it serves (bounded by startTimeoutMs). */
+  /**
+   * Starts node `index` on its data dir and waits until it serves (bounded by startTimeoutMs); returns at once if
+   * it is up or already starting.
+   */
   async start(index: number): Promise<void> {
     const node = this.nodes[index]!
-    if (this.isUp(index)) return
+    if (this.isUp(index) || this.starting.has(index)) return
     node.incarnation++
     const log = this.logOf(index)
     log.write(`--- chaos: start incarnation ${node.incarnation} at ${new Date().toISOString()}\n`)
-    const args = [
-      join(packageRoot(), 'dist/src/bin/tm-server.js'),
-      '--config',
-      this.options.configPath,
-      '--address',
-      node.address,
-      '--listen',
-      node.listen,
-      '--data-dir',
-      node.dataDir,
-      '--operation-timeout-ms',
-      String(this.options.operationTimeoutMs),
-      '--log-level',
-      'warn',
+    const env = this.faketime === undefined ? undefined : steppedClockEnv(this.faketime, node.clockFile)
+    // A node that does not serve in time is killed by the launcher, so that it is plainly down, never half-started.
+    node.process = await startServerProcess({
+      configPath: this.options.configPath,
+      address: node.address,
+      listen: node.listen,
+      persistence: { dataDir: node.dataDir },
+      // At warn the node prints nothing on start: it is ready when its listen port accepts connections.
+      logLevel: 'warn',
       // Plaintext on purpose: the chaos run tests the protocol under faults, its clients and proxies speak plaintext.
-      '--insecure',
-    ]
-    const env = this.faketime === undefined ? process.env : steppedClockEnv(this.faketime, node.clockFile)
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
-    node.process = child
-    let output = ''
-    const collect = (chunk: Buffer): void => {
-      log.write(chunk)
-      if (output.length < 100_000) output += chunk.toString()
-    }
-    child.stdout!.on('data', collect)
-    child.stderr!.on('data', collect)
-    await new Promise<void>((resolve, reject) => {
-      // A node that does not serve in time is killed, so that it is plainly down, never half-started.
-      const timer = setTimeout(() => {
-        child.off('exit', onExit)
-        child.once('exit', () =>
-          reject(new Error(`node ${node.address} did not start within ${this.options.startTimeoutMs} ms`)),
-        )
-        child.kill('SIGKILL')
-      }, this.options.startTimeoutMs)
-      const onExit = (code: number | null, signal: string | null): void => {
-        clearTimeout(timer)
-        reject(new Error(`node ${node.address} exited (${code ?? signal}) while starting: ${output.slice(-2000)}`))
-      }
-      child.once('exit', onExit)
-      // At --log-level warn the node prints nothing on start: poll its listen port instead.
-      const poll = (): void => {
-        if (!this.isUp(index) || node.process !== child) return
-        void canConnect(portOf(node.listen)).then((ok) => {
-          if (!ok) return void setTimeout(poll, 50)
-          clearTimeout(timer)
-          child.off('exit', onExit)
-          resolve()
-        })
-      }
-      poll()
-    })
+      insecure: true,
+      args: ['--operation-timeout-ms', String(this.options.operationTimeoutMs)],
+      env,
+      startTimeoutMs: this.options.startTimeoutMs,
+      onOutput: (chunk) => log.write(chunk),
+      // Killed on the harness's exit even while it starts.
+      onSpawn: (child) => this.starting.set(index, child),
+    }).finally(() => this.starting.delete(index))
   }
 
   /** kill -9 node `index` and waits for it to be gone. */
   async kill(index: number): Promise<void> {
-    const child = this.nodes[index]!.process
-    if (child === undefined || !this.isUp(index)) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGKILL')
-    await exited
+    const node = this.nodes[index]!.process
+    if (node === undefined || !node.isUp()) return
+    await node.kill('SIGKILL')
     this.logOf(index).write(`--- chaos: killed (SIGKILL) at ${new Date().toISOString()}\n`)
   }
 
@@ -176,22 +143,4 @@ export class ChaosCluster {
     }
     return log
   }
-}
-
-export function portOf(address: string): number {
-  return Number(address.slice(address.lastIndexOf(':') + 1))
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => {
-      socket.destroy()
-      resolve(false)
-    })
-  })
 }
