@@ -2,21 +2,21 @@ import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
-import { dialOf, useClientTls } from '../client/client-tls.js'
+import { benchSecurity } from './bench-security.js'
 import { BenchProgress } from './bench-progress.js'
 import { formatLoadResult } from './bench-report.js'
 import { runLoad } from './load-generator.js'
 import { TokenTarget } from './token-target.js'
 import { selectTokens } from './token-selection.js'
 
-/** tm-bench: a closed-loop load generator against a running cluster, through the same TokenService as tm-client. */
+/** tm-bench: a closed-loop load generator against a running cluster, through the client library (TokenManagerClient). */
 export class BenchCommand extends Command {
   static override usage = Command.Usage({
     description: 'Load a running token manager cluster and report throughput and latency',
     details: `
-      Runs --concurrency closed-loop virtual clients over one gRPC channel per node of the scheme. Each operation is a
-      read (sent to a reader of the token, round robin) with probability --read-ratio, else a write (to the token's
-      writer) of a small domain [0, --domain), so hashing stays negligible. Before measuring, every token is written
+      Runs --concurrency closed-loop virtual clients over one TokenManagerClient (one gRPC channel per node). Each
+      operation is a read (sent to a reader of the token, round robin) with probability --read-ratio, else a write (to
+      the token's writer) of a small domain [0, --domain), so hashing stays negligible. Before measuring, every token is written
       once and read once at each reader (--no-prepare skips this). Errors are counted, never fatal.
       Prints ops/s and latency p50/p90/p99/max per op type; --json prints one JSON object instead.
     `,
@@ -76,12 +76,12 @@ export class BenchCommand extends Command {
     const durationMs = this.ops === undefined ? parseDuration(this.duration ?? '10s') : undefined
     const scheme = loadSchemeFile(this.config)
     // The same rules as tm-client: the certificates directory by default, plaintext only with --insecure.
-    useClientTls({ ca: this.tlsCa, certsDir: this.certsDir, insecure: this.insecure })
+    const security = benchSecurity({ ca: this.tlsCa, certsDir: this.certsDir, insecure: this.insecure })
     const target = new TokenTarget(scheme, {
       tokens: selectTokens(scheme, this.tokens),
       domainSize: this.domain,
       timeoutMs: this.timeoutMs,
-      dialOf,
+      security,
     })
     const progress = new BenchProgress(
       'tm-bench',

@@ -2,12 +2,11 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkLinearizability } from '../../core/checker/linearizability-checker.js'
-import { withAdminClient } from '../../bin/client/admin-client.js'
 import { ChaosCluster } from './chaos-cluster.js'
 import { ChaosRecorder } from './chaos-recorder.js'
 import { generateScheme, type ChaosToken, schemeYaml } from './chaos-scheme.js'
 import { type ChaosResult, summarize } from './chaos-result.js'
-import { ClientPool } from './client-pool.js'
+import { ChaosClients } from './chaos-clients.js'
 import { finalReads, probeLiveness } from './final-phase.js'
 import { freePorts } from '../../node/free-ports.js'
 import { countLostWrites, type FinalRead } from './lost-writes.js'
@@ -15,6 +14,7 @@ import { Nemesis, type NemesisOptions } from './nemesis.js'
 import { SeededRandom } from '../../plugins/in-process/seeded-random.js'
 import { TokenOps } from './token-ops.js'
 import { Workload } from './workload.js'
+import type { TokenScheme } from '../../core/scheme/replication-scheme.js'
 
 export interface ChaosOptions {
   readonly durationMs: number
@@ -68,22 +68,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     },
     () => random.next(),
   )
-  const pool = new ClientPool(
-    options.clientTimeoutMs,
-    options.shortDeadline && { ...options.shortDeadline, random: random.fork() },
-  )
+  const recorder = new ChaosRecorder(historyFile)
+  const clients = new ChaosClients({
+    scheme: tokenSchemes(scheme, addresses),
+    timeoutMs: options.clientTimeoutMs,
+    short: options.shortDeadline,
+    random: random.fork(),
+    recorder,
+  })
   let result: ChaosResult | undefined
   try {
     await Promise.all(cluster.nodes.map((n) => cluster.start(n.index)))
-    const recorder = new ChaosRecorder(historyFile)
-    const ops = new TokenOps(recorder, pool, nodesByToken(scheme, addresses))
+    const ops = new TokenOps(clients)
     const tokens = scheme.map((t) => t.token)
     const eventsFile = join(outDir, 'nemesis.jsonl')
     rmSync(eventsFile, { force: true })
     const nemesis = new Nemesis(
       cluster,
       scheme,
-      silencer(options.clientTimeoutMs),
+      (node, token) => clients.failSilent(node, token),
       random,
       { ...options.nemesis, durationMs: options.durationMs },
       eventsFile,
@@ -132,7 +135,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`)
     return result
   } finally {
-    pool.close()
+    clients.close()
     await cluster.stop()
     const keep = result === undefined || !result.passed
     if (keep && outDir !== workDir)
@@ -142,14 +145,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
-function nodesByToken(scheme: readonly ChaosToken[], addresses: readonly string[]) {
-  return new Map(
-    scheme.map((t) => [t.token, { writer: addresses[t.writer]!, readers: t.readers.map((r) => addresses[r]!) }]),
-  )
-}
-
-function silencer(timeoutMs: number) {
-  return async (node: string, token: string): Promise<void> => {
-    await withAdminClient(node, timeoutMs, (admin) => admin.failSilent(token, 0))
-  }
+/** The chaos scheme as the clients route by it: node indices as the addresses they dial. */
+function tokenSchemes(scheme: readonly ChaosToken[], addresses: readonly string[]): TokenScheme[] {
+  return scheme.map((t) => ({
+    token: t.token,
+    writer: addresses[t.writer]!,
+    readers: t.readers.map((r) => addresses[r]!),
+  }))
 }

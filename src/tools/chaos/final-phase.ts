@@ -1,8 +1,6 @@
-import { status as GrpcStatus } from '@grpc/grpc-js'
-import { RpcError } from '../../bin/client/rpc-error.js'
-import type { Recorded } from './chaos-recorder.js'
+import { AlreadyExistsError, NotFoundError } from '../../client/client-errors.js'
 import type { FinalRead } from './lost-writes.js'
-import { readResult, type TokenOps, versionOf } from './token-ops.js'
+import { readRegisterResult, type Recorded, type TokenOps } from './token-ops.js'
 import { sleep, writeFields } from './workload.js'
 
 export interface TokenLiveness {
@@ -62,7 +60,7 @@ export async function finalReads(
       const client = `final-${token}`
       for (let round = 0; round < 3 && Date.now() < deadlineMs; round++) {
         const read = await retry(() => ops.read(client, token), deadlineMs)
-        if (read?.ok === true) return { token, result: readResult(read.reply), version: versionOf(read.reply.version) }
+        if (read?.ok === true) return { token, result: readRegisterResult(read.reply), version: read.reply.version }
         if (read === undefined || !isNotFound(read.error)) return undefined
         await retry(() => ops.create(client, token), deadlineMs)
       }
@@ -90,11 +88,10 @@ async function retry<T>(attempt: () => Promise<Recorded<T>>, deadlineMs: number)
 }
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof RpcError && error.status === GrpcStatus.NOT_FOUND
+  return error instanceof NotFoundError
 }
 
+/** The register's answer, not a failure to serve: the library records these as results. */
 function isSemantic(error: unknown): boolean {
-  return (
-    error instanceof RpcError && (error.status === GrpcStatus.NOT_FOUND || error.status === GrpcStatus.ALREADY_EXISTS)
-  )
+  return error instanceof NotFoundError || error instanceof AlreadyExistsError
 }

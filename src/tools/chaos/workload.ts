@@ -1,5 +1,6 @@
-import { status as GrpcStatus } from '@grpc/grpc-js'
-import { RpcError } from '../../bin/client/rpc-error.js'
+import { callFailureOf, isNoAnswer as noAnswer } from '../../client/call-failure.js'
+import { NotFoundError } from '../../client/client-errors.js'
+import type { TokenWrite } from '../../client/wire-results.js'
 import type { TokenOps } from './token-ops.js'
 
 export interface WorkloadOptions {
@@ -66,26 +67,25 @@ export class Workload {
 }
 
 /** A unique name over a small range: [low, mid) hashed at the writer, [mid, high) at the first read. */
-export function writeFields(name: string): { name: string; low: string; mid: string; high: string } {
+export function writeFields(name: string): TokenWrite {
   const low = Math.floor(Math.random() * 1000)
   const mid = low + Math.floor(Math.random() * 64)
   const high = mid + 1 + Math.floor(Math.random() * 64)
-  return { name, low: String(low), mid: String(mid), high: String(high) }
+  return { name, low: BigInt(low), mid: BigInt(mid), high: BigInt(high) }
 }
 
 function errorOf(recorded: { ok: boolean; error?: unknown }): unknown {
   return recorded.ok ? undefined : recorded.error
 }
 
+/** The call ended UNAVAILABLE or DEADLINE_EXCEEDED: a write whose outcome is unknown too. */
 function isNoAnswer(error: unknown): boolean {
-  return (
-    error instanceof RpcError &&
-    (error.status === GrpcStatus.UNAVAILABLE || error.status === GrpcStatus.DEADLINE_EXCEEDED)
-  )
+  const failure = callFailureOf(error)
+  return failure !== undefined && noAnswer(failure)
 }
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof RpcError && error.status === GrpcStatus.NOT_FOUND
+  return error instanceof NotFoundError
 }
 
 export function sleep(ms: number): Promise<void> {
