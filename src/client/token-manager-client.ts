@@ -71,6 +71,8 @@ export interface ReadOptions extends CallOptions {
   readonly attemptMs?: number
   /** Told before each failover: why the last reader gave no answer, and which reader is next. */
   readonly onRetry?: (failure: Error, next: string) => void
+  /** The source of this read's random reader order (ClientOptions.random). */
+  readonly random?: () => number
 }
 
 /**
@@ -218,7 +220,7 @@ export class TokenManagerClient {
   /** Readers in random order, each tried once while time is left; only "no answer" moves on to the next. */
   private async atReaders(id: string, call: ReadOptions): Promise<WireReadReply> {
     const route = this.route(id, call)
-    const order = readerOrder(route.readers, this.options.random)
+    const order = readerOrder(route.readers, call.random ?? this.options.random)
     const readers = route.named || call.failover === false ? order.slice(0, 1) : order
     const expected = this.scheme?.get(id)?.readers ?? []
     const deadlineMs = Date.now() + (call.timeoutMs ?? this.timeoutMs)

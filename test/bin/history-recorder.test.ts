@@ -4,9 +4,16 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { completionOfError, HistoryRecorder, newOperationId } from '../../src/bin/client/history-recorder.js'
-import type { HistoryRecord } from '../../src/bin/client/history-recorder.js'
-import { RpcError } from '../../src/bin/client/rpc-error.js'
+import { historyFile } from '../../src/bin/client/history-recorder.js'
+import { withCallFailure } from '../../src/client/call-failure.js'
+import {
+  AlreadyExistsError,
+  NotFoundError,
+  OutcomeUnknownError,
+  UnavailableError,
+} from '../../src/client/client-errors.js'
+import type { HistoryRecord } from '../../src/client/history-records.js'
+import { historyOfError } from '../../src/client/token-manager-client.js'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import { repoRoot } from '../support/repo-root.js'
 import { runClient, withTestDefaults } from '../support/run-client.js'
@@ -67,7 +74,7 @@ const readReply = (written: boolean): Behaviour => ({
 })
 const WRITE_ARGS = ['--id', 't', '--name', 'alice', '--low', '0', '--mid', '10', '--high', '20']
 
-function historyFile(): string {
+function historyFileName(): string {
   return join(mkdtempSync(join(tmpdir(), 'tm-history-')), 'history.jsonl')
 }
 
@@ -81,7 +88,7 @@ function records(file: string): HistoryRecord[] {
 test('a write records invoke then ok, with the value key name|low|mid|high and one id, client and token', async (t) => {
   const node = await fakeNode({ Write: WRITE })
   t.teardown(node.stop)
-  const file = historyFile()
+  const file = historyFileName()
   const before = Date.now()
   const run = await runClient([
     'write',
@@ -110,7 +117,7 @@ test('reads record the value under the same key, or empty when never written; li
   t.teardown(node.stop)
   const empty = await fakeNode({ Read: readReply(false), Create: LIFECYCLE })
   t.teardown(empty.stop)
-  const file = historyFile()
+  const file = historyFileName()
   const server = (n: { address: string }): string[] => ['--server', n.address, '--id', 't', '--history', file]
   t.is((await runClient(['read', ...server(node)])).exitCode, 0)
   t.is((await runClient(['read', ...server(empty)])).exitCode, 0)
@@ -136,7 +143,7 @@ test('reads record the value under the same key, or empty when never written; li
 test('a write deadline is unknown, a read without answer failed, and a locally invalid request is not recorded', async (t) => {
   const node = await fakeNode({ Write: 'hang', Read: 'hang' })
   t.teardown(node.stop)
-  const file = historyFile()
+  const file = historyFileName()
   const args = ['--server', node.address, '--timeout', '150', '--history', file]
   t.is((await runClient(['write', ...args, ...WRITE_ARGS])).exitCode, 3)
   t.is((await runClient(['read', ...args, '--id', 't'])).exitCode, 7)
@@ -160,7 +167,7 @@ test('a write deadline is unknown, a read without answer failed, and a locally i
   ])
   t.is(invalid.exitCode, 2)
   t.is(records(file).length, 4)
-  const untouched = historyFile()
+  const untouched = historyFileName()
   await runClient([
     'write',
     '--server',
@@ -181,54 +188,35 @@ test('a write deadline is unknown, a read without answer failed, and a locally i
   t.false(existsSync(untouched))
 })
 
-test('errors classify by what they prove: refusals failed, semantic answers ok, anything else unknown', (t) => {
-  const rpc = (status: grpc.status): RpcError => new RpcError('n:1', status, '', 100)
+test('errors classify by what they prove: refusals and unsent calls failed, semantic answers ok, the rest unknown', (t) => {
+  const failed = (status: string, details = ''): Error =>
+    withCallFailure(new UnavailableError(status), { node: 'n:1', status, details, timeoutMs: 100 })
   const write = { kind: 'write', value: 'v' } as const
-  t.deepEqual(completionOfError(write, rpc(grpc.status.NOT_FOUND)), { type: 'ok', result: { kind: 'not-found' } })
-  t.deepEqual(completionOfError({ kind: 'create' }, rpc(grpc.status.ALREADY_EXISTS)), {
+  t.deepEqual(historyOfError(write, new NotFoundError('gone')), { type: 'ok', result: { kind: 'not-found' } })
+  t.deepEqual(historyOfError({ kind: 'create' }, new AlreadyExistsError('there')), {
     type: 'ok',
     result: { kind: 'already-exists' },
   })
-  t.is(completionOfError(write, rpc(grpc.status.FAILED_PRECONDITION)).type, 'failed')
-  t.is(completionOfError(write, rpc(grpc.status.RESOURCE_EXHAUSTED)).type, 'failed')
-  t.is(completionOfError(write, rpc(grpc.status.UNAVAILABLE)).type, 'unknown')
-  t.is(completionOfError({ kind: 'drop' }, rpc(grpc.status.INTERNAL)).type, 'unknown')
-  t.is(completionOfError({ kind: 'read' }, rpc(grpc.status.INTERNAL)).type, 'failed')
-  t.not(newOperationId(), newOperationId())
+  t.is(historyOfError(write, failed('FAILED_PRECONDITION')).type, 'failed')
+  t.is(historyOfError(write, failed('RESOURCE_EXHAUSTED')).type, 'failed')
+  t.is(historyOfError(write, failed('UNAVAILABLE')).type, 'unknown')
+  t.is(historyOfError(write, failed('UNAVAILABLE', 'No connection established. Last error: x')).type, 'failed')
+  t.is(historyOfError(write, new OutcomeUnknownError('late', 'n:1')).type, 'unknown')
+  t.is(historyOfError({ kind: 'drop' }, failed('INTERNAL')).type, 'unknown')
+  t.is(historyOfError({ kind: 'read' }, failed('INTERNAL')).type, 'failed')
 })
 
-test('the recorder passes the reply and the error through, recording both ends with the injected clock', async (t) => {
-  const file = historyFile()
-  let now = 100
-  const recorder = new HistoryRecorder(file, 'c', () => now++)
-  t.is(
-    await recorder.record(
-      't',
-      { kind: 'read' },
-      async () => 7,
-      () => ({ kind: 'empty' }),
-    ),
-    7,
-  )
-  const boom = new Error('boom')
-  await t.throwsAsync(
-    recorder.record(
-      't',
-      { kind: 'drop' },
-      async () => {
-        throw boom
-      },
-      () => ({ kind: 'ok' }),
-    ),
-    { is: boom },
-  )
+test('a history file gets one JSON line per record, under the client name it was given', (t) => {
+  const file = historyFileName()
+  const sink = historyFile(file, 'c')
+  t.is(sink.client, 'c')
+  sink.hook({ type: 'invoke', id: 'c-1', client: 'c', token: 't', op: { kind: 'read' }, timeMs: 100 })
+  sink.hook({ type: 'ok', id: 'c-1', client: 'c', token: 't', result: { kind: 'empty' }, timeMs: 101 })
   t.deepEqual(
     records(file).map((r) => [r.type, r.timeMs]),
     [
       ['invoke', 100],
       ['ok', 101],
-      ['invoke', 102],
-      ['unknown', 103],
     ],
   )
 })
@@ -243,7 +231,7 @@ function spawnClient(args: readonly string[]): Promise<number> {
 test('concurrent client processes append whole lines to one file, which tm-check accepts', async (t) => {
   const node = await fakeNode({ Write: WRITE, Read: readReply(true) })
   t.teardown(node.stop)
-  const file = historyFile()
+  const file = historyFileName()
   const common = ['--server', node.address, '--history', file]
   t.is(await spawnClient(['write', ...common, ...WRITE_ARGS]), 0)
   const runs = Array.from({ length: 6 }, (_, i) =>

@@ -1,6 +1,9 @@
 import { Command, Option } from 'clipanion'
+import { TokenManagerClient } from '../../client/token-manager-client.js'
+import type { HistoryRecordSink } from './history-recorder.js'
 import type { BaseContext } from 'clipanion'
-import { explainTls, useClientTls } from './client-tls.js'
+import type { ClientSecurity } from '../../client/node-channels.js'
+import { clientSecurity, explainTls } from './client-tls.js'
 import { ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure.js'
 import { formatFailure } from './output.js'
@@ -31,9 +34,12 @@ export abstract class ClientCommand extends Command {
   })
   tlsKey = Option.String('--tls-key', { description: 'Private key (PEM) of --tls-cert' })
 
+  /** How this run reaches the nodes: set from the flags before the command's work. */
+  protected security: ClientSecurity | undefined
+
   async execute(): Promise<number> {
     try {
-      useClientTls({
+      this.security = clientSecurity({
         ca: this.tlsCa,
         cert: this.tlsCert,
         key: this.tlsKey,
@@ -43,7 +49,7 @@ export abstract class ClientCommand extends Command {
       await this.perform()
       return ExitCode.ok
     } catch (error) {
-      return reportFailure(error, this.context, this.json)
+      return reportFailure(error, this.context, this.json, this.security)
     }
   }
 
@@ -52,6 +58,21 @@ export abstract class ClientCommand extends Command {
 
   protected timeoutMs(): number {
     return parseTimeoutMs(this.timeout)
+  }
+
+  /** A library client for this run: the scheme of --config when given, else just the nodes the command names. */
+  protected client(options: {
+    scheme?: string
+    nodes?: readonly string[]
+    history?: HistoryRecordSink
+  }): TokenManagerClient {
+    return new TokenManagerClient({
+      ...this.security!,
+      ...(options.scheme !== undefined && { scheme: options.scheme }),
+      nodes: options.nodes ?? [],
+      timeoutMs: this.timeoutMs(),
+      ...(options.history !== undefined && { onHistory: options.history.hook, clientId: options.history.client }),
+    })
   }
 
   protected print(text: string): void {
@@ -65,8 +86,13 @@ export abstract class ClientCommand extends Command {
 }
 
 /** Writes the failure's line to stderr (and its JSON object to stdout with --json); returns the exit code. */
-export function reportFailure(error: unknown, context: Pick<BaseContext, 'stdout' | 'stderr'>, json: boolean): number {
-  const failure = explainTls(describeFailure(error))
+export function reportFailure(
+  error: unknown,
+  context: Pick<BaseContext, 'stdout' | 'stderr'>,
+  json: boolean,
+  security?: ClientSecurity,
+): number {
+  const failure = explainTls(describeFailure(error), security)
   const { stdout, stderr } = formatFailure(failure, json)
   if (stdout !== '') context.stdout.write(stdout)
   context.stderr.write(stderr)

@@ -19,13 +19,8 @@ export class CreateCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const id = this.tokenId()
-    const node = this.writerNode(id)
-    const reply = await this.recorded(
-      id,
-      { kind: 'create' },
-      () => this.callWriter('create', node, (client) => client.create(id)),
-      () => ({ kind: 'ok' }),
-    )
-    this.print(formatLifecycle('created', reply, this.json))
+    const node = this.namedNode()
+    const result = await this.withClient(id, (client) => client.create(id, { ...(node !== undefined && { node }) }))
+    this.print(formatLifecycle('created', result, this.json))
   }
 }

@@ -18,13 +18,8 @@ export class DropCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const id = this.tokenId()
-    const node = this.writerNode(id)
-    const reply = await this.recorded(
-      id,
-      { kind: 'drop' },
-      () => this.callWriter('drop', node, (client) => client.drop(id)),
-      () => ({ kind: 'ok' }),
-    )
-    this.print(formatLifecycle('dropped', reply, this.json))
+    const node = this.namedNode()
+    const result = await this.withClient(id, (client) => client.drop(id, { ...(node !== undefined && { node }) }))
+    this.print(formatLifecycle('dropped', result, this.json))
   }
 }

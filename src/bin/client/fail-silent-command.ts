@@ -1,7 +1,6 @@
 import { Command, Option, UsageError } from 'clipanion'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
-import { withAdminClient } from './admin-client.js'
 import { ClientCommand } from './client-command.js'
 import { EXIT_CODES_SHORT } from './exit-codes.js'
 import { formatFailSilent } from './output.js'
@@ -37,7 +36,8 @@ export class FailSilentCommand extends ClientCommand {
     const id = parseTokenId(this.id)
     const afterMs = parseAfterMs(this.after)
     if (this.config !== undefined) checkHolds(loadSchemeFile(this.config), node, id, this.config)
-    const reply = await withAdminClient(node, this.timeoutMs(), (client) => client.failSilent(id, afterMs))
+    const client = this.client({ nodes: [node] })
+    const reply = await client.failSilent(node, id, { afterMs }).finally(() => client.close())
     this.print(formatFailSilent(reply, afterMs, this.json))
   }
 }

@@ -1,10 +1,13 @@
-import { status as GrpcStatus } from '@grpc/grpc-js'
 import { UsageError } from 'clipanion'
-import { InvalidArgumentError } from '../../core/errors.js'
+import { type CallFailure, callFailureOf, cleanDetails, isNoAnswer } from '../../client/call-failure.js'
+import {
+  AlreadyExistsError,
+  InvalidArgumentError,
+  NotFoundError,
+  OutcomeUnknownError,
+} from '../../client/client-errors.js'
 import { ConfigError } from '../../plugins/yaml-config/config-error.js'
-import { ClientError } from './client-error.js'
 import { ExitCode } from './exit-codes.js'
-import { cleanDetails, isNoAnswer, RpcError, statusName, whyNoAnswer } from './rpc-error.js'
 
 /** How a command failed, as the user sees it: one line, a status label (for --json) and the exit code. */
 export interface Failure {
@@ -13,23 +16,30 @@ export interface Failure {
   readonly message: string
 }
 
-const EXIT_BY_STATUS: ReadonlyMap<GrpcStatus, ExitCode> = new Map([
-  [GrpcStatus.INVALID_ARGUMENT, ExitCode.invalidArgument],
-  [GrpcStatus.NOT_FOUND, ExitCode.notFound],
-  [GrpcStatus.ALREADY_EXISTS, ExitCode.alreadyExists],
-  [GrpcStatus.FAILED_PRECONDITION, ExitCode.wrongNode],
-  [GrpcStatus.DEADLINE_EXCEEDED, ExitCode.noAnswer],
-  [GrpcStatus.UNAVAILABLE, ExitCode.noAnswer],
-  [GrpcStatus.RESOURCE_EXHAUSTED, ExitCode.overloaded],
-  [GrpcStatus.UNAUTHENTICATED, ExitCode.notAuthorized],
-  [GrpcStatus.PERMISSION_DENIED, ExitCode.notAuthorized],
+const EXIT_BY_STATUS: ReadonlyMap<string, ExitCode> = new Map([
+  ['INVALID_ARGUMENT', ExitCode.invalidArgument],
+  ['NOT_FOUND', ExitCode.notFound],
+  ['ALREADY_EXISTS', ExitCode.alreadyExists],
+  ['FAILED_PRECONDITION', ExitCode.wrongNode],
+  ['DEADLINE_EXCEEDED', ExitCode.noAnswer],
+  ['UNAVAILABLE', ExitCode.noAnswer],
+  ['RESOURCE_EXHAUSTED', ExitCode.overloaded],
+  ['UNAUTHENTICATED', ExitCode.notAuthorized],
+  ['PERMISSION_DENIED', ExitCode.notAuthorized],
 ])
 
 /** Classifies anything a command threw; never exposes a stack trace. */
 export function describeFailure(error: unknown): Failure {
-  if (error instanceof ClientError)
-    return { exitCode: error.exitCode, status: error.status ?? 'FAILED', message: oneLine(error.message) }
-  if (error instanceof RpcError) return rpcFailure(error)
+  if (error instanceof OutcomeUnknownError) {
+    return { exitCode: ExitCode.outcomeUnknown, status: 'OUTCOME_UNKNOWN', message: oneLine(error.message) }
+  }
+  const failure = callFailureOf(error)
+  if (failure !== undefined) return callFailure(error as Error, failure)
+  // Refused here before anything was sent: a token missing from the scheme file, a bad argument.
+  if (error instanceof NotFoundError)
+    return { exitCode: ExitCode.notFound, status: 'NOT_FOUND', message: oneLine(error.message) }
+  if (error instanceof AlreadyExistsError)
+    return { exitCode: ExitCode.alreadyExists, status: 'ALREADY_EXISTS', message: oneLine(error.message) }
   if (isSyntaxError(error))
     return { exitCode: ExitCode.invalidArgument, status: 'USAGE', message: syntaxMessage(error) }
   if (error instanceof UsageError)
@@ -44,13 +54,16 @@ export function describeFailure(error: unknown): Failure {
   return { exitCode: ExitCode.failure, status: 'INTERNAL', message: oneLine(message) }
 }
 
-/** The node's own words where it gave some (a wrong-node reply names the right nodes), tagged with status and node. */
-function rpcFailure(error: RpcError): Failure {
-  const status = statusName(error.status)
-  const exitCode = EXIT_BY_STATUS.get(error.status) ?? ExitCode.failure
-  if (isNoAnswer(error)) return { exitCode, status, message: whyNoAnswer(error) }
-  const details = cleanDetails(error.details)
-  return { exitCode, status, message: `${details === '' ? status : details} [${status} from ${error.node}]` }
+/**
+ * A call a node ended: where no node answered, the client's own account (which nodes, how long); otherwise the
+ * node's own words (a wrong-node reply names the right nodes), tagged with status and node.
+ */
+function callFailure(error: Error, failure: CallFailure): Failure {
+  const status = failure.status
+  const exitCode = EXIT_BY_STATUS.get(status) ?? ExitCode.failure
+  if (isNoAnswer(failure)) return { exitCode, status, message: oneLine(error.message) }
+  const details = cleanDetails(failure.details)
+  return { exitCode, status, message: `${details === '' ? status : details} [${status} from ${failure.node}]` }
 }
 
 /** clipanion's parse errors (not exported by it, so recognised by name) carry the usages that nearly matched. */

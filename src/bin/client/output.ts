@@ -1,8 +1,8 @@
 import { terminalText } from '../../plugins/grpc/log-text.js'
-import type { FailSilentReply, StatusReply, TokenStatus } from './admin-client.js'
+import type { FailSilentResult, NodeStatus as StatusReply, TokenStatus } from '../../client/admin-results.js'
+import type { Argmin, LifecycleResult, ReadResult, Version, WriteResult } from '../../client/wire-results.js'
 import type { NodeStatus } from './cluster-status.js'
 import type { Failure } from './failure.js'
-import type { LifecycleReply, ReadReply, WireArgmin, WireVersion, WriteReply } from './token-client.js'
 
 /*
  * Human output is `key  value` lines (easy to read and to grep); --json output is exactly one JSON object per
@@ -16,17 +16,16 @@ export function jsonLine(value: Json): string {
   return `${JSON.stringify(value)}\n`
 }
 
-/** Unset versions only come from a broken node; show them as 0 rather than crash on them. */
-export function versionOf(version: WireVersion | null | undefined): { version: string; epoch: string } {
-  return { version: version?.seq ?? '0', epoch: version?.epoch ?? '0' }
+export function versionOf(version: Version): { version: string; epoch: string } {
+  return { version: String(version.seq), epoch: String(version.epoch) }
 }
 
-function argminJson(argmin: WireArgmin | null | undefined): Json {
-  return argmin == null ? null : { nonce: argmin.nonce, hash: argmin.hash }
+function argminJson(argmin: Argmin | undefined): Json {
+  return argmin === undefined ? null : { nonce: String(argmin.nonce), hash: String(argmin.hash) }
 }
 
-function argminText(argmin: WireArgmin | null | undefined, none: string): string {
-  return argmin == null ? none : `nonce ${argmin.nonce} hash ${argmin.hash}`
+function argminText(argmin: Argmin | undefined, none: string): string {
+  return argmin === undefined ? none : `nonce ${argmin.nonce} hash ${argmin.hash}`
 }
 
 /** Aligned `key  value` lines. */
@@ -35,37 +34,37 @@ export function keyValues(pairs: readonly (readonly [string, string])[]): string
   return pairs.map(([key, value]) => `${key.padEnd(width)}${value}\n`).join('')
 }
 
-export function formatWrite(reply: WriteReply, json: boolean): string {
+export function formatWrite(reply: WriteResult, json: boolean): string {
   const { version, epoch } = versionOf(reply.version)
   if (json)
-    return jsonLine({ id: reply.id, partial: argminJson(reply.partial), version, epoch, served_by: reply.served_by })
+    return jsonLine({ id: reply.id, partial: argminJson(reply.partial), version, epoch, served_by: reply.servedBy })
   return keyValues([
     ['id', reply.id],
     ['partial', argminText(reply.partial, 'none (low == mid: empty range)')],
     ['version', version],
-    ['served_by', reply.served_by],
+    ['served_by', reply.servedBy],
   ])
 }
 
 /** Create and drop: `verb` is what happened, e.g. `created`. */
-export function formatLifecycle(verb: string, reply: LifecycleReply, json: boolean): string {
+export function formatLifecycle(verb: string, reply: LifecycleResult, json: boolean): string {
   const { version, epoch } = versionOf(reply.version)
-  if (json) return jsonLine({ id: reply.id, version, epoch, served_by: reply.served_by })
-  return `${verb} token ${reply.id}: version ${version}, served_by ${reply.served_by}\n`
+  if (json) return jsonLine({ id: reply.id, version, epoch, served_by: reply.servedBy })
+  return `${verb} token ${reply.id}: version ${version}, served_by ${reply.servedBy}\n`
 }
 
-export function formatRead(reply: ReadReply, json: boolean): string {
+export function formatRead(reply: ReadResult, json: boolean): string {
   return json ? jsonLine(readJson(reply)) : readText(reply)
 }
 
-function readJson(reply: ReadReply): Json {
+function readJson(reply: ReadResult): Json {
   const { version, epoch } = versionOf(reply.version)
   const value = reply.written
     ? {
-        name: reply.name,
-        low: reply.low,
-        mid: reply.mid,
-        high: reply.high,
+        name: reply.name ?? null,
+        low: String(reply.low),
+        mid: String(reply.mid),
+        high: String(reply.high),
         partial: argminJson(reply.partial),
         final: argminJson(reply.final),
       }
@@ -78,16 +77,16 @@ function readJson(reply: ReadReply): Json {
     epoch,
     writer: reply.writer,
     readers: [...reply.readers],
-    served_by: reply.served_by,
+    served_by: reply.servedBy,
   }
 }
 
-function readText(reply: ReadReply): string {
+function readText(reply: ReadResult): string {
   const tail: [string, string][] = [
     ['version', versionOf(reply.version).version],
     ['writer', reply.writer],
     ['readers', reply.readers.join(', ')],
-    ['served_by', reply.served_by],
+    ['served_by', reply.servedBy],
   ]
   if (!reply.written) {
     return (
@@ -98,20 +97,21 @@ function readText(reply: ReadReply): string {
   return keyValues([
     ['id', reply.id],
     // A name is any UTF-8 text a writer chose: escape what would drive the terminal (ANSI escapes, bidi controls).
-    ['name', terminalText(reply.name)],
-    ['low', reply.low],
-    ['mid', reply.mid],
-    ['high', reply.high],
+    ['name', terminalText(reply.name ?? '')],
+    ['low', String(reply.low)],
+    ['mid', String(reply.mid)],
+    ['high', String(reply.high)],
     ['partial', argminText(reply.partial, 'none (low == mid: empty range)')],
     ['final', argminText(reply.final, 'none')],
     ...tail,
   ])
 }
 
-export function formatFailSilent(reply: FailSilentReply, afterMs: number, json: boolean): string {
-  if (json) return jsonLine({ node: reply.node, id: reply.id, after_ms: String(afterMs), at_ms: reply.at_ms })
+export function formatFailSilent(reply: FailSilentResult, afterMs: number, json: boolean): string {
+  const atMs = String(reply.atMs)
+  if (json) return jsonLine({ node: reply.node, id: reply.id, after_ms: String(afterMs), at_ms: atMs })
   const when = afterMs === 0 ? 'now' : `in ${afterMs} ms`
-  return `${reply.node} goes silent for token ${reply.id} ${when} (node clock ${reply.at_ms} ms)\n`
+  return `${reply.node} goes silent for token ${reply.id} ${when} (node clock ${atMs} ms)\n`
 }
 
 export function formatStatus(reply: StatusReply, json: boolean): string {
@@ -123,25 +123,25 @@ export function formatStatus(reply: StatusReply, json: boolean): string {
 function statusJson(reply: StatusReply): { readonly [key: string]: Json } {
   return {
     node: reply.node,
-    scheme_fingerprint: reply.scheme_fingerprint,
-    ignored_replies: reply.ignored_replies,
+    scheme_fingerprint: reply.schemeFingerprint,
+    ignored_replies: String(reply.ignoredReplies),
     tokens: reply.tokens.map(tokenStatusJson),
   }
 }
 
 /** The rest of the header line after the node's name, then the token table. */
 function statusText(reply: StatusReply): string {
-  const header = `scheme ${reply.scheme_fingerprint}  ignored replies ${reply.ignored_replies}\n`
+  const header = `scheme ${reply.schemeFingerprint}  ignored replies ${reply.ignoredReplies}\n`
   if (reply.tokens.length === 0) return `${header}(no tokens on this node)\n`
   const rows = reply.tokens.map((s) => [
     s.id,
     s.roles.join(',') || '-',
-    s.state === null ? '-' : versionOf(s.state.version).version,
+    s.version === undefined ? '-' : String(s.version.seq),
     valueText(s),
     s.silent ? 'yes' : 'no',
     String(s.pending),
     String(s.replicas),
-    `${s.read_quorum}/${s.write_quorum}`,
+    `${s.readQuorum}/${s.writeQuorum}`,
     recoveringText(s),
   ])
   return (
@@ -153,7 +153,7 @@ function statusText(reply: StatusReply): string {
 /** `no`, or how far the replica's recovery got: other replicas that answered, and how many had their state. */
 function recoveringText(s: TokenStatus): string {
   const r = s.recovering
-  return r === undefined || r === null ? 'no' : `${r.answered}/${r.others} answered, ${r.ready} ready`
+  return r === undefined ? 'no' : `${r.answered}/${r.others} answered, ${r.ready} ready`
 }
 
 /**
@@ -165,7 +165,7 @@ export function formatClusterStatus(nodes: readonly NodeStatus[], json: boolean)
   const sections = nodes.map((n) =>
     n.ok ? `${n.node}  ${nodeNameText(n)}${statusText(n.reply)}` : `${n.node}  unreachable (${n.error})\n`,
   )
-  const fingerprints = new Set(nodes.flatMap((n) => (n.ok ? [n.reply.scheme_fingerprint] : [])))
+  const fingerprints = new Set(nodes.flatMap((n) => (n.ok ? [n.reply.schemeFingerprint] : [])))
   const warning =
     fingerprints.size > 1 ? `\nwarning: the nodes run different schemes (${[...fingerprints].join(', ')})\n` : ''
   return sections.join('\n') + warning
@@ -182,29 +182,29 @@ function nodeStatusJson(n: NodeStatus): Json {
 }
 
 function tokenStatusJson(s: TokenStatus): Json {
-  const version = s.state === null ? { version: null, epoch: null } : versionOf(s.state.version)
+  const version = s.version === undefined ? { version: null, epoch: null } : versionOf(s.version)
   return {
     id: s.id,
     roles: [...s.roles],
     silent: s.silent,
     ...version,
-    value: s.state?.value?.kind ?? null,
+    value: s.value === undefined ? null : WIRE_VALUE_KIND[s.value],
     pending: s.pending,
     replicas: s.replicas,
-    read_quorum: s.read_quorum,
-    write_quorum: s.write_quorum,
+    read_quorum: s.readQuorum,
+    write_quorum: s.writeQuorum,
     writer: s.writer,
     readers: [...s.readers],
-    recovering: s.recovering === undefined || s.recovering === null ? null : { ...s.recovering },
+    recovering: s.recovering === undefined ? null : { ...s.recovering },
   }
 }
 
-const VALUE_TEXT: Readonly<Record<string, string>> = { token: 'written', empty: 'empty', absent: 'dropped' }
+/** --json keeps the proto's names for the value kinds, as scripts written against it expect. */
+const WIRE_VALUE_KIND = { written: 'token', empty: 'empty', dropped: 'absent' } as const
 
 /** `-` when this node stores no copy (a writer that is not a reader). */
 function valueText(s: TokenStatus): string {
-  const kind = s.state?.value?.kind
-  return kind === undefined ? '-' : (VALUE_TEXT[kind] ?? kind)
+  return s.value ?? '-'
 }
 
 /** Left-aligned columns, two spaces apart. */

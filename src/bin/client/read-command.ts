@@ -1,10 +1,6 @@
 import { Command, Option } from 'clipanion'
 import { EXIT_CODES_SHORT } from './exit-codes.js'
-import { registerValue } from './history-recorder.js'
 import { formatRead } from './output.js'
-import { readWithFailover } from './read-failover.js'
-import { whyNoAnswer } from './rpc-error.js'
-import type { RpcError } from './rpc-error.js'
 import { TokenCommand } from './token-command.js'
 
 export class ReadCommand extends TokenCommand {
@@ -37,20 +33,21 @@ export class ReadCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const id = this.tokenId()
-    const readers = this.readerNodes(id)
-    const options = {
-      timeoutMs: this.timeoutMs(),
-      failover: !this.noFailover && this.server === undefined,
-      random: this.random,
-      onRetry: (failed: RpcError, next: string) => this.notice(`${whyNoAnswer(failed)}; trying ${next}`),
-    }
+    const node = this.namedNode()
+    const attemptMs = this.timeoutMs()
     // The whole failover is one read for the history: it returns one answer, or none (failed, no effect).
-    const reply = await this.recorded(
-      id,
-      { kind: 'read' },
-      () => readWithFailover(id, readers, options),
-      (r) => (r.written ? { kind: 'value', value: registerValue(r) } : { kind: 'empty' }),
-    )
-    this.print(formatRead(reply, this.json))
+    const result = await this.withClient(id, (client) => {
+      const readers = node === undefined ? client.scheme!.get(id)!.readers.length : 1
+      return client.read(id, {
+        ...(node !== undefined && { node }),
+        failover: !this.noFailover,
+        attemptMs,
+        // Each attempt has its own --timeout; the slack covers the local work between attempts.
+        timeoutMs: attemptMs * readers + 100,
+        random: this.random,
+        onRetry: (failed, next) => this.notice(`${failed.message}; trying ${next}`),
+      })
+    })
+    this.print(formatRead(result, this.json))
   }
 }

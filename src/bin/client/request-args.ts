@@ -5,7 +5,7 @@ import { MAX_NAME_BYTES } from '../../core/token/token-value.js'
 import { parseUint64 } from '../../core/uint64.js'
 import { isAccessPoint } from '../../plugins/yaml-config/access-point.js'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
-import type { WriteRequest } from './token-client.js'
+import type { TokenWrite } from '../../client/wire-results.js'
 
 // The same rule the scheme file and the nodes apply: checking it here saves a round trip and names the flag.
 
@@ -25,7 +25,7 @@ export interface WriteArgs {
 }
 
 /** The request for `write`, checked as the writer would check it: uint64 bounds, low <= mid < high, name size. */
-export function parseWriteRequest(args: WriteArgs): WriteRequest {
+export function parseWriteRequest(args: WriteArgs): TokenWrite & { readonly id: string } {
   const id = parseTokenId(args.id)
   const low = parseUint64(args.low.trim(), '--low')
   const mid = parseUint64(args.mid.trim(), '--mid')
@@ -38,8 +38,7 @@ export function parseWriteRequest(args: WriteArgs): WriteRequest {
   if (new TextEncoder().encode(args.name).length > MAX_NAME_BYTES) {
     throw new InvalidArgumentError(`--name exceeds ${MAX_NAME_BYTES} bytes of UTF-8`)
   }
-  // Canonical decimal back to the wire: uint64 travels as a string, never a JS number.
-  return { id, name: args.name, low: low.toString(), mid: mid.toString(), high: high.toString() }
+  return { id, name: args.name, low, mid, high }
 }
 
 /** `--timeout`: milliseconds (`5000`) or a duration (`5s`, `1.5s`); at least 1 ms. */

@@ -1,6 +1,5 @@
 import { Command, Option, UsageError } from 'clipanion'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
-import { withAdminClient } from './admin-client.js'
 import { ClientCommand } from './client-command.js'
 import { clusterExitCode, queryClusterStatus } from './cluster-status.js'
 import { EXIT_CODES_SHORT, ExitCode } from './exit-codes.js'
@@ -54,13 +53,18 @@ export class StatusCommand extends ClientCommand {
   }
 
   private async oneNode(node: string): Promise<void> {
-    const reply = await withAdminClient(node, this.timeoutMs(), (client) => client.status())
-    this.print(formatStatus(reply, this.json))
+    const client = this.client({ nodes: [node] })
+    try {
+      this.print(formatStatus(await client.status(node), this.json))
+    } finally {
+      client.close()
+    }
   }
 
   private async everyNode(config: string): Promise<void> {
     const nodes = loadSchemeFile(config).nodes()
-    const statuses = await queryClusterStatus(nodes, this.timeoutMs())
+    const client = this.client({ nodes })
+    const statuses = await queryClusterStatus(client, nodes, this.timeoutMs()).finally(() => client.close())
     this.print(formatClusterStatus(statuses, this.json))
     const failed = statuses.filter((s) => !s.ok).length
     if (failed > 0) this.notice(`${failed} of ${nodes.length} nodes did not answer`)

@@ -1,16 +1,10 @@
-import { status as GrpcStatus } from '@grpc/grpc-js'
 import { Option, UsageError } from 'clipanion'
-import type { RegisterOp, RegisterResult } from '../../core/checker/history.js'
-import type { TokenScheme } from '../../core/scheme/replication-scheme.js'
+import { NotFoundError } from '../../client/client-errors.js'
+import type { TokenManagerClient } from '../../client/token-manager-client.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
-import { ClientError } from './client-error.js'
 import { ClientCommand } from './client-command.js'
-import { ExitCode } from './exit-codes.js'
-import { HistoryRecorder, PROCESS_CLIENT_ID } from './history-recorder.js'
+import { historyFile, PROCESS_CLIENT_ID } from './history-recorder.js'
 import { parseServer, parseTokenId } from './request-args.js'
-import { cleanDetails, isOwnDeadline, RpcError } from './rpc-error.js'
-import { withTokenClient } from './token-client.js'
-import type { TokenClient } from './token-client.js'
 
 /** A command about one token, sent to the node the scheme names for it, or to exactly the node --server names. */
 export abstract class TokenCommand extends ClientCommand {
@@ -32,66 +26,42 @@ export abstract class TokenCommand extends ClientCommand {
     return parseTokenId(this.id)
   }
 
-  /** The node to send a writer-side operation (write, create, drop) to. */
-  protected writerNode(id: string): string {
-    return this.server !== undefined ? parseServer(this.server) : this.schemeEntry(id).writer
-  }
-
-  /** The nodes a read may go to, in scheme order; exactly one with --server. */
-  protected readerNodes(id: string): readonly string[] {
-    return this.server !== undefined ? [parseServer(this.server)] : this.schemeEntry(id).readers
+  /** The node --server names, for the call's `node` option; undefined to let the scheme pick. */
+  protected namedNode(): string | undefined {
+    return this.server === undefined ? undefined : parseServer(this.server)
   }
 
   /**
-   * Runs `call` (sending operation `op` on `token`), recording it into the --history file if one is given. Called
-   * after local validation, so a request rejected before sending is never recorded.
+   * Runs `use` with a library client for token `id`: routed by the scheme of --config, or to --server alone. The
+   * token is checked against the scheme first, so a request refused locally is never sent nor recorded.
    */
-  protected recorded<T>(
-    token: string,
-    op: RegisterOp,
-    call: () => Promise<T>,
-    resultOf: (reply: T) => RegisterResult,
-  ): Promise<T> {
-    if (this.history === undefined) return call()
-    return new HistoryRecorder(this.history, this.historyClient ?? PROCESS_CLIENT_ID).record(token, op, call, resultOf)
-  }
-
-  /**
-   * Runs one writer-side call (`what`: write, create, drop). A deadline means the node never confirmed, not that
-   * nothing happened: the change may still be applied, so it is reported as an unknown outcome, never retried.
-   */
-  protected async callWriter<T>(what: string, node: string, call: (client: TokenClient) => Promise<T>): Promise<T> {
-    const timeoutMs = this.timeoutMs()
+  protected async withClient<T>(id: string, use: (client: TokenManagerClient) => Promise<T>): Promise<T> {
+    const node = this.namedNode()
+    if (node === undefined) this.checkInScheme(id)
+    const client = this.client({
+      ...(node === undefined && { scheme: this.config! }),
+      ...(node !== undefined && { nodes: [node] }),
+      ...(this.history !== undefined && {
+        history: historyFile(this.history, this.historyClient ?? PROCESS_CLIENT_ID),
+      }),
+    })
     try {
-      return await withTokenClient(node, timeoutMs, call)
-    } catch (error) {
-      if (!(error instanceof RpcError) || error.status !== GrpcStatus.DEADLINE_EXCEEDED) throw error
-      const why = isOwnDeadline(error)
-        ? `no confirmation from ${node} within ${timeoutMs} ms`
-        : `${node}: ${cleanDetails(error.details)}`
-      throw new ClientError(
-        `outcome unknown: the ${what} may or may not have taken effect (${why}); read the token to find out`,
-        ExitCode.outcomeUnknown,
-        'OUTCOME_UNKNOWN',
-      )
+      return await use(client)
+    } finally {
+      client.close()
     }
   }
 
-  private schemeEntry(id: string): TokenScheme {
+  private checkInScheme(id: string): void {
     if (this.config === undefined) {
       throw new UsageError(
         'give --config <tokens.yaml> to pick the node from the replication scheme, or --server <host:port>',
       )
     }
     const scheme = loadSchemeFile(this.config)
-    const entry = scheme.get(id)
-    if (entry !== undefined) return entry
+    if (scheme.get(id) !== undefined) return
     const known = scheme.entries.map((e) => e.token)
     const listed = known.length > 10 ? `${known.slice(0, 10).join(', ')}, ...` : known.join(', ')
-    throw new ClientError(
-      `token "${id}" is not in the replication scheme ${this.config} (it has: ${listed})`,
-      ExitCode.notFound,
-      'NOT_FOUND',
-    )
+    throw new NotFoundError(`token "${id}" is not in the replication scheme ${this.config} (it has: ${listed})`)
   }
 }

@@ -1,6 +1,5 @@
 import { Command, Option } from 'clipanion'
 import { EXIT_CODES_SHORT } from './exit-codes.js'
-import { registerValue } from './history-recorder.js'
 import { formatWrite } from './output.js'
 import { parseWriteRequest } from './request-args.js'
 import { TokenCommand } from './token-command.js'
@@ -41,14 +40,10 @@ export class WriteCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const request = parseWriteRequest({ id: this.id, name: this.name, low: this.low, mid: this.mid, high: this.high })
-    const node = this.writerNode(request.id)
-    const op = { kind: 'write', value: registerValue(request) } as const
-    const reply = await this.recorded(
-      request.id,
-      op,
-      () => this.callWriter('write', node, (client) => client.write(request)),
-      () => ({ kind: 'ok' }),
+    const node = this.namedNode()
+    const result = await this.withClient(request.id, (client) =>
+      client.write(request.id, request, { ...(node !== undefined && { node }) }),
     )
-    this.print(formatWrite(reply, this.json))
+    this.print(formatWrite(result, this.json))
   }
 }

@@ -2,7 +2,7 @@ import { Command, Option, UsageError } from 'clipanion'
 import * as t from 'typanion'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
 import { parseDuration } from '../../plugins/yaml-config/settings-file.js'
-import { benchSecurity } from './bench-security.js'
+import { clientSecurity } from '../client/client-tls.js'
 import { BenchProgress } from './bench-progress.js'
 import { formatLoadResult } from './bench-report.js'
 import { runLoad } from './load-generator.js'
@@ -76,7 +76,7 @@ export class BenchCommand extends Command {
     const durationMs = this.ops === undefined ? parseDuration(this.duration ?? '10s') : undefined
     const scheme = loadSchemeFile(this.config)
     // The same rules as tm-client: the certificates directory by default, plaintext only with --insecure.
-    const security = benchSecurity({ ca: this.tlsCa, certsDir: this.certsDir, insecure: this.insecure })
+    const security = clientSecurity({ ca: this.tlsCa, certsDir: this.certsDir, insecure: this.insecure })
     const target = new TokenTarget(scheme, {
       tokens: selectTokens(scheme, this.tokens),
       domainSize: this.domain,
