@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js'
+import { performance } from 'node:perf_hooks'
 import type { NodeId, ReplicaMessage } from '../../core/protocol/messages.js'
 import type { OutgoingBatch, OutgoingMessage } from './replica-batch-codec.js'
 
@@ -25,7 +26,9 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 
 /**
  * One long-lived client stream to one peer. Messages sent in the same tick go out as one batch; a broken stream is
- * reopened after a bounded backoff, and what was queued meanwhile (bounded) goes out then.
+ * reopened after a bounded backoff, and what was queued meanwhile (bounded) goes out then. Backoff times are on
+ * the monotonic clock: on the wall clock, a step back (NTP, a restored VM) held the link shut for as long as the
+ * step, and the replicas behind it out of every quorum.
  */
 export class PeerLink {
   private readonly client: grpc.Client
@@ -99,7 +102,7 @@ export class PeerLink {
 
   private open(): grpc.ClientWritableStream<OutgoingBatch> | undefined {
     if (this.stream !== undefined) return this.stream
-    if (Date.now() < this.retryAtMs) return undefined
+    if (performance.now() < this.retryAtMs) return undefined
     const stream = (
       this.client as unknown as {
         Exchange: (cb: (e: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<OutgoingBatch>
@@ -107,7 +110,7 @@ export class PeerLink {
     ).Exchange((error) => this.broken(stream, error))
     stream.on('error', () => {})
     this.stream = stream
-    this.openedAtMs = Date.now()
+    this.openedAtMs = performance.now()
     return stream
   }
 
@@ -122,15 +125,15 @@ export class PeerLink {
       return
     }
     // A stream that lived a while was a success: start backing off from scratch.
-    if (Date.now() - this.openedAtMs > 5 * this.options.maxBackoffMs) this.backoffMs = 0
+    if (performance.now() - this.openedAtMs > 5 * this.options.maxBackoffMs) this.backoffMs = 0
     this.backoffMs = Math.min(this.options.maxBackoffMs, Math.max(50, this.backoffMs * 2))
-    this.retryAtMs = Date.now() + this.backoffMs
+    this.retryAtMs = performance.now() + this.backoffMs
     if (this.queue.length > 0) this.retryLater()
   }
 
   private retryLater(): void {
     if (this.flushScheduled || this.closed) return
     this.flushScheduled = true
-    setTimeout(() => this.flush(), Math.max(1, this.retryAtMs - Date.now()))
+    setTimeout(() => this.flush(), Math.max(1, this.retryAtMs - performance.now()))
   }
 }

@@ -1,0 +1,61 @@
+import * as grpc from '@grpc/grpc-js'
+import test from 'ava'
+import type { IncomingBatch } from '../../../src/plugins/grpc/replica-batch-codec.js'
+import { replicaClientConstructor, replicaServiceDefinition } from '../../../src/plugins/grpc/replica-batch-codec.js'
+import { PeerLink } from '../../../src/plugins/grpc/peer-link.js'
+import { freeAddresses } from '../../support/free-port.js'
+
+/** A peer that counts the replica messages it receives on its Exchange streams. */
+async function countingPeer(address: string): Promise<{ received: () => number; stop: () => void }> {
+  let received = 0
+  const server = new grpc.Server()
+  server.addService(replicaServiceDefinition(), {
+    Exchange: (call: grpc.ServerReadableStream<IncomingBatch, unknown>) => {
+      call.on('data', (batch: IncomingBatch) => {
+        received += batch.messages.length
+      })
+    },
+  })
+  await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(error) : resolve(port),
+    ),
+  )
+  return { received: () => received, stop: () => server.forceShutdown() }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs
+  while (performance.now() < deadline) {
+    if (condition()) return true
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return condition()
+}
+
+test.serial('a wall clock stepped back an hour while the link backs off does not hold the link shut', async (t) => {
+  const [address] = (await freeAddresses(1)) as [string]
+  const link = new PeerLink(address, replicaClientConstructor(), {
+    self: '127.0.0.1:1',
+    fingerprint: 'f',
+    maxQueued: 100,
+    maxBatch: 10,
+    maxBackoffMs: 200,
+  })
+  const realNow = Date.now
+  t.teardown(() => {
+    Date.now = realNow
+    link.close()
+  })
+  const query = { type: 'query', reqId: 1, token: 't' } as const
+  // Nobody listens yet: the stream breaks and the link backs off.
+  link.send(query)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  // An NTP step or a restored VM snapshot: the wall clock jumps back an hour while the link waits to retry.
+  Date.now = () => realNow() - 3_600_000
+  link.send(query)
+  const peer = await countingPeer(address)
+  t.teardown(peer.stop)
+  link.send(query)
+  t.true(await until(() => peer.received() > 0, 5_000), 'the peer hears from the link within seconds, not an hour')
+})
