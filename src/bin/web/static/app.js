@@ -103,8 +103,10 @@ function renderCell(td, token, view, cell) {
     el('b', { class: 'role' }, role),
     ` v${cell.version ?? '–'} `,
     el('span', { class: cell.committed ? 'yes' : 'no', title: 'committed' }, cell.committed ? '✓' : '…'),
-    el('span', { class: cell.final ? 'yes' : 'no', title: 'final computed' }, cell.final ? ' f✓' : ' f…'),
   ]
+  // Only a written value has a final argmin to compute.
+  if (cell.value === 'written')
+    parts.push(el('span', { class: cell.final ? 'yes' : 'no', title: 'final computed' }, cell.final ? ' f✓' : ' f…'))
   const lease = leaseText(cell)
   if (lease !== '') parts.push(el('div', { class: 'lease' }, lease))
   if (cell.recovering !== null)
@@ -127,7 +129,11 @@ function shortNode(node) {
 }
 
 function silenceButton(token, node) {
-  const button = el('button', { type: 'button', class: 'silence', title: `silence ${node} for token ${token}` }, '⏻')
+  const button = el(
+    'button',
+    { type: 'button', class: 'silence', title: `silence ${node} for token ${token}` },
+    'silence',
+  )
   button.addEventListener('click', () => act('fail-silent', { token, node }))
   return button
 }
