@@ -16,8 +16,9 @@ async function setField(page: Page, selector: string, value: string): Promise<vo
   await page.$eval(selector, (input, text) => ((input as unknown as { value: string }).value = text), value)
 }
 
-test('the page shows the grid live, silences a replica, writes and reads', async (t) => {
-  const cluster = await startLocalCluster({ nodes: 3, tokens: ['a', 'b', 'c'] })
+/** A local cluster of 3 nodes, tm-web's server on it, and the page open in a headless Chromium; all closed after. */
+async function openPage(t: any, tokens: string[]) {
+  const cluster = await startLocalCluster({ nodes: 3, tokens })
   t.teardown(() => cluster.close())
   const client = cluster.client()
   const server = await startLiveServer({ client, scheme: schemeOf(cluster.scheme), host: '127.0.0.1', port: 0 })
@@ -28,10 +29,15 @@ test('the page shows the grid live, silences a replica, writes and reads', async
   const failures: string[] = []
   page.on('pageerror', (error) => failures.push(String(error)))
   await page.goto(server.url)
+  await page.waitForSelector('#connection[data-state="live"]', { timeout: WAIT_MS })
+  return { cluster, client, page, failures }
+}
+
+test('the page shows the grid live, silences a replica, writes and reads', async (t) => {
+  const { cluster, page, failures } = await openPage(t, ['a', 'b', 'c'])
 
   const writerOfA = cluster.scheme[0]!.writer
   const silenced = cluster.nodes[1]!
-  await page.waitForSelector('#connection[data-state="live"]', { timeout: WAIT_MS })
   await page.waitForSelector(`${cell('a', writerOfA)}[data-version="0"]`, { timeout: WAIT_MS })
   t.deepEqual(await page.$$eval('#grid tbody tr', (rows) => rows.map((r) => r.getAttribute('data-token'))), [
     'a',
@@ -70,16 +76,7 @@ test('the page shows the grid live, silences a replica, writes and reads', async
 })
 
 test('a token name is shown as text, never as markup', async (t) => {
-  const cluster = await startLocalCluster({ nodes: 3, tokens: ['x'] })
-  t.teardown(() => cluster.close())
-  const client = cluster.client()
-  const server = await startLiveServer({ client, scheme: schemeOf(cluster.scheme), host: '127.0.0.1', port: 0 })
-  t.teardown(() => server.close())
-  const browser = await launchBrowser()
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
-  await page.goto(server.url)
-  await page.waitForSelector('#connection[data-state="live"]', { timeout: WAIT_MS })
+  const { client, page, failures } = await openPage(t, ['x'])
   await page.waitForSelector('#read-form select[name="token"] option[value="x"]', { timeout: WAIT_MS })
   const name = '<img src=x id=injected>'
   await client.write('x', { name, low: 0n, mid: 1n, high: 2n })
@@ -88,4 +85,5 @@ test('a token name is shown as text, never as markup', async (t) => {
   const read = await page.waitForSelector('#result-log li[data-action="read"][data-outcome="ok"]', { timeout: WAIT_MS })
   t.true((await read!.evaluate((el) => el.textContent ?? '')).includes(name))
   t.is(await page.$('#injected'), null)
+  t.deepEqual(failures, [])
 })

@@ -5,11 +5,11 @@ import { TokenManagerClient } from '../../client/token-manager-client.js'
 import { InvalidArgumentError } from '../../core/errors.js'
 import { parseAccessPoint } from '../../plugins/yaml-config/access-point.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
-import { clientSecurity } from '../client/client-tls.js'
+import { SecureClientCommand } from '../client/secure-client-command.js'
 import { startLiveServer } from './live-server.js'
 
 /** tm-web: a live page of a running cluster, served over HTTP, acting through the library client. */
-export class WebCommand extends Command {
+export class WebCommand extends SecureClientCommand {
   static override usage = Command.Usage({
     description: 'Serve a live web page of a running token manager cluster',
     details: `
@@ -43,30 +43,10 @@ export class WebCommand extends Command {
     validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(1, 5_000)]),
     description: 'Tokens the grid shows, the first of the scheme (default 200)',
   })
-  certsDir = Option.String('--certs-dir', {
-    description: 'Certificates made by tm-certs: ca.pem, and admin.pem for status and silence (default certs)',
-  })
-  insecure = Option.Boolean('--insecure', false, {
-    description: 'Plaintext, for a cluster whose nodes run with --insecure',
-  })
-  tlsCa = Option.String('--tls-ca', {
-    description: "Dial with TLS, trusting this CA (PEM) for the nodes' certificates",
-  })
-  tlsCert = Option.String('--tls-cert', {
-    description: 'Client certificate (PEM) of the cluster CA, for status and silence',
-  })
-  tlsKey = Option.String('--tls-key', { description: 'Private key (PEM) of --tls-cert' })
-
   async execute(): Promise<number> {
     const listen = listenAddress(this.listen)
     const scheme = loadSchemeFile(this.config)
-    const security = clientSecurity({
-      ca: this.tlsCa,
-      cert: this.tlsCert,
-      key: this.tlsKey,
-      certsDir: this.certsDir,
-      insecure: this.insecure,
-    })
+    const security = this.flagSecurity()
     const client = new TokenManagerClient({ ...security, scheme, timeoutMs: this.timeoutMs })
     try {
       const server = await startLiveServer({
