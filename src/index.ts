@@ -12,7 +12,7 @@ export {
 export type { ClientSecurity, ClientTls, ReconnectBackoff } from './client/node-channels.js'
 export { type CallFailure, callFailureOf } from './client/call-failure.js'
 export type { Argmin, LifecycleResult, ReadResult, TokenWrite, Version, WriteResult } from './client/wire-results.js'
-export type { FailSilentResult, NodeStatus, TokenStatus, TokenValueKind } from './client/admin-results.js'
+export type { FailSilentResult, LeaseHolder, NodeStatus, TokenStatus, TokenValueKind } from './client/admin-results.js'
 export type { HistoryRecord } from './client/history-records.js'
 export {
   AlreadyExistsError,

@@ -14,6 +14,13 @@ export interface WireTokenStatus {
   readonly readers: readonly string[]
   /** Set while the replica recovers its state after a restart without it. */
   readonly recovering?: { readonly answered: number; readonly ready: number; readonly others: number } | null
+  // Absent from nodes of earlier releases: proto3 defaults then.
+  readonly committed?: boolean
+  readonly final_computed?: boolean
+  readonly lease_holders?: readonly { readonly node: string; readonly remaining_ms: string }[]
+  readonly lease_held?: boolean
+  readonly lease_remaining_ms?: string
+  readonly operations?: string
 }
 export interface WireStatusReply {
   readonly node: string
@@ -45,6 +52,21 @@ export interface TokenStatus {
   readonly readers: readonly string[]
   /** Set while this replica recovers the state it lost in a restart. */
   readonly recovering: { readonly answered: number; readonly ready: number; readonly others: number } | undefined
+  /** This node knows its copy's version committed (a write quorum holds it); true for a never-written copy. */
+  readonly committed: boolean
+  /** This node's copy carries its final argmin. */
+  readonly finalComputed: boolean
+  /** At the writer with read leases on: the readers that may hold a lease now, with the ms each has left. */
+  readonly leaseHolders: readonly LeaseHolder[]
+  /** At a reader holding a read lease from the writer: the ms it has left; undefined when it holds none. */
+  readonly leaseRemainingMs: bigint | undefined
+  /** Client operations on the token this node coordinated since it started: two samples give a rate. */
+  readonly operations: bigint
+}
+
+export interface LeaseHolder {
+  readonly node: string
+  readonly remainingMs: bigint
 }
 
 export type TokenValueKind = 'written' | 'empty' | 'dropped'
@@ -87,6 +109,11 @@ export function nodeStatus(reply: WireStatusReply): NodeStatus {
       version: t.state?.version
         ? { seq: BigInt(t.state.version.seq), epoch: BigInt(t.state.version.epoch) }
         : undefined,
+      committed: t.committed ?? false,
+      finalComputed: t.final_computed ?? false,
+      leaseHolders: (t.lease_holders ?? []).map((h) => ({ node: h.node, remainingMs: BigInt(h.remaining_ms) })),
+      leaseRemainingMs: t.lease_held === true ? BigInt(t.lease_remaining_ms ?? '0') : undefined,
+      operations: BigInt(t.operations ?? '0'),
     })),
   }
 }

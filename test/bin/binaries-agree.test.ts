@@ -1,12 +1,14 @@
 import test from 'ava'
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { repoRoot } from '../support/repo-root.js'
 
 const run = promisify(execFile)
-const BINARIES = ['tm-server', 'tm-client', 'tm-check', 'tm-bench', 'tm-certs', 'tm-chaos']
+const BINARIES = ['tm-server', 'tm-client', 'tm-check', 'tm-bench', 'tm-certs', 'tm-web', 'tm-chaos']
 /** Where each binary's entry point is built: the shipped ones in bin, the chaos tool with the developer tools. */
 const entryOf = (name: string): string =>
   name === 'tm-chaos' ? 'dist/src/tools/tm-chaos.js' : `dist/src/bin/${name}.js`
@@ -58,4 +60,19 @@ test('tm-bench: a token count beyond the scheme is bad input, a stopped cluster 
   t.is(stopped.code, 1)
   t.regex(stopped.stderr, /^tm-bench: .*127\.0\.0\.1:\d+: .*\n$/)
   t.notRegex(stopped.stderr, /\n\s+at /)
+})
+
+test('tm-web: a malformed --listen is bad input, a port in use a one-line failure', async (t) => {
+  const config = join(repoRoot(), 'config/tokens.yaml')
+  const malformed = await runBinary('tm-web', ['--config', config, '--insecure', '--listen', 'nowhere'])
+  t.is(malformed.code, 2)
+  t.regex(malformed.stderr, /^tm-web: --listen: malformed access point "nowhere".*\n$/)
+  const taken = createServer()
+  taken.listen(0, '127.0.0.1')
+  await once(taken, 'listening')
+  t.teardown(() => taken.close())
+  const port = (taken.address() as { port: number }).port
+  const inUse = await runBinary('tm-web', ['--config', config, '--insecure', '--listen', `127.0.0.1:${port}`])
+  t.is(inUse.code, 1)
+  t.regex(inUse.stderr, /^tm-web: listen EADDRINUSE.*\n$/)
 })

@@ -425,7 +425,7 @@ test("status prints the node's tokens as a table, or one JSON object", async (t)
   t.teardown(() => node.stop())
   const human = await runClient(['status', '--server', node.address])
   t.is(human.exitCode, 0, human.stderr)
-  t.regex(human.stdout, /^t +writer,reader +2 +empty +no +1 +3 +2\/2 +no$/m)
+  t.regex(human.stdout, /^t +writer,reader +2 +empty +no +1 +3 +2\/2 +no +- +- +0 +no$/m)
   const json = await runClient(['status', '--server', node.address, '--json'])
   t.like(JSON.parse(json.stdout), {
     node: 'N',

@@ -436,6 +436,10 @@ test('status output: an aligned table, or JSON with versions split', (t) => {
         write_quorum: 2,
         writer: '127.0.0.1:50051',
         readers: ['127.0.0.1:50052'],
+        committed: true,
+        lease_held: true,
+        lease_remaining_ms: '812',
+        operations: '7',
       },
       {
         id: 'alpha',
@@ -449,6 +453,10 @@ test('status output: an aligned table, or JSON with versions split', (t) => {
         writer: '127.0.0.1:50052',
         readers: ['127.0.0.1:50053'],
         recovering: { answered: 2, ready: 1, others: 4 },
+        lease_holders: [
+          { node: '127.0.0.1:50051', remaining_ms: '100' },
+          { node: '127.0.0.1:50053', remaining_ms: '90' },
+        ],
       },
     ],
   }
@@ -456,15 +464,24 @@ test('status output: an aligned table, or JSON with versions split', (t) => {
     formatStatus(nodeStatus(reply), false),
     [
       'node 127.0.0.1:50052  scheme abc  ignored replies 4',
-      'ID     ROLES   VERSION  VALUE    SILENT  PENDING  REPLICAS  R/W QUORUM  RECOVERING',
-      '1      reader  3        written  no      0        3         2/2         no',
-      'alpha  writer  -        -        yes     12       5         3/3         2/4 answered, 1 ready',
+      'ID     ROLES   VERSION  VALUE    SILENT  PENDING  REPLICAS  R/W QUORUM  COMMITTED  FINAL  LEASE       OPS  RECOVERING',
+      '1      reader  3        written  no      0        3         2/2         yes        no     held 812ms  7    no',
+      'alpha  writer  -        -        yes     12       5         3/3         no         -      2 holders   0    2/4 answered, 1 ready',
       '',
     ].join('\n'),
   )
   const json = JSON.parse(formatStatus(nodeStatus(reply), true))
   t.like(json, { node: '127.0.0.1:50052', ignored_replies: '4' })
-  t.like(json.tokens[0], { id: '1', version: '3', epoch: '9', value: 'token', read_quorum: 2 })
+  t.like(json.tokens[0], {
+    id: '1',
+    version: '3',
+    epoch: '9',
+    value: 'token',
+    read_quorum: 2,
+    committed: true,
+    lease_remaining_ms: '812',
+    operations: '7',
+  })
   t.like(json.tokens[1], {
     id: 'alpha',
     version: null,

@@ -92,8 +92,8 @@ test.serial(
     t.is(run.exitCode, 7, run.stderr)
     for (const node of nodes) t.regex(run.stdout, new RegExp(`^${node.address} .*scheme f00`, 'm'))
     t.regex(run.stdout, new RegExp(`^${dead}  unreachable \\(.*ECONNREFUSED.*\\)$`, 'm'))
-    t.regex(run.stdout, /^a +reader +7 +written +no +0 +3 +2\/2 +no$/m)
-    t.regex(run.stdout, /^b +writer +- +- +yes +4 +3 +2\/2 +no$/m)
+    t.regex(run.stdout, /^a +reader +7 +written +no +0 +3 +2\/2 +no +no +- +0 +no$/m)
+    t.regex(run.stdout, /^b +writer +- +- +yes +4 +3 +2\/2 +no +- +- +0 +no$/m)
     t.is(run.stderr, 'tm-client: 1 of 3 nodes did not answer\n')
   },
 )

@@ -31,6 +31,13 @@ test('npm pack gives a package whose exports and types let the README example ru
   t.false(listing.includes('package/dist/test/'), 'tests are not shipped')
   t.false(listing.includes('package/dist/src/tools/'), 'developer tooling is not shipped')
   t.true(listing.includes('package/proto/tokenmanager/v1/token_manager.proto'))
+  for (const file of ['index.html', 'app.js', 'style.css'])
+    t.true(listing.includes(`package/dist/src/bin/web/static/${file}`), `tm-web's ${file} is shipped`)
+  const { stdout: webVersion } = await run(process.execPath, [join(installed, 'dist/src/bin/tm-web.js'), '--version'])
+  t.is(
+    webVersion.trim(),
+    (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+  )
   const example = await readmeExample(root)
   await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }))
   await writeFile(join(scratch, 'example.mjs'), example)

@@ -189,3 +189,30 @@ test('callFailureOf says which node ended a call with which status; a read names
   t.true(refused instanceof UnavailableError, 'a write never sent is not an unknown outcome')
   t.like(callFailureOf(refused), { node: '127.0.0.1:1', status: 'UNAVAILABLE' })
 })
+
+test('status carries committed, final, leases and the operations each node coordinated', async (t) => {
+  const cluster = await startLocalCluster({ nodes: 3, tokens: ['a'] })
+  t.teardown(() => cluster.close())
+  const client = cluster.client()
+  const writer = cluster.scheme[0]!.writer
+  const reader = cluster.nodes.find((node) => node !== writer)!
+  await client.write('a', { name: 'alpha', low: 0n, mid: 10n, high: 20n })
+  const atWriter = (await client.status(writer)).tokens[0]!
+  t.like(atWriter, { committed: true, finalComputed: false, operations: 1n })
+  // Each read at the reader asks for a lease until it holds one; the lease lasts 1 s, so a few reads find it held.
+  const deadlineMs = Date.now() + 10_000
+  let atReader = (await client.status(reader)).tokens[0]!
+  while (atReader.leaseRemainingMs === undefined && Date.now() < deadlineMs) {
+    await client.read('a', { node: reader })
+    atReader = (await client.status(reader)).tokens[0]!
+  }
+  t.not(atReader.leaseRemainingMs, undefined, 'the reader came to hold a lease')
+  t.true(atReader.leaseRemainingMs! <= 1_000n)
+  t.like(atReader, { committed: true, finalComputed: true })
+  t.true(atReader.operations >= 1n)
+  const holders = (await client.status(writer)).tokens[0]!.leaseHolders
+  t.true(
+    holders.some((h) => h.node === reader),
+    'the writer counts the reader among the holders',
+  )
+})

@@ -30,6 +30,9 @@ const statusOf = (token: string): TokenStatus => ({
   readQuorum: 2,
   writeQuorum: 2,
   recovering: { answered: 0, ready: 0, others: 2 },
+  committed: true,
+  finalComputed: false,
+  operations: 0,
 })
 
 test('a few tokens starting and ending recovery get one line each, with their progress', (t) => {

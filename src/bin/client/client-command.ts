@@ -1,9 +1,10 @@
-import { Command, Option } from 'clipanion'
+import { Option } from 'clipanion'
 import { TokenManagerClient } from '../../client/token-manager-client.js'
 import type { HistoryRecordSink } from './history-recorder.js'
 import type { BaseContext } from 'clipanion'
 import type { ClientSecurity } from '../../client/node-channels.js'
-import { clientSecurity, explainTls } from './client-tls.js'
+import { explainTls } from './client-tls.js'
+import { SecureClientCommand } from './secure-client-command.js'
 import { ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure.js'
 import { formatFailure } from './output.js'
@@ -13,39 +14,19 @@ import { parseTimeoutMs } from './request-args.js'
  * What every tm-client command shares: --json and --timeout, and turning any failure into one stderr line and
  * an exit code (clipanion would otherwise print stacks to stdout).
  */
-export abstract class ClientCommand extends Command {
+export abstract class ClientCommand extends SecureClientCommand {
   json = Option.Boolean('--json', false, {
     description: 'Print exactly one JSON object on stdout (uint64 values as decimal strings)',
   })
   timeout = Option.String('--timeout', '5000', {
     description: 'Deadline of each attempt: milliseconds, or a duration such as 5s',
   })
-  certsDir = Option.String('--certs-dir', {
-    description: 'Certificates made by tm-certs: ca.pem, and admin.pem for fail-silent and status (default certs)',
-  })
-  insecure = Option.Boolean('--insecure', false, {
-    description: 'Plaintext, for a cluster whose nodes run with --insecure',
-  })
-  tlsCa = Option.String('--tls-ca', {
-    description: "Dial with TLS, trusting this CA (PEM) for the nodes' certificates",
-  })
-  tlsCert = Option.String('--tls-cert', {
-    description: 'Client certificate (PEM) of the cluster CA: needed for fail-silent and status',
-  })
-  tlsKey = Option.String('--tls-key', { description: 'Private key (PEM) of --tls-cert' })
-
   /** How this run reaches the nodes: set from the flags before the command's work. */
   protected security: ClientSecurity | undefined
 
   async execute(): Promise<number> {
     try {
-      this.security = clientSecurity({
-        ca: this.tlsCa,
-        cert: this.tlsCert,
-        key: this.tlsKey,
-        certsDir: this.certsDir,
-        insecure: this.insecure,
-      })
+      this.security = this.flagSecurity()
       await this.perform()
       return ExitCode.ok
     } catch (error) {

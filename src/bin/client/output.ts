@@ -142,12 +142,21 @@ function statusText(reply: StatusReply): string {
     String(s.pending),
     String(s.replicas),
     `${s.readQuorum}/${s.writeQuorum}`,
+    s.committed ? 'yes' : 'no',
+    s.value === 'written' ? (s.finalComputed ? 'yes' : 'no') : '-',
+    leaseText(s),
+    String(s.operations),
     recoveringText(s),
   ])
-  return (
-    header +
-    table(['ID', 'ROLES', 'VERSION', 'VALUE', 'SILENT', 'PENDING', 'REPLICAS', 'R/W QUORUM', 'RECOVERING'], rows)
-  )
+  const headers = ['ID', 'ROLES', 'VERSION', 'VALUE', 'SILENT', 'PENDING', 'REPLICAS', 'R/W QUORUM', 'COMMITTED']
+  return header + table([...headers, 'FINAL', 'LEASE', 'OPS', 'RECOVERING'], rows)
+}
+
+/** At a reader: `held <ms>ms` while it holds a lease; at the writer: the readers that may hold one; else `-`. */
+function leaseText(s: TokenStatus): string {
+  if (s.leaseRemainingMs !== undefined) return `held ${s.leaseRemainingMs}ms`
+  if (s.leaseHolders.length > 0) return `${s.leaseHolders.length} holder${s.leaseHolders.length === 1 ? '' : 's'}`
+  return '-'
 }
 
 /** `no`, or how far the replica's recovery got: other replicas that answered, and how many had their state. */
@@ -196,6 +205,11 @@ function tokenStatusJson(s: TokenStatus): Json {
     writer: s.writer,
     readers: [...s.readers],
     recovering: s.recovering === undefined ? null : { ...s.recovering },
+    committed: s.committed,
+    final_computed: s.finalComputed,
+    lease_holders: s.leaseHolders.map((h) => ({ node: h.node, remaining_ms: String(h.remainingMs) })),
+    lease_remaining_ms: s.leaseRemainingMs === undefined ? null : String(s.leaseRemainingMs),
+    operations: String(s.operations),
   }
 }
 

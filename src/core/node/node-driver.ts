@@ -175,8 +175,9 @@ export class NodeDriver {
 
   /** Every token's status; `pending` counts the requests parked on a silent token too (they wait for their deadline). */
   status(): TokenStatus[] {
-    this.applySilences(this.ports.clock.nowMs())
-    const statuses = this.node.status()
+    const nowMs = this.ports.clock.nowMs()
+    this.applySilences(nowMs)
+    const statuses = this.node.status(nowMs)
     if (this.parkedByToken.size === 0) return statuses
     return statuses.map((status) => {
       const parked = this.parkedByToken.get(status.token)

@@ -40,6 +40,11 @@ export class ReadLease {
     return nowMs < this.untilMs
   }
 
+  /** The ms the lease has left at `nowMs`; undefined when it holds none. */
+  remainingMs(nowMs: number): number | undefined {
+    return this.valid(nowMs) ? this.untilMs - nowMs : undefined
+  }
+
   /** Whether to ask for a (longer) lease now: half of it is used up and no request is out (a lost one is retried). */
   due(nowMs: number): boolean {
     if (this.timing.leaseMs <= 0 || this.untilMs - nowMs > this.timing.leaseMs / 2 || nowMs < this.retryAtMs)

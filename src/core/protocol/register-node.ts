@@ -11,6 +11,7 @@ import { type LeaseTiming, NO_LEASES } from './read-lease.js'
 import { PeerIncarnations } from './peer-incarnations.js'
 import type { RecoveryTiming } from './replica-recovery.js'
 import { INITIAL, type Versioned } from './replica-state.js'
+import { compareTimestamps, ZERO_TIMESTAMP } from './timestamp.js'
 import { type RegisterLimits, TokenRegister } from './token-register.js'
 
 export interface RegisterNodeConfig {
@@ -74,6 +75,16 @@ export interface TokenStatus {
   readonly replicas: number
   readonly readQuorum: number
   readonly writeQuorum: number
+  /** This node knows its copy's version committed (a write quorum holds it); trivially so for a never-written copy. */
+  readonly committed: boolean
+  /** The copy carries its final argmin (a read computed it); false for a copy that holds no written value. */
+  readonly finalComputed: boolean
+  /** At the writer with leases on: the readers that may hold a read lease now, each with the ms it has left. */
+  readonly leaseHolders?: ReadonlyMap<NodeId, number>
+  /** At a reader holding a read lease from the writer: the ms it has left. */
+  readonly leaseRemainingMs?: number
+  /** Client operations on the token this node took on as coordinator since it started. */
+  readonly operations: number
 }
 
 /** A node's roles in a token, shared by every status (every node of a token's entry stores a copy of it). */
@@ -100,6 +111,8 @@ export class RegisterNode {
   /** Restored replica state of tokens whose register is not built yet. */
   private readonly dormant = new Map<string, Versioned>()
   private readonly silent = new Set<string>()
+  /** Client operations taken on per token (bounded by the node's tokens: only those of the scheme count). */
+  private readonly operations = new Map<string, number>()
   private readonly deadlines = new DeadlineHeap<string>()
   private readonly jobTokens = new Map<number, string>()
   private readonly nextReqId: () => number
@@ -200,12 +213,13 @@ export class RegisterNode {
     return this.silent.has(token)
   }
 
-  status(): TokenStatus[] {
-    return this.mine.map((token) => this.statusOf(token)!)
+  /** Every token's status; `nowMs` (the clock now) dates the leases, the last step's time when omitted. */
+  status(nowMs = this.nowMs): TokenStatus[] {
+    return this.mine.map((token) => this.statusOf(token, nowMs)!)
   }
 
   /** One token's status, without building every token's (a per-request log line needs only its own). */
-  statusOf(token: string): TokenStatus | undefined {
+  statusOf(token: string, nowMs = this.nowMs): TokenStatus | undefined {
     const entry = this.config.scheme.get(token)
     if (entry === undefined) return undefined
     const writer = entry.writer === this.self
@@ -214,16 +228,25 @@ export class RegisterNode {
     const register = this.registers.get(token)
     const recovering = register?.recoveryProgress()
     const replicas = this.config.scheme.replicasOf(token).length
+    const state = register?.replicaState ?? this.dormant.get(token) ?? INITIAL
+    const holders = register?.leaseHoldersAt(nowMs)
+    const leaseRemainingMs = register?.leaseRemainingMs(nowMs)
     return {
       token,
       roles: ROLES[writer ? (reader ? 'both' : 'writer') : 'reader'],
-      state: register?.replicaState ?? this.dormant.get(token) ?? INITIAL,
+      state,
       silent: this.silent.has(token),
       ...(recovering && { recovering }),
       pending: register?.pendingCount ?? 0,
       replicas,
       readQuorum: this.config.quorum.readQuorum(replicas),
       writeQuorum: this.config.quorum.writeQuorum(replicas),
+      // An unbuilt register heard of no commit: only a never-written copy counts as committed then.
+      committed: compareTimestamps(state.ts, register?.committed ?? ZERO_TIMESTAMP) <= 0,
+      finalComputed: state.value.kind === 'token' && state.value.token.final !== undefined,
+      ...(holders !== undefined && { leaseHolders: remainingOf(holders, nowMs) }),
+      ...(leaseRemainingMs !== undefined && { leaseRemainingMs }),
+      operations: this.operations.get(token) ?? 0,
     }
   }
 
@@ -309,6 +332,7 @@ export class RegisterNode {
     }
     if (input.deadlineMs <= nowMs) return fail(new InvalidArgumentError('deadline already passed'))
     this.deadlines.push(input.deadlineMs, input.token)
+    this.operations.set(input.token, (this.operations.get(input.token) ?? 0) + 1)
     this.register(input.token)!.submit(input.opId, input.op, input.deadlineMs, out)
   }
 
@@ -423,4 +447,11 @@ export class RegisterNode {
     // A register not built yet has no work to abandon.
     this.registers.get(token)?.abandon(out)
   }
+}
+
+/** Lease ends (node clock) as the ms each has left at `nowMs`. */
+function remainingOf(holders: ReadonlyMap<NodeId, number>, nowMs: number): ReadonlyMap<NodeId, number> {
+  const remaining = new Map<NodeId, number>()
+  for (const [holder, untilMs] of holders) remaining.set(holder, Math.max(0, untilMs - nowMs))
+  return remaining
 }

@@ -363,6 +363,16 @@ export class TokenRegister implements TokenContext {
     return this.grantor?.table.holders(this.ids.nowMs())
   }
 
+  /** For status, at `nowMs` (the clock now, past the last step): the readers that may hold a lease, and until when. */
+  leaseHoldersAt(nowMs: number): ReadonlyMap<NodeId, number> | undefined {
+    return this.grantor?.table.holders(nowMs)
+  }
+
+  /** For status: how long this reader's lease still holds at `nowMs`; undefined when it holds none (or is the writer). */
+  leaseRemainingMs(nowMs: number): number | undefined {
+    return this.lease?.remainingMs(nowMs)
+  }
+
   writerCommitted(ts: Timestamp, out: Outbox): void {
     this.noteCommitted(ts)
     if (this.grantor === undefined) return

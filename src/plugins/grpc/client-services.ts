@@ -163,6 +163,12 @@ export class ClientServices {
         readers: entry.readers,
         ...(s.recovering && { recovering: s.recovering }),
         state: s.state ? { version: versionToWire(s.state.ts), value: valueToWire(s.state.value) } : undefined,
+        committed: s.committed,
+        final_computed: s.finalComputed,
+        lease_holders: [...(s.leaseHolders ?? [])].map(([node, ms]) => ({ node, remaining_ms: wholeMs(ms) })),
+        lease_held: s.leaseRemainingMs !== undefined,
+        lease_remaining_ms: wholeMs(s.leaseRemainingMs ?? 0),
+        operations: String(s.operations),
       }
     })
     return {
@@ -190,6 +196,11 @@ function requireId(request: Request): string {
   if (!request.id) throw new InvalidArgumentError('id is required')
   if (request.id.length > MAX_ID_LENGTH) throw new InvalidArgumentError(`id longer than ${MAX_ID_LENGTH} characters`)
   return request.id
+}
+
+/** A duration for a uint64 field: whole ms, rounded up so a lease still held never reads as 0. */
+function wholeMs(ms: number): string {
+  return String(Math.ceil(ms))
 }
 
 /** The caller's deadline as a timeout; the node caps it with its own operation timeout. */

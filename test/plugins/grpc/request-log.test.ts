@@ -88,6 +88,9 @@ const STATUS: TokenStatus[] = [
     replicas: 1,
     readQuorum: 1,
     writeQuorum: 1,
+    committed: true,
+    finalComputed: false,
+    operations: 0,
     state: {
       ts: { seq: 3n, epoch: 1n } as any,
       value: {
