@@ -12,6 +12,7 @@ import { PeerIncarnations } from './peer-incarnations.js'
 import type { RecoveryTiming } from './replica-recovery.js'
 import { INITIAL, type Versioned } from './replica-state.js'
 import { type RegisterLimits, TokenRegister } from './token-register.js'
+import type { TraceContext } from './trace-context.js'
 
 export interface RegisterNodeConfig {
   readonly self: NodeId
@@ -48,6 +49,8 @@ export type NodeInput =
       readonly token: string
       readonly op: ClientOp
       readonly deadlineMs: number
+      /** Set when the operation is recorded: its span's context (see the Tracer port). */
+      readonly trace?: TraceContext
     }
   | { readonly type: 'message'; readonly envelope: Envelope }
   | { readonly type: 'hashed'; readonly jobId: number; readonly result: Argmin | undefined }
@@ -309,7 +312,7 @@ export class RegisterNode {
     }
     if (input.deadlineMs <= nowMs) return fail(new InvalidArgumentError('deadline already passed'))
     this.deadlines.push(input.deadlineMs, input.token)
-    this.register(input.token)!.submit(input.opId, input.op, input.deadlineMs, out)
+    this.register(input.token)!.submit(input.opId, input.op, input.deadlineMs, out, input.trace)
   }
 
   /** Tokens whose replica here is still recovering its state (only built registers can be). */
