@@ -7,8 +7,11 @@ export {
   TokenManagerClient,
   type CallOptions,
   type ClientOptions,
+  type NodeTraceSpans,
   type ReadOptions,
 } from './client/token-manager-client.js'
+export type { RecentOperation, TraceSpan, TraceSpanEvent } from './client/trace-results.js'
+export { type TraceTreeNode, traceTree } from './client/trace-tree.js'
 export type { ClientSecurity, ClientTls, ReconnectBackoff } from './client/node-channels.js'
 export { type CallFailure, callFailureOf } from './client/call-failure.js'
 export type { Argmin, LifecycleResult, ReadResult, TokenWrite, Version, WriteResult } from './client/wire-results.js'

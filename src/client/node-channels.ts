@@ -32,6 +32,7 @@ export function pemOf(value: string | Buffer): Buffer {
 type Service = 'TokenService' | 'AdminService'
 type UnaryMethod = (
   request: unknown,
+  metadata: grpc.Metadata,
   options: grpc.CallOptions,
   callback: (error: grpc.ServiceError | null, reply?: unknown) => void,
 ) => grpc.ClientUnaryCall
@@ -49,7 +50,10 @@ export class NodeChannels {
     private readonly backoff: ReconnectBackoff = DEFAULT_BACKOFF,
   ) {}
 
-  /** One unary call; rejects with the grpc-js ServiceError (callers map it), or with CANCELLED on abort. */
+  /**
+   * One unary call; rejects with the grpc-js ServiceError (callers map it), or with CANCELLED on abort. `metadata`:
+   * what the call carries besides (a traceparent).
+   */
   call<Reply>(
     node: string,
     service: Service,
@@ -57,6 +61,7 @@ export class NodeChannels {
     request: object,
     timeoutMs: number,
     signal?: AbortSignal,
+    metadata: grpc.Metadata = new grpc.Metadata(),
   ): Promise<Reply> {
     if (this.closed)
       return Promise.reject(
@@ -68,7 +73,8 @@ export class NodeChannels {
     const client = this.client(node, service)
     const fn = (client as unknown as Record<string, UnaryMethod>)[method]!
     return new Promise<Reply>((resolve, reject) => {
-      const call = fn.call(client, request, { deadline: new Date(Date.now() + timeoutMs) }, (error, reply) => {
+      const options = { deadline: new Date(Date.now() + timeoutMs) }
+      const call = fn.call(client, request, metadata, options, (error, reply) => {
         signal?.removeEventListener('abort', abort)
         if (error !== null) reject(error)
         else resolve(reply as Reply)

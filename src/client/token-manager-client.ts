@@ -14,6 +14,15 @@ import {
 import { type HistoryRecord, registerValue } from './history-records.js'
 import { type ClientSecurity, NodeChannels, type ReconnectBackoff } from './node-channels.js'
 import { readerOrder } from './reader-order.js'
+import { type CallTrace, callTrace, withTraceId } from './call-trace.js'
+import {
+  type RecentOperation,
+  recentOperations,
+  type TraceSpan,
+  traceSpan,
+  type WireRecentOperationsReply,
+  type WireTraceSpansReply,
+} from './trace-results.js'
 import {
   type LifecycleResult,
   lifecycleResult,
@@ -62,7 +71,17 @@ export interface CallOptions {
    * a read then asks it alone, without failover.
    */
   readonly node?: string
+  /**
+   * Record this operation's spans on every node it touches (a sampled W3C traceparent goes with it): the result
+   * then carries `traceId`, and `traceSpans(node, traceId)` fetches each node's spans, no collector needed.
+   */
+  readonly trace?: boolean
 }
+
+/** What a node keeps of one trace, or why it could not be asked. */
+export type NodeTraceSpans =
+  | { readonly node: string; readonly ok: true; readonly spans: readonly TraceSpan[] }
+  | { readonly node: string; readonly ok: false; readonly error: Error }
 
 export interface ReadOptions extends CallOptions {
   /** Try other readers when one does not answer (true). */
@@ -108,37 +127,78 @@ export class TokenManagerClient {
   write(id: string, value: TokenWrite, call: CallOptions = {}): Promise<WriteResult> {
     const fields = { name: value.name, low: String(value.low), mid: String(value.mid), high: String(value.high) }
     const op: RegisterOp = { kind: 'write', value: registerValue(fields) }
+    const trace = callTrace(call.trace)
     return this.recorded(
       id,
       op,
       call,
-      () => this.atWriter<WireWriteReply>(id, 'write', { id, ...fields }, call),
+      () => this.atWriter<WireWriteReply>(id, 'write', { id, ...fields }, call, trace),
       () => ({ kind: 'ok' }),
-    ).then(writeResult)
+    ).then((reply) => withTraceId(writeResult(reply), trace))
   }
 
   create(id: string, call: CallOptions = {}): Promise<LifecycleResult> {
+    const trace = callTrace(call.trace)
     return this.recorded(
       id,
       { kind: 'create' },
       call,
-      () => this.atWriter<WireLifecycleReply>(id, 'create', { id }, call),
+      () => this.atWriter<WireLifecycleReply>(id, 'create', { id }, call, trace),
       () => ({ kind: 'ok' }),
-    ).then(lifecycleResult)
+    ).then((reply) => withTraceId(lifecycleResult(reply), trace))
   }
 
   drop(id: string, call: CallOptions = {}): Promise<LifecycleResult> {
+    const trace = callTrace(call.trace)
     return this.recorded(
       id,
       { kind: 'drop' },
       call,
-      () => this.atWriter<WireLifecycleReply>(id, 'drop', { id }, call),
+      () => this.atWriter<WireLifecycleReply>(id, 'drop', { id }, call, trace),
       () => ({ kind: 'ok' }),
-    ).then(lifecycleResult)
+    ).then((reply) => withTraceId(lifecycleResult(reply), trace))
   }
 
   read(id: string, call: ReadOptions = {}): Promise<ReadResult> {
-    return this.recorded(id, { kind: 'read' }, call, () => this.atReaders(id, call), readValue).then(readResult)
+    const trace = callTrace(call.trace)
+    return this.recorded(id, { kind: 'read' }, call, () => this.atReaders(id, call, trace), readValue).then((reply) =>
+      withTraceId(readResult(reply), trace),
+    )
+  }
+
+  /** The spans `node` keeps of one trace (TokenService.TraceSpans: the trace id is the key, no admin needed). */
+  async traceSpans(node: string, traceId: string, call: CallOptions = {}): Promise<TraceSpan[]> {
+    const timeoutMs = call.timeoutMs ?? this.timeoutMs
+    const reply = await this.channels
+      .call<WireTraceSpansReply>(this.known(node), 'TokenService', 'TraceSpans', { trace_id: traceId }, timeoutMs)
+      .catch((error: unknown) => {
+        throw errorOfCall(error, { node, timeoutMs, expected: [node] })
+      })
+    return reply.spans.map(traceSpan)
+  }
+
+  /** One trace's spans from each of `nodes` (e.g. a token's writer and readers): a node that fails says why. */
+  traceOf(traceId: string, nodes: readonly string[], call: CallOptions = {}): Promise<NodeTraceSpans[]> {
+    return Promise.all(
+      nodes.map((node) =>
+        this.traceSpans(node, traceId, call).then(
+          (spans): NodeTraceSpans => ({ node, ok: true, spans }),
+          (error: Error): NodeTraceSpans => ({ node, ok: false, error }),
+        ),
+      ),
+    )
+  }
+
+  /**
+   * The last client operations `node` coordinated, newest first (AdminService.RecentOperations: a secured cluster
+   * wants an admin certificate). `limit` defaults to the node's (100); `token` keeps one token's.
+   */
+  async recentOperations(
+    node: string,
+    options: CallOptions & { readonly limit?: number; readonly token?: string } = {},
+  ): Promise<RecentOperation[]> {
+    const request = { limit: options.limit ?? 0, id: options.token ?? '' }
+    return recentOperations(await this.admin<WireRecentOperationsReply>(node, 'RecentOperations', request, options))
   }
 
   /** Closes every channel; calls in flight fail. */
@@ -168,7 +228,7 @@ export class TokenManagerClient {
 
   private admin<Reply>(
     node: string,
-    method: 'Status' | 'FailSilent',
+    method: 'Status' | 'FailSilent' | 'RecentOperations',
     request: object,
     call: CallOptions,
   ): Promise<Reply> {
@@ -205,12 +265,27 @@ export class TokenManagerClient {
     return { writer: entry.writer, readers: entry.readers, named: false }
   }
 
-  private async atWriter<Reply>(id: string, mutation: string, request: object, call: CallOptions): Promise<Reply> {
+  private async atWriter<Reply>(
+    id: string,
+    mutation: string,
+    request: object,
+    call: CallOptions,
+    trace: CallTrace | undefined,
+  ): Promise<Reply> {
     const route = this.route(id, call)
     const timeoutMs = call.timeoutMs ?? this.timeoutMs
     const method = mutation[0]!.toUpperCase() + mutation.slice(1)
     try {
-      return await this.channels.call<Reply>(route.writer, 'TokenService', method, request, timeoutMs, call.signal)
+      const { writer } = route
+      return await this.channels.call<Reply>(
+        writer,
+        'TokenService',
+        method,
+        request,
+        timeoutMs,
+        call.signal,
+        trace?.metadata,
+      )
     } catch (error) {
       const expected = this.scheme?.get(id)?.writer
       throw errorOfCall(error, { node: route.writer, timeoutMs, mutation, expected: expected ? [expected] : [] })
@@ -218,7 +293,7 @@ export class TokenManagerClient {
   }
 
   /** Readers in random order, each tried once while time is left; only "no answer" moves on to the next. */
-  private async atReaders(id: string, call: ReadOptions): Promise<WireReadReply> {
+  private async atReaders(id: string, call: ReadOptions, trace: CallTrace | undefined): Promise<WireReadReply> {
     const route = this.route(id, call)
     const order = readerOrder(route.readers, call.random ?? this.options.random)
     const readers = route.named || call.failover === false ? order.slice(0, 1) : order
@@ -229,7 +304,16 @@ export class TokenManagerClient {
       const attemptMs = Math.min(deadlineMs - Date.now(), call.attemptMs ?? this.options.readAttemptMs ?? 1_000)
       if (attemptMs <= 0) break
       try {
-        return await this.channels.call<WireReadReply>(reader, 'TokenService', 'Read', { id }, attemptMs, call.signal)
+        const metadata = trace?.metadata
+        return await this.channels.call<WireReadReply>(
+          reader,
+          'TokenService',
+          'Read',
+          { id },
+          attemptMs,
+          call.signal,
+          metadata,
+        )
       } catch (error) {
         const failure = errorOfCall(error, { node: reader, timeoutMs: attemptMs, expected })
         const how = callFailureOf(failure)

@@ -61,12 +61,16 @@ export interface WriteResult {
   readonly partial: Argmin | undefined
   readonly version: Version
   readonly servedBy: string
+  /** Set when the call asked for a trace (CallOptions.trace): fetch its spans with traceSpans. */
+  readonly traceId?: string
 }
 
 export interface LifecycleResult {
   readonly id: string
   readonly version: Version
   readonly servedBy: string
+  /** Set when the call asked for a trace (CallOptions.trace): fetch its spans with traceSpans. */
+  readonly traceId?: string
 }
 
 /** A read: `written` false for a created token never written (then the fields are undefined). */
@@ -85,6 +89,8 @@ export interface ReadResult {
   readonly writer: string
   readonly readers: readonly string[]
   readonly servedBy: string
+  /** Set when the call asked for a trace (CallOptions.trace): fetch its spans with traceSpans. */
+  readonly traceId?: string
 }
 
 const argmin = (wire: WireArgmin | null): Argmin | undefined =>

@@ -7,6 +7,7 @@ import { Metrics, NO_METRICS } from '../core/ports/metrics.js'
 import { Persistence } from '../core/ports/persistence.js'
 import { QuorumStrategy } from '../core/ports/quorum-strategy.js'
 import { Transport } from '../core/ports/transport.js'
+import { NO_TRACER, Tracer } from '../core/ports/tracer.js'
 import type { NodeId } from '../core/protocol/messages.js'
 import { RegisterNode } from '../core/protocol/register-node.js'
 import type { RecoveryTiming } from '../core/protocol/replica-recovery.js'
@@ -113,6 +114,7 @@ const driverModule = new ContainerModule(({ bind }) => {
           clock,
           failures,
           metrics: ctx.get<Metrics>(Metrics, { optional: true }) ?? NO_METRICS,
+          tracer: ctx.get<Tracer>(Tracer, { optional: true }) ?? NO_TRACER,
         },
         {
           maxOperationMs: settings.operationTimeoutMs,

@@ -3,6 +3,7 @@ import { inlineHasherPlugin } from '../plugins/inline-hasher/inline-hasher-plugi
 import { logPersistencePlugin } from '../plugins/log-persistence/log-persistence-plugin.js'
 import { memoryPersistencePlugin } from '../plugins/memory-persistence/memory-persistence-plugin.js'
 import { allQuorumPlugin, flexibleQuorumPlugin, majorityQuorumPlugin } from '../plugins/quorum/quorum-plugins.js'
+import { offTracingPlugin, otlpTracingPlugin } from '../plugins/tracing/tracing-plugins.js'
 import { workerPoolHasherPlugin } from '../plugins/worker-pool-hasher/worker-pool-hasher-plugin.js'
 import { PluginRegistry, type PluginRegistration, type Slot } from './plugin-registry.js'
 
@@ -15,12 +16,14 @@ const TRANSPORTS: readonly PluginRegistration[] = [grpcTransportPlugin]
 const PERSISTENCES: readonly PluginRegistration[] = [memoryPersistencePlugin, logPersistencePlugin]
 const HASHERS: readonly PluginRegistration[] = [workerPoolHasherPlugin, inlineHasherPlugin]
 const QUORUMS: readonly PluginRegistration[] = [majorityQuorumPlugin, allQuorumPlugin, flexibleQuorumPlugin]
+const TRACINGS: readonly PluginRegistration[] = [offTracingPlugin, otlpTracingPlugin]
 
 const TABLES: { readonly [S in Slot]: readonly PluginRegistration[] } = {
   transport: TRANSPORTS,
   persistence: PERSISTENCES,
   hasher: HASHERS,
   quorum: QUORUMS,
+  tracing: TRACINGS,
 }
 
 export const NODE_PLUGINS = new PluginRegistry(Object.values(TABLES).flat())

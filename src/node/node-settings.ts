@@ -26,13 +26,15 @@ export interface SecuritySettings {
 
 /**
  * Everything that tunes a node; defaults in DEFAULT_SETTINGS. The plugin sections (transport, persistence, hasher,
- * quorum) name a registered kind and carry that plugin's own settings, as its registration read them.
+ * quorum, tracing) name a registered kind and carry that plugin's own settings, as its registration read them.
  */
 export interface NodeSettings {
   readonly transport: PluginSettings
   readonly persistence: PluginSettings
   readonly hasher: PluginSettings
   readonly quorum: PluginSettings
+  /** Traces: `off` (spans only of operations a caller asks to trace, kept for TraceSpans) or `otlp` (exported). */
+  readonly tracing: PluginSettings
   /** Upper bound on one client operation at a node (its quorum waits included). */
   readonly operationTimeoutMs: number
   /**

@@ -5,7 +5,7 @@ import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import type { NodeSettings } from './node-settings.js'
 
 /** The ports whose plugin a node's settings choose, each by the kind named in the settings section of that name. */
-export const SLOTS = ['transport', 'persistence', 'hasher', 'quorum'] as const
+export const SLOTS = ['transport', 'persistence', 'hasher', 'quorum', 'tracing'] as const
 export type Slot = (typeof SLOTS)[number]
 
 /** A plugin's section once its plugin has read it: the kind, and that plugin's own settings beside it. */

@@ -62,6 +62,63 @@ test.serial('tm-client write then read through the scheme, JSON with uint64 as d
   t.true(cluster.addresses.includes(reply.served_by))
 })
 
+test.serial(
+  'tm-client read --trace prints the operation as one tree of spans from every node of the token',
+  async (t) => {
+    const w = await client(
+      'write',
+      '--config',
+      cluster.configPath,
+      '--id',
+      'T',
+      '--name',
+      'tr',
+      '--low',
+      '0',
+      '--mid',
+      '5',
+      '--high',
+      '9',
+    )
+    t.is(w.code, 0, w.stderr)
+    const r = await client('read', '--config', cluster.configPath, '--id', 'T', '--trace')
+    t.is(r.code, 0, r.stderr)
+    t.regex(r.stdout, /^trace [0-9a-f]{32} {2}\(\d+ spans from 3 nodes\)$/m)
+    t.regex(r.stdout, /^read {2}127\.0\.0\.1:\d+ {2}\+0\.0 ms/m, 'the operation is the root')
+    t.regex(r.stdout, /^ {2}(query|local) {2}/m, 'its first phase one level in')
+    const j = await client(
+      'write',
+      '--config',
+      cluster.configPath,
+      '--id',
+      'T',
+      '--name',
+      'tj',
+      '--low',
+      '0',
+      '--mid',
+      '5',
+      '--high',
+      '9',
+      '--trace',
+      '--json',
+    )
+    t.is(j.code, 0, j.stderr)
+    const reply = JSON.parse(j.stdout)
+    t.is(reply.id, 'T')
+    t.regex(reply.trace.trace_id, /^[0-9a-f]{32}$/)
+    t.is(reply.trace.nodes.length, 3)
+    const root = reply.trace.tree[0]
+    t.is(root.name, 'write')
+    t.true(root.children.some((c: { name: string }) => c.name === 'hash'))
+    const store = root.children.find(
+      (c: { name: string; attributes: Record<string, string> }) => c.attributes['tm.phase'] === 'write',
+    )
+    t.true(store.replies.length >= 2, 'a write quorum of replies with versions')
+    t.true(store.children.every((c: { name: string }) => c.name === 'serve'))
+  },
+)
+
 test.serial('tm-client errors are one line with a distinct exit code, never a stack trace', async (t) => {
   const inverted = await client(
     'write',

@@ -1,7 +1,8 @@
 import { argminRange } from '../../src/core/hash/sha256-argmin.js'
 import type { Envelope, NodeId } from '../../src/core/protocol/messages.js'
 import type { ClientOp, Completion } from '../../src/core/protocol/operations.js'
-import type { HashJob, Outbox } from '../../src/core/protocol/outbox.js'
+import type { HashJob, Outbox, PhaseEvent } from '../../src/core/protocol/outbox.js'
+import type { TraceContext } from '../../src/core/protocol/trace-context.js'
 import type { LeaseTiming } from '../../src/core/protocol/read-lease.js'
 import type { RecoveryTiming } from '../../src/core/protocol/replica-recovery.js'
 import { RegisterNode } from '../../src/core/protocol/register-node.js'
@@ -22,6 +23,8 @@ export class ManualNet {
   holdHashes = false
   readonly hashJobs: { at: NodeId; job: HashJob }[] = []
   readonly hashCancels: number[] = []
+  /** Every phase event each node reported, in order. */
+  readonly phases: { at: NodeId; event: PhaseEvent }[] = []
   private opIds = 0
 
   private readonly scheme: ReplicationScheme
@@ -88,11 +91,12 @@ export class ManualNet {
     return this.nodes.get(id)!
   }
 
-  submit(at: NodeId, token: string, op: ClientOp, timeoutMs = 1000): number {
+  submit(at: NodeId, token: string, op: ClientOp, timeoutMs = 1000, trace?: TraceContext): number {
     const opId = ++this.opIds
+    const deadlineMs = this.nowMs + timeoutMs
     this.apply(
       at,
-      this.node(at).step({ type: 'client', opId, token, op, deadlineMs: this.nowMs + timeoutMs }, this.nowMs),
+      this.node(at).step({ type: 'client', opId, token, op, deadlineMs, ...(trace && { trace }) }, this.nowMs),
     )
     return opId
   }
@@ -150,6 +154,7 @@ export class ManualNet {
 
   private apply(at: NodeId, out: Outbox): void {
     this.inflight.push(...out.sends)
+    for (const event of out.phases) this.phases.push({ at, event })
     for (const done of out.completions) this.completions.set(done.opId, done)
     this.hashCancels.push(...out.hashCancels)
     for (const job of out.hashJobs) {

@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs'
 import { InvalidArgumentError } from '../../src/core/errors.js'
+import { formatTraceparent, parseTraceparent } from '../../src/core/protocol/trace-context.js'
 import type { IncomingBatch, IncomingMessage } from '../../src/plugins/grpc/replica-batch-codec.js'
 import { decodeReplicaBatch, encodeReplicaBatch } from '../../src/plugins/grpc/replica-batch-codec.js'
 import { type Normalized, protoType, referenceDecode, type Verdict } from './protobuf-reference.js'
@@ -64,6 +65,9 @@ export function coreView(m: Normalized): Normalized {
     view.fenced = false
     view.fresh = false
   }
+  // A trace context is kept on queries and stores only, and only one that parses: a bad one is dropped.
+  const trace = body === 'query' || body === 'store' ? parseTraceparent(view.traceparent as string) : undefined
+  view.traceparent = trace === undefined ? '' : formatTraceparent(trace)
   const inner = (name: string): Normalized => view[name] as Normalized
   if (body === 'store_ack' && inner('store_ack').lease_holders_known !== true) inner('store_ack').lease_holders = []
   if (body === 'query' && inner('query').known === undefined) inner('query').known_complete = false

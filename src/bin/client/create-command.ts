@@ -19,8 +19,10 @@ export class CreateCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const id = this.tokenId()
-    const node = this.namedNode()
-    const result = await this.withClient(id, (client) => client.create(id, { ...(node !== undefined && { node }) }))
-    this.print(formatLifecycle('created', result, this.json))
+    await this.operate(
+      id,
+      (client, call) => client.create(id, call),
+      (result, json) => formatLifecycle('created', result, json),
+    )
   }
 }

@@ -18,8 +18,10 @@ export class DropCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const id = this.tokenId()
-    const node = this.namedNode()
-    const result = await this.withClient(id, (client) => client.drop(id, { ...(node !== undefined && { node }) }))
-    this.print(formatLifecycle('dropped', result, this.json))
+    await this.operate(
+      id,
+      (client, call) => client.drop(id, call),
+      (result, json) => formatLifecycle('dropped', result, json),
+    )
   }
 }

@@ -1,7 +1,9 @@
 import { Command, Option } from 'clipanion'
 import { EXIT_CODES_SHORT } from './exit-codes.js'
 import { formatRead } from './output.js'
-import { TokenCommand } from './token-command.js'
+import type { TokenManagerClient } from '../../client/token-manager-client.js'
+import type { ReadResult } from '../../client/wire-results.js'
+import { type TokenCall, TokenCommand } from './token-command.js'
 
 export class ReadCommand extends TokenCommand {
   static override paths = [['read']]
@@ -36,10 +38,10 @@ export class ReadCommand extends TokenCommand {
     const node = this.namedNode()
     const attemptMs = this.timeoutMs()
     // The whole failover is one read for the history: it returns one answer, or none (failed, no effect).
-    const result = await this.withClient(id, (client) => {
+    const read = (client: TokenManagerClient, call: TokenCall): Promise<ReadResult> => {
       const readers = node === undefined ? client.scheme!.get(id)!.readers.length : 1
       return client.read(id, {
-        ...(node !== undefined && { node }),
+        ...call,
         failover: !this.noFailover,
         attemptMs,
         // Each attempt has its own --timeout; the slack covers the local work between attempts.
@@ -47,7 +49,7 @@ export class ReadCommand extends TokenCommand {
         random: this.random,
         onRetry: (failed, next) => this.notice(`${failed.message}; trying ${next}`),
       })
-    })
-    this.print(formatRead(result, this.json))
+    }
+    await this.operate(id, read, formatRead)
   }
 }

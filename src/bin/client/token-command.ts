@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Option, UsageError } from 'clipanion'
 import { NotFoundError } from '../../client/client-errors.js'
 import type { TokenManagerClient } from '../../client/token-manager-client.js'
@@ -5,6 +6,19 @@ import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
 import { ClientCommand } from './client-command.js'
 import { historyFile, PROCESS_CLIENT_ID } from './history-recorder.js'
 import { parseServer, parseTokenId } from './request-args.js'
+import { traceJson, traceText } from './trace-output.js'
+
+/**
+ * How long --trace waits before asking the nodes for their spans: a replica that answered after the quorum
+ * records its part just before its late answer leaves, a little after the operation completed.
+ */
+const TRACE_SETTLE_MS = 100
+
+/** What a token command passes the library call: the --server node, and whether to trace. */
+export interface TokenCall {
+  readonly node?: string
+  readonly trace?: boolean
+}
 
 /** A command about one token, sent to the node the scheme names for it, or to exactly the node --server names. */
 export abstract class TokenCommand extends ClientCommand {
@@ -20,6 +34,9 @@ export abstract class TokenCommand extends ClientCommand {
   })
   historyClient = Option.String('--client', {
     description: 'The client name recorded with --history (default: one per process)',
+  })
+  trace = Option.Boolean('--trace', false, {
+    description: "Record the operation's spans on every node it touches and print them after the result, as a tree",
   })
 
   protected tokenId(): string {
@@ -50,6 +67,30 @@ export abstract class TokenCommand extends ClientCommand {
     } finally {
       client.close()
     }
+  }
+
+  /**
+   * Runs one operation on token `id` and prints its result; with --trace, then fetches the operation's spans from
+   * every node of the token (or the --server node) and prints them as one tree (with --json, inside the object).
+   */
+  protected async operate<R extends { readonly traceId?: string }>(
+    id: string,
+    operation: (client: TokenManagerClient, call: TokenCall) => Promise<R>,
+    format: (result: R, json: boolean) => string,
+  ): Promise<void> {
+    const node = this.namedNode()
+    const call: TokenCall = { ...(node !== undefined && { node }), ...(this.trace && { trace: true }) }
+    await this.withClient(id, async (client) => {
+      const result = await operation(client, call)
+      const text = format(result, this.json)
+      if (result.traceId === undefined) return this.print(text)
+      await sleep(TRACE_SETTLE_MS)
+      const entry = client.scheme?.get(id)
+      const nodes = node !== undefined || entry === undefined ? [node!] : [...new Set([entry.writer, ...entry.readers])]
+      const traced = await client.traceOf(result.traceId, nodes)
+      if (!this.json) return this.print(text + traceText(result.traceId, traced))
+      this.print(`${JSON.stringify({ ...JSON.parse(text), trace: traceJson(result.traceId, traced) })}\n`)
+    })
   }
 
   private checkInScheme(id: string): void {

@@ -40,10 +40,6 @@ export class WriteCommand extends TokenCommand {
 
   protected async perform(): Promise<void> {
     const request = parseWriteRequest({ id: this.id, name: this.name, low: this.low, mid: this.mid, high: this.high })
-    const node = this.namedNode()
-    const result = await this.withClient(request.id, (client) =>
-      client.write(request.id, request, { ...(node !== undefined && { node }) }),
-    )
-    this.print(formatWrite(result, this.json))
+    await this.operate(request.id, (client, call) => client.write(request.id, request, call), formatWrite)
   }
 }

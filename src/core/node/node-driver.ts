@@ -15,7 +15,10 @@ import type { Transport } from '../ports/transport.js'
 import { DeadlineHeap } from '../protocol/deadline-heap.js'
 import type { Envelope } from '../protocol/messages.js'
 import type { ClientOp, OpResult } from '../protocol/operations.js'
-import type { Outbox } from '../protocol/outbox.js'
+import { isCountedRound, type Outbox } from '../protocol/outbox.js'
+import type { TraceContext } from '../protocol/trace-context.js'
+import { NO_TRACER, type OperationTrace, type SpanRecord, type Tracer } from '../ports/tracer.js'
+import { type RecentOperation, RecentOperations } from './recent-operations.js'
 import type { NodeInput, RegisterNode, TokenStatus } from '../protocol/register-node.js'
 import { HashJobs } from './hash-jobs.js'
 
@@ -26,6 +29,7 @@ export interface NodeDriverPorts {
   readonly clock: Clock
   readonly failures: FailureInjector
   readonly metrics?: Metrics
+  readonly tracer?: Tracer
 }
 
 export interface NodeDriverOptions {
@@ -38,11 +42,15 @@ export interface NodeDriverOptions {
    * still (suspend, VM pause): leases are dropped. Below it, the leases' drift margin covers the gap.
    */
   readonly stallThresholdMs?: number
+  /** How many client operations `recentOperations` remembers (1000). */
+  readonly recentOperations?: number
 }
 
 export interface ExecuteOptions {
   readonly timeoutMs: number
   readonly signal?: AbortSignal
+  /** The caller's trace context (W3C traceparent), if it sent one: its sampled flag asks for this operation's spans. */
+  readonly trace?: TraceContext
 }
 
 export type Done = (error: TokenManagerError | undefined, result?: OpResult) => void
@@ -55,6 +63,8 @@ interface PendingOp {
   readonly deadlineMs: number
   parked: boolean
   detach?: () => void
+  /** Set when the operation is recorded. */
+  readonly trace: OperationTrace | undefined
 }
 
 /**
@@ -79,6 +89,8 @@ export class NodeDriver {
   private readonly parkedByToken = new Map<string, number>()
   private stopped = false
   private readonly metrics: Metrics
+  private readonly tracer: Tracer
+  private readonly recent: RecentOperations
   private lastWallMs: number | undefined
   private lastMonoMs = 0
 
@@ -88,6 +100,8 @@ export class NodeDriver {
     private readonly options: NodeDriverOptions,
   ) {
     this.metrics = ports.metrics ?? NO_METRICS
+    this.tracer = ports.tracer ?? NO_TRACER
+    this.recent = new RecentOperations(options.recentOperations ?? 1_000)
     ports.persistence.observe?.((event) => this.metrics.synced(event))
     this.hashJobs = new HashJobs(ports.hasher, {
       done: (jobId, result) => this.feed({ type: 'hashed', jobId, result }),
@@ -132,7 +146,8 @@ export class NodeDriver {
     const now = this.ports.clock.nowMs()
     const deadlineMs = now + Math.max(1, Math.min(options.timeoutMs, this.options.maxOperationMs))
     const opId = ++this.opIds
-    const entry: PendingOp = { token, type: op.type, startedMs: now, done, deadlineMs, parked: false }
+    const trace = this.tracer.begin(options.trace)
+    const entry: PendingOp = { token, type: op.type, startedMs: now, done, deadlineMs, parked: false, trace }
     this.pending.set(opId, entry)
     this.opDeadlines.push(deadlineMs, opId)
     if (options.signal) {
@@ -144,7 +159,7 @@ export class NodeDriver {
       this.park(opId, entry)
       this.schedule()
     } else {
-      this.feed({ type: 'client', opId, token, op, deadlineMs })
+      this.feed({ type: 'client', opId, token, op, deadlineMs, trace })
     }
     return this.pending.has(opId) ? opId : undefined
   }
@@ -189,6 +204,16 @@ export class NodeDriver {
     return this.ports.clock.nowMs()
   }
 
+  /** The last client operations this node coordinated, newest first (see RecentOperations). */
+  recentOperations(limit: number, token?: string): RecentOperation[] {
+    return this.recent.list(limit, token)
+  }
+
+  /** The spans this node recorded of one trace (see Tracer.spans). */
+  traceSpans(traceId: string): readonly SpanRecord[] {
+    return this.tracer.spans(traceId)
+  }
+
   get parked(): number {
     return this.parkedCount
   }
@@ -203,6 +228,7 @@ export class NodeDriver {
     await this.effects.drained()
     await this.ports.persistence.close()
     await this.ports.hasher.close()
+    await this.tracer.close?.()
   }
 
   private onEnvelope(envelope: Envelope): void {
@@ -286,7 +312,10 @@ export class NodeDriver {
 
   private emit(out: Outbox): void {
     for (const envelope of out.sends) this.ports.transport.send(envelope)
-    for (const round of out.rounds) this.metrics.roundDone(round)
+    for (const phase of out.phases) {
+      if (isCountedRound(phase)) this.metrics.roundDone(phase)
+      if (phase.span !== undefined) this.tracer.phase(phase, this.ports.clock.nowMs())
+    }
     for (const done of out.completions) {
       if (done.ok) this.settle(done.opId, undefined, done.result)
       else this.settle(done.opId, done.error)
@@ -337,12 +366,14 @@ export class NodeDriver {
     this.pending.delete(opId)
     if (op.parked) this.unpark(op.token)
     op.detach?.()
-    this.metrics.operationDone(
-      op.type,
-      op.token,
-      error === undefined ? 'ok' : error.code,
-      this.ports.clock.nowMs() - op.startedMs,
-    )
+    const endMs = this.ports.clock.nowMs()
+    const outcome = error === undefined ? 'ok' : error.code
+    this.metrics.operationDone(op.type, op.token, outcome, endMs - op.startedMs)
+    this.recent.record(op.token, op.type, op.startedMs, endMs - op.startedMs, outcome, op.trace?.traceId)
+    if (op.trace !== undefined) {
+      const { token, type, startedMs: startMs, trace } = op
+      this.tracer.operation({ token, type, startMs, endMs, outcome, trace, ...(error && { error: error.message }) })
+    }
     op.done(error, result)
   }
 

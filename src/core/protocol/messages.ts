@@ -1,5 +1,6 @@
 import type { RegisterValue } from '../token/token-value.js'
 import type { Timestamp } from './timestamp.js'
+import type { TraceContext } from './trace-context.js'
 
 /** A node's access point, `ip:port`. */
 export type NodeId = string
@@ -46,6 +47,8 @@ export type ReplicaMessage =
       readonly writerEpoch?: bigint
       /** A recovering replica's query (ReplicaRecovery): answered at once even by a replica that is recovering too. */
       readonly recover?: boolean
+      /** Set when the query's operation is recorded: its round's span, the parent of the replica's. */
+      readonly trace?: TraceContext
     }
   /** The answer to a query whose `known` is exactly this replica's state: the querier already has the value. */
   | ({
@@ -70,6 +73,8 @@ export type ReplicaMessage =
       readonly ts: Timestamp
       readonly value: RegisterValue
       readonly writerEpoch?: bigint
+      /** As on a query. */
+      readonly trace?: TraceContext
     }
   /**
    * `holders`, from the writer only: the readers that may hold a lease from it. Any other reader got its lease

@@ -3,6 +3,7 @@ import type { RegisterValue } from '../token/token-value.js'
 import type { NodeId } from './messages.js'
 import type { Versioned } from './replica-state.js'
 import type { Timestamp } from './timestamp.js'
+import type { PhaseSpan } from './trace-context.js'
 
 export interface RoundReply {
   readonly from: NodeId
@@ -10,6 +11,8 @@ export interface RoundReply {
   readonly value: RegisterValue
   /** The replier's committed watermark (query answers only). */
   readonly committed?: Timestamp
+  /** When the reply arrived (node clock), for traces. */
+  readonly atMs?: number
 }
 
 /**
@@ -20,12 +23,14 @@ export interface RoundReply {
 export class QuorumRound {
   private readonly repliedFrom = new Set<NodeId>()
   readonly replies: RoundReply[] = []
+  /** The span this round is, when its operation is recorded (see TraceContext). */
+  span: PhaseSpan | undefined
 
   constructor(
     readonly reqId: number,
     readonly kind: 'query' | 'store',
     readonly needed: number,
-    private readonly replicas: readonly NodeId[],
+    readonly replicas: readonly NodeId[],
     readonly startedMs: number,
     /** A query's local state when it was sent: what a 'query-same' reply stands for. */
     readonly basis?: Versioned,

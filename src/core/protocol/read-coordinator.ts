@@ -3,16 +3,23 @@ import type { Argmin } from '../token/argmin.js'
 import { isComplete, withFinal } from '../token/token-value.js'
 import type { NodeId } from './messages.js'
 import type { Completion } from './operations.js'
-import type { Outbox } from './outbox.js'
+import type { Outbox, PhaseEnd } from './outbox.js'
 import type { QuorumRound } from './quorum-round.js'
 import { newest, type Versioned } from './replica-state.js'
 import { compareTimestamps, timestampKey } from './timestamp.js'
 import type { TokenContext } from './token-context.js'
+import { leafSpan, type TraceContext } from './trace-context.js'
 
 type Phase =
   | { readonly name: 'query'; readonly round: QuorumRound }
   /** `safe`: no lease holder can lack the version (known committed, or no leases), so a write quorum suffices. */
-  | { readonly name: 'final'; readonly key: string; readonly best: Versioned; readonly safe: boolean }
+  | {
+      readonly name: 'final'
+      readonly key: string
+      readonly best: Versioned
+      readonly safe: boolean
+      readonly startedMs: number
+    }
   | { readonly name: 'impose'; readonly round: QuorumRound; readonly state: Versioned }
   /** Waiting on the token's shared write-back of a version nobody knows committed (see CommitWait). */
   | { readonly name: 'commit-wait'; readonly key: string }
@@ -21,6 +28,8 @@ interface ActiveRead {
   readonly opId: number
   readonly deadlineMs: number
   phase: Phase
+  /** Set when the read is recorded: its phases become spans. */
+  readonly trace: TraceContext | undefined
 }
 
 /** One hash job computing the final of one (timestamp, value), shared by every read that needs it. */
@@ -70,7 +79,7 @@ export class ReadCoordinator {
     private readonly perReadWait = false,
   ) {}
 
-  submit(opId: number, deadlineMs: number, out: Outbox): void {
+  submit(opId: number, deadlineMs: number, out: Outbox, trace?: TraceContext): void {
     if (this.reads.size >= this.maxReads) {
       out.completions.push({
         opId,
@@ -81,12 +90,13 @@ export class ReadCoordinator {
     }
     const local = this.ctx.localRead(out)
     if (local !== undefined) {
-      out.rounds.push({ token: this.ctx.token, phase: 'local', durationMs: 0 })
+      this.instant('local', 'lease-held', trace, out, local)
       out.completions.push(completionOf(opId, local, this.ctx.token))
       return
     }
-    const round = this.ctx.startQuery(this.ctx.readQuorum, out)
-    const read: ActiveRead = { opId, deadlineMs, phase: { name: 'query', round } }
+    if (trace !== undefined && this.ctx.leasing) this.instant('lease', 'no-lease', trace, out)
+    const round = this.ctx.startQuery(this.ctx.readQuorum, out, trace)
+    const read: ActiveRead = { opId, deadlineMs, phase: { name: 'query', round }, trace }
     this.reads.set(opId, read)
     this.byReqId.set(round.reqId, read)
     if (round.complete) this.roundDone(read, out)
@@ -112,6 +122,7 @@ export class ReadCoordinator {
       if (read.phase.name !== 'final' || read.phase.key !== key) continue
       const best = read.phase.best
       if (best.value.kind !== 'token') continue
+      this.finalEnded(read, 'hashed', out)
       const state = { ts: best.ts, value: { kind: 'token', token: withFinal(best.value.token, upper) } } as const
       this.impose(read, state, read.phase.safe, out)
     }
@@ -123,6 +134,7 @@ export class ReadCoordinator {
     const job = this.takeJob(jobId)?.job
     if (job === undefined) return false
     for (const read of job.waiting) {
+      this.finalEnded(read, 'failed', out)
       this.finish(read)
       out.completions.push({
         opId: read.opId,
@@ -137,6 +149,7 @@ export class ReadCoordinator {
   cancel(opId: number, out: Outbox): boolean {
     const read = this.reads.get(opId)
     if (read === undefined) return false
+    this.phaseEnded(read, 'cancelled', out)
     this.finish(read)
     this.releaseFinal(read, out)
     out.completions.push({
@@ -160,6 +173,7 @@ export class ReadCoordinator {
         continue
       }
       if (read.deadlineMs > nowMs) continue
+      this.phaseEnded(read, 'deadline', out)
       this.finish(read)
       out.completions.push({
         opId: read.opId,
@@ -227,7 +241,7 @@ export class ReadCoordinator {
 
   private awaitFinal(read: ActiveRead, best: Versioned, safe: boolean, out: Outbox): void {
     const key = timestampKey(best.ts)
-    read.phase = { name: 'final', key, best, safe }
+    read.phase = { name: 'final', key, best, safe, startedMs: this.ctx.nowMs() }
     let job = this.finalJobs.get(key)
     if (job === undefined) {
       job = { jobId: this.ctx.nextJobId(), waiting: new Set() }
@@ -249,7 +263,7 @@ export class ReadCoordinator {
 
   private impose(read: ActiveRead, state: Versioned, safe: boolean, out: Outbox): void {
     if (!safe) return this.joinCommitWait(read, state, out)
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, undefined, read.trace)
     read.phase = { name: 'impose', round, state }
     this.byReqId.set(round.reqId, read)
     if (round.complete) this.roundDone(read, out)
@@ -259,19 +273,20 @@ export class ReadCoordinator {
   private joinCommitWait(read: ActiveRead, state: Versioned, out: Outbox): void {
     const key = this.perReadWait ? `${timestampKey(state.ts)}#${read.opId}` : timestampKey(state.ts)
     // Reads impose complete values only (the final computed first), so one timestamp means one state to join.
-    const wait = this.commitWaits.get(key) ?? this.startCommitWait(key, state, out)
+    const wait = this.commitWaits.get(key) ?? this.startCommitWait(key, state, out, read.trace)
     read.phase = { name: 'commit-wait', key }
     wait.waiting.add(read)
     if (wait.round.complete) this.commitWaitDone(key, out)
   }
 
-  private startCommitWait(key: string, state: Versioned, out: Outbox): CommitWait {
+  /** `trace`: the read that starts it, when recorded: the write-back is a phase of that read (others only wait). */
+  private startCommitWait(key: string, state: Versioned, out: Outbox, trace: TraceContext | undefined): CommitWait {
     if (this.commitWaits.size >= MAX_COMMIT_WAITS) this.evictIdleCommitWait()
     const nowMs = this.ctx.nowMs()
     const must = this.ctx.writeBackMust()
     let untilMs = nowMs
     for (const endMs of must.values()) untilMs = Math.max(untilMs, endMs)
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, must)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, must, trace)
     // Two lease spans: the holders' part ends after one; a write quorum that has not answered by the second is gone.
     const wait: CommitWait = { round, state, waiting: new Set(), expiresMs: untilMs + (untilMs - nowMs) }
     this.commitWaits.set(key, wait)
@@ -304,6 +319,51 @@ export class ReadCoordinator {
       this.dropCommitWait(key)
       return
     }
+  }
+
+  /** A phase without a round of a recorded read (a local answer, no lease to answer with): an instant span. */
+  private instant(
+    phase: 'local' | 'lease',
+    end: PhaseEnd,
+    trace: TraceContext | undefined,
+    out: Outbox,
+    state?: Versioned,
+  ): void {
+    // Metrics count every local read, as before traces; a lease miss is reported for recorded reads only.
+    out.phases.push({
+      token: this.ctx.token,
+      phase,
+      startMs: this.ctx.nowMs(),
+      durationMs: 0,
+      end,
+      span: leafSpan(trace),
+      // Built for recorded reads only: local reads are the cheapest operation there is.
+      detail: trace === undefined ? undefined : instantDetail(state),
+    })
+  }
+
+  /** A recorded read's current phase ended other than by its quorum. */
+  private phaseEnded(read: ActiveRead, end: PhaseEnd, out: Outbox): void {
+    if (read.trace === undefined) return
+    const phase = read.phase
+    if (phase.name === 'final') return this.finalEnded(read, end, out)
+    if (phase.name === 'query' || phase.name === 'impose') this.ctx.roundEnded(phase.round, phase.name, end, out)
+  }
+
+  /** The hash job computing a recorded read's final ended (or the read stopped waiting for it). */
+  private finalEnded(read: ActiveRead, end: PhaseEnd, out: Outbox): void {
+    if (read.trace === undefined || read.phase.name !== 'final') return
+    const token = read.phase.best.value.kind === 'token' ? read.phase.best.value.token : undefined
+    out.phases.push({
+      token: this.ctx.token,
+      phase: 'hash',
+      startMs: read.phase.startedMs,
+      durationMs: this.ctx.nowMs() - read.phase.startedMs,
+      end,
+      span: leafSpan(read.trace),
+      detail:
+        token === undefined ? 'final' : `final over [${token.mid}, ${token.high}): ${token.high - token.mid} values`,
+    })
   }
 
   private succeed(read: ActiveRead, state: Versioned, out: Outbox): void {
@@ -343,6 +403,11 @@ export class ReadCoordinator {
     this.jobKeys.delete(job.jobId)
     out.hashCancels.push(job.jobId)
   }
+}
+
+function instantDetail(state: Versioned | undefined): string {
+  if (state === undefined) return 'no read lease with a committed version here: asking a read quorum'
+  return `answered v${state.ts.seq} from this replica's copy under its read lease`
 }
 
 function completionOf(opId: number, state: Versioned, token: string): Completion {

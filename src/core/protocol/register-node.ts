@@ -13,6 +13,7 @@ import type { RecoveryTiming } from './replica-recovery.js'
 import { INITIAL, type Versioned } from './replica-state.js'
 import { compareTimestamps, ZERO_TIMESTAMP } from './timestamp.js'
 import { type RegisterLimits, TokenRegister } from './token-register.js'
+import type { TraceContext } from './trace-context.js'
 
 export interface RegisterNodeConfig {
   readonly self: NodeId
@@ -49,6 +50,8 @@ export type NodeInput =
       readonly token: string
       readonly op: ClientOp
       readonly deadlineMs: number
+      /** Set when the operation is recorded: its span's context (see the Tracer port). */
+      readonly trace?: TraceContext
     }
   | { readonly type: 'message'; readonly envelope: Envelope }
   | { readonly type: 'hashed'; readonly jobId: number; readonly result: Argmin | undefined }
@@ -333,7 +336,7 @@ export class RegisterNode {
     if (input.deadlineMs <= nowMs) return fail(new InvalidArgumentError('deadline already passed'))
     this.deadlines.push(input.deadlineMs, input.token)
     this.operations.set(input.token, (this.operations.get(input.token) ?? 0) + 1)
-    this.register(input.token)!.submit(input.opId, input.op, input.deadlineMs, out)
+    this.register(input.token)!.submit(input.opId, input.op, input.deadlineMs, out, input.trace)
   }
 
   /** Tokens whose replica here is still recovering its state (only built registers can be). */

@@ -1,8 +1,11 @@
-import type { Outbox } from './outbox.js'
+import type { Outbox, PhaseEnd } from './outbox.js'
 import type { NodeId } from './messages.js'
 import type { QuorumRound } from './quorum-round.js'
 import type { Versioned } from './replica-state.js'
 import type { Timestamp } from './timestamp.js'
+import type { TraceContext } from './trace-context.js'
+
+export type RoundPhase = 'learn' | 'write' | 'query' | 'impose'
 
 /**
  * What a token's coordinators (writer pipeline, read coordinator) share: identity, quorums, rounds, ids.
@@ -19,15 +22,26 @@ export interface TokenContext {
   /** Why this node's copy did not vote, for error messages: '' when it is ready, else how far its recovery got. */
   recoveryNote(): string
   nextJobId(): number
-  /** Reports a round that reached its quorum (an observation for metrics). */
-  roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void
-  /** Queries every replica; the local replica (if any) answers in place, so the round may already be complete. */
-  startQuery(needed: number, out: Outbox): QuorumRound
+  /** Reports a round that reached its quorum (an observation for metrics, and a span when it is recorded). */
+  roundDone(round: QuorumRound, phase: RoundPhase, out: Outbox): void
+  /** Reports a recorded round that ended without its quorum (nothing when the round is not recorded). */
+  roundEnded(round: QuorumRound, phase: RoundPhase, end: PhaseEnd, out: Outbox): void
+  /**
+   * Queries every replica; the local replica (if any) answers in place, so the round may already be complete.
+   * `trace`: the recorded operation the round belongs to; its messages then carry the round's span.
+   */
+  startQuery(needed: number, out: Outbox, trace?: TraceContext): QuorumRound
   /**
    * Stores `state` on every replica; the local one applies it in place. The round also waits for each replica in
-   * `must` until its time (see QuorumRound).
+   * `must` until its time (see QuorumRound). `trace` as for startQuery.
    */
-  startStore(needed: number, state: Versioned, out: Outbox, must?: ReadonlyMap<NodeId, number>): QuorumRound
+  startStore(
+    needed: number,
+    state: Versioned,
+    out: Outbox,
+    must?: ReadonlyMap<NodeId, number>,
+    trace?: TraceContext,
+  ): QuorumRound
   /**
    * This node's replica just recovered: it joins a round it started while recovering, as it would have at the
    * start (taking `stored` first, for a store round). Returns whether the round is now complete.

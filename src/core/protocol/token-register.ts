@@ -3,7 +3,7 @@ import type { Argmin } from '../token/argmin.js'
 import { isComplete } from '../token/token-value.js'
 import type { AnswerMessage, Envelope, NodeId, ReplicaMessage } from './messages.js'
 import type { ClientOp } from './operations.js'
-import type { Outbox } from './outbox.js'
+import type { Outbox, PhaseEnd } from './outbox.js'
 import { QuorumRound } from './quorum-round.js'
 import { LeaseGrantor } from './lease-grantor.js'
 import { ReadLease, type LeaseTiming } from './read-lease.js'
@@ -11,7 +11,8 @@ import { applyStore, INITIAL, type Versioned } from './replica-state.js'
 import { ReplicaRecovery, type RecoveryTiming } from './replica-recovery.js'
 import { compareTimestamps, epochAbove, type Timestamp, ZERO_TIMESTAMP } from './timestamp.js'
 import { ReadCoordinator } from './read-coordinator.js'
-import type { TokenContext } from './token-context.js'
+import type { RoundPhase, TokenContext } from './token-context.js'
+import { roundSpan, type TraceContext } from './trace-context.js'
 import { WriterPipeline } from './writer-pipeline.js'
 
 /** Requests a recovering replica holds per token until it has recovered. */
@@ -144,14 +145,15 @@ export class TokenRegister implements TokenContext {
     this.recovery = undefined
   }
 
-  submit(opId: number, op: ClientOp, deadlineMs: number, out: Outbox): void {
+  /** `trace`: set when the operation is recorded (see the Tracer port). */
+  submit(opId: number, op: ClientOp, deadlineMs: number, out: Outbox, trace?: TraceContext): void {
     this.recovery?.poll(out, true)
     if (op.type === 'read') {
       assert(this.reader, 'role checked by the node')
-      this.reader.submit(opId, deadlineMs, out)
+      this.reader.submit(opId, deadlineMs, out, trace)
     } else {
       assert(this.writer, 'role checked by the node')
-      this.writer.submit({ opId, op, deadlineMs }, out)
+      this.writer.submit({ opId, op, deadlineMs, trace }, out)
     }
   }
 
@@ -207,15 +209,27 @@ export class TokenRegister implements TokenContext {
           if (message.type === 'store-ack' && message.fenced === true) return false
           if (round.kind !== (message.type === 'store-ack' ? 'store' : 'query')) return false
           if (message.type === 'query-reply') {
-            return round.accept({ from, ts: message.ts, value: message.value, committed: message.committed })
+            return round.accept({
+              from,
+              ts: message.ts,
+              value: message.value,
+              committed: message.committed,
+              atMs: this.ids.nowMs(),
+            })
           }
           if (message.type === 'store-ack') {
             if (message.holders !== undefined && from === this.writerNode) round.narrowMust(message.holders)
-            return round.accept({ from, ts: this.state.ts, value: this.state.value })
+            return round.accept({ from, ts: this.state.ts, value: this.state.value, atMs: this.ids.nowMs() })
           }
           return (
             round.basis !== undefined &&
-            round.accept({ from, ts: round.basis.ts, value: round.basis.value, committed: message.committed })
+            round.accept({
+              from,
+              ts: round.basis.ts,
+              value: round.basis.value,
+              committed: message.committed,
+              atMs: this.ids.nowMs(),
+            })
           )
         }
         return (
@@ -292,22 +306,55 @@ export class TokenRegister implements TokenContext {
     )
   }
 
-  roundDone(round: QuorumRound, phase: 'learn' | 'write' | 'query' | 'impose', out: Outbox): void {
-    out.rounds.push({ token: this.token, phase, durationMs: this.ids.nowMs() - round.startedMs })
+  roundDone(round: QuorumRound, phase: RoundPhase, out: Outbox): void {
+    this.roundEvent(round, phase, 'quorum', out)
   }
 
-  startQuery(needed: number, out: Outbox): QuorumRound {
+  roundEnded(round: QuorumRound, phase: RoundPhase, end: PhaseEnd, out: Outbox): void {
+    if (round.span !== undefined) this.roundEvent(round, phase, end, out)
+  }
+
+  private roundEvent(round: QuorumRound, phase: RoundPhase, end: PhaseEnd, out: Outbox): void {
+    out.phases.push({
+      token: this.token,
+      phase,
+      startMs: round.startedMs,
+      durationMs: this.ids.nowMs() - round.startedMs,
+      end,
+      asked: round.replicas,
+      replies: round.replies,
+      span: round.span,
+    })
+  }
+
+  startQuery(needed: number, out: Outbox, trace?: TraceContext): QuorumRound {
     const basis = this.isReplica && this.recovery === undefined ? this.state : undefined
     const round = new QuorumRound(this.ids.nextReqId(), 'query', needed, this.replicas, this.ids.nowMs(), basis)
+    const sent = this.traced(round, trace)
     // Replicas holding what this node holds answer without the value: most reads find the replicas agreeing.
     const known = basis === undefined ? undefined : { ts: basis.ts, complete: isComplete(basis.value) }
-    this.broadcast({ type: 'query', reqId: round.reqId, token: this.token, ...(known && { known }) }, out)
+    this.broadcast(
+      { type: 'query', reqId: round.reqId, token: this.token, ...(known && { known }), ...(sent && { trace: sent }) },
+      out,
+    )
     if (basis !== undefined)
-      round.accept({ from: this.self, ts: basis.ts, value: basis.value, committed: this.committedTs })
+      round.accept({
+        from: this.self,
+        ts: basis.ts,
+        value: basis.value,
+        committed: this.committedTs,
+        atMs: round.startedMs,
+      })
     return round
   }
 
-  startStore(needed: number, state: Versioned, out: Outbox, must?: ReadonlyMap<NodeId, number>): QuorumRound {
+  startStore(
+    needed: number,
+    state: Versioned,
+    out: Outbox,
+    must?: ReadonlyMap<NodeId, number>,
+    trace?: TraceContext,
+  ): QuorumRound {
     const round = new QuorumRound(
       this.ids.nextReqId(),
       'store',
@@ -318,17 +365,33 @@ export class TokenRegister implements TokenContext {
       must,
       this.ids.nowMs,
     )
+    const sent = this.traced(round, trace)
     for (const atMs of round.wakeTimesMs()) this.ids.wakeAt(atMs)
     const writerEpoch = this.self === this.writerNode ? { writerEpoch: this.epoch } : undefined
     this.broadcast(
-      { type: 'store', reqId: round.reqId, token: this.token, ts: state.ts, value: state.value, ...writerEpoch },
+      {
+        type: 'store',
+        reqId: round.reqId,
+        token: this.token,
+        ts: state.ts,
+        value: state.value,
+        ...writerEpoch,
+        ...(sent && { trace: sent }),
+      },
       out,
     )
     if (this.isReplica && this.recovery === undefined) {
       this.store(state, out)
-      round.accept({ from: this.self, ts: this.state.ts, value: this.state.value })
+      round.accept({ from: this.self, ts: this.state.ts, value: this.state.value, atMs: round.startedMs })
     }
     return round
+  }
+
+  /** Gives a recorded operation's round its span; returns the context its messages carry (undefined: none). */
+  private traced(round: QuorumRound, trace: TraceContext | undefined): TraceContext | undefined {
+    round.span = roundSpan(trace, round.reqId)
+    if (round.span === undefined) return undefined
+    return { traceId: round.span.traceId, spanId: round.span.spanId!, sampled: true }
   }
 
   localRead(out: Outbox): Versioned | undefined {
@@ -452,7 +515,13 @@ export class TokenRegister implements TokenContext {
 
   joinRecovered(round: QuorumRound, out: Outbox, stored?: Versioned): boolean {
     if (stored !== undefined) this.store(stored, out)
-    round.accept({ from: this.self, ts: this.state.ts, value: this.state.value, committed: this.committedTs })
+    round.accept({
+      from: this.self,
+      ts: this.state.ts,
+      value: this.state.value,
+      committed: this.committedTs,
+      atMs: this.ids.nowMs(),
+    })
     return round.complete
   }
 
@@ -481,6 +550,7 @@ export class TokenRegister implements TokenContext {
       // Answered once recovered, so the asking round completes then instead of waiting for its deadline.
       if (this.held.length < MAX_HELD_REQUESTS) {
         this.held.push({ from, message, inc })
+        if (message.trace?.sampled === true) this.served(message, 'held', 'recovering its state: answers later', out)
         return
       }
     }
@@ -489,6 +559,7 @@ export class TokenRegister implements TokenContext {
       if (message.writerEpoch < this.fence) {
         // Refused, and said so: a writer whose epoch went backwards must learn it, not wait in silence.
         out.sends.push(this.fencedAnswer(from, message, answer))
+        if (message.trace?.sampled === true) this.served(message, 'fenced', `refused epoch below ${this.fence}`, out)
         return
       }
       this.fence = message.writerEpoch
@@ -529,6 +600,33 @@ export class TokenRegister implements TokenContext {
       }
     }
     out.sends.push(reply)
+    if (message.trace?.sampled === true) this.served(message, 'answered', this.servedDetail(message, reply), out)
+  }
+
+  /** This replica's part in a recorded round of another node: a child span of that round's. */
+  private served(
+    message: ReplicaMessage & { type: 'query' | 'store' },
+    end: PhaseEnd,
+    detail: string,
+    out: Outbox,
+  ): void {
+    const trace = message.trace!
+    out.phases.push({
+      token: this.token,
+      phase: 'serve',
+      startMs: this.ids.nowMs(),
+      durationMs: 0,
+      end,
+      span: { traceId: trace.traceId, parentSpanId: trace.spanId },
+      detail: `${message.type}: ${detail}`,
+    })
+  }
+
+  private servedDetail(message: ReplicaMessage & { type: 'query' | 'store' }, reply: Envelope): string {
+    const held = `v${this.state.ts.seq}`
+    if (reply.message.type === 'query-same') return `holds the asker's version (${held})`
+    if (message.type === 'query') return `answered ${held}`
+    return compareTimestamps(message.ts, this.state.ts) === 0 ? `stored v${message.ts.seq}` : `kept newer ${held}`
   }
 
   /** What every answer to `to` carries: the incarnation it answers, recovery, and our fence when `to` is the writer. */

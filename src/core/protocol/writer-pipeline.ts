@@ -13,11 +13,12 @@ import { ABSENT, EMPTY, type RegisterValue, writtenToken } from '../token/token-
 import { UINT64_MAX } from '../uint64.js'
 import type { NodeId } from './messages.js'
 import type { ClientOp, OpResult } from './operations.js'
-import type { Outbox } from './outbox.js'
+import type { Outbox, PhaseEnd } from './outbox.js'
 import type { QuorumRound } from './quorum-round.js'
 import { newest, type Versioned } from './replica-state.js'
 import { compareTimestamps, type Timestamp } from './timestamp.js'
 import type { TokenContext } from './token-context.js'
+import { leafSpan, type TraceContext } from './trace-context.js'
 
 type WriterOp = Exclude<ClientOp, { type: 'read' }>
 
@@ -25,11 +26,13 @@ interface PendingWrite {
   readonly opId: number
   readonly op: WriterOp
   readonly deadlineMs: number
+  /** Set when the operation is recorded: its phases become spans. */
+  readonly trace?: TraceContext | undefined
 }
 
 type Phase =
   | { readonly name: 'learn'; readonly round: QuorumRound }
-  | { readonly name: 'hash'; readonly jobId: number }
+  | { readonly name: 'hash'; readonly jobId: number; readonly startedMs: number }
   | {
       readonly name: 'store'
       readonly round: QuorumRound
@@ -87,6 +90,7 @@ export class WriterPipeline {
     const active = this.active
     if (active?.phase.name !== 'hash' || active.phase.jobId !== jobId) return false
     assert(active.write.op.type === 'write')
+    this.phaseEnded(active.write, active.phase, 'hashed', out)
     this.store({ kind: 'token', token: writtenToken(active.write.op, partial) }, out)
     return true
   }
@@ -95,6 +99,7 @@ export class WriterPipeline {
     const active = this.active
     if (active?.phase.name !== 'hash' || active.phase.jobId !== jobId) return false
     this.active = undefined
+    this.phaseEnded(active.write, active.phase, 'failed', out)
     out.completions.push({
       opId: active.write.opId,
       ok: false,
@@ -116,6 +121,7 @@ export class WriterPipeline {
       const active = this.active
       if (active === undefined || active.write.opId !== opId) return false
       if (active.phase.name === 'store') return true
+      this.phaseEnded(active.write, active.phase, 'cancelled', out)
       this.abandonPhase(active.phase, out)
       this.active = undefined
     }
@@ -133,6 +139,7 @@ export class WriterPipeline {
     if (this.active?.phase.name === 'store' && this.active.phase.round.complete) this.roundDone(out)
     if (this.active !== undefined && this.active.write.deadlineMs <= nowMs) {
       const { write, phase } = this.active
+      this.phaseEnded(write, phase, 'deadline', out)
       this.abandonPhase(phase, out)
       this.active = undefined
       out.completions.push({
@@ -184,7 +191,8 @@ export class WriterPipeline {
       ? { ts: { seq: phase.state.ts.seq, epoch: this.epoch() }, value: phase.state.value }
       : phase.state
     if (own) this.last = state
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders())
+    this.phaseEnded(active.write, phase, 'superseded', out)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write.trace)
     active.phase = { name: 'store', round, state, ...(phase.refusal && { refusal: phase.refusal }) }
     if (round.complete) this.roundDone(out)
   }
@@ -213,6 +221,24 @@ export class WriterPipeline {
     return this.last?.ts
   }
 
+  /** A recorded operation's phase ended other than by its quorum: its span ends too (nothing when not recorded). */
+  private phaseEnded(write: PendingWrite, phase: Phase, end: PhaseEnd, out: Outbox): void {
+    if (write.trace === undefined) return
+    if (phase.name !== 'hash')
+      return this.ctx.roundEnded(phase.round, phase.name === 'learn' ? 'learn' : 'write', end, out)
+    if (phase.jobId < 0 || write.op.type !== 'write') return
+    const nowMs = this.ctx.nowMs()
+    out.phases.push({
+      token: this.ctx.token,
+      phase: 'hash',
+      startMs: phase.startedMs,
+      durationMs: nowMs - phase.startedMs,
+      end,
+      span: leafSpan(write.trace),
+      detail: `argmin over [${write.op.low}, ${write.op.mid}): ${write.op.mid - write.op.low} values`,
+    })
+  }
+
   private abandonPhase(phase: Phase, out: Outbox): void {
     if (phase.name === 'hash') out.hashCancels.push(phase.jobId)
   }
@@ -221,11 +247,11 @@ export class WriterPipeline {
     while (this.active === undefined && this.queue.length > 0) {
       const write = this.queue.shift()!
       if (this.last === undefined) {
-        const round = this.ctx.startQuery(this.ctx.readQuorum, out)
+        const round = this.ctx.startQuery(this.ctx.readQuorum, out, write.trace)
         this.active = { write, phase: { name: 'learn', round } }
         if (round.complete) this.roundDone(out)
       } else {
-        this.active = { write, phase: { name: 'hash', jobId: -1 } }
+        this.active = { write, phase: { name: 'hash', jobId: -1, startedMs: this.ctx.nowMs() } }
         this.begin(out)
       }
     }
@@ -265,7 +291,7 @@ export class WriterPipeline {
         : preconditionFailure(op, this.last!.value, this.ctx.token)
     if (failure !== undefined && !this.lastAtQuorum) {
       const state = this.last!
-      const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders())
+      const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write.trace)
       active.phase = { name: 'store', round, state, refusal: failure }
       if (round.complete) this.roundDone(out)
       return
@@ -280,7 +306,7 @@ export class WriterPipeline {
     if (op.type === 'drop') return this.store(ABSENT, out)
     if (op.low === op.mid) return this.store({ kind: 'token', token: writtenToken(op, undefined) }, out)
     const jobId = this.ctx.nextJobId()
-    active.phase = { name: 'hash', jobId }
+    active.phase = { name: 'hash', jobId, startedMs: this.ctx.nowMs() }
     out.hashJobs.push({ jobId, token: this.ctx.token, name: op.name, low: op.low, high: op.mid })
   }
 
@@ -296,7 +322,7 @@ export class WriterPipeline {
     const state: Versioned = { ts, value }
     this.last = state
     this.lastAtQuorum = false
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders())
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write.trace)
     active.phase = { name: 'store', round, state }
     if (round.complete) this.roundDone(out)
   }

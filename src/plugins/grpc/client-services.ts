@@ -1,14 +1,17 @@
 import type * as grpc from '@grpc/grpc-js'
+import { Metadata } from '@grpc/grpc-js'
 import { InvalidArgumentError, NotFoundError } from '../../core/errors.js'
 import type { NodeDriver } from '../../core/node/node-driver.js'
 import type { ClientOp, OpResult } from '../../core/protocol/operations.js'
 import type { ReplicationScheme } from '../../core/scheme/replication-scheme.js'
+import { callerTrace, TRACE_ID_TRAILER } from './caller-trace.js'
 import type { NodeLogger } from './node-logger.js'
 import { RequestLog, type RequestLogView } from './request-log.js'
 import { loadTokenManagerPackage } from './proto.js'
 import { toServiceError } from './status-codes.js'
 import { INVALID_UTF8, withStrictUtf8 } from './strict-utf8.js'
 import { type ReadReplyFields, type TokenRequest, withFastCodec, type WriteReplyFields } from './token-service-codec.js'
+import { recentOperationsReply, traceSpansReply } from './trace-services.js'
 import { u64, valueToWire, versionToWire } from './wire-codec.js'
 
 type Request = {
@@ -18,6 +21,8 @@ type Request = {
   mid?: string
   high?: string
   after_ms?: string
+  trace_id?: string
+  limit?: number
   [INVALID_UTF8]?: true
 }
 
@@ -66,6 +71,7 @@ export class ClientServices {
         () => ({ type: 'read' }),
         (id, res) => this.readReply(id, res),
       ),
+      TraceSpans: this.query((request) => traceSpansReply(this.driver, request)),
     })
     add(withStrictUtf8(pkg.AdminService.service), {
       FailSilent: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
@@ -90,7 +96,20 @@ export class ClientServices {
       Status: (_call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         callback(null, this.statusReply())
       },
+      RecentOperations: this.query((request) => recentOperationsReply(this.driver, request)),
     })
+  }
+
+  /** A read-only call answered at once from the node's books; a bad request gets its typed error. */
+  private query(answer: (request: Request) => object) {
+    return (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>): void => {
+      try {
+        if (call.request[INVALID_UTF8]) throw new InvalidArgumentError('request strings must be valid UTF-8')
+        callback(null, answer(call.request))
+      } catch (error) {
+        callback(toServiceError(error))
+      }
+    }
   }
 
   private unary(toOp: (r: Request) => ClientOp, toReply: (id: string, result: OpResult) => object) {
@@ -111,8 +130,9 @@ export class ClientServices {
       }
       try {
         id = requireId(call.request)
+        const trace = callerTrace(call.metadata)
         // The callback form: no promise and no microtask hops between the driver and the reply.
-        opId = this.driver.submit(id, toOp(call.request), { timeoutMs: timeoutOf(call) }, (error, result) => {
+        opId = this.driver.submit(id, toOp(call.request), { timeoutMs: timeoutOf(call), trace }, (error, result) => {
           if (error !== undefined) return fail(error)
           let reply: object
           try {
@@ -121,7 +141,7 @@ export class ClientServices {
             return fail(failure)
           }
           answered = true
-          callback(null, reply)
+          callback(null, reply, trace?.sampled === true ? traceTrailer(trace.traceId) : undefined)
           this.dump(call, id)
         })
       } catch (error) {
@@ -189,6 +209,13 @@ export class ClientServices {
     const method = call.getPath().split('/').pop() ?? ''
     this.requests.request(method, id, this.logView, error)
   }
+}
+
+/** A recorded operation's reply names its trace, for a caller that asked with `tm-trace: 1` and no context. */
+function traceTrailer(traceId: string): grpc.Metadata {
+  const trailer = new Metadata()
+  trailer.set(TRACE_ID_TRAILER, traceId)
+  return trailer
 }
 
 function requireId(request: Request): string {

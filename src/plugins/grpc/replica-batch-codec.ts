@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs/minimal.js'
 import type { AnswerFields, KnownVersion, NodeId } from '../../core/protocol/messages.js'
 import type { Timestamp } from '../../core/protocol/timestamp.js'
+import { formatTraceparent } from '../../core/protocol/trace-context.js'
 import type { RegisterValue } from '../../core/token/token-value.js'
 import { loadTokenManagerPackage } from './proto.js'
 import { decodeReplicaBatch, type OutgoingMessage } from './replica-batch-decoder.js'
@@ -124,6 +125,8 @@ function writeMessage(w: ProtoWriter, { to, message: m }: OutgoingMessage): void
     writeVersion(w, 12, m.committed)
   if ((m.type === 'query' || m.type === 'store') && m.writerEpoch !== undefined) writeU64(w, 13, m.writerEpoch)
   if (m.type === 'query' && m.recover === true) writeBool(w, 18, true)
+  if ((m.type === 'query' || m.type === 'store') && m.trace !== undefined)
+    writeString(w, 20, formatTraceparent(m.trace))
   if (m.type === 'query-reply' || m.type === 'query-same' || m.type === 'store-ack' || m.type === 'lease-grant')
     writeAnswerFields(w, m)
   w.ldelim()

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../core/errors.js'
 import type { KnownVersion, NodeId, ReplicaMessage } from '../../core/protocol/messages.js'
 import type { Timestamp } from '../../core/protocol/timestamp.js'
+import { parseTraceparent } from '../../core/protocol/trace-context.js'
 import type { Argmin } from '../../core/token/argmin.js'
 import type { RegisterValue, TokenValue } from '../../core/token/token-value.js'
 import { LEN, tagOf, VARINT, WireReader } from './wire-reader.js'
@@ -60,7 +61,8 @@ const FENCE = tagOf(16, VARINT)
 const FENCED = tagOf(17, VARINT)
 const RECOVER = tagOf(18, VARINT)
 const FRESH = tagOf(19, VARINT)
-const LAST_MESSAGE_FIELD = 19
+const TRACEPARENT = tagOf(20, LEN)
+const LAST_MESSAGE_FIELD = 20
 // ReplicaBatch's incarnation.
 const INCARNATION = tagOf(4, VARINT)
 
@@ -235,6 +237,8 @@ interface MessageFields {
   fenced: boolean
   recover: boolean
   fresh: boolean
+  /** The W3C traceparent of a recorded operation's round ('' when none). */
+  traceparent: string
 }
 
 function readMessageFields(r: WireReader, end: number): MessageFields {
@@ -252,6 +256,7 @@ function readMessageFields(r: WireReader, end: number): MessageFields {
     fenced: false,
     recover: false,
     fresh: false,
+    traceparent: '',
   }
   const depth = 1
   while (r.pos < end) {
@@ -323,6 +328,9 @@ function readMessageFields(r: WireReader, end: number): MessageFields {
       case FRESH:
         m.fresh = r.bool()
         break
+      case TRACEPARENT:
+        m.traceparent = r.string()
+        break
       default:
         r.skipUnknown(t, LAST_MESSAGE_FIELD, depth)
     }
@@ -346,6 +354,9 @@ function assemble(m: MessageFields): ReplicaMessage {
   // proto3: a writer_epoch of 0 is the same as none (epochs start at 1).
   if (m.writerEpoch !== 0n && (m.type === 'query' || m.type === 'store')) message.writerEpoch = m.writerEpoch
   if (m.recover && m.type === 'query') message.recover = true
+  // A context that does not parse is dropped, not the message: tracing never changes what the protocol does.
+  const trace = m.traceparent === '' ? undefined : parseTraceparent(m.traceparent)
+  if (trace !== undefined && (m.type === 'query' || m.type === 'store')) message.trace = trace
   if (m.type === 'query-reply' || m.type === 'query-same' || m.type === 'store-ack' || m.type === 'lease-grant')
     addAnswerFields(message, m)
   return message as unknown as ReplicaMessage

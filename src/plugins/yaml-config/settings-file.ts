@@ -1,13 +1,14 @@
 /*
  * Node settings in YAML. Every key is optional and camelCase; a missing key keeps its default (DEFAULT_SETTINGS).
  *
- * The plugin sections (quorum, transport, persistence, hasher) name a registered kind, alone or with that plugin's
+ * The plugin sections (quorum, transport, persistence, hasher, tracing) name a registered kind, alone or with that plugin's
  * own fields, which the plugin reads and checks (src/node/node-plugins.ts lists the kinds):
  *
  *   quorum: majority            # or: all, or { kind: flexible, read: 2, write: 2 }
  *   transport: grpc             # or { kind: grpc, listen: 0.0.0.0:50051 }
  *   persistence: memory         # memory, or { kind: durable, dataDir: ./data }
  *   hasher: worker-pool         # or { kind: worker-pool, threads: 0, chunkValues: 262144 }, or inline
+ *   tracing: off                # or { kind: otlp, endpoint: http://127.0.0.1:4318/v1/traces, samplePercent: 100 }
  *   hashThreads: 0              # earlier releases' spelling of the worker-pool's threads (still read)
  *   hashChunkValues: 262144     # and of its chunkValues
  *   operationTimeoutMs: 5000
@@ -46,6 +47,7 @@ const READERS: { readonly [K in keyof NodeSettingsInput]-?: Reader<NonNullable<N
   transport: sectionOf,
   persistence: sectionOf,
   hasher: sectionOf,
+  tracing: sectionOf,
   hashThreads: nonNegativeIntegerOf,
   hashChunkValues: positiveIntegerOf,
   operationTimeoutMs: positiveIntegerOf,

@@ -104,3 +104,43 @@ test('a malformed message is marked as such and its batch mates still decode; ga
   )
   t.throws(() => decodeReplicaBatch(Buffer.from([0x1a, 0x05, 0x08])))
 })
+
+test('a trace context rides on queries and stores as a W3C traceparent; a bad one is dropped, not its message', (t) => {
+  const trace = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', sampled: true }
+  const ts = { seq: 3n, epoch: 1n }
+  const messages: OutgoingMessage[] = [
+    { to: 'b', message: { type: 'query', reqId: 1, token: 'T', trace } },
+    { to: 'b', message: { type: 'store', reqId: 2, token: 'T', ts, value: { kind: 'empty' }, trace } },
+    { to: 'b', message: { type: 'query', reqId: 3, token: 'T' } },
+  ]
+  const decoded = decodeReplicaBatch(encodeReplicaBatch({ from: 'a', fingerprint: 'f', messages }))
+  t.deepEqual(decoded.messages, messages)
+  const wire = generic.requestDeserialize(encodeReplicaBatch({ from: 'a', fingerprint: 'f', messages })) as {
+    messages: { traceparent: string }[]
+  }
+  t.deepEqual(
+    wire.messages.map((m) => m.traceparent),
+    [
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      '',
+    ],
+    'an unrecorded message carries no field at all (old peers read it as before)',
+  )
+  for (const bad of [
+    'junk',
+    `00-${'0'.repeat(32)}-b7ad6b7169203331-01`,
+    '00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01',
+  ]) {
+    const frame = generic.requestSerialize({
+      from: 'a',
+      scheme_fingerprint: 'f',
+      messages: [{ req_id: '4', token: 'T', to: 'b', query: {}, traceparent: bad }],
+    })
+    t.deepEqual(
+      decodeReplicaBatch(frame).messages,
+      [{ to: 'b', message: { type: 'query', reqId: 4, token: 'T' } }],
+      bad,
+    )
+  }
+})
