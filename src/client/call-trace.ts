@@ -1,18 +1,11 @@
 import { Metadata } from '@grpc/grpc-js'
-import { ROOT_CONTEXT, type TextMapSetter, TraceFlags, trace } from '@opentelemetry/api'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { randomBytes } from 'node:crypto'
+import { formatTraceparent } from '../core/protocol/trace-context.js'
 
 /** The trace one call asked for: its id, and the metadata carrying its W3C traceparent (sampled). */
 export interface CallTrace {
   readonly traceId: string
   readonly metadata: Metadata
-}
-
-const propagator = new W3CTraceContextPropagator()
-
-const metadataSetter: TextMapSetter<Metadata> = {
-  set: (metadata, key, value) => metadata.set(key, value),
 }
 
 /**
@@ -24,8 +17,8 @@ export function callTrace(asked: boolean | undefined): CallTrace | undefined {
   const traceId = randomBytes(16).toString('hex')
   const spanId = randomBytes(8).toString('hex')
   const metadata = new Metadata()
-  const context = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.SAMPLED })
-  propagator.inject(context, metadata, metadataSetter)
+  // The W3C header as the core writes it for the replica hop; OpenTelemetry's modules would slow every client start.
+  metadata.set('traceparent', formatTraceparent({ traceId, spanId, sampled: true }))
   return { traceId, metadata }
 }
 

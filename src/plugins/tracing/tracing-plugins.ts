@@ -1,5 +1,5 @@
 import type { PluginRegistration, SectionFields } from '../../node/plugin-registry.js'
-import { OtlpSpanSink } from './otlp-span-sink.js'
+import { LazySpanSink } from './lazy-span-sink.js'
 import { DEFAULT_RING_BOUNDS, type TraceRingBounds } from './trace-ring.js'
 import { tracingModule } from './tracing-module.js'
 
@@ -79,7 +79,10 @@ export const otlpTracingPlugin: PluginRegistration<OtlpSettings> = {
     ...parseRing(fields),
   }),
   module: (settings, node) =>
-    tracingModule(node.self, boundsOf(settings), settings.samplePercent / 100, () =>
-      OtlpSpanSink.batching(node.self, settings),
+    tracingModule(
+      node.self,
+      boundsOf(settings),
+      settings.samplePercent / 100,
+      () => new LazySpanSink(node.self, settings),
     ),
 }
