@@ -3,6 +3,7 @@
 import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startLiveServer } from '../../src/bin/web/live-server.js'
+import { nodeOperationsFeed } from '../../src/bin/web/node-operations-feed.js'
 import type { TokenManagerClient } from '../../src/client/token-manager-client.js'
 import { startLocalCluster } from '../../src/index.js'
 import { schemeOf } from '../../src/plugins/yaml-config/scheme-file.js'
@@ -17,7 +18,7 @@ const LOAD_MS = 3_000
 async function load(client: TokenManagerClient, stop: () => boolean): Promise<void> {
   for (let i = 0; !stop(); i++) {
     const id = TOKENS[i % 3]!
-    if (i % 4 === 0) await client.write(id, { name: `load-${i}`, low: 0n, mid: 50n, high: 100n })
+    if (i % 4 === 0) await client.write(id, { name: `load-${i}`, low: 0n, mid: 50n, high: 100n }, { trace: true })
     else await client.read(id)
   }
 }
@@ -25,7 +26,9 @@ async function load(client: TokenManagerClient, stop: () => boolean): Promise<vo
 async function main(): Promise<void> {
   const cluster = await startLocalCluster({ nodes: 3, tokens: TOKENS })
   const client = cluster.client()
-  const server = await startLiveServer({ client, scheme: schemeOf(cluster.scheme), host: '127.0.0.1', port: 0 })
+  const scheme = schemeOf(cluster.scheme)
+  const recentOperations = nodeOperationsFeed(client, scheme, 5_000)
+  const server = await startLiveServer({ client, scheme, host: '127.0.0.1', port: 0, recentOperations })
   const browser = await launchBrowser()
   try {
     for (const id of TOKENS.slice(0, 4)) await client.write(id, { name: `token ${id}`, low: 0n, mid: 100n, high: 200n })

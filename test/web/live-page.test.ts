@@ -1,6 +1,7 @@
 import test from 'ava'
 import type { Page } from 'puppeteer-core'
 import { startLiveServer } from '../../src/bin/web/live-server.js'
+import { nodeOperationsFeed } from '../../src/bin/web/node-operations-feed.js'
 import { startLocalCluster } from '../../src/index.js'
 import { schemeOf } from '../../src/plugins/yaml-config/scheme-file.js'
 import { launchBrowser } from '../support/browser.js'
@@ -21,7 +22,9 @@ async function openPage(t: any, tokens: string[]) {
   const cluster = await startLocalCluster({ nodes: 3, tokens })
   t.teardown(() => cluster.close())
   const client = cluster.client()
-  const server = await startLiveServer({ client, scheme: schemeOf(cluster.scheme), host: '127.0.0.1', port: 0 })
+  const scheme = schemeOf(cluster.scheme)
+  const recentOperations = nodeOperationsFeed(client, scheme, 5_000)
+  const server = await startLiveServer({ client, scheme, host: '127.0.0.1', port: 0, recentOperations })
   t.teardown(() => server.close())
   const browser = await launchBrowser()
   t.teardown(() => browser.close())
@@ -70,8 +73,19 @@ test('the page shows the grid live, silences a replica, writes and reads', async
   const text = await read!.evaluate((el) => el.textContent ?? '')
   t.regex(text, /read token a: name "from the page" \[0, 10, 20\) version 1, final \d+ \(hash \d+\)/)
 
-  // The panel for operations and traces says plainly that nothing feeds it.
-  t.regex(await page.$eval('#operations-note', (el) => el.textContent ?? ''), /Not available/)
+  // The operations panel lists the page's write with its trace: the write phase at the writer and the replicas'
+  // answers to it (tm-web asks the cluster to record its own actions).
+  const row = '#operations-table tr[data-token="a"][data-kind="write"]:not([data-spans="0"])'
+  await page.waitForSelector(row, { timeout: WAIT_MS })
+  const spans = await page.$eval(row, (tr) => [...tr.querySelectorAll('.spans li')].map((li) => li.textContent ?? ''))
+  t.true(
+    spans.some((s) => s.startsWith('write @')),
+    spans.join('; '),
+  )
+  t.true(
+    spans.some((s) => s.startsWith('serve @')),
+    spans.join('; '),
+  )
   t.deepEqual(failures, [], 'no script error on the page')
 })
 

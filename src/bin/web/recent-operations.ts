@@ -1,12 +1,10 @@
 /**
  * The page's "last operations with their traces" panel, and what feeds it.
  *
- * Nothing feeds it yet: the node RPCs that list recent operations and their spans are not in this build, and the
- * page says so rather than show made-up rows. To wire it, give `startLiveServer` a `recentOperations` feed: a
- * function returning the newest operations (newest first), for instance by calling every node's
- * AdminService.RecentOperations through the library client and joining each operation's spans from TraceSpans.
- * The poller calls it once per period, one call at a time, and the page renders whatever rows it returns
- * (renderOperations in static/app.js), cut to the bounds below.
+ * tm-web feeds it from the nodes (node-operations-feed.ts: every node's AdminService.RecentOperations, each
+ * recorded operation's spans from TraceSpans). Without a feed the page says the panel is not available rather
+ * than show made-up rows. The poller calls the feed once per period, one call at a time, and the page renders the
+ * rows it returns (renderOperations in static/app.js), cut to the bounds below.
  */
 export interface OperationView {
   /** The operation's id (the library's operation id, or the trace id when it has none). */

@@ -42,12 +42,14 @@ async function run(client: TokenManagerClient, action: Action, timeoutMs: number
     }
     case 'write': {
       const { name, low, mid, high } = action
-      const written = await client.write(action.token, { name, low, mid, high }, { timeoutMs })
+      // Traced, so that the page's operations panel shows where the action's time went.
+      const written = await client.write(action.token, { name, low, mid, high }, { timeoutMs, trace: true })
       return { ...versionOf(written.version), partial: argminOf(written.partial), servedBy: written.servedBy }
     }
     case 'read': {
       const read = await client.read(action.token, {
         timeoutMs,
+        trace: true,
         ...(action.node !== undefined && { node: action.node }),
       })
       return {

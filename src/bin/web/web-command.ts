@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../core/errors.js'
 import { parseAccessPoint } from '../../plugins/yaml-config/access-point.js'
 import { loadSchemeFile } from '../../plugins/yaml-config/scheme-file.js'
 import { SecureClientCommand } from '../client/secure-client-command.js'
+import { nodeOperationsFeed } from './node-operations-feed.js'
 import { startLiveServer } from './live-server.js'
 
 /** tm-web: a live page of a running cluster, served over HTTP, acting through the library client. */
@@ -56,6 +57,7 @@ export class WebCommand extends SecureClientCommand {
         pollMs: this.poll,
         timeoutMs: this.timeoutMs,
         maxTokens: this.maxTokens,
+        recentOperations: nodeOperationsFeed(client, scheme, this.timeoutMs),
       })
       this.context.stdout.write(`tm-web: serving ${server.url} for ${scheme.nodes().length} nodes\n`)
       await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')])

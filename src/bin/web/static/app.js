@@ -162,7 +162,9 @@ function operationRow(op) {
   )
   const started = new Date(op.startedAtMs).toLocaleTimeString()
   const cells = [started, op.token, op.kind, op.node, op.outcome, String(op.durationMs)]
-  return el('tr', {}, ...cells.map((text) => el('td', {}, text)), el('td', {}, op.traceId ?? '–', spans))
+  const trace = op.traceId === null ? '–' : op.traceId.slice(0, 8)
+  const attributes = { 'data-token': op.token, 'data-kind': op.kind, 'data-spans': String(op.spans.length) }
+  return el('tr', attributes, ...cells.map((text) => el('td', {}, text)), el('td', {}, trace, spans))
 }
 
 async function act(kind, body) {
