@@ -1,8 +1,8 @@
 import test from 'ava'
 import type { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
 import { AllQuorum } from '../../src/plugins/quorum/all-quorum.js'
-import { checkRun } from '../support/sim-checks.js'
-import { runSimulation } from '../support/simulation.js'
+import { checkRun } from '../../src/sim/sim-checks.js'
+import { runSimulation } from '../../src/sim/simulation.js'
 
 /** Reads and writes from a single replica: regular at best, so the checker must find non-atomic histories. */
 class SingleReplicaQuorum implements QuorumStrategy {

@@ -1,8 +1,8 @@
 import test from 'ava'
 import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
-import { checkRun, summarize } from '../support/sim-checks.js'
+import { checkRun, summarize } from '../../src/sim/sim-checks.js'
 import { SEEDS } from '../support/simulation-suite.js'
-import { runSimulation, type SimulationOptions } from '../support/simulation.js'
+import { runSimulation, type SimulationOptions } from '../../src/sim/simulation.js'
 
 /*
  * Read leases under the conditions that break them when the protocol is wrong: a read-heavy workload (most reads

@@ -1,4 +1,4 @@
-import { checkLinearizability } from '../../src/core/checker/linearizability-checker.js'
+import { checkLinearizability } from '../core/checker/linearizability-checker.js'
 import type { SimOperation, SimulationRun } from './simulation.js'
 
 export interface Findings {
