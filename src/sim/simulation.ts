@@ -16,6 +16,8 @@ export interface SimulationOptions {
   readonly operations: number
   readonly clients: number
   readonly tokens: number
+  /** Cluster size (3 or more); drawn from the seed (3 to 7) when omitted, the draw made either way. */
+  readonly nodes?: number
   /** Probability that a token gets a silent majority (for the liveness-without-quorum check). */
   readonly majorityFailureProbability: number
   readonly quorum?: QuorumStrategy
@@ -103,7 +105,9 @@ const node = (i: number): NodeId => `10.0.0.${i + 1}:7000`
 
 /** Draws a cluster of 3-7 nodes, tokens over random replica sets, silences, network regime: all from the seed. */
 function drawWorld(random: SeededRandom, options: SimulationOptions) {
-  const nodeCount = random.int(3, 7)
+  // Drawn even when given, so that every later draw of the seed stays the same.
+  const drawnCount = random.int(3, 7)
+  const nodeCount = options.nodes ?? drawnCount
   const nodes = Array.from({ length: nodeCount }, (_, i) => node(i))
   const scheme: TokenScheme[] = []
   for (let t = 0; t < options.tokens; t++) {
