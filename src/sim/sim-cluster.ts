@@ -23,6 +23,7 @@ import { SuspendableClock } from './suspendable-clock.js'
 import { Transport } from '../core/ports/transport.js'
 import { Persistence } from '../core/ports/persistence.js'
 import { epochOf } from '../core/protocol/timestamp.js'
+import type { SimRecorder } from './sim-recorder.js'
 
 export interface SimClusterOptions {
   readonly seed: number
@@ -43,6 +44,8 @@ export interface SimClusterOptions {
    * 'blind' does not (the broken variant: a resumed holder trusts its lease).
    */
   readonly suspendable?: 'detect' | 'blind'
+  /** Records the run step by step for a replay page; it reads only, so the run is the same without it. */
+  readonly recorder?: SimRecorder
 }
 
 /** How a node comes back: without its state, with it, or with it after dying between a persist and its send. */
@@ -83,6 +86,7 @@ export class SimCluster {
       { transport: 'in-process', hasher: 'inline', ...options.settings },
       cluster.plugins,
     )
+    options.recorder?.attach(cluster)
     const drift = options.clockDrift ?? 0
     for (const self of cluster.scheme.nodes()) {
       const rate = drift === 0 ? 1 : 1 - drift + 2 * drift * cluster.random.next()
@@ -99,6 +103,8 @@ export class SimCluster {
       cluster.disks.set(self, new SimDisk())
       await cluster.startNode(self, 1n, cluster.disks.get(self)!)
     }
+    options.recorder?.note('start', `${cluster.drivers.size} nodes start`)
+    options.recorder?.commit()
     return cluster
   }
 
@@ -107,6 +113,7 @@ export class SimCluster {
    * gone, and it comes back without its state ('amnesia') or with its disk ('durable', 'torn').
    */
   async restart(node: NodeId, mode: RestartMode, generation: bigint): Promise<void> {
+    this.options.recorder?.note('restart', `${node} restarts (${mode})`)
     const old = this.driver(node)
     const stopped = old.stop()
     const disk = mode === 'amnesia' ? new SimDisk() : this.disks.get(node)!.reopen()
@@ -115,16 +122,19 @@ export class SimCluster {
     this.disks.set(node, disk)
     this.restarts.set(node, [...(this.restarts.get(node) ?? []), this.time.nowMs()])
     await this.startNode(node, generation, disk)
+    this.options.recorder?.commit()
     // Not awaited: a node that died between a persist and its send never finishes its last save.
     void stopped
   }
 
   /** Suspends `node` (SimClusterOptions.suspendable): it runs nothing and its monotonic clock stands still. */
   suspend(node: NodeId): void {
+    this.options.recorder?.note('suspend', `${node} is suspended`)
     this.suspendableClock(node).suspend()
   }
 
   resume(node: NodeId): void {
+    this.options.recorder?.note('resume', `${node} resumes`)
     this.suspendableClock(node).resume()
   }
 
@@ -147,8 +157,10 @@ export class SimCluster {
   }
 
   private async startNode(self: NodeId, generation: bigint, disk: SimDisk): Promise<void> {
+    const recorder = this.options.recorder
+    const nodeClock = recorder ? recorder.observeClock(self, this.clocks.get(self)!) : this.clocks.get(self)!
     const overrides = new ContainerModule(({ bind, rebind }) => {
-      rebind<Clock>(Clock).toConstantValue(this.clocks.get(self)!)
+      rebind<Clock>(Clock).toConstantValue(nodeClock)
       rebind<FailureInjector>(FailureInjector).toConstantValue(this.failureViews.get(self)!)
       rebind<Persistence>(Persistence).toConstantValue(disk)
       const clock = this.clocks.get(self)

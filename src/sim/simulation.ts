@@ -8,6 +8,7 @@ import type { TokenScheme } from '../core/scheme/replication-scheme.js'
 import { SeededRandom } from '../plugins/in-process/seeded-random.js'
 import type { NetworkOptions } from '../plugins/in-process/simulated-network.js'
 import { type RestartMode, SimCluster } from './sim-cluster.js'
+import type { SimRecorder } from './sim-recorder.js'
 import { recoveryTimingOf } from '../node/node-container.js'
 import { resolveSettings } from '../node/node-settings.js'
 
@@ -59,6 +60,8 @@ export interface SimulationOptions {
   readonly restartSpacingMs?: number
   /** How restarted nodes come back (drawn from these; all three by default). */
   readonly restartModes?: readonly RestartMode[]
+  /** Records the run for a replay page (see SimRecorder); the run is the same without it. */
+  readonly recorder?: SimRecorder
 }
 
 export interface RestartEvent {
@@ -145,6 +148,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     },
     clockDrift: options.actualDrift ?? random.pick([0, assumedDrift / 2, assumedDrift]),
     ...(options.suspends !== undefined && options.suspends > 0 && { suspendable: 'detect' as const }),
+    ...(options.recorder && { recorder: options.recorder }),
   })
   const horizonMs = options.operations * 1.5
   const silences = new Map<string, number>()
@@ -195,6 +199,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       )
       const invokeMs = cluster.time.nowMs()
       const id = ids++
+      options.recorder?.invoked({ id, client: `c${c}`, token, node: target, op: recorded })
       const controller = new AbortController()
       const cancelTimer = clientRandom.chance(options.cancelProbability ?? 0)
         ? cluster.time.setTimer(clientRandom.next() * 20, () => controller.abort())
@@ -208,14 +213,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         cluster.driver(target).submit(token, op, { timeoutMs, signal: controller.signal }, (error, result) => {
           cancelTimer?.cancel()
           const returnMs = cluster.time.nowMs()
-          history.push(
-            record(
-              { id, client: `c${c}`, token, node: target, op: recorded, invokeMs, timeoutMs },
-              returnMs,
-              error,
-              result,
-            ),
+          const operation = record(
+            { id, client: `c${c}`, token, node: target, op: recorded, invokeMs, timeoutMs },
+            returnMs,
+            error,
+            result,
           )
+          history.push(operation)
+          options.recorder?.completed(operation)
           if (result?.type === 'read') checkFinal(result, wrongFinals, id)
           cluster.time.setTimer(clientRandom.next() * 3, next)
         }),
@@ -240,6 +245,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (status.recovering !== undefined && !status.silent) stillRecovering.add(status.token)
   }
   await cluster.stop()
+  options.recorder?.note('end', 'the run ends: every node stops')
+  options.recorder?.commit()
   return {
     seed: options.seed,
     history,
