@@ -37,6 +37,8 @@ export interface ReplayEvent {
   readonly text: string
   /** The operation an invoke or completion belongs to. */
   readonly op?: number
+  /** The node a timer, restart, suspend or resume happened at. */
+  readonly node?: string
 }
 
 /** One step: one event of the simulation's queue (or a restart), and what it changed. */
@@ -85,6 +87,8 @@ export interface ReplayTokenReport {
   readonly verdict: 'linearizable' | 'violation' | 'timeout'
   /** Operation ids in the order the checker found (linearizable tokens). */
   readonly linearization?: readonly number[]
+  /** The operations of the token's counterexample (tokens that are not linearizable). */
+  readonly counterexample?: readonly number[]
 }
 
 export interface ReplayCounterexample {

@@ -113,7 +113,7 @@ export class SimCluster {
    * gone, and it comes back without its state ('amnesia') or with its disk ('durable', 'torn').
    */
   async restart(node: NodeId, mode: RestartMode, generation: bigint): Promise<void> {
-    this.options.recorder?.note('restart', `${node} restarts (${mode})`)
+    this.options.recorder?.note('restart', `${node} restarts (${mode})`, { node })
     const old = this.driver(node)
     const stopped = old.stop()
     const disk = mode === 'amnesia' ? new SimDisk() : this.disks.get(node)!.reopen()
@@ -129,12 +129,12 @@ export class SimCluster {
 
   /** Suspends `node` (SimClusterOptions.suspendable): it runs nothing and its monotonic clock stands still. */
   suspend(node: NodeId): void {
-    this.options.recorder?.note('suspend', `${node} is suspended`)
+    this.options.recorder?.note('suspend', `${node} is suspended`, { node })
     this.suspendableClock(node).suspend()
   }
 
   resume(node: NodeId): void {
-    this.options.recorder?.note('resume', `${node} resumes`)
+    this.options.recorder?.note('resume', `${node} resumes`, { node })
     this.suspendableClock(node).resume()
   }
 

@@ -56,7 +56,7 @@ export class SimRecorder implements NetworkObserver {
       nowMs: () => clock.nowMs(),
       setTimer: (delayMs, callback) =>
         clock.setTimer(delayMs, () => {
-          this.note('timer', `timer at ${node}`)
+          this.note('timer', `timer at ${node}`, { node })
           callback()
         }),
     }
@@ -65,24 +65,22 @@ export class SimRecorder implements NetworkObserver {
     return observed
   }
 
-  note(kind: ReplayEventKind, text: string, op?: number): void {
+  /** Something happened in the current step; `about` names the operation or node it concerns. */
+  note(kind: ReplayEventKind, text: string, about: Pick<ReplayEvent, 'op' | 'node'> = {}): void {
     if (this.full()) return
-    this.events.push(op === undefined ? { kind, text } : { kind, text, op })
+    this.events.push({ kind, text, ...about })
   }
 
   invoked(invocation: Invocation): void {
+    const { id, client, token, node } = invocation
     const label = operationLabel(invocation.op)
-    this.note(
-      'invoke',
-      `${invocation.client} invokes #${invocation.id} ${label} on ${invocation.token} at ${invocation.node}`,
-      invocation.id,
-    )
+    this.note('invoke', `${client} invokes #${id} ${label} on ${token} at ${node}`, { op: id })
     if (!this.full()) this.operationSteps.set(invocation.id, { invoke: this.steps.length })
   }
 
   completed(operation: SimOperation): void {
     const result = completionLabel(operation.completion)
-    this.note('complete', `#${operation.id} ${operationLabel(operation.op)} returns ${result}`, operation.id)
+    this.note('complete', `#${operation.id} ${operationLabel(operation.op)} returns ${result}`, { op: operation.id })
     const steps = this.operationSteps.get(operation.id)
     if (steps !== undefined && !this.full()) steps.complete = this.steps.length
   }
