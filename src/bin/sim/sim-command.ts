@@ -7,7 +7,7 @@ import { recordReplay } from '../../sim/replay-run.js'
 /** tm-sim's exit codes, as tm-check's: a run whose checks all pass, one that fails one, no verdict or bad input. */
 export const SimExit = { passed: 0, violation: 1, error: 2 } as const
 
-const variantList = BROKEN_VARIANTS.map((v) => `      - ${v.name}: ${v.description}`).join('\n')
+const variantList = BROKEN_VARIANTS.map((v) => `      - ${v.name}: ${v.description}`).join('\n\n')
 
 /** `tm-sim --seed N`: one seeded simulation of a whole cluster, checked, and replayed step by step in a page. */
 export class SimCommand extends Command {
@@ -19,12 +19,13 @@ export class SimCommand extends Command {
       from the seed), checks the clients' history for linearizability and liveness, and prints one line. The same
       seed gives the same run, line and page, byte for byte.
 
-      --html writes a self-contained page: the nodes with each replica's copy of each token, the messages in
-      flight, the client operations on a timeline and the checker's linearization, with back, forward and play
-      (arrow keys, space; #step=N in the address picks a step). When the run is not linearizable the page opens
+      The page (--html) stands alone: the nodes with each replica's copy of each token, the messages in flight,
+      the client operations on a timeline and the checker's linearization, with back, forward and play (arrow
+      keys, space; #step=N in the address picks a step). When the run is not linearizable the page opens
       at the step that returned the stale value, with the counterexample's operations outlined.
 
       Broken variants (--variant), which the checks must catch:
+
 ${variantList}
 
       Exit codes: 0 every check passed, 1 a check failed (not linearizable, or a liveness finding), 2 no verdict
