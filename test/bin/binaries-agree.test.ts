@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { repoRoot } from '../support/repo-root.js'
 
 const run = promisify(execFile)
-const BINARIES = ['tm-server', 'tm-client', 'tm-check', 'tm-bench', 'tm-certs', 'tm-web', 'tm-chaos']
+const BINARIES = ['tm-server', 'tm-client', 'tm-check', 'tm-bench', 'tm-certs', 'tm-web', 'tm-sim', 'tm-chaos']
 /** Where each binary's entry point is built: the shipped ones in bin, the chaos tool with the developer tools. */
 const entryOf = (name: string): string =>
   name === 'tm-chaos' ? 'dist/src/tools/tm-chaos.js' : `dist/src/bin/${name}.js`

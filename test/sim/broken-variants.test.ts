@@ -1,56 +1,24 @@
 import test from 'ava'
-import type { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
-import { AllQuorum } from '../../src/plugins/quorum/all-quorum.js'
-import { checkRun } from '../support/sim-checks.js'
-import { runSimulation } from '../support/simulation.js'
+import { BROKEN_VARIANTS, type BrokenVariant } from '../../src/sim/broken-variants.js'
+import { checkRun } from '../../src/sim/sim-checks.js'
+import { runSimulation } from '../../src/sim/simulation.js'
 
-/** Reads and writes from a single replica: regular at best, so the checker must find non-atomic histories. */
-class SingleReplicaQuorum implements QuorumStrategy {
-  readonly name = 'broken-single'
-  readQuorum(): number {
-    return 1
+/** Runs the variant's proof seeds and counts those its check caught. */
+async function caughtSeeds(variant: BrokenVariant): Promise<number> {
+  const { firstSeed, seeds, workload } = variant.proof
+  let caught = 0
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
+    const run = await runSimulation({ ...workload(seed), ...variant.options, seed })
+    const findings = checkRun(run, variant.liveQuorum)
+    if (findings[variant.caughtBy].length > 0) caught++
   }
-  writeQuorum(): number {
-    return 1
-  }
-  validate(): void {}
+  return caught
 }
 
-const seeds = Array.from({ length: 30 }, (_, i) => i)
-
-test('proof the suite can fail: quorums that do not intersect produce histories the checker rejects', async (t) => {
-  let violations = 0
-  for (const seed of seeds) {
-    const run = await runSimulation({
-      seed,
-      operations: 400,
-      clients: 8,
-      tokens: 2,
-      majorityFailureProbability: 0,
-      operationTimeoutMs: 1_000,
-      quorum: new SingleReplicaQuorum(),
-    })
-    if (checkRun(run, () => 1).linearizability.length > 0) violations++
-  }
-  t.log(`${violations} of ${seeds.length} seeds caught`)
-  t.true(violations >= seeds.length / 3)
-})
-
-test('proof the suite can fail: waiting for all replicas blocks under a silent minority and the liveness check says so', async (t) => {
-  let stuck = 0
-  for (const seed of seeds) {
-    const run = await runSimulation({
-      seed,
-      operations: 300,
-      clients: 4,
-      tokens: 3,
-      majorityFailureProbability: 0,
-      operationTimeoutMs: 1_000,
-      quorum: new AllQuorum(),
-    })
-    const majority = (n: number) => Math.floor(n / 2) + 1
-    if (checkRun(run, majority).liveness.length > 0) stuck++
-  }
-  t.log(`${stuck} of ${seeds.length} seeds caught`)
-  t.true(stuck >= seeds.length / 3)
-})
+for (const variant of BROKEN_VARIANTS) {
+  test(`proof the suite can fail: ${variant.description}`, async (t) => {
+    const caught = await caughtSeeds(variant)
+    t.log(`${variant.name}: ${caught} of ${variant.proof.seeds} seeds caught`)
+    t.true(caught >= variant.proof.caught)
+  })
+}

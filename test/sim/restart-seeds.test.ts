@@ -1,9 +1,9 @@
 import test from 'ava'
 import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
-import { checkRun, summarize } from '../support/sim-checks.js'
+import { checkRun, summarize } from '../../src/sim/sim-checks.js'
 import { SEEDS } from '../support/simulation-suite.js'
-import { runSimulation, type SimulationOptions } from '../support/simulation.js'
-import { SimCluster } from '../support/sim-cluster.js'
+import { runSimulation, type SimulationOptions } from '../../src/sim/simulation.js'
+import { SimCluster } from '../../src/sim/sim-cluster.js'
 import type { ClientOp } from '../../src/core/protocol/operations.js'
 
 /*

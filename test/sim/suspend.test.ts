@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { ClientOp } from '../../src/core/protocol/operations.js'
-import { SimCluster } from '../support/sim-cluster.js'
+import { SimCluster } from '../../src/sim/sim-cluster.js'
 
 /*
  * A read lease holder suspended (a paused VM): its monotonic clock stands still while the writer's goes on. The

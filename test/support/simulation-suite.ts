@@ -1,6 +1,6 @@
 import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
-import { checkRun, summarize } from './sim-checks.js'
-import { runSimulation } from './simulation.js'
+import { checkRun, summarize } from '../../src/sim/sim-checks.js'
+import { runSimulation } from '../../src/sim/simulation.js'
 
 /** Seeds per suite file and operations per seed; raise with SIM_SEEDS / SIM_OPS for longer runs. */
 export const SEEDS = Number(process.env.SIM_SEEDS ?? 100)

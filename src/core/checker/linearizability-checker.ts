@@ -14,6 +14,8 @@ export interface TokenReport {
   readonly operations: number
   readonly elapsedMs: number
   readonly counterexample?: Counterexample
+  /** With `CheckOptions.linearization`, for a linearizable token: the operation ids in the order found. */
+  readonly linearization?: readonly number[]
 }
 
 export interface CheckReport {
@@ -27,6 +29,8 @@ export interface CheckReport {
 export interface CheckOptions {
   /** Budget for the whole check; tokens not finished within it get the `timeout` verdict. */
   readonly timeoutMs?: number
+  /** Report each linearizable token's linearization (operation ids in order): for tools that show it. */
+  readonly linearization?: boolean
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
@@ -42,18 +46,28 @@ export function checkLinearizability(history: readonly HistoryOperation[], optio
   const byToken = partitionByToken(validateHistory(history))
   const bySize = [...byToken].sort(([, a], [, b]) => a.length - b.length)
   const reports = new Map<string, TokenReport>()
-  for (const [token, operations] of bySize) reports.set(token, checkToken(token, operations, deadlineMs))
+  const withOrder = options.linearization === true
+  for (const [token, operations] of bySize) reports.set(token, checkToken(token, operations, deadlineMs, withOrder))
   const tokens = [...byToken.keys()].map((token) => reports.get(token)!)
   return { verdict: overallVerdict(tokens), tokens, elapsedMs: performance.now() - startMs }
 }
 
-function checkToken(token: string, tokenOperations: readonly HistoryOperation[], deadlineMs: number): TokenReport {
+function checkToken(
+  token: string,
+  tokenOperations: readonly HistoryOperation[],
+  deadlineMs: number,
+  withOrder: boolean,
+): TokenReport {
   const startMs = performance.now()
   const compiled = compileHistory(tokenOperations)
   const operations = compiled.operations.length
   if (startMs > deadlineMs) return { token, verdict: 'timeout', operations, elapsedMs: 0 }
   const result = searchLinearization(compiled, deadlineMs)
   const elapsedMs = performance.now() - startMs
+  if (result.kind === 'linearizable' && withOrder) {
+    const linearization = result.order.map((i) => compiled.operations[i]!.id)
+    return { token, verdict: result.kind, operations, elapsedMs, linearization }
+  }
   if (result.kind !== 'violation') return { token, verdict: result.kind, operations, elapsedMs }
   const counterexample = buildCounterexample(token, compiled.operations, result.prefix, result.blocked)
   return { token, verdict: 'violation', operations, elapsedMs, counterexample }

@@ -7,7 +7,8 @@ import { LinearizedSet } from './linearized-set.js'
 import { LongestPrefix, SearchStack } from './search-stack.js'
 
 export type SearchResult =
-  | { readonly kind: 'linearizable' }
+  /** `order`: op indices in the linearization found (only the ops it needed: unknown ones may be left out). */
+  | { readonly kind: 'linearizable'; readonly order: readonly number[] }
   /** `prefix`: op indices of the longest linearizable prefix found; `blocked`: the op whose return stopped it. */
   | { readonly kind: 'violation'; readonly prefix: readonly number[]; readonly blocked: number }
   | { readonly kind: 'timeout' }
@@ -93,7 +94,8 @@ class WingGongSearch {
       if (op >= 0 && !forced) continue
       if (!this.backtrack()) return { kind: 'violation', prefix: this.longest.prefix(), blocked: this.longest.blocked }
     }
-    return { kind: 'linearizable' }
+    // The stack is the linearization found: one copy at the end, nothing on the search's path.
+    return { kind: 'linearizable', order: Array.from(this.stack.ops.subarray(0, this.stack.depth)) }
   }
 
   /** One scan step: an op to try, CONTINUE to keep scanning, or DEAD_END (a return, or a forced move covered). */

@@ -24,6 +24,17 @@ export const DEFAULT_NETWORK: NetworkOptions = {
 }
 
 /**
+ * Watches the network without changing it (a replay recorder): what was sent, cut, and reached its node's socket.
+ * `sent` returns the copy's id, handed back to `arrived`.
+ */
+export interface NetworkObserver {
+  sent(envelope: Envelope, delayMs: number): number
+  dropped(envelope: Envelope): void
+  /** `attached`: a node listened there (a copy to a node being restarted is lost). */
+  arrived(copy: number, attached: boolean): void
+}
+
+/**
  * An in-process network of nodes: every send is encoded, delayed by a random draw from the seeded PRNG and
  * delivered through the clock's timers. With SimulatedTime a whole run is a function of the seed.
  */
@@ -32,6 +43,8 @@ export class SimulatedNetwork {
   private readonly cut = new Set<string>()
   delivered = 0
   sent = 0
+  /** Set by a recorder; it draws nothing from the PRNG, so a run is the same with or without it. */
+  observer: NetworkObserver | undefined
 
   constructor(
     private readonly clock: Clock,
@@ -64,12 +77,18 @@ export class SimulatedNetwork {
 
   send(envelope: Envelope): void {
     this.sent++
-    if (this.cut.has(`${envelope.from}>${envelope.to}`)) return
+    if (this.cut.has(`${envelope.from}>${envelope.to}`)) {
+      this.observer?.dropped(envelope)
+      return
+    }
     const wire = encodeEnvelope(envelope)
     const copies = this.random.chance(this.options.duplicateProbability) ? 2 : 1
     for (let i = 0; i < copies; i++) {
-      this.clock.setTimer(this.delayMs(), () => {
+      const delayMs = this.delayMs()
+      const copy = this.observer?.sent(envelope, delayMs)
+      this.clock.setTimer(delayMs, () => {
         const handler = this.handlers.get(envelope.to)
+        if (copy !== undefined) this.observer?.arrived(copy, handler !== undefined)
         if (handler === undefined) return
         this.delivered++
         handler(decodeEnvelope(wire))

@@ -17,6 +17,8 @@ export class SimulatedTime implements Clock {
   private now = 0
   private seq = 0
   eventsRun = 0
+  /** Called after each event ran (a replay recorder closes its step there); it must not set or run timers. */
+  afterEvent: (() => void) | undefined
 
   nowMs(): number {
     return this.now
@@ -44,6 +46,7 @@ export class SimulatedTime implements Clock {
       this.now = top.atMs
       ran++
       top.run()
+      this.afterEvent?.()
     }
     if (untilMs !== Infinity && untilMs > this.now && (this.queue.length === 0 || this.queue[0]!.atMs > untilMs)) {
       this.now = untilMs

@@ -1,21 +1,24 @@
-import type { TokenManagerError } from '../../src/core/errors.js'
-import type { HistoryOperation, RegisterOp, RegisterResult } from '../../src/core/checker/history.js'
-import { argminRange } from '../../src/core/hash/sha256-argmin.js'
-import type { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
-import type { NodeId } from '../../src/core/protocol/messages.js'
-import type { ClientOp, OpResult } from '../../src/core/protocol/operations.js'
-import type { TokenScheme } from '../../src/core/scheme/replication-scheme.js'
-import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
-import type { NetworkOptions } from '../../src/plugins/in-process/simulated-network.js'
+import type { TokenManagerError } from '../core/errors.js'
+import type { HistoryOperation, RegisterOp, RegisterResult } from '../core/checker/history.js'
+import { argminRange } from '../core/hash/sha256-argmin.js'
+import type { QuorumStrategy } from '../core/ports/quorum-strategy.js'
+import type { NodeId } from '../core/protocol/messages.js'
+import type { ClientOp, OpResult } from '../core/protocol/operations.js'
+import type { TokenScheme } from '../core/scheme/replication-scheme.js'
+import { SeededRandom } from '../plugins/in-process/seeded-random.js'
+import type { NetworkOptions } from '../plugins/in-process/simulated-network.js'
 import { type RestartMode, SimCluster } from './sim-cluster.js'
-import { recoveryTimingOf } from '../../src/node/node-container.js'
-import { resolveSettings } from '../../src/node/node-settings.js'
+import type { SimRecorder } from './sim-recorder.js'
+import { recoveryTimingOf } from '../node/node-container.js'
+import { resolveSettings } from '../node/node-settings.js'
 
 export interface SimulationOptions {
   readonly seed: number
   readonly operations: number
   readonly clients: number
   readonly tokens: number
+  /** Cluster size (3 or more); drawn from the seed (3 to 7) when omitted, the draw made either way. */
+  readonly nodes?: number
   /** Probability that a token gets a silent majority (for the liveness-without-quorum check). */
   readonly majorityFailureProbability: number
   readonly quorum?: QuorumStrategy
@@ -57,6 +60,8 @@ export interface SimulationOptions {
   readonly restartSpacingMs?: number
   /** How restarted nodes come back (drawn from these; all three by default). */
   readonly restartModes?: readonly RestartMode[]
+  /** Records the run for a replay page (see SimRecorder); the run is the same without it. */
+  readonly recorder?: SimRecorder
 }
 
 export interface RestartEvent {
@@ -103,7 +108,9 @@ const node = (i: number): NodeId => `10.0.0.${i + 1}:7000`
 
 /** Draws a cluster of 3-7 nodes, tokens over random replica sets, silences, network regime: all from the seed. */
 function drawWorld(random: SeededRandom, options: SimulationOptions) {
-  const nodeCount = random.int(3, 7)
+  // Drawn even when given, so that every later draw of the seed stays the same.
+  const drawnCount = random.int(3, 7)
+  const nodeCount = options.nodes ?? drawnCount
   const nodes = Array.from({ length: nodeCount }, (_, i) => node(i))
   const scheme: TokenScheme[] = []
   for (let t = 0; t < options.tokens; t++) {
@@ -141,6 +148,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     },
     clockDrift: options.actualDrift ?? random.pick([0, assumedDrift / 2, assumedDrift]),
     ...(options.suspends !== undefined && options.suspends > 0 && { suspendable: 'detect' as const }),
+    ...(options.recorder && { recorder: options.recorder }),
   })
   const horizonMs = options.operations * 1.5
   const silences = new Map<string, number>()
@@ -191,6 +199,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       )
       const invokeMs = cluster.time.nowMs()
       const id = ids++
+      options.recorder?.invoked({ id, client: `c${c}`, token, node: target, op: recorded })
       const controller = new AbortController()
       const cancelTimer = clientRandom.chance(options.cancelProbability ?? 0)
         ? cluster.time.setTimer(clientRandom.next() * 20, () => controller.abort())
@@ -204,14 +213,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         cluster.driver(target).submit(token, op, { timeoutMs, signal: controller.signal }, (error, result) => {
           cancelTimer?.cancel()
           const returnMs = cluster.time.nowMs()
-          history.push(
-            record(
-              { id, client: `c${c}`, token, node: target, op: recorded, invokeMs, timeoutMs },
-              returnMs,
-              error,
-              result,
-            ),
+          const operation = record(
+            { id, client: `c${c}`, token, node: target, op: recorded, invokeMs, timeoutMs },
+            returnMs,
+            error,
+            result,
           )
+          history.push(operation)
+          options.recorder?.completed(operation)
           if (result?.type === 'read') checkFinal(result, wrongFinals, id)
           cluster.time.setTimer(clientRandom.next() * 3, next)
         }),
@@ -236,6 +245,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (status.recovering !== undefined && !status.silent) stillRecovering.add(status.token)
   }
   await cluster.stop()
+  options.recorder?.note('end', 'the run ends: every node stops')
+  options.recorder?.commit()
   return {
     seed: options.seed,
     history,

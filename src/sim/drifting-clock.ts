@@ -1,7 +1,7 @@
-import type { Clock, Timer } from '../../src/core/ports/clock.js'
-import type { FailureInjector } from '../../src/core/ports/failure-injector.js'
-import type { NodeId } from '../../src/core/protocol/messages.js'
-import type { SimulatedTime } from '../../src/plugins/in-process/simulated-time.js'
+import type { Clock, Timer } from '../core/ports/clock.js'
+import type { FailureInjector } from '../core/ports/failure-injector.js'
+import type { NodeId } from '../core/protocol/messages.js'
+import type { SimulatedTime } from '../plugins/in-process/simulated-time.js'
 
 /**
  * A node clock that runs `rate` times as fast as the simulation's virtual (real) time, from 0 at time 0: what

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../src/core/ports/clock.js'
+import type { Clock, Timer } from '../core/ports/clock.js'
 
 /**
  * A node clock that can be suspended, as a machine or VM is: while suspended the node runs nothing (its timers,

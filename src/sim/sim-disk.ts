@@ -1,7 +1,7 @@
-import type { Persistence } from '../../src/core/ports/persistence.js'
-import type { PersistEntry } from '../../src/core/protocol/outbox.js'
-import { ZERO_TIMESTAMP } from '../../src/core/protocol/timestamp.js'
-import { EMPTY } from '../../src/core/token/token-value.js'
+import type { Persistence } from '../core/ports/persistence.js'
+import type { PersistEntry } from '../core/protocol/outbox.js'
+import { ZERO_TIMESTAMP } from '../core/protocol/timestamp.js'
+import { EMPTY } from '../core/token/token-value.js'
 
 /**
  * A node's disk in the simulation: it outlives the node's incarnations (a durable restart finds what was saved)

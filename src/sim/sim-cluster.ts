@@ -1,28 +1,29 @@
 import 'reflect-metadata'
 import { ContainerModule } from 'inversify'
-import { NodeDriver } from '../../src/core/node/node-driver.js'
-import { Clock } from '../../src/core/ports/clock.js'
-import { FailureInjector } from '../../src/core/ports/failure-injector.js'
-import { Metrics, NO_METRICS } from '../../src/core/ports/metrics.js'
-import type { RoundEvent } from '../../src/core/protocol/outbox.js'
-import { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
-import type { NodeId } from '../../src/core/protocol/messages.js'
-import { ReplicationScheme, type TokenScheme } from '../../src/core/scheme/replication-scheme.js'
-import { type NodeSettings, type NodeSettingsInput, resolveSettings } from '../../src/node/node-settings.js'
-import { NODE_PLUGINS } from '../../src/node/node-plugins.js'
-import type { PluginRegistry } from '../../src/node/plugin-registry.js'
-import { ScheduledFailureInjector } from '../../src/plugins/failure/scheduled-failure-injector.js'
-import { inProcessTransportPlugin } from '../../src/plugins/in-process/in-process-module.js'
-import { SeededRandom } from '../../src/plugins/in-process/seeded-random.js'
-import { type NetworkOptions, SimulatedNetwork } from '../../src/plugins/in-process/simulated-network.js'
-import { SimulatedTime } from '../../src/plugins/in-process/simulated-time.js'
-import { createNodeContainer } from '../../src/node/node-container.js'
+import { NodeDriver } from '../core/node/node-driver.js'
+import { Clock } from '../core/ports/clock.js'
+import { FailureInjector } from '../core/ports/failure-injector.js'
+import { Metrics, NO_METRICS } from '../core/ports/metrics.js'
+import type { RoundEvent } from '../core/protocol/outbox.js'
+import { QuorumStrategy } from '../core/ports/quorum-strategy.js'
+import type { NodeId } from '../core/protocol/messages.js'
+import { ReplicationScheme, type TokenScheme } from '../core/scheme/replication-scheme.js'
+import { type NodeSettings, type NodeSettingsInput, resolveSettings } from '../node/node-settings.js'
+import { NODE_PLUGINS } from '../node/node-plugins.js'
+import type { PluginRegistry } from '../node/plugin-registry.js'
+import { ScheduledFailureInjector } from '../plugins/failure/scheduled-failure-injector.js'
+import { inProcessTransportPlugin } from '../plugins/in-process/in-process-module.js'
+import { SeededRandom } from '../plugins/in-process/seeded-random.js'
+import { type NetworkOptions, SimulatedNetwork } from '../plugins/in-process/simulated-network.js'
+import { SimulatedTime } from '../plugins/in-process/simulated-time.js'
+import { createNodeContainer } from '../node/node-container.js'
 import { DriftingClock, DriftingFailures } from './drifting-clock.js'
 import { SimDisk } from './sim-disk.js'
 import { SuspendableClock } from './suspendable-clock.js'
-import { Transport } from '../../src/core/ports/transport.js'
-import { Persistence } from '../../src/core/ports/persistence.js'
-import { epochOf } from '../../src/core/protocol/timestamp.js'
+import { Transport } from '../core/ports/transport.js'
+import { Persistence } from '../core/ports/persistence.js'
+import { epochOf } from '../core/protocol/timestamp.js'
+import type { SimRecorder } from './sim-recorder.js'
 
 export interface SimClusterOptions {
   readonly seed: number
@@ -43,6 +44,8 @@ export interface SimClusterOptions {
    * 'blind' does not (the broken variant: a resumed holder trusts its lease).
    */
   readonly suspendable?: 'detect' | 'blind'
+  /** Records the run step by step for a replay page; it reads only, so the run is the same without it. */
+  readonly recorder?: SimRecorder
 }
 
 /** How a node comes back: without its state, with it, or with it after dying between a persist and its send. */
@@ -83,6 +86,7 @@ export class SimCluster {
       { transport: 'in-process', hasher: 'inline', ...options.settings },
       cluster.plugins,
     )
+    options.recorder?.attach(cluster)
     const drift = options.clockDrift ?? 0
     for (const self of cluster.scheme.nodes()) {
       const rate = drift === 0 ? 1 : 1 - drift + 2 * drift * cluster.random.next()
@@ -99,6 +103,8 @@ export class SimCluster {
       cluster.disks.set(self, new SimDisk())
       await cluster.startNode(self, 1n, cluster.disks.get(self)!)
     }
+    options.recorder?.note('start', `${cluster.drivers.size} nodes start`)
+    options.recorder?.commit()
     return cluster
   }
 
@@ -107,6 +113,7 @@ export class SimCluster {
    * gone, and it comes back without its state ('amnesia') or with its disk ('durable', 'torn').
    */
   async restart(node: NodeId, mode: RestartMode, generation: bigint): Promise<void> {
+    this.options.recorder?.note('restart', `${node} restarts (${mode})`, { node })
     const old = this.driver(node)
     const stopped = old.stop()
     const disk = mode === 'amnesia' ? new SimDisk() : this.disks.get(node)!.reopen()
@@ -115,16 +122,19 @@ export class SimCluster {
     this.disks.set(node, disk)
     this.restarts.set(node, [...(this.restarts.get(node) ?? []), this.time.nowMs()])
     await this.startNode(node, generation, disk)
+    this.options.recorder?.commit()
     // Not awaited: a node that died between a persist and its send never finishes its last save.
     void stopped
   }
 
   /** Suspends `node` (SimClusterOptions.suspendable): it runs nothing and its monotonic clock stands still. */
   suspend(node: NodeId): void {
+    this.options.recorder?.note('suspend', `${node} is suspended`, { node })
     this.suspendableClock(node).suspend()
   }
 
   resume(node: NodeId): void {
+    this.options.recorder?.note('resume', `${node} resumes`, { node })
     this.suspendableClock(node).resume()
   }
 
@@ -147,8 +157,10 @@ export class SimCluster {
   }
 
   private async startNode(self: NodeId, generation: bigint, disk: SimDisk): Promise<void> {
+    const recorder = this.options.recorder
+    const nodeClock = recorder ? recorder.observeClock(self, this.clocks.get(self)!) : this.clocks.get(self)!
     const overrides = new ContainerModule(({ bind, rebind }) => {
-      rebind<Clock>(Clock).toConstantValue(this.clocks.get(self)!)
+      rebind<Clock>(Clock).toConstantValue(nodeClock)
       rebind<FailureInjector>(FailureInjector).toConstantValue(this.failureViews.get(self)!)
       rebind<Persistence>(Persistence).toConstantValue(disk)
       const clock = this.clocks.get(self)

@@ -1,4 +1,4 @@
-import { checkLinearizability } from '../../src/core/checker/linearizability-checker.js'
+import { type CheckReport, checkLinearizability } from '../core/checker/linearizability-checker.js'
 import type { SimOperation, SimulationRun } from './simulation.js'
 
 export interface Findings {
@@ -11,6 +11,8 @@ export interface Findings {
   readonly liveness: string[]
   readonly noQuorum: string[]
   readonly finals: string[]
+  /** The checker's report the linearizability findings come from. */
+  readonly report: CheckReport
 }
 
 /**
@@ -23,8 +25,13 @@ export interface Findings {
 /** The checker's budget per run: generous for the histories the suites make, bounded for CI. */
 const CHECK_BUDGET_MS = 20_000
 
-export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) => number): Findings {
-  const report = checkLinearizability(run.history, { timeoutMs: CHECK_BUDGET_MS })
+/** `linearization`: also report each linearizable token's order (for the replay page). */
+export function checkRun(
+  run: SimulationRun,
+  quorumNeeded: (replicas: number) => number,
+  { linearization = false } = {},
+): Findings {
+  const report = checkLinearizability(run.history, { timeoutMs: CHECK_BUDGET_MS, linearization })
   const undecided = report.tokens
     .filter((t) => t.verdict === 'timeout')
     .map((t) => `token ${t.token}: no verdict within ${CHECK_BUDGET_MS} ms`)
@@ -81,7 +88,7 @@ export function checkRun(run: SimulationRun, quorumNeeded: (replicas: number) =>
       )
     }
   }
-  return { linearizability, undecided, liveness, noQuorum, finals: run.wrongFinals }
+  return { linearizability, undecided, liveness, noQuorum, finals: run.wrongFinals, report }
 }
 
 /** Restart times of the token's replicas. */
