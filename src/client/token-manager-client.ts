@@ -1,18 +1,12 @@
 import type { RegisterOp, RegisterResult } from '../core/checker/history.js'
 import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import { type SchemeSource, schemeOf } from '../plugins/yaml-config/scheme-file.js'
-import { callFailureOf, isNoAnswer, withCallFailure } from './call-failure.js'
 import { errorOfCall } from './call-errors.js'
-import {
-  AlreadyExistsError,
-  DeadlineExceededError,
-  InvalidArgumentError,
-  NotFoundError,
-  OutcomeUnknownError,
-  UnavailableError,
-} from './client-errors.js'
+import { InvalidArgumentError, NotFoundError } from './client-errors.js'
+import { HistoryHook, readValue } from './history-hook.js'
 import { type HistoryRecord, registerValue } from './history-records.js'
 import { type ClientSecurity, NodeChannels, type ReconnectBackoff } from './node-channels.js'
+import { readWithFailover } from './reader-failover.js'
 import { readerOrder } from './reader-order.js'
 import { type CallTrace, callTrace, withTraceId } from './call-trace.js'
 import {
@@ -104,11 +98,8 @@ export class TokenManagerClient {
   /** The client's scheme; undefined for a client built from a node list only. */
   readonly scheme: ReplicationScheme | undefined
   private readonly channels: NodeChannels
-  private readonly clientId: string
-  /** Operation ids are unique across clients even when they share a clientId (several processes, one history). */
-  private readonly operationPrefix: string
+  private readonly history: HistoryHook | undefined
   private readonly nodes: ReadonlySet<string>
-  private operations = 0
 
   constructor(private readonly options: ClientOptions) {
     if (options.tls === undefined && options.insecure !== true) {
@@ -120,8 +111,9 @@ export class TokenManagerClient {
     this.scheme = options.scheme === undefined ? undefined : schemeOf(options.scheme)
     this.nodes = new Set([...(this.scheme?.nodes() ?? []), ...(options.nodes ?? [])])
     this.channels = new NodeChannels(options, options.reconnect)
-    this.clientId = options.clientId ?? `lib-${Math.random().toString(36).slice(2, 10)}`
-    this.operationPrefix = `${this.clientId}-${Math.random().toString(36).slice(2, 8)}`
+    const clientId = options.clientId ?? `lib-${Math.random().toString(36).slice(2, 10)}`
+    this.history =
+      options.onHistory === undefined ? undefined : new HistoryHook(options.onHistory, clientId, options.historyClock)
   }
 
   write(id: string, value: TokenWrite, call: CallOptions = {}): Promise<WriteResult> {
@@ -293,40 +285,21 @@ export class TokenManagerClient {
   }
 
   /** Readers in random order, each tried once while time is left; only "no answer" moves on to the next. */
-  private async atReaders(id: string, call: ReadOptions, trace: CallTrace | undefined): Promise<WireReadReply> {
+  private atReaders(id: string, call: ReadOptions, trace: CallTrace | undefined): Promise<WireReadReply> {
     const route = this.route(id, call)
     const order = readerOrder(route.readers, call.random ?? this.options.random)
-    const readers = route.named || call.failover === false ? order.slice(0, 1) : order
-    const expected = this.scheme?.get(id)?.readers ?? []
-    const deadlineMs = Date.now() + (call.timeoutMs ?? this.timeoutMs)
-    const failures: Error[] = []
-    for (const [i, reader] of readers.entries()) {
-      const attemptMs = Math.min(deadlineMs - Date.now(), call.attemptMs ?? this.options.readAttemptMs ?? 1_000)
-      if (attemptMs <= 0) break
-      try {
-        const metadata = trace?.metadata
-        return await this.channels.call<WireReadReply>(
-          reader,
-          'TokenService',
-          'Read',
-          { id },
-          attemptMs,
-          call.signal,
-          metadata,
-        )
-      } catch (error) {
-        const failure = errorOfCall(error, { node: reader, timeoutMs: attemptMs, expected })
-        const how = callFailureOf(failure)
-        if (how === undefined || !isNoAnswer(how) || call.signal?.aborted) throw failure
-        failures.push(failure)
-        const next = readers[i + 1]
-        if (next !== undefined) call.onRetry?.(failure, next)
-      }
-    }
-    throw noReaderAnswered(id, failures)
+    return readWithFailover(this.channels, {
+      id,
+      readers: route.named || call.failover === false ? order.slice(0, 1) : order,
+      expected: this.scheme?.get(id)?.readers ?? [],
+      timeoutMs: call.timeoutMs ?? this.timeoutMs,
+      attemptMs: call.attemptMs ?? this.options.readAttemptMs ?? 1_000,
+      call,
+      metadata: trace?.metadata,
+    })
   }
 
-  private async recorded<T>(
+  private recorded<T>(
     token: string,
     op: RegisterOp,
     call: CallOptions,
@@ -335,72 +308,6 @@ export class TokenManagerClient {
   ): Promise<T> {
     // A token the client cannot route is refused here, before anything is recorded or sent.
     this.route(token, call)
-    const hook = this.options.onHistory
-    if (hook === undefined) return run()
-    const nowMs = this.options.historyClock ?? Date.now
-    const base = { id: `${this.operationPrefix}-${++this.operations}`, client: this.clientId, token }
-    hook({ type: 'invoke', ...base, op, timeMs: nowMs() })
-    try {
-      const reply = await run()
-      hook({ type: 'ok', ...base, result: resultOf(reply), timeMs: nowMs() })
-      return reply
-    } catch (error) {
-      hook({ ...historyOfError(op, error), ...base, timeMs: nowMs() })
-      throw error
-    }
+    return this.history === undefined ? run() : this.history.record(token, op, run, resultOf)
   }
-}
-
-/** No reader answered: DEADLINE_EXCEEDED when each ran out of time, else UNAVAILABLE; the message names each try. */
-function noReaderAnswered(id: string, failures: readonly Error[]): Error {
-  if (failures.length === 0) return new DeadlineExceededError(`read of token ${id}: no time left to ask a reader`)
-  const allDeadlines = failures.every((f) => f instanceof DeadlineExceededError)
-  const message =
-    failures.length === 1
-      ? `read of token ${id}: ${failures[0]!.message}`
-      : `no reader answered for token ${id} (${failures.length} tried): ${failures.map((f) => f.message).join('; ')}`
-  const error = allDeadlines ? new DeadlineExceededError(message) : new UnavailableError(message)
-  const last = callFailureOf(failures.at(-1))!
-  return withCallFailure(error, { ...last, status: allDeadlines ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE' })
-}
-
-function readValue(reply: WireReadReply): RegisterResult {
-  if (!reply.written) return { kind: 'empty' }
-  return { kind: 'value', value: `${reply.name}|${reply.low}|${reply.mid}|${reply.high}` }
-}
-
-/**
- * Statuses that certainly mean a write, create or drop was refused before it was applied. Anything else after
- * sending (a deadline, UNAVAILABLE mid-call, INTERNAL, ...) might have been applied, so it enters the history as
- * `unknown`: that only weakens the check, while a wrong `failed` would report violations that did not happen.
- */
-const REFUSED: ReadonlySet<string> = new Set([
-  'INVALID_ARGUMENT',
-  'FAILED_PRECONDITION',
-  'RESOURCE_EXHAUSTED',
-  'UNIMPLEMENTED',
-  'PERMISSION_DENIED',
-  'UNAUTHENTICATED',
-])
-
-/** How a failed operation enters the history: semantic answers are results, a read had no effect, a write may have. */
-export function historyOfError(
-  op: RegisterOp,
-  error: unknown,
-): { type: 'ok'; result: RegisterResult } | { type: 'failed' | 'unknown'; error: string } {
-  if (error instanceof NotFoundError) return { type: 'ok', result: { kind: 'not-found' } }
-  if (error instanceof AlreadyExistsError) return { type: 'ok', result: { kind: 'already-exists' } }
-  const message = error instanceof Error ? error.message : String(error)
-  return { type: op.kind === 'read' || certainlyNotApplied(error) ? 'failed' : 'unknown', error: message }
-}
-
-/**
- * A refusal, or a call grpc-js never sent: it fails with UNAVAILABLE "No connection established" when the channel
- * has no connection to send it on, and the client turns grpc-js retries off, so no earlier attempt went out either.
- */
-function certainlyNotApplied(error: unknown): boolean {
-  const failure = callFailureOf(error)
-  if (failure === undefined) return !(error instanceof OutcomeUnknownError)
-  if (REFUSED.has(failure.status)) return true
-  return failure.status === 'UNAVAILABLE' && failure.details.startsWith('No connection established')
 }

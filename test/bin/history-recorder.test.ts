@@ -13,7 +13,7 @@ import {
   UnavailableError,
 } from '../../src/client/client-errors.js'
 import type { HistoryRecord } from '../../src/client/history-records.js'
-import { historyOfError } from '../../src/client/token-manager-client.js'
+import { historyOfError } from '../../src/client/history-hook.js'
 import { loadTokenManagerPackage } from '../../src/plugins/grpc/proto.js'
 import { repoRoot } from '../support/repo-root.js'
 import { runClient, withTestDefaults } from '../support/run-client.js'
