@@ -299,7 +299,7 @@ export class TokenManagerClient {
     })
   }
 
-  private recorded<T>(
+  private async recorded<T>(
     token: string,
     op: RegisterOp,
     call: CallOptions,
