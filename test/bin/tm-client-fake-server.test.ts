@@ -56,10 +56,16 @@ async function startFakeNode(behaviours: Partial<Record<Method, Behaviour>>): Pr
 }
 
 /** An address where nothing listens: a fake node's, right after it stopped. */
+let deadPorts = 0
+
+/**
+ * An address where nothing listens: a privileged port (below 9, the writer the schemes name). A port freed by a
+ * stopped server was handed to a fake node of another test running at the same time, whose replies then made a
+ * read "succeed"; tests bind port 0, which the kernel picks far above these.
+ */
 async function deadAddress(): Promise<string> {
-  const node = await startFakeNode({})
-  node.stop()
-  return node.address
+  deadPorts = (deadPorts % 8) + 1
+  return `127.0.0.1:${deadPorts}`
 }
 
 /** A scheme file with one token `t`: its writer and readers. */
