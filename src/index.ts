@@ -14,6 +14,7 @@ export type { RecentOperation, TraceSpan, TraceSpanEvent } from './client/trace-
 export { type TraceTreeNode, traceTree } from './client/trace-tree.js'
 export type { ClientSecurity, ClientTls, ReconnectBackoff } from './client/node-channels.js'
 export { type CallFailure, callFailureOf } from './client/call-failure.js'
+export { traceIdOf } from './client/call-trace.js'
 export type { Argmin, LifecycleResult, ReadResult, TokenWrite, Version, WriteResult } from './client/wire-results.js'
 export type { FailSilentResult, LeaseHolder, NodeStatus, TokenStatus, TokenValueKind } from './client/admin-results.js'
 export type { HistoryRecord } from './client/history-records.js'

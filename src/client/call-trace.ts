@@ -26,3 +26,21 @@ export function callTrace(asked: boolean | undefined): CallTrace | undefined {
 export function withTraceId<T extends object>(result: T, call: CallTrace | undefined): T & { traceId?: string } {
   return call === undefined ? result : { ...result, traceId: call.traceId }
 }
+
+const FAILED_TRACES = new WeakMap<Error, string>()
+
+/**
+ * The trace id of a traced call that failed (a deadline, a refusal, ...): the nodes recorded its spans all the
+ * same, and a failure is when they are most wanted. Undefined for an error of an untraced call.
+ */
+export function traceIdOf(error: unknown): string | undefined {
+  return error instanceof Error ? FAILED_TRACES.get(error) : undefined
+}
+
+/** Remembers the call's trace id with the error it failed with (traceIdOf), then rethrows it. */
+export function rethrowTraced(call: CallTrace | undefined): (error: unknown) => never {
+  return (error) => {
+    if (call !== undefined && error instanceof Error) FAILED_TRACES.set(error, call.traceId)
+    throw error
+  }
+}

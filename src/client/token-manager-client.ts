@@ -8,7 +8,7 @@ import { type HistoryRecord, registerValue } from './history-records.js'
 import { type ClientSecurity, NodeChannels, type ReconnectBackoff } from './node-channels.js'
 import { readWithFailover } from './reader-failover.js'
 import { readerOrder } from './reader-order.js'
-import { type CallTrace, callTrace, withTraceId } from './call-trace.js'
+import { type CallTrace, callTrace, rethrowTraced, withTraceId } from './call-trace.js'
 import {
   type RecentOperation,
   recentOperations,
@@ -126,7 +126,7 @@ export class TokenManagerClient {
       call,
       () => this.atWriter<WireWriteReply>(id, 'write', { id, ...fields }, call, trace),
       () => ({ kind: 'ok' }),
-    ).then((reply) => withTraceId(writeResult(reply), trace))
+    ).then((reply) => withTraceId(writeResult(reply), trace), rethrowTraced(trace))
   }
 
   create(id: string, call: CallOptions = {}): Promise<LifecycleResult> {
@@ -137,7 +137,7 @@ export class TokenManagerClient {
       call,
       () => this.atWriter<WireLifecycleReply>(id, 'create', { id }, call, trace),
       () => ({ kind: 'ok' }),
-    ).then((reply) => withTraceId(lifecycleResult(reply), trace))
+    ).then((reply) => withTraceId(lifecycleResult(reply), trace), rethrowTraced(trace))
   }
 
   drop(id: string, call: CallOptions = {}): Promise<LifecycleResult> {
@@ -148,13 +148,14 @@ export class TokenManagerClient {
       call,
       () => this.atWriter<WireLifecycleReply>(id, 'drop', { id }, call, trace),
       () => ({ kind: 'ok' }),
-    ).then((reply) => withTraceId(lifecycleResult(reply), trace))
+    ).then((reply) => withTraceId(lifecycleResult(reply), trace), rethrowTraced(trace))
   }
 
   read(id: string, call: ReadOptions = {}): Promise<ReadResult> {
     const trace = callTrace(call.trace)
-    return this.recorded(id, { kind: 'read' }, call, () => this.atReaders(id, call, trace), readValue).then((reply) =>
-      withTraceId(readResult(reply), trace),
+    return this.recorded(id, { kind: 'read' }, call, () => this.atReaders(id, call, trace), readValue).then(
+      (reply) => withTraceId(readResult(reply), trace),
+      rethrowTraced(trace),
     )
   }
 

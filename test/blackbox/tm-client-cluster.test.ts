@@ -11,6 +11,7 @@ test.before(async () => {
   cluster = await ProcessCluster.create(3, [
     { token: 'T', writer: 0, readers: [0, 1, 2] },
     { token: 'U', writer: 1, readers: [1, 2] },
+    { token: 'V', writer: 0, readers: [0, 1, 2] },
   ])
   await cluster.startAll()
 })
@@ -116,6 +117,28 @@ test.serial(
     )
     t.true(store.replies.length >= 2, 'a write quorum of replies with versions')
     t.true(store.children.every((c: { name: string }) => c.name === 'serve'))
+  },
+)
+
+test.serial(
+  'tm-client write --trace of a write that times out prints its trace, then fails as without it',
+  async (t) => {
+    // Nodes 1 and 2 silent for V: the writer's store never reaches a write quorum, so the write ends in a deadline.
+    for (const node of [1, 2]) {
+      const silenced = await client('fail-silent', '--server', cluster.addresses[node]!, '--id', 'V')
+      t.is(silenced.code, 0, silenced.stderr)
+    }
+    const write = ['write', '--config', cluster.configPath, '--id', 'V', '--name', 'late', '--low', '0', '--mid', '3']
+    const human = await client(...write, '--high', '9', '--timeout', '1000', '--trace')
+    t.is(human.code, 3, human.stderr)
+    t.regex(human.stderr, /^tm-client: outcome unknown/)
+    t.regex(human.stdout, /^trace [0-9a-f]{32} {2}\(\d+ spans from 3 nodes\)$/m)
+    t.regex(human.stdout, /^write {2}127\.0\.0\.1:\d+ {2}\+0\.0 ms/m, 'the failed write is the root')
+    const json = await client(...write, '--high', '9', '--timeout', '1000', '--trace', '--json')
+    t.is(json.code, 3, json.stderr)
+    const failure = JSON.parse(json.stdout)
+    t.is(failure.error.status, 'OUTCOME_UNKNOWN')
+    t.is(failure.trace.tree[0].name, 'write')
   },
 )
 

@@ -7,7 +7,7 @@ import { explainTls } from './client-tls.js'
 import { SecureClientCommand } from './secure-client-command.js'
 import { ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure.js'
-import { formatFailure } from './output.js'
+import { formatFailure, type Json } from './output.js'
 import { parseTimeoutMs } from './request-args.js'
 
 /**
@@ -23,6 +23,8 @@ export abstract class ClientCommand extends SecureClientCommand {
   })
   /** How this run reaches the nodes: set from the flags before the command's work. */
   protected security: ClientSecurity | undefined
+  /** Fields a failure's --json object carries besides `error` (the trace of a traced operation that failed). */
+  protected failureFields: { readonly [key: string]: Json } = {}
 
   async execute(): Promise<number> {
     try {
@@ -30,7 +32,7 @@ export abstract class ClientCommand extends SecureClientCommand {
       await this.perform()
       return ExitCode.ok
     } catch (error) {
-      return reportFailure(error, this.context, this.json, this.security)
+      return reportFailure(error, this.context, this.json, this.security, this.failureFields)
     }
   }
 
@@ -72,9 +74,10 @@ export function reportFailure(
   context: Pick<BaseContext, 'stdout' | 'stderr'>,
   json: boolean,
   security?: ClientSecurity,
+  extra: { readonly [key: string]: Json } = {},
 ): number {
   const failure = explainTls(describeFailure(error), security)
-  const { stdout, stderr } = formatFailure(failure, json)
+  const { stdout, stderr } = formatFailure(failure, json, extra)
   if (stdout !== '') context.stdout.write(stdout)
   context.stderr.write(stderr)
   return failure.exitCode

@@ -10,7 +10,7 @@ import type { Failure } from './failure.js'
  * `"version": "<seq>"` and `"epoch": "<epoch>"`.
  */
 
-type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json }
+export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json }
 
 export function jsonLine(value: Json): string {
   return `${JSON.stringify(value)}\n`
@@ -233,9 +233,12 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 }
 
 /** The error line for stderr and, with --json, the one JSON object stdout still owes the caller. */
-export function formatFailure(failure: Failure, json: boolean): { stderr: string; stdout: string } {
-  const stdout = json
-    ? jsonLine({ error: { status: failure.status, exit_code: failure.exitCode, message: failure.message } })
-    : ''
+export function formatFailure(
+  failure: Failure,
+  json: boolean,
+  extra: { readonly [key: string]: Json } = {},
+): { stderr: string; stdout: string } {
+  const error = { status: failure.status, exit_code: failure.exitCode, message: failure.message }
+  const stdout = json ? jsonLine({ error, ...extra }) : ''
   return { stderr: `tm-client: ${failure.message}\n`, stdout }
 }

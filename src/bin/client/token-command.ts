@@ -7,6 +7,8 @@ import { ClientCommand } from './client-command.js'
 import { historyFile, PROCESS_CLIENT_ID } from './history-recorder.js'
 import { parseServer, parseTokenId } from './request-args.js'
 import { traceJson, traceText } from './trace-output.js'
+import type { Json } from './output.js'
+import { traceIdOf } from '../../client/call-trace.js'
 
 /**
  * How long --trace waits before asking the nodes for their spans: a replica that answered after the quorum
@@ -81,16 +83,36 @@ export abstract class TokenCommand extends ClientCommand {
     const node = this.namedNode()
     const call: TokenCall = { ...(node !== undefined && { node }), ...(this.trace && { trace: true }) }
     await this.withClient(id, async (client) => {
-      const result = await operation(client, call)
+      let result: R
+      try {
+        result = await operation(client, call)
+      } catch (error) {
+        // A failed operation's trace is the one most wanted: print it, then fail as without --trace.
+        const traceId = traceIdOf(error)
+        if (traceId !== undefined) await this.printFailedTrace(client, id, node, traceId)
+        throw error
+      }
       const text = format(result, this.json)
       if (result.traceId === undefined) return this.print(text)
-      await sleep(TRACE_SETTLE_MS)
-      const entry = client.scheme?.get(id)
-      const nodes = node !== undefined || entry === undefined ? [node!] : [...new Set([entry.writer, ...entry.readers])]
-      const traced = await client.traceOf(result.traceId, nodes)
+      const traced = await this.spansOf(client, id, node, result.traceId)
       if (!this.json) return this.print(text + traceText(result.traceId, traced))
       this.print(`${JSON.stringify({ ...JSON.parse(text), trace: traceJson(result.traceId, traced) })}\n`)
     })
+  }
+
+  /** The operation's spans from every node of the token (or the --server node), once late replies had time. */
+  private async spansOf(client: TokenManagerClient, id: string, node: string | undefined, traceId: string) {
+    await sleep(TRACE_SETTLE_MS)
+    const entry = client.scheme?.get(id)
+    const nodes = node !== undefined || entry === undefined ? [node!] : [...new Set([entry.writer, ...entry.readers])]
+    return client.traceOf(traceId, nodes)
+  }
+
+  /** Human output: the tree on stdout before the error line; --json: the tree goes into the error object. */
+  private async printFailedTrace(client: TokenManagerClient, id: string, node: string | undefined, traceId: string) {
+    const traced = await this.spansOf(client, id, node, traceId)
+    if (this.json) this.failureFields = { trace: traceJson(traceId, traced) as Json }
+    else this.print(traceText(traceId, traced))
   }
 
   private checkInScheme(id: string): void {
