@@ -107,6 +107,35 @@ export const BROKEN_VARIANTS: readonly BrokenVariant[] = [
       }),
     },
   },
+  {
+    name: 'skip-recovery',
+    description: 'a node restarted without its state that skips recovery serves a value an acknowledged write replaced',
+    caughtBy: 'linearizability',
+    // Lagging replicas and restarts that lose the state: the restarted copy and a lagging one can form a read
+    // quorum without the last acknowledged write. No leases, so reads always ask a quorum.
+    options: {
+      skipRecovery: true,
+      restarts: 4,
+      lag: true,
+      restartModes: ['amnesia'],
+      readLeaseMs: 0,
+      operationTimeoutMs: 300,
+      majorityFailureProbability: 0,
+    },
+    liveQuorum: majorityOf,
+    proof: {
+      firstSeed: 0,
+      seeds: 30,
+      caught: 2,
+      workload: () => ({
+        operations: 300,
+        clients: 4,
+        tokens: 2,
+        majorityFailureProbability: 0,
+        operationTimeoutMs: 300,
+      }),
+    },
+  },
 ]
 
 export function variantNamed(name: string): BrokenVariant | undefined {

@@ -149,6 +149,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     clockDrift: options.actualDrift ?? random.pick([0, assumedDrift / 2, assumedDrift]),
     ...(options.suspends !== undefined && options.suspends > 0 && { suspendable: 'detect' as const }),
     ...(options.recorder && { recorder: options.recorder }),
+    ...(options.skipRecovery === true && { skipRecovery: true }),
   })
   const horizonMs = options.operations * 1.5
   const silences = new Map<string, number>()
