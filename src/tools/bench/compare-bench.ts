@@ -13,6 +13,7 @@ import { COMPARE_MODES, type CompareMode, type StartedTarget, startCompareTarget
 import { processesCpuMs } from '../../bin/load/cpu-time.js'
 import { runLoad } from '../../bin/load/load-generator.js'
 import { machineInfo } from './machine-info.js'
+import { startOtlpSink } from './otlp-sink.js'
 
 const TARGETS: readonly TargetName[] = ['token-manager', 'etcd', 'echo']
 
@@ -48,6 +49,9 @@ class CompareCommand extends Command {
   profileDir = Option.String('--profile-dir', {
     description: 'Run our servers with --cpu-prof, profiles into this directory',
   })
+  tracing = Option.String('--tracing', 'off', {
+    description: 'off, or otlp: our nodes record and export every operation to a local OTLP sink (its cost)',
+  })
   json = Option.Boolean('--json', false, { description: 'One JSON object on stdout' })
 
   async execute(): Promise<number> {
@@ -72,11 +76,15 @@ class CompareCommand extends Command {
     }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    if (this.tracing !== 'off' && this.tracing !== 'otlp') throw new UsageError('--tracing takes off or otlp')
+    const sink = this.tracing === 'otlp' ? await startOtlpSink() : undefined
+    const serverArgs = sink === undefined ? [] : ['--settings', sink.settingsPath]
     try {
       const reports: ModeReport[] = []
       for (const mode of modes) {
         const nodeArgs = this.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`]
-        const started = await startCompareTargets(targets, children, cleanups, { mode, keys: this.keys, nodeArgs, log })
+        const options = { mode, keys: this.keys, nodeArgs, serverArgs, log }
+        const started = await startCompareTargets(targets, children, cleanups, options)
         open.push(...started.values())
         for (const { target } of started.values()) await target.prepare(30_000)
         const results = await measure(started, { mode, runs, levels, durationMs, log })
@@ -93,11 +101,13 @@ class CompareCommand extends Command {
                 .map((r) => `\n== ${r.mode}: ${MODE_TITLES[r.mode]} ==\n${formatComparison(r.cells, r.checks)}`)
                 .join(''),
       )
+      if (sink !== undefined) log(`tracing otlp: the sink received ${sink.requests()} export requests`)
       return 0
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       await stop()
+      await sink?.close()
     }
   }
 }

@@ -29,6 +29,8 @@ export interface CompareTargetOptions {
   readonly keys: number
   /** Extra node flags for our servers (e.g. --cpu-prof). */
   readonly nodeArgs: readonly string[]
+  /** Extra tm-server arguments for our servers (e.g. --settings with tracing). */
+  readonly serverArgs?: readonly string[]
   readonly log: (line: string) => void
 }
 
@@ -63,6 +65,7 @@ async function startOurs(
     logLevel: 'warn',
     persistence: options.mode,
     nodeArgs: options.nodeArgs,
+    ...(options.serverArgs !== undefined && { args: options.serverArgs }),
   })
   cleanups.push(() => cluster.remove())
   options.log(`token-manager (${options.mode}) on ${cluster.addresses.join(', ')}`)
