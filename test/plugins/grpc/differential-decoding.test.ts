@@ -35,7 +35,9 @@ class Tally {
 
   check(t: ExecutionContext, what: string): void {
     t.log(`${what}: ${this.accepted} accepted, ${this.refused} refused`)
-    t.true(this.accepted >= 0.1 * (this.accepted + this.refused), `${what}: too few accepted`)
+    // Not vacuous: some inputs must get through. A share like 10 % flaked (query_reply bodies are accepted 8-22 %
+    // of the time, by the seed), so a small count that still proves both verdicts were exercised.
+    t.true(this.accepted >= Math.max(5, 0.02 * (this.accepted + this.refused)), `${what}: too few accepted`)
     t.true(this.refused >= 0.1 * (this.accepted + this.refused), `${what}: too few refused`)
   }
 }
