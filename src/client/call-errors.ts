@@ -5,6 +5,7 @@ import {
   cleanDetails,
   isOwnDeadline,
   statusName,
+  wasNeverSent,
   whyNoAnswer,
   withCallFailure,
 } from './call-failure.js'
@@ -58,9 +59,7 @@ function typedError(code: GrpcStatus, failure: CallFailure, context: CallContext
     const expected = context.expected.length === 0 ? '' : ` (by this client's scheme: ${context.expected.join(', ')})`
     return new WrongNodeForTokenError(`${details}${expected}`, context.node, context.expected)
   }
-  // A connection never made sent nothing: the write surely did not happen.
-  const neverSent = code === GrpcStatus.UNAVAILABLE && (e.details ?? '').startsWith('No connection established')
-  if (context.mutation !== undefined && !neverSent && UNANSWERED.has(code)) {
+  if (context.mutation !== undefined && !wasNeverSent(failure) && UNANSWERED.has(code)) {
     const why = isOwnDeadline(failure)
       ? `no confirmation from ${context.node} within ${context.timeoutMs} ms`
       : `${context.node}: ${details || failure.status}`

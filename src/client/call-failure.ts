@@ -30,6 +30,15 @@ export function statusName(status: GrpcStatus): string {
   return GrpcStatus[status] ?? `status ${status}`
 }
 
+/**
+ * A call grpc-js never sent: it fails with UNAVAILABLE "No connection established" when the channel has no
+ * connection to send it on, and the client turns grpc-js retries off, so no earlier attempt went out either. A
+ * write that failed so surely did not happen.
+ */
+export function wasNeverSent(failure: CallFailure): boolean {
+  return failure.status === 'UNAVAILABLE' && failure.details.startsWith('No connection established')
+}
+
 /** True when the node may simply not have answered in time or at all: the cases a read fails over on. */
 export function isNoAnswer(failure: CallFailure): boolean {
   return failure.status === 'DEADLINE_EXCEEDED' || failure.status === 'UNAVAILABLE'

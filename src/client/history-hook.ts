@@ -1,7 +1,7 @@
 import type { RegisterOp, RegisterResult } from '../core/checker/history.js'
-import { callFailureOf } from './call-failure.js'
+import { callFailureOf, wasNeverSent } from './call-failure.js'
 import { AlreadyExistsError, NotFoundError, OutcomeUnknownError } from './client-errors.js'
-import type { HistoryRecord } from './history-records.js'
+import { type HistoryRecord, registerValue } from './history-records.js'
 import type { WireReadReply } from './wire-results.js'
 
 /**
@@ -42,7 +42,7 @@ export class HistoryHook {
 
 export function readValue(reply: WireReadReply): RegisterResult {
   if (!reply.written) return { kind: 'empty' }
-  return { kind: 'value', value: `${reply.name}|${reply.low}|${reply.mid}|${reply.high}` }
+  return { kind: 'value', value: registerValue(reply) }
 }
 
 /**
@@ -70,13 +70,9 @@ export function historyOfError(
   return { type: op.kind === 'read' || certainlyNotApplied(error) ? 'failed' : 'unknown', error: message }
 }
 
-/**
- * A refusal, or a call grpc-js never sent: it fails with UNAVAILABLE "No connection established" when the channel
- * has no connection to send it on, and the client turns grpc-js retries off, so no earlier attempt went out either.
- */
+/** A refusal, or a call grpc-js never sent (wasNeverSent). */
 function certainlyNotApplied(error: unknown): boolean {
   const failure = callFailureOf(error)
   if (failure === undefined) return !(error instanceof OutcomeUnknownError)
-  if (REFUSED.has(failure.status)) return true
-  return failure.status === 'UNAVAILABLE' && failure.details.startsWith('No connection established')
+  return REFUSED.has(failure.status) || wasNeverSent(failure)
 }

@@ -103,8 +103,7 @@ export abstract class TokenCommand extends ClientCommand {
   /** The operation's spans from every node of the token (or the --server node), once late replies had time. */
   private async spansOf(client: TokenManagerClient, id: string, node: string | undefined, traceId: string) {
     await sleep(TRACE_SETTLE_MS)
-    const entry = client.scheme?.get(id)
-    const nodes = node !== undefined || entry === undefined ? [node!] : [...new Set([entry.writer, ...entry.readers])]
+    const nodes = node !== undefined || client.scheme === undefined ? [node!] : client.scheme.replicasOf(id)
     return client.traceOf(traceId, nodes)
   }
 
