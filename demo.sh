@@ -43,7 +43,7 @@ node dist/src/bin/tm-certs.js create --config "$CONFIG" --certs-dir certs || exi
 step "start 5 nodes (TLS with the certificates in certs/, replica and admin calls for cluster members only)"
 # start_node ADDRESS: durable by default, each node keeps its state in data/<ip>_<port> (shown in its start line).
 start_node() {
-  node dist/src/bin/tm-server.js --config "$CONFIG" --address "$1" --log-level info >"$LOGS/${1/:/_}.log" 2>&1 &
+  node dist/server/tm-server.js --config "$CONFIG" --address "$1" --log-level info >"$LOGS/${1/:/_}.log" 2>&1 &
   PIDS+=($!)
   PID_OF[$1]=$!
 }

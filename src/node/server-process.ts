@@ -47,7 +47,7 @@ const DEFAULT_START_TIMEOUT_MS = 30_000
  */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const bound = options.listen ?? options.address
-  const script = join(packageRoot(), 'dist/src/bin/tm-server.js')
+  const script = join(packageRoot(), 'dist/server/tm-server.js')
   const started = await startProcess({
     env: options.env,
     cwd: options.cwd,

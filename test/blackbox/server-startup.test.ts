@@ -9,7 +9,7 @@ import { ProcessCluster } from '../support/process-cluster.js'
 import { repoRoot } from '../support/repo-root.js'
 
 const server = (args: string[]) =>
-  spawnSync(process.execPath, [join(repoRoot(), 'dist/src/bin/tm-server.js'), ...args], {
+  spawnSync(process.execPath, [join(repoRoot(), 'dist/server/tm-server.js'), ...args], {
     encoding: 'utf8',
     timeout: 60_000,
   })

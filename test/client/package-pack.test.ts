@@ -33,11 +33,15 @@ test('npm pack gives a package whose exports and types let the README example ru
   t.true(listing.includes('package/proto/tokenmanager/v1/token_manager.proto'))
   for (const file of ['index.html', 'app.js', 'style.css'])
     t.true(listing.includes(`package/dist/src/bin/web/static/${file}`), `tm-web's ${file} is shipped`)
+  const version = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version
   const { stdout: webVersion } = await run(process.execPath, [join(installed, 'dist/src/bin/tm-web.js'), '--version'])
-  t.is(
-    webVersion.trim(),
-    (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version,
-  )
+  t.is(webVersion.trim(), version)
+  // tm-server ships bundled (dist/server): its chunks and hash worker must all be in the package.
+  const packed = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+  t.is(packed.bin['tm-server'], 'dist/server/tm-server.js')
+  t.true(listing.includes('package/dist/server/hash-worker.js'), "tm-server's hash worker is shipped")
+  const { stdout: serverHelp } = await run(process.execPath, [join(installed, packed.bin['tm-server']!), '--help'])
+  t.regex(serverHelp, /Run one token manager node/)
   const example = await readmeExample(root)
   await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }))
   await writeFile(join(scratch, 'example.mjs'), example)

@@ -1,4 +1,3 @@
-import type { FileHandle } from 'node:fs/promises'
 import { open, readFile } from 'node:fs/promises'
 import { UnavailableError } from '../../core/errors.js'
 import type { Persistence, SyncEvent } from '../../core/ports/persistence.js'
@@ -7,7 +6,17 @@ import { requireUint64 } from '../../core/uint64.js'
 import { DataDirError } from './data-dir-error.js'
 import { decodeBinaryEntry } from './binary-entry-codec.js'
 import { DEFAULT_GROUP_COMMIT_BOUNDS, type EncodedEntry, GroupCommit, type GroupCommitBounds } from './group-commit.js'
-import { lockDataDir, removeFiles, scanDataDir, stateFileOf, syncDir, writeAll, writeStateFile } from './log-dir.js'
+import {
+  type AppendHandle,
+  lockDataDir,
+  openForAppend,
+  removeFiles,
+  scanDataDir,
+  stateFileOf,
+  syncDir,
+  writeAll,
+  writeStateFile,
+} from './log-dir.js'
 import { decodeLog, encodeState, entryRecord, epochRecord, type LoadedLog } from './log-records.js'
 import { migrateLevelDb } from './migrate-leveldb.js'
 import { FRAME_HEADER_BYTES, frameRecords } from './record-framing.js'
@@ -20,8 +29,7 @@ export interface LogPersistenceOptions {
   readonly notice?: (message: string, details: Record<string, unknown>) => void
 }
 
-interface OpenLog {
-  readonly handle: FileHandle
+interface OpenLog extends AppendHandle {
   readonly generation: number
   sizeBytes: number
 }
@@ -140,8 +148,8 @@ export class LogPersistence implements Persistence {
       ])
       if (contents.leveldb && contents.generations.length > 0) await migrateLevelDb.removeLeftovers(this.dataDir)
       this.adopt(loaded)
-      const handle = await open(stateFileOf(this.dataDir, generation), 'a')
-      this.log = { handle, generation, sizeBytes: loaded.validBytes }
+      const appends = await openForAppend(stateFileOf(this.dataDir, generation))
+      this.log = { ...appends, generation, sizeBytes: loaded.validBytes }
       return this.log
     } catch (error) {
       await this.release()
@@ -220,7 +228,7 @@ export class LogPersistence implements Persistence {
     if (this.broken !== undefined) throw this.broken
     try {
       await writeAll(log.handle, frames)
-      await log.handle.datasync()
+      if (!log.syncsEachWrite) await log.handle.datasync()
       log.sizeBytes += frames.length
     } catch (error) {
       this.broken = new UnavailableError(
@@ -237,8 +245,8 @@ export class LogPersistence implements Persistence {
     const generation = log.generation + 1
     const content = encodeState(this.nodeId, this.epoch, this.live.values())
     await writeStateFile(this.dataDir, generation, content)
-    const handle = await open(stateFileOf(this.dataDir, generation), 'a')
-    this.log = { handle, generation, sizeBytes: content.length }
+    const appends = await openForAppend(stateFileOf(this.dataDir, generation))
+    this.log = { ...appends, generation, sizeBytes: content.length }
     this.opening = Promise.resolve(this.log)
     await log.handle.close()
     await removeFiles(this.dataDir, [`state-${log.generation}.log`])

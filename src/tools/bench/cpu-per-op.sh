@@ -18,7 +18,7 @@ done > "$D/tokens.yaml"
 PIDS=()
 for p in "${P[@]}"; do
   if [ "$MODE" = memory ]; then X=--in-memory; else X="--data-dir $D/data-$p"; fi
-  (cd "$D" && exec node "$ROOT/dist/src/bin/tm-server.js" --config "$D/tokens.yaml" --address 127.0.0.1:$p --insecure $X --log-level warn > "$D/$p.log" 2>&1) &
+  (cd "$D" && exec node "$ROOT/dist/server/tm-server.js" --config "$D/tokens.yaml" --address 127.0.0.1:$p --insecure $X --log-level warn > "$D/$p.log" 2>&1) &
   PIDS+=($!)
 done
 sleep 2.5

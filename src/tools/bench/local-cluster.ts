@@ -45,7 +45,7 @@ export interface LocalCluster {
 
 /**
  * A cluster of ours on free 127.0.0.1 ports: a generated scheme of `tokens` tokens 1..N, each replicated on every
- * node and read by all, written as `writers` says; one dist/src/bin/tm-server.js process per node, all started at once.
+ * node and read by all, written as `writers` says; one dist/server/tm-server.js process per node, all started at once.
  */
 export async function startLocalCluster(children: ChildProcesses, options: LocalClusterOptions): Promise<LocalCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tm-bench-'))
