@@ -52,9 +52,7 @@ export function createNodeContainer(identity: NodeIdentity, options: NodeContain
   container.load(
     new ContainerModule(({ bind }) => {
       bind<NodeIdentity>(NodeIdentity).toConstantValue(identity)
-      bind(VolatilePersistence).toConstantValue(
-        plugins.find('persistence', identity.settings.persistence.kind)?.volatile === true,
-      )
+      bind<boolean>(LeaseSurvey).toConstantValue(true)
     }),
     ...SLOTS.map((slot) => plugins.moduleFor(slot, identity.settings[slot], identity)),
     failureModule,
@@ -65,8 +63,12 @@ export function createNodeContainer(identity: NodeIdentity, options: NodeContain
   return container
 }
 
-/** Whether the node's persistence keeps nothing across a restart (its read leases then survey first). */
-const VolatilePersistence = Symbol('VolatilePersistence')
+/**
+ * Whether writers survey the replicas before granting read leases after a restart: always, as the writer's stores
+ * leave before its own save (see Outbox.earlySends). Bound so that the simulation can rebind it to false, the
+ * broken variant its checks must catch.
+ */
+export const LeaseSurvey = Symbol('LeaseSurvey')
 
 /**
  * How a replica without its earlier state recovers (ReplicaRecovery): it may trust a read quorum alone once every
@@ -93,10 +95,13 @@ const driverModule = new ContainerModule(({ bind }) => {
         quorum: ctx.get<QuorumStrategy>(QuorumStrategy),
         maxDomainSize: settings.maxDomainSize,
         limits: { maxQueuedWrites: settings.maxQueuedWrites, maxConcurrentReads: settings.maxConcurrentReads },
+        // The writer's stores leave while it saves its own copy, so even a durable writer's disk may miss a version
+        // it sent: every writer surveys the replicas after a restart before it grants a read lease.
+        storesBeforeSave: true,
         leases: {
           leaseMs: settings.readLeaseMs,
           driftRate: settings.clockDriftRate,
-          survey: ctx.get<boolean>(VolatilePersistence),
+          survey: ctx.get<boolean>(LeaseSurvey),
         },
       })
       const clock = ctx.get<Clock>(Clock)

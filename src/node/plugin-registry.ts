@@ -33,8 +33,6 @@ export interface PluginRegistration<S extends object = object> {
   readonly slot: Slot
   readonly kind: string
   readonly fields: readonly string[]
-  /** Persistence only: it keeps nothing across a restart, so the node's read leases survey the replicas first. */
-  readonly volatile?: boolean
   parse(fields: SectionFields): S
   module(settings: S, node: PluginNode): ContainerModule
 }
@@ -44,9 +42,8 @@ export function kindOnlyPlugin(
   slot: Slot,
   kind: string,
   module: (node: PluginNode) => ContainerModule,
-  traits: Pick<PluginRegistration, 'volatile'> = {},
 ): PluginRegistration {
-  return { slot, kind, fields: [], ...traits, parse: () => ({}), module: (_, node) => module(node) }
+  return { slot, kind, fields: [], parse: () => ({}), module: (_, node) => module(node) }
 }
 
 /** A bad value in a plugin section: `field` is undefined when the section as a whole is wrong. */

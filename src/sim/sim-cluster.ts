@@ -16,7 +16,7 @@ import { inProcessTransportPlugin } from '../plugins/in-process/in-process-modul
 import { SeededRandom } from '../plugins/in-process/seeded-random.js'
 import { type NetworkOptions, SimulatedNetwork } from '../plugins/in-process/simulated-network.js'
 import { SimulatedTime } from '../plugins/in-process/simulated-time.js'
-import { createNodeContainer } from '../node/node-container.js'
+import { createNodeContainer, LeaseSurvey } from '../node/node-container.js'
 import { DriftingClock, DriftingFailures } from './drifting-clock.js'
 import { SimDisk } from './sim-disk.js'
 import { SuspendableClock } from './suspendable-clock.js'
@@ -39,6 +39,8 @@ export interface SimClusterOptions {
    * before recovery existed.
    */
   readonly skipRecovery?: boolean
+  /** Broken variant: writers grant read leases after a restart without surveying the replicas first. */
+  readonly skipLeaseSurvey?: boolean
   /**
    * Nodes can be suspended (SimCluster.suspend): 'detect' gives them a wall clock to notice the stall by;
    * 'blind' does not (the broken variant: a resumed holder trusts its lease).
@@ -48,8 +50,11 @@ export interface SimClusterOptions {
   readonly recorder?: SimRecorder
 }
 
-/** How a node comes back: without its state, with it, or with it after dying between a persist and its send. */
-export type RestartMode = 'amnesia' | 'durable' | 'torn'
+/**
+ * How a node comes back: without its state, with it, with it after dying between a persist and its send
+ * ('torn'), or with its disk as it was before a save that never completed ('unsynced').
+ */
+export type RestartMode = 'amnesia' | 'durable' | 'torn' | 'unsynced'
 
 /**
  * A whole cluster in one process on virtual time: production containers with the clock, transport and failure
@@ -110,7 +115,7 @@ export class SimCluster {
 
   /**
    * Restarts `node` as a new process (new incarnation, epoch generation `generation`): its in-flight work is
-   * gone, and it comes back without its state ('amnesia') or with its disk ('durable', 'torn').
+   * gone, and it comes back without its state ('amnesia') or with its disk ('durable', 'torn', 'unsynced').
    */
   async restart(node: NodeId, mode: RestartMode, generation: bigint): Promise<void> {
     this.options.recorder?.note('restart', `${node} restarts (${mode})`, { node })
@@ -151,9 +156,9 @@ export class SimCluster {
     return clock
   }
 
-  /** Arms `node`'s disk: its next save lands, then the process hangs there until restarted. */
-  crashAtNextSave(node: NodeId): void {
-    this.disks.get(node)!.crashAtNextSave()
+  /** Arms `node`'s disk: its next save lands (or, with `lands` false, is lost), then the process hangs there. */
+  crashAtNextSave(node: NodeId, lands = true): void {
+    this.disks.get(node)!.crashAtNextSave(lands)
   }
 
   private async startNode(self: NodeId, generation: bigint, disk: SimDisk): Promise<void> {
@@ -174,6 +179,7 @@ export class SimCluster {
         },
       })
       if (this.options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(this.options.quorum)
+      if (this.options.skipLeaseSurvey === true) rebind<boolean>(LeaseSurvey).toConstantValue(false)
     })
     const incarnation = this.random.int(1, 2 ** 30)
     const container = createNodeContainer(

@@ -51,6 +51,8 @@ export interface SimulationOptions {
   readonly deadlineLeases?: readonly [number, number]
   /** Broken variant: restarted nodes skip recovery (see SimClusterOptions.skipRecovery). */
   readonly skipRecovery?: boolean
+  /** Broken variant: writers grant leases after a restart without a survey (see SimClusterOptions). */
+  readonly skipLeaseSurvey?: boolean
   /**
    * Lagging replicas: now and then the link from a token's writer to one of its replicas drops everything for a
    * while, so that replica misses writes (what a restart without state can expose).
@@ -150,6 +152,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     ...(options.suspends !== undefined && options.suspends > 0 && { suspendable: 'detect' as const }),
     ...(options.recorder && { recorder: options.recorder }),
     ...(options.skipRecovery === true && { skipRecovery: true }),
+    ...(options.skipLeaseSurvey === true && { skipLeaseSurvey: true }),
   })
   const horizonMs = options.operations * 1.5
   const silences = new Map<string, number>()
@@ -230,10 +233,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     cluster.time.setTimer(clientRandom.next() * 5, next)
   }
   for (const restart of restarts) {
-    // A torn restart: the node's last save before it dies lands on disk, and nothing of that step is sent.
-    if (restart.mode === 'torn') {
+    // A torn restart: the node's last save before it dies lands on disk, and nothing of that step is sent. An
+    // unsynced one: the node dies during a save, which never lands, after the step's early sends left.
+    if (restart.mode === 'torn' || restart.mode === 'unsynced') {
       cluster.time.run(restart.atMs - 3, 50_000_000)
-      cluster.crashAtNextSave(restart.node)
+      cluster.crashAtNextSave(restart.node, restart.mode === 'torn')
     }
     cluster.time.run(restart.atMs, 50_000_000)
     await cluster.restart(restart.node, restart.mode, restart.generation)
@@ -274,7 +278,7 @@ function drawRestarts(
   cluster: SimCluster,
   count: number,
   boundMs: number,
-  modes: readonly RestartMode[] = ['amnesia', 'durable', 'torn'],
+  modes: readonly RestartMode[] = ['amnesia', 'durable', 'torn', 'unsynced'],
 ): RestartEvent[] {
   const nodes = cluster.scheme.nodes()
   const generations = new Map<NodeId, bigint>()

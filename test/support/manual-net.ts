@@ -153,7 +153,7 @@ export class ManualNet {
   }
 
   private apply(at: NodeId, out: Outbox): void {
-    this.inflight.push(...out.sends)
+    this.inflight.push(...out.earlySends, ...out.sends)
     for (const event of out.phases) this.phases.push({ at, event })
     for (const done of out.completions) this.completions.set(done.opId, done)
     this.hashCancels.push(...out.hashCancels)

@@ -289,6 +289,8 @@ export class NodeDriver {
    */
   private apply(out: Outbox): void {
     const saved = out.persists.length > 0 ? this.ports.persistence.save(out.persists) : undefined
+    // After save is called, so that a store that syncs in place has saved when they leave (see Outbox.earlySends).
+    for (const envelope of out.earlySends) this.ports.transport.send(envelope)
     this.effects.apply({
       tokens: this.tokensOf(out),
       global: out.hashCancels.length > 0,

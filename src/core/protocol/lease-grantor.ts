@@ -33,10 +33,11 @@ export interface GrantorHost {
  * version it knows exists (no lease goes to a reader lacking it, and the writer reads its own copy only when that
  * copy is it).
  *
- * With `leases.survey` (memory persistence) leases wait for a query to every replica, sent one lease after start:
- * a writer that restarted without its state may otherwise not know a version its earlier incarnation left on a
- * minority. The query carries the writer's epoch, so replicas drop later stores of older incarnations (see
- * TokenRegister's fence). A durable writer needs no survey: it stored every version it made before sending it.
+ * With `leases.survey` leases wait for a query to every replica, sent one lease after start: a restarted writer
+ * may otherwise not know a version its earlier incarnation left on a minority (it kept no state, or it sent the
+ * version before its own copy was saved: RegisterNodeConfig.storesBeforeSave). The query carries the writer's
+ * epoch, so replicas drop later stores of older incarnations (see TokenRegister's fence). Only a writer whose
+ * disk holds every version it ever sent could skip it; tm-server's writers do not keep that promise.
  */
 export class LeaseGrantor {
   readonly table: LeaseTable

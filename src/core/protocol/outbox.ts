@@ -79,12 +79,20 @@ export interface PersistEntry {
 }
 
 /**
- * What one step of the state machine asks its driver to do, in this order: make `persists` durable, then send
- * `sends`, deliver `completions`, start `hashJobs` and stop `hashCancels`. Acks and completions therefore never
- * overtake the state they acknowledge.
+ * What one step of the state machine asks its driver to do, in this order: send `earlySends`, make `persists`
+ * durable, then send `sends`, deliver `completions`, start `hashJobs` and stop `hashCancels`. Acks and completions
+ * therefore never overtake the state they acknowledge.
  */
 export class Outbox {
   readonly persists: PersistEntry[] = []
+  /**
+   * The writer's store requests: sent at once, while the writer's own copy is being saved, as a Raft leader
+   * appends to its log in parallel with its followers. A store asks; it acknowledges nothing, and an answer or a
+   * completion about the token still waits for the save. The writer's disk may therefore miss a version it sent:
+   * a restarted writer learns the newest version from a read quorum before its first write, and surveys every
+   * replica before it grants a read lease (LeaseTiming.survey), so it needs no version of its own disk.
+   */
+  readonly earlySends: Envelope[] = []
   readonly sends: Envelope[] = []
   readonly completions: Completion[] = []
   readonly hashJobs: HashJob[] = []
@@ -95,6 +103,7 @@ export class Outbox {
   isEmpty(): boolean {
     return (
       this.persists.length === 0 &&
+      this.earlySends.length === 0 &&
       this.sends.length === 0 &&
       this.completions.length === 0 &&
       this.hashJobs.length === 0 &&

@@ -10,8 +10,8 @@ export interface LeaseTiming {
   /** Bound on how far any node's clock rate may stray from real time (0.01 = 1 %). */
   readonly driftRate: number
   /**
-   * Whether a writer must first hear every replica's version (see TokenRegister): true unless the writer keeps its
-   * replica state across restarts (durable persistence).
+   * Whether a writer must first hear every replica's version before it grants a lease (see LeaseGrantor): false
+   * only for a writer whose disk holds every version it sent (durable, and not storesBeforeSave).
    */
   readonly survey: boolean
 }

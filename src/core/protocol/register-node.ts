@@ -41,6 +41,11 @@ export interface RegisterNodeConfig {
    * each replica recovers it from the others before it counts in a quorum (see ReplicaRecovery).
    */
   readonly recovery?: RecoveryTiming
+  /**
+   * The writer sends its stores while its own copy is being saved (Outbox.earlySends) rather than after. Safe
+   * only with `leases.survey`: the writer's disk then need not hold every version it sent. Off when omitted.
+   */
+  readonly storesBeforeSave?: boolean
 }
 
 export type NodeInput =
@@ -293,7 +298,15 @@ export class RegisterNode {
       readQuorum: config.quorum.readQuorum(replicas.length),
       writeQuorum: config.quorum.writeQuorum(replicas.length),
     }
-    return new TokenRegister(roles, config.epoch, config.limits, ids, config.leases ?? NO_LEASES, config.recovery)
+    return new TokenRegister(
+      roles,
+      config.epoch,
+      config.limits,
+      ids,
+      config.leases ?? NO_LEASES,
+      config.recovery,
+      config.storesBeforeSave === true,
+    )
   }
 
   /** A replica without restored state recovers it (when recovery is on): its register is built now and ticked first. */
@@ -356,7 +369,11 @@ export class RegisterNode {
 
   /** Every message this step sends carries this incarnation (answers also echo the one they answer, as `re`). */
   private stampIncarnation(out: Outbox): void {
-    const sends = out.sends
+    this.stamp(out.earlySends)
+    this.stamp(out.sends)
+  }
+
+  private stamp(sends: Envelope[]): void {
     for (let i = 0; i < sends.length; i++) {
       const envelope = sends[i]!
       if (envelope.inc === undefined)

@@ -93,7 +93,9 @@ export class TokenRegister implements TokenContext {
     limits: RegisterLimits,
     private readonly ids: Ids,
     private readonly leases: LeaseTiming,
-    recovery?: RecoveryTiming,
+    recovery: RecoveryTiming | undefined,
+    /** See RegisterNodeConfig.storesBeforeSave. */
+    private readonly storesBeforeSave: boolean,
   ) {
     this.token = roles.token
     this.writerNode = roles.writer
@@ -379,6 +381,7 @@ export class TokenRegister implements TokenContext {
         ...(sent && { trace: sent }),
       },
       out,
+      writerEpoch !== undefined && this.storesBeforeSave ? out.earlySends : out.sends,
     )
     if (this.isReplica && this.recovery === undefined) {
       this.store(state, out)
@@ -471,8 +474,8 @@ export class TokenRegister implements TokenContext {
     )
   }
 
-  private broadcast(message: ReplicaMessage, out: Outbox): void {
-    for (const to of this.replicas) if (to !== this.self) out.sends.push({ from: this.self, to, message })
+  private broadcast(message: ReplicaMessage, out: Outbox, into: Envelope[] = out.sends): void {
+    for (const to of this.replicas) if (to !== this.self) into.push({ from: this.self, to, message })
   }
 
   private makeRecovery(timing: RecoveryTiming): ReplicaRecovery {

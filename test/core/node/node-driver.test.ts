@@ -4,6 +4,9 @@ import type { ArgminRequest, Hasher } from '../../../src/core/ports/hasher.js'
 import type { Persistence, SyncEvent } from '../../../src/core/ports/persistence.js'
 import { NO_METRICS } from '../../../src/core/ports/metrics.js'
 import type { PersistEntry } from '../../../src/core/protocol/outbox.js'
+import type { Envelope } from '../../../src/core/protocol/messages.js'
+import { ZERO_TIMESTAMP } from '../../../src/core/protocol/timestamp.js'
+import { EMPTY } from '../../../src/core/token/token-value.js'
 import { RegisterNode } from '../../../src/core/protocol/register-node.js'
 import type { OpResult } from '../../../src/core/protocol/operations.js'
 import { ReplicationScheme } from '../../../src/core/scheme/replication-scheme.js'
@@ -15,6 +18,8 @@ import { MajorityQuorum } from '../../../src/plugins/quorum/majority-quorum.js'
 import { SimulatedTime } from '../../../src/plugins/in-process/simulated-time.js'
 
 const A = 'a:1'
+const B = 'b:1'
+const C = 'c:1'
 const write = { type: 'write' as const, name: 'abc', low: 0n, mid: 10n, high: 100n }
 
 /** A one-node cluster (quorum 1): the driver's own behaviour, with no network in the way. */
@@ -313,5 +318,101 @@ test('requests parked on a silent token count as pending in its status until the
   t.true((await Promise.all(parked)).every((outcome) => outcome instanceof Error))
   t.is(pendingOf('T'), 0)
   t.is(driver.parked, 0)
+  await driver.stop()
+})
+
+/** Node A, writer of T with readers A, B and C, on a transport the test plays B and C on; A's saves wait for the test. */
+async function writerWithHeldSaves(storesBeforeSave: boolean) {
+  const held: (() => void)[] = []
+  const persistence: Persistence = {
+    load: async () => [],
+    close: async () => {},
+    save: () => new Promise<void>((resolve) => held.push(resolve)),
+  }
+  const sent: Envelope[] = []
+  let deliver: (envelope: Envelope) => void = () => {}
+  const transport = {
+    start: async (_self: string, handler: (envelope: Envelope) => void) => {
+      deliver = handler
+    },
+    send: (envelope: Envelope) => {
+      sent.push(envelope)
+    },
+    stop: async () => {},
+  }
+  const node = new RegisterNode({
+    self: A,
+    scheme: new ReplicationScheme([{ token: 'T', writer: A, readers: [A, B, C] }]),
+    quorum: new MajorityQuorum(),
+    epoch: 1n,
+    maxDomainSize: 10n ** 8n,
+    limits: { maxQueuedWrites: 8, maxConcurrentReads: 8 },
+    storesBeforeSave,
+  })
+  const driver = new NodeDriver(
+    node,
+    {
+      transport,
+      persistence,
+      hasher: new InlineHasher(),
+      clock: new SimulatedTime(),
+      failures: new ScheduledFailureInjector(),
+    },
+    { maxOperationMs: 10_000, maxParked: 8 },
+  )
+  await driver.start()
+  /** B answers every message of `type` sent to it so far. */
+  const answerFromB = (type: 'query' | 'store') => {
+    for (const { message, inc } of sent.filter((e) => e.to === B && e.message.type === type)) {
+      const answer =
+        type === 'query'
+          ? { type: 'query-reply' as const, reqId: message.reqId, token: 'T', ts: ZERO_TIMESTAMP, value: EMPTY }
+          : { type: 'store-ack' as const, reqId: message.reqId, token: 'T' }
+      deliver({ from: B, to: A, message: { ...answer, re: inc } })
+    }
+  }
+  return { driver, held, sent, answerFromB }
+}
+
+test("the writer's stores leave while its own copy is being saved; the write completes only after that save", async (t) => {
+  const { driver, held, sent, answerFromB } = await writerWithHeldSaves(true)
+  let done = false
+  const writing = driver.execute('T', write, { timeoutMs: 5000 }).then(() => {
+    done = true
+  })
+  await flush()
+  answerFromB('query')
+  await flush()
+  t.is(held.length, 1, "the writer's own copy is being saved")
+  t.deepEqual(
+    sent.filter((e) => e.message.type === 'store').map((e) => e.to),
+    [B, C],
+    'the stores left before that save completed',
+  )
+  answerFromB('store')
+  await flush()
+  t.false(done, "B's ack makes a quorum with the writer's copy, which is not on disk yet")
+  held[0]!()
+  await writing
+  t.true(done)
+  await driver.stop()
+})
+
+test('proof the test can fail: without storesBeforeSave no store leaves before the save', async (t) => {
+  const { driver, held, sent, answerFromB } = await writerWithHeldSaves(false)
+  const writing = driver.execute('T', write, { timeoutMs: 5000 })
+  await flush()
+  answerFromB('query')
+  await flush()
+  t.is(held.length, 1)
+  t.deepEqual(
+    sent.filter((e) => e.message.type === 'store'),
+    [],
+  )
+  held[0]!()
+  await flush()
+  t.is(sent.filter((e) => e.message.type === 'store').length, 2)
+  answerFromB('store')
+  await writing
   await driver.stop()
 })
