@@ -284,8 +284,8 @@ export class NodeDriver {
   /**
    * Applies one step's effects. Its entries go to the store at once, so that a durable store can sync them
    * together with those of the steps around it (group commit); its sends and completions wait for its own save
-   * and for the earlier steps about the same tokens (SaveBarrier), so nothing is sent before the state it
-   * reflects is durable.
+   * and for the earlier steps about the same tokens (SaveBarrier), so no answer or completion leaves before the
+   * state it reflects is durable. Only the writer's store requests leave at once (Outbox.earlySends).
    */
   private apply(out: Outbox): void {
     const saved = out.persists.length > 0 ? this.ports.persistence.save(out.persists) : undefined
