@@ -8,9 +8,10 @@ import type { ClientOp } from '../../src/core/protocol/operations.js'
 
 /*
  * The world users run the register in: processes restarted without their state, with it, killed between a
- * save and its send, and killed during a save that never lands (after a writer's stores left); wall clocks stepped back (a restart's epoch generation below its last); clients with
- * deadlines from a fifth of a lease to three leases; a stranger sending forged replica messages. Each seed draws
- * the cluster, the silences and the network as the main suites do.
+ * save and its send, and killed during a save that never lands (after a writer's stores left); wall clocks
+ * stepped back (a restart's epoch generation below its last); clients with deadlines from a fifth of a lease to
+ * three leases; a stranger sending forged replica messages. Each seed draws the cluster, the silences and the
+ * network as the main suites do.
  */
 const majority = new MajorityQuorum()
 const base = {
