@@ -6,8 +6,8 @@ import { EMPTY } from '../core/token/token-value.js'
 /**
  * A node's disk in the simulation: it outlives the node's incarnations (a durable restart finds what was saved)
  * and saves in place, so runs stay synchronous. `crashAtNextSave` makes the next save land and then hang: the
- * node stops there, its state on disk and nothing of that step sent (a crash between persist and send) until the
- * simulation restarts it. `crashAtNextSave(false)` makes the node die during the save instead: that save and every
+ * node stops there, its state on disk and nothing of that step sent but a writer's stores (a crash between persist
+ * and send) until the simulation restarts it. `crashAtNextSave(false)` makes the node die during the save instead: that save and every
  * later one never reach the disk, while what a step sends before its save completes (a writer's stores, see
  * Outbox.earlySends) is already out.
  */

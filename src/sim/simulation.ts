@@ -233,8 +233,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     cluster.time.setTimer(clientRandom.next() * 5, next)
   }
   for (const restart of restarts) {
-    // A torn restart: the node's last save before it dies lands on disk, and nothing of that step is sent. An
-    // unsynced one: the node dies during a save, which never lands, after the step's early sends left.
+    // A torn restart: the node's last save before it dies lands on disk, and nothing of that step is sent but a
+    // writer's stores (Outbox.earlySends). An unsynced one: the node dies during a save, which never lands, after
+    // the step's early sends left.
     if (restart.mode === 'torn' || restart.mode === 'unsynced') {
       cluster.time.run(restart.atMs - 3, 50_000_000)
       cluster.crashAtNextSave(restart.node, restart.mode === 'torn')

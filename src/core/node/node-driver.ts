@@ -69,7 +69,8 @@ interface PendingOp {
 
 /**
  * Runs a RegisterNode against real ports: the I/O contract of the protocol lives here. Each step's effects are
- * applied in order: persist, then send and complete, then hash. Fail-silent is enforced here, before the
+ * applied in order: persist (and send the writer's stores, which wait for no save), then, once durable, send,
+ * complete and hash. Fail-silent is enforced here, before the
  * protocol sees an input: an input about a silent token is dropped and the token's work abandoned.
  */
 export class NodeDriver {
@@ -327,9 +328,10 @@ export class NodeDriver {
   }
 
   /**
-   * A replica that cannot make its state durable must not acknowledge it: fail the operations, send nothing. Its
-   * memory now holds state that a restart would lose, so it crash-stops for those tokens (fail-silent) rather
-   * than answer from that state.
+   * A replica that cannot make its state durable must not acknowledge it: fail the operations, send nothing more
+   * (a writer's stores already left, as requests that acknowledge nothing), and the SaveBarrier fails the held
+   * steps about those tokens too. Its memory now holds state that a restart would lose, so it crash-stops for
+   * those tokens (fail-silent) rather than answer from that state.
    */
   private persistFailed(error: unknown, out: Outbox): void {
     const reason = new UnavailableError(`node ${this.self} could not persist: ${String(error)}`)

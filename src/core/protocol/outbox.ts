@@ -79,9 +79,10 @@ export interface PersistEntry {
 }
 
 /**
- * What one step of the state machine asks its driver to do, in this order: send `earlySends`, make `persists`
- * durable, then send `sends`, deliver `completions`, start `hashJobs` and stop `hashCancels`. Acks and completions
- * therefore never overtake the state they acknowledge.
+ * What one step of the state machine asks its driver to do, in this order: hand `persists` to the store and send
+ * `earlySends` at once; once the persists are durable, send `sends`, deliver `completions`, start `hashJobs` and
+ * stop `hashCancels` (none of them, if the save fails). Acks and completions therefore never overtake the state
+ * they acknowledge.
  */
 export class Outbox {
   readonly persists: PersistEntry[] = []

@@ -323,11 +323,11 @@ test('requests parked on a silent token count as pending in its status until the
 
 /** Node A, writer of T with readers A, B and C, on a transport the test plays B and C on; A's saves wait for the test. */
 async function writerWithHeldSaves(storesBeforeSave: boolean) {
-  const held: (() => void)[] = []
+  const held: { resolve: () => void; reject: (error: Error) => void }[] = []
   const persistence: Persistence = {
     load: async () => [],
     close: async () => {},
-    save: () => new Promise<void>((resolve) => held.push(resolve)),
+    save: () => new Promise<void>((resolve, reject) => held.push({ resolve, reject })),
   }
   const sent: Envelope[] = []
   let deliver: (envelope: Envelope) => void = () => {}
@@ -392,7 +392,7 @@ test("the writer's stores leave while its own copy is being saved; the write com
   answerFromB('store')
   await flush()
   t.false(done, "B's ack makes a quorum with the writer's copy, which is not on disk yet")
-  held[0]!()
+  held[0]!.resolve()
   await writing
   t.true(done)
   await driver.stop()
@@ -409,10 +409,24 @@ test('proof the test can fail: without storesBeforeSave no store leaves before t
     sent.filter((e) => e.message.type === 'store'),
     [],
   )
-  held[0]!()
+  held[0]!.resolve()
   await flush()
   t.is(sent.filter((e) => e.message.type === 'store').length, 2)
   answerFromB('store')
   await writing
+  await driver.stop()
+})
+
+test("a write whose quorum counted the writer's copy fails when the writer's save of it fails", async (t) => {
+  const { driver, held, answerFromB } = await writerWithHeldSaves(true)
+  const writing = driver.execute('T', write, { timeoutMs: 5000 })
+  await flush()
+  answerFromB('query')
+  await flush()
+  answerFromB('store')
+  await flush()
+  held[0]!.reject(new Error('disk full'))
+  const error = await t.throwsAsync(writing)
+  t.regex(error.message, /could not persist/)
   await driver.stop()
 })
