@@ -1,28 +1,13 @@
-/** A span a node recorded (TokenService.TraceSpans), times in Unix ms. */
-export interface TraceSpan {
-  readonly traceId: string
-  readonly spanId: string
-  /** Undefined for a root. */
-  readonly parentSpanId: string | undefined
-  /** An operation (read, write, create, drop) or a phase (learn, query, impose, write, local, lease, hash, serve). */
-  readonly name: string
-  /** The node that recorded it. */
-  readonly node: string
-  readonly startMs: number
-  readonly endMs: number
-  /** tm.token, tm.phase, tm.end (why the phase ended), tm.asked (the replicas asked), tm.detail, tm.outcome. */
-  readonly attributes: Readonly<Record<string, string | readonly string[]>>
-  /** Replies to a round: `reply` events with `from` and `version` (seq.epoch). */
-  readonly events: readonly TraceSpanEvent[]
-  /** Set when the span ended in failure. */
-  readonly error: string | undefined
-}
+import type { SpanEventRecord, SpanRecord } from '../core/ports/tracer.js'
+/**
+ * A span a node recorded (TokenService.TraceSpans), times in Unix ms: the same record the node keeps (SpanRecord).
+ * Attributes: tm.token, tm.phase, tm.end (why the phase ended), tm.asked (the replicas asked), tm.detail,
+ * tm.outcome; events: `reply` with `from` and `version` (seq.epoch).
+ */
+export type TraceSpan = SpanRecord
 
-export interface TraceSpanEvent {
-  readonly name: string
-  readonly timeMs: number
-  readonly attributes: Readonly<Record<string, string>>
-}
+/** A timed event inside a span: a reply to a round (who, which version). */
+export type TraceSpanEvent = SpanEventRecord
 
 /** A client operation a node coordinated (AdminService.RecentOperations). */
 export interface RecentOperation {

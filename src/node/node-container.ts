@@ -52,7 +52,6 @@ export function createNodeContainer(identity: NodeIdentity, options: NodeContain
   container.load(
     new ContainerModule(({ bind }) => {
       bind<NodeIdentity>(NodeIdentity).toConstantValue(identity)
-      bind<boolean>(LeaseSurvey).toConstantValue(true)
     }),
     ...SLOTS.map((slot) => plugins.moduleFor(slot, identity.settings[slot], identity)),
     failureModule,
@@ -62,13 +61,6 @@ export function createNodeContainer(identity: NodeIdentity, options: NodeContain
   for (const module of options.overrides ?? []) container.load(module)
   return container
 }
-
-/**
- * Whether writers survey the replicas before granting read leases after a restart: always, as the writer's stores
- * leave before its own save (see Outbox.earlySends). Bound so that the simulation can rebind it to false, the
- * broken variant its checks must catch.
- */
-export const LeaseSurvey = Symbol('LeaseSurvey')
 
 /**
  * How a replica without its earlier state recovers (ReplicaRecovery): it may trust a read quorum alone once every
@@ -98,11 +90,7 @@ const driverModule = new ContainerModule(({ bind }) => {
         // The writer's stores leave while it saves its own copy, so even a durable writer's disk may miss a version
         // it sent: every writer surveys the replicas after a restart before it grants a read lease.
         storesBeforeSave: true,
-        leases: {
-          leaseMs: settings.readLeaseMs,
-          driftRate: settings.clockDriftRate,
-          survey: ctx.get<boolean>(LeaseSurvey),
-        },
+        leases: { leaseMs: settings.readLeaseMs, driftRate: settings.clockDriftRate, survey: true },
       })
       const clock = ctx.get<Clock>(Clock)
       const failures = ctx.get<FailureInjector>(FailureInjector)

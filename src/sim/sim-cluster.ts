@@ -16,7 +16,7 @@ import { inProcessTransportPlugin } from '../plugins/in-process/in-process-modul
 import { SeededRandom } from '../plugins/in-process/seeded-random.js'
 import { type NetworkOptions, SimulatedNetwork } from '../plugins/in-process/simulated-network.js'
 import { SimulatedTime } from '../plugins/in-process/simulated-time.js'
-import { createNodeContainer, LeaseSurvey } from '../node/node-container.js'
+import { createNodeContainer } from '../node/node-container.js'
 import { DriftingClock, DriftingFailures } from './drifting-clock.js'
 import { SimDisk } from './sim-disk.js'
 import { SuspendableClock } from './suspendable-clock.js'
@@ -39,8 +39,6 @@ export interface SimClusterOptions {
    * before recovery existed.
    */
   readonly skipRecovery?: boolean
-  /** Broken variant: writers grant read leases after a restart without surveying the replicas first. */
-  readonly skipLeaseSurvey?: boolean
   /**
    * Nodes can be suspended (SimCluster.suspend): 'detect' gives them a wall clock to notice the stall by;
    * 'blind' does not (the broken variant: a resumed holder trusts its lease).
@@ -179,7 +177,6 @@ export class SimCluster {
         },
       })
       if (this.options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(this.options.quorum)
-      if (this.options.skipLeaseSurvey === true) rebind<boolean>(LeaseSurvey).toConstantValue(false)
     })
     const incarnation = this.random.int(1, 2 ** 30)
     const container = createNodeContainer(
