@@ -11,6 +11,7 @@ import { NO_TRACER, Tracer } from '../core/ports/tracer.js'
 import type { NodeId } from '../core/protocol/messages.js'
 import { RegisterNode } from '../core/protocol/register-node.js'
 import type { RecoveryTiming } from '../core/protocol/replica-recovery.js'
+import type { ResendTiming } from '../core/protocol/token-register.js'
 import type { ReplicationScheme } from '../core/scheme/replication-scheme.js'
 import type { NodeSettings } from './node-settings.js'
 import { failureModule } from '../plugins/failure/failure-module.js'
@@ -35,6 +36,11 @@ export interface NodeIdentity {
 
 export const NodeIdentity = Symbol('NodeIdentity')
 
+/** How quorum rounds resend unanswered requests: resendTimingOf(settings), or 'off' (a broken variant's nodes). */
+export type ResendPolicy = ResendTiming | 'off'
+
+export const ResendPolicy = Symbol('ResendPolicy')
+
 export interface NodeContainerOptions {
   /** The registrations the settings' plugin sections name kinds of (default NODE_PLUGINS). */
   readonly plugins?: PluginRegistry
@@ -52,6 +58,7 @@ export function createNodeContainer(identity: NodeIdentity, options: NodeContain
   container.load(
     new ContainerModule(({ bind }) => {
       bind<NodeIdentity>(NodeIdentity).toConstantValue(identity)
+      bind<ResendPolicy>(ResendPolicy).toConstantValue(resendTimingOf(identity.settings))
     }),
     ...SLOTS.map((slot) => plugins.moduleFor(slot, identity.settings[slot], identity)),
     failureModule,
@@ -73,10 +80,22 @@ export function recoveryTimingOf(settings: NodeSettings): RecoveryTiming {
   return { settleMs, retryMs: Math.min(250, Math.max(10, Math.floor(settleMs / 20))) }
 }
 
+/**
+ * When quorum rounds send a request again to the replicas that have not answered: a twenty-fifth of the operation
+ * timeout (within [10 ms, 250 ms]), each gap twice the last up to a fifth of it (at most a second). A healthy round
+ * ends in milliseconds, so the first copy goes only after a loss or a long stall, and a dead replica costs one
+ * message per round per gap, doubling.
+ */
+export function resendTimingOf(settings: NodeSettings): ResendTiming {
+  const firstMs = Math.min(250, Math.max(10, Math.floor(settings.operationTimeoutMs / 25)))
+  return { firstMs, maxMs: Math.min(1_000, Math.max(firstMs, Math.floor(settings.operationTimeoutMs / 5))) }
+}
+
 const driverModule = new ContainerModule(({ bind }) => {
   bind(NodeDriver)
     .toDynamicValue((ctx) => {
       const { self, scheme, settings, epoch, incarnation } = ctx.get<NodeIdentity>(NodeIdentity)
+      const resend = ctx.get<ResendPolicy>(ResendPolicy)
       // Every replica recovers tokens the persistence holds no copy of (all of them in memory mode): see restore.
       const node = new RegisterNode({
         self,
@@ -90,6 +109,7 @@ const driverModule = new ContainerModule(({ bind }) => {
         // The writer's stores leave while it saves its own copy, so even a durable writer's disk may miss a version
         // it sent: every writer surveys the replicas after a restart before it grants a read lease.
         storesBeforeSave: true,
+        ...(resend !== 'off' && { resend }),
         leases: { leaseMs: settings.readLeaseMs, driftRate: settings.clockDriftRate, survey: true },
       })
       const clock = ctx.get<Clock>(Clock)

@@ -136,6 +136,26 @@ export const BROKEN_VARIANTS: readonly BrokenVariant[] = [
       }),
     },
   },
+  {
+    name: 'no-resend',
+    description: 'quorum rounds that never resend a request miss their deadline when a link loses it',
+    caughtBy: 'liveness',
+    // One message in twenty lost: a round whose request or answer went missing waits for its deadline.
+    options: { noResend: true, network: { lossProbability: 0.05 } },
+    liveQuorum: majorityOf,
+    proof: {
+      firstSeed: 0,
+      seeds: 10,
+      caught: 8,
+      workload: () => ({
+        operations: 300,
+        clients: 4,
+        tokens: 2,
+        majorityFailureProbability: 0,
+        operationTimeoutMs: 1_000,
+      }),
+    },
+  },
 ]
 
 export function variantNamed(name: string): BrokenVariant | undefined {

@@ -16,7 +16,7 @@ import { inProcessTransportPlugin } from '../plugins/in-process/in-process-modul
 import { SeededRandom } from '../plugins/in-process/seeded-random.js'
 import { type NetworkOptions, SimulatedNetwork } from '../plugins/in-process/simulated-network.js'
 import { SimulatedTime } from '../plugins/in-process/simulated-time.js'
-import { createNodeContainer } from '../node/node-container.js'
+import { createNodeContainer, ResendPolicy } from '../node/node-container.js'
 import { DriftingClock, DriftingFailures } from './drifting-clock.js'
 import { SimDisk } from './sim-disk.js'
 import { SuspendableClock } from './suspendable-clock.js'
@@ -39,6 +39,8 @@ export interface SimClusterOptions {
    * before recovery existed.
    */
   readonly skipRecovery?: boolean
+  /** Broken variant: quorum rounds never resend a request (one lost message costs the operation its deadline). */
+  readonly noResend?: boolean
   /**
    * Nodes can be suspended (SimCluster.suspend): 'detect' gives them a wall clock to notice the stall by;
    * 'blind' does not (the broken variant: a resumed holder trusts its lease).
@@ -176,6 +178,7 @@ export class SimCluster {
           this.rounds[event.phase]++
         },
       })
+      if (this.options.noResend === true) rebind<ResendPolicy>(ResendPolicy).toConstantValue('off')
       if (this.options.quorum) rebind<QuorumStrategy>(QuorumStrategy).toConstantValue(this.options.quorum)
     })
     const incarnation = this.random.int(1, 2 ** 30)

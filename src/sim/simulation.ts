@@ -51,6 +51,8 @@ export interface SimulationOptions {
   readonly deadlineLeases?: readonly [number, number]
   /** Broken variant: restarted nodes skip recovery (see SimClusterOptions.skipRecovery). */
   readonly skipRecovery?: boolean
+  /** Broken variant: quorum rounds never resend (see SimClusterOptions.noResend). */
+  readonly noResend?: boolean
   /**
    * Lagging replicas: now and then the link from a token's writer to one of its replicas drops everything for a
    * while, so that replica misses writes (what a restart without state can expose).
@@ -150,6 +152,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     ...(options.suspends !== undefined && options.suspends > 0 && { suspendable: 'detect' as const }),
     ...(options.recorder && { recorder: options.recorder }),
     ...(options.skipRecovery === true && { skipRecovery: true }),
+    ...(options.noResend === true && { noResend: true }),
   })
   const horizonMs = options.operations * 1.5
   const silences = new Map<string, number>()

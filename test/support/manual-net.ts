@@ -6,6 +6,7 @@ import type { TraceContext } from '../../src/core/protocol/trace-context.js'
 import type { LeaseTiming } from '../../src/core/protocol/read-lease.js'
 import type { RecoveryTiming } from '../../src/core/protocol/replica-recovery.js'
 import { RegisterNode } from '../../src/core/protocol/register-node.js'
+import type { ResendTiming } from '../../src/core/protocol/token-register.js'
 import { ReplicationScheme, type TokenScheme } from '../../src/core/scheme/replication-scheme.js'
 import { MajorityQuorum } from '../../src/plugins/quorum/majority-quorum.js'
 import type { QuorumStrategy } from '../../src/core/ports/quorum-strategy.js'
@@ -35,6 +36,8 @@ export class ManualNet {
     epoch = 1n,
     leases?: LeaseTiming,
     perReadCommitWait = false,
+    /** Rounds resend unanswered requests with this timing; never when omitted, so tests see every message they cause. */
+    resend?: ResendTiming,
   ) {
     const scheme = new ReplicationScheme(entries)
     this.scheme = scheme
@@ -50,6 +53,7 @@ export class ManualNet {
           limits: { maxQueuedWrites: 4, maxConcurrentReads: 16, perReadCommitWait },
           reqIdBase: Number(epoch) * 2 ** 32,
           ...(leases && { leases }),
+          ...(resend && { resend }),
         }),
       )
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert'
 import type { RegisterValue } from '../token/token-value.js'
-import type { NodeId } from './messages.js'
+import type { NodeId, ReplicaMessage } from './messages.js'
 import type { Versioned } from './replica-state.js'
 import type { Timestamp } from './timestamp.js'
 import type { PhaseSpan } from './trace-context.js'
@@ -25,6 +25,13 @@ export class QuorumRound {
   readonly replies: RoundReply[] = []
   /** The span this round is, when its operation is recorded (see TraceContext). */
   span: PhaseSpan | undefined
+  /** What the round sent, and when it sends it again to the replicas still silent (see armResend). */
+  private request: ReplicaMessage | undefined
+  private resendAtMs = Number.POSITIVE_INFINITY
+  private resendGapMs = 0
+  private maxResendGapMs = 0
+  /** How many times the request went out again. */
+  resends = 0
 
   constructor(
     readonly reqId: number,
@@ -75,6 +82,39 @@ export class QuorumRound {
     const must = new Map<NodeId, number>()
     for (const [node, untilMs] of this.must) if (holders.includes(node)) must.set(node, untilMs)
     this.must = must
+  }
+
+  /**
+   * Links lose messages (a stream that breaks, a channel not yet connected, a full queue), and a replica that never
+   * got the request never answers: without a second copy one lost message costs the operation its deadline. The
+   * round sends `request` again to the replicas that have not answered, first after `firstMs`, then after twice
+   * the last gap, up to `maxMs`. Replicas answer a repeated request as they answered the first (a store of a version
+   * they hold changes nothing; a query reads again), and the round counts one answer per replica.
+   */
+  armResend(request: ReplicaMessage, firstMs: number, maxMs: number): number {
+    assert(firstMs > 0 && maxMs >= firstMs, `resend gaps ${firstMs}..${maxMs} ms`)
+    this.request = request
+    this.resendGapMs = firstMs
+    this.maxResendGapMs = maxMs
+    this.resendAtMs = this.startedMs + firstMs
+    return this.resendAtMs
+  }
+
+  /**
+   * At `nowMs`: the request and the replicas it goes to again (none before its time, or once the round is
+   * complete), and when the round looks again (infinity: never).
+   */
+  resendDue(
+    nowMs: number,
+    self: NodeId,
+  ): { readonly request: ReplicaMessage | undefined; readonly to: NodeId[]; readonly nextMs: number } {
+    if (this.request === undefined || this.complete) return { request: undefined, to: [], nextMs: Infinity }
+    if (nowMs < this.resendAtMs) return { request: undefined, to: [], nextMs: this.resendAtMs }
+    this.resendGapMs = Math.min(this.maxResendGapMs, this.resendGapMs * 2)
+    this.resendAtMs = nowMs + this.resendGapMs
+    this.resends++
+    const to = this.replicas.filter((node) => node !== self && !this.repliedFrom.has(node))
+    return { request: this.request, to, nextMs: this.resendAtMs }
   }
 
   /** The times at which a silent `must` replica stops counting: when to look at `complete` again. */

@@ -186,6 +186,14 @@ export class ReadCoordinator {
     }
   }
 
+  /** Calls `visit` on every open round: each read's query or impose, and each shared write-back. */
+  visitRounds(visit: (round: QuorumRound) => void): void {
+    for (const read of this.reads.values()) {
+      if (read.phase.name === 'query' || read.phase.name === 'impose') visit(read.phase.round)
+    }
+    for (const wait of this.commitWaits.values()) visit(wait.round)
+  }
+
   /** `peer` restarted: its answers leave every open round (its new incarnation may lack what it acknowledged). */
   forget(peer: NodeId): void {
     for (const read of this.reads.values()) {

@@ -12,7 +12,7 @@ import { PeerIncarnations } from './peer-incarnations.js'
 import type { RecoveryTiming } from './replica-recovery.js'
 import { INITIAL, type Versioned } from './replica-state.js'
 import { compareTimestamps, ZERO_TIMESTAMP } from './timestamp.js'
-import { type RegisterLimits, TokenRegister } from './token-register.js'
+import { type RegisterLimits, type ResendTiming, TokenRegister } from './token-register.js'
 import type { TraceContext } from './trace-context.js'
 
 export interface RegisterNodeConfig {
@@ -46,6 +46,11 @@ export interface RegisterNodeConfig {
    * only with `leases.survey`: the writer's disk then need not hold every version it sent. Off when omitted.
    */
   readonly storesBeforeSave?: boolean
+  /**
+   * Quorum rounds send their request again to replicas that have not answered (links lose messages). Off when
+   * omitted, for hand-driven tests that count every message; every running node sets it.
+   */
+  readonly resend?: ResendTiming
 }
 
 export type NodeInput =
@@ -306,6 +311,7 @@ export class RegisterNode {
       config.leases ?? NO_LEASES,
       config.recovery,
       config.storesBeforeSave === true,
+      config.resend,
     )
   }
 

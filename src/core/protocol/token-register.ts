@@ -36,6 +36,12 @@ export interface RegisterLimits {
   readonly perReadCommitWait?: boolean
 }
 
+/** When a quorum round sends its request again to the replicas that have not answered (see QuorumRound.armResend). */
+export interface ResendTiming {
+  readonly firstMs: number
+  readonly maxMs: number
+}
+
 export interface Ids {
   /** The time of the step being processed. */
   nowMs(): number
@@ -73,6 +79,8 @@ export class TokenRegister implements TokenContext {
   private recovery: ReplicaRecovery | undefined
   /** The replicas this one saw without state when it began the token's history, by incarnation (see fresh). */
   private genesis: ReadonlyMap<NodeId, number> | undefined
+  /** The tick this register asked for to resend rounds' requests (at most one pending: see resendRounds). */
+  private resendWakeMs: number | undefined
   /** Requests held while recovering, answered once recovered (bounded; past the bound they get a recovering answer). */
   private held: {
     readonly from: NodeId
@@ -96,6 +104,8 @@ export class TokenRegister implements TokenContext {
     recovery: RecoveryTiming | undefined,
     /** See RegisterNodeConfig.storesBeforeSave. */
     private readonly storesBeforeSave: boolean,
+    /** Undefined: rounds never resend (hand-driven tests that count messages, and the broken variant). */
+    private readonly resend: ResendTiming | undefined,
   ) {
     this.token = roles.token
     this.writerNode = roles.writer
@@ -262,6 +272,36 @@ export class TokenRegister implements TokenContext {
     }
     this.writer?.expire(nowMs, out)
     this.reader?.expire(nowMs, out)
+    this.resendRounds(nowMs, out)
+  }
+
+  /**
+   * Sends each open round's request again to the replicas that have not answered, when its time came. One pending
+   * tick per token covers every round (the earliest one due), so busy tokens add one tick per resend gap at most.
+   */
+  private resendRounds(nowMs: number, out: Outbox): void {
+    if (this.resendWakeMs === undefined || nowMs < this.resendWakeMs) return
+    this.resendWakeMs = undefined
+    let nextMs = Infinity
+    const visit = (round: QuorumRound): void => {
+      const due = round.resendDue(nowMs, this.self)
+      for (const to of due.to) out.sends.push({ from: this.self, to, message: due.request! })
+      nextMs = Math.min(nextMs, due.nextMs)
+    }
+    this.writer?.visitRounds(visit)
+    this.reader?.visitRounds(visit)
+    if (nextMs !== Infinity) this.wakeForResend(nextMs)
+  }
+
+  private armResend(round: QuorumRound, request: ReplicaMessage): void {
+    if (this.resend === undefined) return
+    this.wakeForResend(round.armResend(request, this.resend.firstMs, this.resend.maxMs))
+  }
+
+  private wakeForResend(atMs: number): void {
+    if (this.resendWakeMs !== undefined && this.resendWakeMs <= atMs) return
+    this.resendWakeMs = atMs
+    this.ids.wakeAt(atMs)
   }
 
   /**
@@ -335,10 +375,15 @@ export class TokenRegister implements TokenContext {
     const sent = this.traced(round, trace)
     // Replicas holding what this node holds answer without the value: most reads find the replicas agreeing.
     const known = basis === undefined ? undefined : { ts: basis.ts, complete: isComplete(basis.value) }
-    this.broadcast(
-      { type: 'query', reqId: round.reqId, token: this.token, ...(known && { known }), ...(sent && { trace: sent }) },
-      out,
-    )
+    const request: ReplicaMessage = {
+      type: 'query',
+      reqId: round.reqId,
+      token: this.token,
+      ...(known && { known }),
+      ...(sent && { trace: sent }),
+    }
+    this.broadcast(request, out)
+    this.armResend(round, request)
     if (basis !== undefined)
       round.accept({
         from: this.self,
@@ -370,19 +415,17 @@ export class TokenRegister implements TokenContext {
     const sent = this.traced(round, trace)
     for (const atMs of round.wakeTimesMs()) this.ids.wakeAt(atMs)
     const writerEpoch = this.self === this.writerNode ? { writerEpoch: this.epoch } : undefined
-    this.broadcast(
-      {
-        type: 'store',
-        reqId: round.reqId,
-        token: this.token,
-        ts: state.ts,
-        value: state.value,
-        ...writerEpoch,
-        ...(sent && { trace: sent }),
-      },
-      out,
-      writerEpoch !== undefined && this.storesBeforeSave ? out.earlySends : out.sends,
-    )
+    const request: ReplicaMessage = {
+      type: 'store',
+      reqId: round.reqId,
+      token: this.token,
+      ts: state.ts,
+      value: state.value,
+      ...writerEpoch,
+      ...(sent && { trace: sent }),
+    }
+    this.broadcast(request, out, writerEpoch !== undefined && this.storesBeforeSave ? out.earlySends : out.sends)
+    this.armResend(round, request)
     if (this.isReplica && this.recovery === undefined) {
       this.store(state, out)
       round.accept({ from: this.self, ts: this.state.ts, value: this.state.value, atMs: round.startedMs })

@@ -171,6 +171,12 @@ export class WriterPipeline {
     return next
   }
 
+  /** Calls `visit` on the open round, if any (the active learn or store). */
+  visitRounds(visit: (round: QuorumRound) => void): void {
+    const phase = this.active?.phase
+    if (phase !== undefined && phase.name !== 'hash') visit(phase.round)
+  }
+
   /** `peer` restarted: its answers to the active round no longer count (its new incarnation may lack the state). */
   forget(peer: NodeId): void {
     const phase = this.active?.phase

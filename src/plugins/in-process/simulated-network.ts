@@ -13,6 +13,8 @@ export interface NetworkOptions {
   readonly slowDelayMs: number
   /** Probability that a message is delivered twice. */
   readonly duplicateProbability: number
+  /** Probability that a message is lost (fair-loss links); none when omitted, and then nothing is drawn for it. */
+  readonly lossProbability?: number
 }
 
 export const DEFAULT_NETWORK: NetworkOptions = {
@@ -43,6 +45,8 @@ export class SimulatedNetwork {
   private readonly cut = new Set<string>()
   delivered = 0
   sent = 0
+  /** Messages the links lost (lossProbability). */
+  lost = 0
   /** Set by a recorder; it draws nothing from the PRNG, so a run is the same with or without it. */
   observer: NetworkObserver | undefined
 
@@ -78,6 +82,12 @@ export class SimulatedNetwork {
   send(envelope: Envelope): void {
     this.sent++
     if (this.cut.has(`${envelope.from}>${envelope.to}`)) {
+      this.observer?.dropped(envelope)
+      return
+    }
+    const loss = this.options.lossProbability
+    if (loss !== undefined && loss > 0 && this.random.chance(loss)) {
+      this.lost++
       this.observer?.dropped(envelope)
       return
     }
