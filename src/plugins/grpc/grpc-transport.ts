@@ -22,7 +22,7 @@ export interface GrpcTransportOptions {
 /**
  * The replica protocol over gRPC: one long-lived client stream per peer carrying batches of messages, served by
  * ReplicaService.Exchange on the node's shared server. Loss-tolerant by contract: a broken stream loses what was
- * in it, and the protocol's deadlines bound the damage.
+ * in it, and the protocol's rounds send their requests again.
  */
 export class GrpcTransport implements Transport {
   private readonly links = new Map<NodeId, PeerLink>()
@@ -101,6 +101,7 @@ export class GrpcTransport implements Transport {
           ),
         )
       }
+      this.links.get(batch.from)?.heard()
       for (const wire of batch.messages) this.deliver(batch.from, wire, batch.incarnation)
       received += batch.messages.length
     })

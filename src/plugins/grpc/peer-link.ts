@@ -24,14 +24,24 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.enable_channelz': 0,
 }
 
+/** A peer that keeps speaking to us redials our channel to it at most this often. */
+const REDIAL_GAP_MS = 250
+
 /**
  * One long-lived client stream to one peer. Messages sent in the same tick go out as one batch; a broken stream is
  * reopened after a bounded backoff, and what was queued meanwhile (bounded) goes out then. Backoff times are on
  * the monotonic clock: on the wall clock, a step back (NTP, a restored VM) held the link shut for as long as the
  * step, and the replicas behind it out of every quorum.
+ *
+ * A stream is opened only on a connected channel. grpc-js fails a call whose connection attempt fails, and the
+ * messages written into it go down with it: they wait in the queue for the attempt's outcome instead, and are
+ * dropped only if it fails (the protocol resends what matters; a queue for a dead peer stays empty).
  */
 export class PeerLink {
-  private readonly client: grpc.Client
+  private client: grpc.Client
+  /** The channel whose state changes this link waits for, if any. */
+  private watched: grpc.ChannelInterface | undefined
+  private lastRedialMs = Number.NEGATIVE_INFINITY
   private stream: grpc.ClientWritableStream<OutgoingBatch> | undefined
   private queue: OutgoingMessage[] = []
   private flushScheduled = false
@@ -41,16 +51,23 @@ export class PeerLink {
   private openedAtMs = 0
   private closed = false
   dropped = 0
+  redials = 0
   private incarnation: number | undefined
 
   constructor(
     readonly peer: NodeId,
-    ctor: grpc.ServiceClientConstructor,
+    private readonly ctor: grpc.ServiceClientConstructor,
     private readonly options: PeerLinkOptions,
   ) {
-    this.client = new ctor(peer, options.dial?.credentials ?? grpc.credentials.createInsecure(), {
+    this.client = this.dial()
+  }
+
+  private dial(): grpc.Client {
+    return new this.ctor(this.peer, this.options.dial?.credentials ?? grpc.credentials.createInsecure(), {
       ...CHANNEL_OPTIONS,
-      ...options.dial?.options,
+      ...this.options.dial?.options,
+      // A channel of its own, so that a redial (see heard) gets a new connection, not the shared one in backoff.
+      'grpc.use_local_subchannel_pool': 1,
     })
   }
 
@@ -63,14 +80,32 @@ export class PeerLink {
       return
     }
     this.queue.push({ to: this.peer, message })
-    if (!this.flushScheduled) {
-      this.flushScheduled = true
-      setImmediate(() => this.flush())
-    }
+    this.scheduleFlush()
+  }
+
+  /**
+   * The peer just sent us a batch. If our channel to it sits in reconnect backoff (the peer was away, and has
+   * restarted), dial it again now: otherwise our answers to the restarted peer wait up to the backoff's bound
+   * (seconds), and its first operations with them.
+   */
+  heard(): void {
+    if (this.closed || this.stream !== undefined) return
+    if (this.client.getChannel().getConnectivityState(false) !== grpc.connectivityState.TRANSIENT_FAILURE) return
+    const nowMs = performance.now()
+    if (nowMs - this.lastRedialMs < REDIAL_GAP_MS) return
+    this.lastRedialMs = nowMs
+    this.client.close()
+    this.client = this.dial()
+    this.watched = undefined
+    this.backoffMs = 0
+    this.retryAtMs = 0
+    this.redials++
+    if (this.queue.length > 0) this.scheduleFlush()
   }
 
   close(): void {
     this.closed = true
+    this.watched = undefined
     this.queue = []
     this.stream?.end()
     this.stream = undefined
@@ -80,6 +115,7 @@ export class PeerLink {
   private flush(): void {
     this.flushScheduled = false
     if (this.closed || this.blocked || this.queue.length === 0) return
+    if (this.stream === undefined && !this.connected()) return
     const stream = this.open()
     if (stream === undefined) return this.retryLater()
     while (this.queue.length > 0 && !this.blocked) {
@@ -98,6 +134,37 @@ export class PeerLink {
         })
       }
     }
+  }
+
+  /** Whether the channel is connected; if not, asks it to connect and flushes again when its state changes. */
+  private connected(): boolean {
+    const channel = this.client.getChannel()
+    const state = channel.getConnectivityState(true)
+    if (state === grpc.connectivityState.READY) return true
+    if (this.watched === channel) return false
+    this.watched = channel
+    // No deadline: asked to connect, a channel always changes state (at the latest when its reconnect backoff ends),
+    // and a deadline on the wall clock would fire at once, again and again, after the clock stepped back.
+    channel.watchConnectivityState(state, Infinity, () => {
+      if (this.watched !== channel || this.closed) return
+      this.watched = undefined
+      // An attempt these messages waited for failed: they are lost, as they would have been in a failed stream.
+      const now = channel.getConnectivityState(false)
+      if (now === grpc.connectivityState.TRANSIENT_FAILURE && state !== now) this.dropQueued()
+      this.scheduleFlush()
+    })
+    return false
+  }
+
+  private dropQueued(): void {
+    this.dropped += this.queue.length
+    this.queue = []
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => this.flush())
   }
 
   private open(): grpc.ClientWritableStream<OutgoingBatch> | undefined {

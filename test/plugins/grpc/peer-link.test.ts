@@ -68,3 +68,62 @@ test.serial('a wall clock stepped back an hour while the link backs off does not
   )
   t.true(delivered, 'the peer hears from the link within seconds, not an hour')
 })
+
+const QUERY = { type: 'query', reqId: 1, token: 't' } as const
+
+function linkTo(address: string, channelOptions: grpc.ChannelOptions = {}): PeerLink {
+  return new PeerLink(address, replicaClientConstructor(), {
+    self: '127.0.0.1:1',
+    fingerprint: 'f',
+    maxQueued: 100,
+    maxBatch: 10,
+    maxBackoffMs: 200,
+    dial: { credentials: grpc.credentials.createInsecure(), options: channelOptions },
+  })
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs
+  while (performance.now() < deadline && !condition()) await new Promise((resolve) => setTimeout(resolve, 20))
+  return condition()
+}
+
+test.serial(
+  'a message sent while the channel backs off from a failed attempt waits for the next attempt instead of dying in a failed stream',
+  async (t) => {
+    const [address] = (await freeAddresses(1)) as [string]
+    const link = linkTo(address)
+    t.teardown(() => link.close())
+    // Nobody listens: the first attempt fails and the channel backs off (grpc-js: 100 ms, growing).
+    link.send(QUERY)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const peer = await countingPeer(address)
+    t.teardown(peer.stop)
+    // Sent once, not again: before, grpc-js failed the stream opened in backoff, and the message with it.
+    link.send(QUERY)
+    t.true(await until(() => peer.received() >= 1, 5_000), 'the message arrives once the channel reconnects')
+  },
+)
+
+test.serial(
+  'a peer that comes back and speaks first is dialled again at once, not after the reconnect backoff',
+  async (t) => {
+    const [address] = (await freeAddresses(1)) as [string]
+    // A reconnect backoff of a minute: only a redial can reach the peer within the test's seconds.
+    const link = linkTo(address, {
+      'grpc.initial_reconnect_backoff_ms': 60_000,
+      'grpc.max_reconnect_backoff_ms': 60_000,
+    })
+    t.teardown(() => link.close())
+    link.send(QUERY)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const peer = await countingPeer(address)
+    t.teardown(peer.stop)
+    link.send(QUERY)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.is(peer.received(), 0, 'the channel is still in its backoff')
+    link.heard()
+    t.true(await until(() => peer.received() >= 1, 5_000), 'the queued messages arrive over the new connection')
+    t.is(link.redials, 1)
+  },
+)
