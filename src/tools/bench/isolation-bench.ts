@@ -187,9 +187,9 @@ async function timedWrite(cluster: LocalCluster, token: string, values: number):
 
 /**
  * A one-value write before the timed one, so that the timed write is hashing and one store round, not the writer's
- * first-operation learn round too. Each try has a short deadline and is tried again: on a node just started the
- * learn round has been seen to lose its queries and wait for its deadline (a known gap: rounds do not resend what
- * goes unanswered), which under WRITE_TIMEOUT_MS hung the whole benchmark for ten minutes.
+ * first-operation learn round too. Each try has a short deadline and is tried again, so that a start-up hiccup
+ * costs seconds, not WRITE_TIMEOUT_MS: before rounds resent unanswered requests (session 10), a learn round whose
+ * queries were lost in a peer link's first failed stream hung this benchmark for ten minutes.
  */
 async function firstWrite(writer: UnaryClient, token: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
