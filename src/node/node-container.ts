@@ -83,12 +83,14 @@ export function recoveryTimingOf(settings: NodeSettings): RecoveryTiming {
 /**
  * When quorum rounds send a request again to the replicas that have not answered: a twenty-fifth of the operation
  * timeout (within [10 ms, 250 ms]), each gap twice the last up to a fifth of it (at most a second). A healthy round
- * ends in milliseconds, so the first copy goes only after a loss or a long stall, and a dead replica costs one
- * message per round per gap, doubling.
+ * ends in milliseconds, so the first copy goes only after a loss or a long stall; a round resends at most
+ * log2(maxMs / firstMs) + operationTimeoutMs / maxMs times before its deadline ends it (about 8 by default). Due
+ * times are multiples of a quarter of the first gap, so a node's rounds share ticks.
  */
 export function resendTimingOf(settings: NodeSettings): ResendTiming {
   const firstMs = Math.min(250, Math.max(10, Math.floor(settings.operationTimeoutMs / 25)))
-  return { firstMs, maxMs: Math.min(1_000, Math.max(firstMs, Math.floor(settings.operationTimeoutMs / 5))) }
+  const maxMs = Math.min(1_000, Math.max(firstMs, Math.floor(settings.operationTimeoutMs / 5)))
+  return { firstMs, maxMs, gridMs: Math.max(1, Math.floor(firstMs / 4)) }
 }
 
 const driverModule = new ContainerModule(({ bind }) => {

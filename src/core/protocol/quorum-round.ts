@@ -30,6 +30,7 @@ export class QuorumRound {
   private resendAtMs = Number.POSITIVE_INFINITY
   private resendGapMs = 0
   private maxResendGapMs = 0
+  private gridMs = 1
   /** How many times the request went out again. */
   resends = 0
 
@@ -87,22 +88,25 @@ export class QuorumRound {
   /**
    * Links lose messages (a stream that breaks, a channel not yet connected, a full queue), and a replica that never
    * got the request never answers: without a second copy one lost message costs the operation its deadline. The
-   * round sends `request` again to the replicas that have not answered, first after `firstMs`, then after twice
-   * the last gap, up to `maxMs`. Replicas answer a repeated request as they answered the first (a store of a version
-   * they hold changes nothing; a query reads again), and the round counts one answer per replica.
+   * round sends `request` again to the replicas that have not answered, first after `timing.firstMs`, then after
+   * twice the last gap, up to `timing.maxMs`; each time is rounded up to a multiple of `timing.gridMs`, so that the
+   * rounds of a busy node fall due together, in one tick. Replicas answer a repeated request as they answered the
+   * first (a store of a version they hold changes nothing; a query reads again), and the round counts one answer per
+   * replica. Returns when the round is due first.
    */
-  armResend(request: ReplicaMessage, firstMs: number, maxMs: number): number {
-    assert(firstMs > 0 && maxMs >= firstMs, `resend gaps ${firstMs}..${maxMs} ms`)
+  armResend(request: ReplicaMessage, timing: { firstMs: number; maxMs: number; gridMs: number }): number {
+    assert(timing.firstMs > 0 && timing.maxMs >= timing.firstMs && timing.gridMs > 0, 'resend timing')
     this.request = request
-    this.resendGapMs = firstMs
-    this.maxResendGapMs = maxMs
-    this.resendAtMs = this.startedMs + firstMs
+    this.resendGapMs = timing.firstMs
+    this.maxResendGapMs = timing.maxMs
+    this.gridMs = timing.gridMs
+    this.resendAtMs = this.onGrid(this.startedMs + timing.firstMs)
     return this.resendAtMs
   }
 
   /**
    * At `nowMs`: the request and the replicas it goes to again (none before its time, or once the round is
-   * complete), and when the round looks again (infinity: never).
+   * complete), and when the round is due next (infinity: never).
    */
   resendDue(
     nowMs: number,
@@ -111,10 +115,14 @@ export class QuorumRound {
     if (this.request === undefined || this.complete) return { request: undefined, to: [], nextMs: Infinity }
     if (nowMs < this.resendAtMs) return { request: undefined, to: [], nextMs: this.resendAtMs }
     this.resendGapMs = Math.min(this.maxResendGapMs, this.resendGapMs * 2)
-    this.resendAtMs = nowMs + this.resendGapMs
+    this.resendAtMs = this.onGrid(nowMs + this.resendGapMs)
     this.resends++
     const to = this.replicas.filter((node) => node !== self && !this.repliedFrom.has(node))
     return { request: this.request, to, nextMs: this.resendAtMs }
+  }
+
+  private onGrid(atMs: number): number {
+    return Math.ceil(atMs / this.gridMs) * this.gridMs
   }
 
   /** The times at which a silent `must` replica stops counting: when to look at `complete` again. */

@@ -186,12 +186,12 @@ export class ReadCoordinator {
     }
   }
 
-  /** Calls `visit` on every open round: each read's query or impose, and each shared write-back. */
-  visitRounds(visit: (round: QuorumRound) => void): void {
-    for (const read of this.reads.values()) {
-      if (read.phase.name === 'query' || read.phase.name === 'impose') visit(read.phase.round)
-    }
-    for (const wait of this.commitWaits.values()) visit(wait.round)
+  /** Whether `round` is open here: a read's query or impose, or a shared write-back. */
+  isOpen(round: QuorumRound): boolean {
+    const phase = this.byReqId.get(round.reqId)?.phase
+    if ((phase?.name === 'query' || phase?.name === 'impose') && phase.round === round) return true
+    const waitKey = this.commitWaitByReqId.get(round.reqId)
+    return waitKey !== undefined && this.commitWaits.get(waitKey)?.round === round
   }
 
   /** `peer` restarted: its answers leave every open round (its new incarnation may lack what it acknowledged). */

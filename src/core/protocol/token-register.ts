@@ -4,6 +4,7 @@ import { isComplete } from '../token/token-value.js'
 import type { AnswerMessage, Envelope, NodeId, ReplicaMessage } from './messages.js'
 import type { ClientOp } from './operations.js'
 import type { Outbox, PhaseEnd } from './outbox.js'
+import { DeadlineHeap } from './deadline-heap.js'
 import { QuorumRound } from './quorum-round.js'
 import { LeaseGrantor } from './lease-grantor.js'
 import { ReadLease, type LeaseTiming } from './read-lease.js'
@@ -40,6 +41,8 @@ export interface RegisterLimits {
 export interface ResendTiming {
   readonly firstMs: number
   readonly maxMs: number
+  /** Resend times are multiples of this, so that many rounds share one tick. */
+  readonly gridMs: number
 }
 
 export interface Ids {
@@ -81,6 +84,11 @@ export class TokenRegister implements TokenContext {
   private genesis: ReadonlyMap<NodeId, number> | undefined
   /** The tick this register asked for to resend rounds' requests (at most one pending: see resendRounds). */
   private resendWakeMs: number | undefined
+  /**
+   * Rounds by when they are due to resend. A round that completed or was dropped leaves at its next due time: the
+   * heap holds at most the rounds started within the first resend gap, and those still open.
+   */
+  private readonly resendQueue = new DeadlineHeap<QuorumRound>()
   /** Requests held while recovering, answered once recovered (bounded; past the bound they get a recovering answer). */
   private held: {
     readonly from: NodeId
@@ -231,7 +239,9 @@ export class TokenRegister implements TokenContext {
           }
           if (message.type === 'store-ack') {
             if (message.holders !== undefined && from === this.writerNode) round.narrowMust(message.holders)
-            return round.accept({ from, ts: this.state.ts, value: this.state.value, atMs: this.ids.nowMs() })
+            const counted = round.accept({ from, ts: this.state.ts, value: this.state.value, atMs: this.ids.nowMs() })
+            // A repeated ack of the writer counts no replica twice, yet its holders may complete the round now.
+            return counted || round.complete
           }
           return (
             round.basis !== undefined &&
@@ -276,26 +286,27 @@ export class TokenRegister implements TokenContext {
   }
 
   /**
-   * Sends each open round's request again to the replicas that have not answered, when its time came. One pending
-   * tick per token covers every round (the earliest one due), so busy tokens add one tick per resend gap at most.
+   * Sends each open round's request again to the replicas that have not answered, when its time came. Only the
+   * rounds due are looked at, and one pending tick per token covers them all (see QuorumRound.armResend's grid).
    */
   private resendRounds(nowMs: number, out: Outbox): void {
     if (this.resendWakeMs === undefined || nowMs < this.resendWakeMs) return
     this.resendWakeMs = undefined
-    let nextMs = Infinity
-    const visit = (round: QuorumRound): void => {
+    for (const round of this.resendQueue.popDue(nowMs)) {
+      if (this.writer?.isOpen(round) !== true && this.reader?.isOpen(round) !== true) continue
       const due = round.resendDue(nowMs, this.self)
       for (const to of due.to) out.sends.push({ from: this.self, to, message: due.request! })
-      nextMs = Math.min(nextMs, due.nextMs)
+      if (due.nextMs !== Infinity) this.resendQueue.push(due.nextMs, round)
     }
-    this.writer?.visitRounds(visit)
-    this.reader?.visitRounds(visit)
-    if (nextMs !== Infinity) this.wakeForResend(nextMs)
+    const nextMs = this.resendQueue.peekMs()
+    if (nextMs !== undefined) this.wakeForResend(nextMs)
   }
 
   private armResend(round: QuorumRound, request: ReplicaMessage): void {
     if (this.resend === undefined) return
-    this.wakeForResend(round.armResend(request, this.resend.firstMs, this.resend.maxMs))
+    const atMs = round.armResend(request, this.resend)
+    this.resendQueue.push(atMs, round)
+    this.wakeForResend(atMs)
   }
 
   private wakeForResend(atMs: number): void {
@@ -595,6 +606,8 @@ export class TokenRegister implements TokenContext {
       this.recovery.poll(out, true)
       // Answered once recovered, so the asking round completes then instead of waiting for its deadline.
       if (this.held.length < MAX_HELD_REQUESTS) {
+        // A round's resend of a request already held adds nothing: the held one is answered once recovered.
+        if (this.held.some((h) => h.from === from && h.inc === inc && h.message.reqId === message.reqId)) return
         this.held.push({ from, message, inc })
         if (message.trace?.sampled === true) this.served(message, 'held', 'recovering its state: answers later', out)
         return

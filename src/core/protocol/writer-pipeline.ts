@@ -171,10 +171,10 @@ export class WriterPipeline {
     return next
   }
 
-  /** Calls `visit` on the open round, if any (the active learn or store). */
-  visitRounds(visit: (round: QuorumRound) => void): void {
+  /** Whether `round` is this writer's open round (the active learn or store). */
+  isOpen(round: QuorumRound): boolean {
     const phase = this.active?.phase
-    if (phase !== undefined && phase.name !== 'hash') visit(phase.round)
+    return phase !== undefined && phase.name !== 'hash' && phase.round === round
   }
 
   /** `peer` restarted: its answers to the active round no longer count (its new incarnation may lack the state). */

@@ -10,6 +10,11 @@ export interface PeerLinkOptions {
   readonly maxQueued: number
   readonly maxBatch: number
   readonly maxBackoffMs: number
+  /**
+   * Messages that waited longer than this for the stream are dropped, not sent: their rounds have resent them or
+   * ended. Bounds what a peer that was away receives when it returns. Default 2 s.
+   */
+  readonly maxQueuedAgeMs?: number
   /** How to dial the peer (credentials and the channel options they need); plaintext when unset. */
   readonly dial?: { readonly credentials: grpc.ChannelCredentials; readonly options: grpc.ChannelOptions }
 }
@@ -34,8 +39,8 @@ const REDIAL_GAP_MS = 250
  * step, and the replicas behind it out of every quorum.
  *
  * A stream is opened only on a connected channel. grpc-js fails a call whose connection attempt fails, and the
- * messages written into it go down with it: they wait in the queue for the attempt's outcome instead, and are
- * dropped only if it fails (the protocol resends what matters; a queue for a dead peer stays empty).
+ * messages written into it go down with it: they wait in the queue instead, each at most maxQueuedAgeMs (the
+ * protocol resends what matters, so a peer that was away gets only recent messages when it returns).
  */
 export class PeerLink {
   private client: grpc.Client
@@ -44,6 +49,8 @@ export class PeerLink {
   private lastRedialMs = Number.NEGATIVE_INFINITY
   private stream: grpc.ClientWritableStream<OutgoingBatch> | undefined
   private queue: OutgoingMessage[] = []
+  /** When each queued message was queued (performance.now() ms), in queue order. */
+  private queuedAtMs: number[] = []
   private flushScheduled = false
   private blocked = false
   private backoffMs = 0
@@ -80,6 +87,7 @@ export class PeerLink {
       return
     }
     this.queue.push({ to: this.peer, message })
+    this.queuedAtMs.push(performance.now())
     this.scheduleFlush()
   }
 
@@ -100,6 +108,8 @@ export class PeerLink {
     this.backoffMs = 0
     this.retryAtMs = 0
     this.redials++
+    // A retry timer of the old channel may be pending: flush on the new one now, not when it fires.
+    this.flushScheduled = false
     if (this.queue.length > 0) this.scheduleFlush()
   }
 
@@ -107,6 +117,7 @@ export class PeerLink {
     this.closed = true
     this.watched = undefined
     this.queue = []
+    this.queuedAtMs = []
     this.stream?.end()
     this.stream = undefined
     this.client.close()
@@ -114,12 +125,15 @@ export class PeerLink {
 
   private flush(): void {
     this.flushScheduled = false
-    if (this.closed || this.blocked || this.queue.length === 0) return
+    if (this.closed || this.blocked) return
+    this.dropStale()
+    if (this.queue.length === 0) return
     if (this.stream === undefined && !this.connected()) return
     const stream = this.open()
     if (stream === undefined) return this.retryLater()
     while (this.queue.length > 0 && !this.blocked) {
       const messages = this.queue.splice(0, this.options.maxBatch)
+      this.queuedAtMs.splice(0, messages.length)
       const more = stream.write({
         from: this.options.self,
         fingerprint: this.options.fingerprint,
@@ -148,17 +162,20 @@ export class PeerLink {
     channel.watchConnectivityState(state, Infinity, () => {
       if (this.watched !== channel || this.closed) return
       this.watched = undefined
-      // An attempt these messages waited for failed: they are lost, as they would have been in a failed stream.
-      const now = channel.getConnectivityState(false)
-      if (now === grpc.connectivityState.TRANSIENT_FAILURE && state !== now) this.dropQueued()
       this.scheduleFlush()
     })
     return false
   }
 
-  private dropQueued(): void {
-    this.dropped += this.queue.length
-    this.queue = []
+  /** Drops the messages that waited past maxQueuedAgeMs (the oldest are first). */
+  private dropStale(): void {
+    const oldestMs = performance.now() - (this.options.maxQueuedAgeMs ?? 2_000)
+    let stale = 0
+    while (stale < this.queuedAtMs.length && this.queuedAtMs[stale]! < oldestMs) stale++
+    if (stale === 0) return
+    this.queue.splice(0, stale)
+    this.queuedAtMs.splice(0, stale)
+    this.dropped += stale
   }
 
   private scheduleFlush(): void {
@@ -189,6 +206,7 @@ export class PeerLink {
     // The peer ended the stream cleanly (it is stopping): what is queued was meant for this incarnation only.
     if (error === null) {
       this.queue = []
+      this.queuedAtMs = []
       return
     }
     // A stream that lived a while was a success: start backing off from scratch.

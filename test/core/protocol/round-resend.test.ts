@@ -14,7 +14,7 @@ const scheme = [
   { token: 'T', writer: A, readers: [A, B, C] },
   { token: 'U', writer: B, readers: [C, D, E] },
 ]
-const RESEND = { firstMs: 10, maxMs: 40 }
+const RESEND = { firstMs: 10, maxMs: 40, gridMs: 1 }
 const write = { type: 'write' as const, name: 'abc', low: 0n, mid: 4n, high: 8n }
 
 const queriesFrom = (net: ManualNet, from: string): Envelope[] =>
@@ -105,6 +105,21 @@ test('a resent store the replicas already hold is acknowledged again, and counte
   t.false(succeeded(net.completions.get(w)), 'a duplicate ack is not a second replica')
   net.settle()
   t.true(succeeded(net.completions.get(w)))
+})
+
+test('rounds started at different times fall due on a common grid, so one tick resends them all', (t) => {
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, undefined, false, { firstMs: 10, maxMs: 40, gridMs: 10 })
+  net.submit(A, 'T', write)
+  net.settle()
+  for (const nowMs of [1, 2, 3]) {
+    net.nowMs = nowMs
+    net.submit(C, 'T', { type: 'read' })
+    net.drop(() => true)
+  }
+  net.tick(19)
+  t.is(queriesFrom(net, C).length, 0, 'none is due before the grid line after its first gap')
+  net.tick(20)
+  t.is(queriesFrom(net, C).length, 6, 'all three reads ask A and B again at 20')
 })
 
 test('broken variant: without resends a lost request is never sent again and the write fails at its deadline', (t) => {

@@ -127,3 +127,32 @@ test.serial(
     t.is(link.redials, 1)
   },
 )
+
+test.serial(
+  'a peer that was away for seconds gets only the messages of the last maxQueuedAgeMs when it returns',
+  async (t) => {
+    const [address] = (await freeAddresses(1)) as [string]
+    const link = new PeerLink(address, replicaClientConstructor(), {
+      self: '127.0.0.1:1',
+      fingerprint: 'f',
+      maxQueued: 1_000,
+      maxBatch: 10,
+      maxBackoffMs: 200,
+      maxQueuedAgeMs: 500,
+    })
+    t.teardown(() => link.close())
+    // One message every 50 ms for 2 s to a port nobody listens on: 40 messages, the rounds behind them resending.
+    for (let i = 0; i < 40; i++) {
+      link.send(QUERY)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const peer = await countingPeer(address)
+    t.teardown(peer.stop)
+    link.send(QUERY)
+    t.true(await until(() => peer.received() > 0, 5_000))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    // The last 0.5 s of messages (about 10) and the new one; the link dropped the rest while it waited.
+    t.true(peer.received() <= 15, `the returning peer got ${peer.received()} of 41 messages`)
+    t.true(link.dropped >= 25)
+  },
+)
