@@ -5,6 +5,14 @@ import type { Versioned } from './replica-state.js'
 import type { Timestamp } from './timestamp.js'
 import type { PhaseSpan } from './trace-context.js'
 
+/** When a round sends its request again to the replicas that have not answered (see QuorumRound.armResend). */
+export interface ResendTiming {
+  readonly firstMs: number
+  readonly maxMs: number
+  /** Resend times are multiples of this, so that many rounds share one tick. */
+  readonly gridMs: number
+}
+
 export interface RoundReply {
   readonly from: NodeId
   readonly ts: Timestamp
@@ -27,12 +35,9 @@ export class QuorumRound {
   span: PhaseSpan | undefined
   /** What the round sent, and when it sends it again to the replicas still silent (see armResend). */
   private request: ReplicaMessage | undefined
-  private resendAtMs = Number.POSITIVE_INFINITY
+  private timing: ResendTiming | undefined
+  private resendAtMs = Infinity
   private resendGapMs = 0
-  private maxResendGapMs = 0
-  private gridMs = 1
-  /** How many times the request went out again. */
-  resends = 0
 
   constructor(
     readonly reqId: number,
@@ -94,13 +99,12 @@ export class QuorumRound {
    * first (a store of a version they hold changes nothing; a query reads again), and the round counts one answer per
    * replica. Returns when the round is due first.
    */
-  armResend(request: ReplicaMessage, timing: { firstMs: number; maxMs: number; gridMs: number }): number {
+  armResend(request: ReplicaMessage, timing: ResendTiming): number {
     assert(timing.firstMs > 0 && timing.maxMs >= timing.firstMs && timing.gridMs > 0, 'resend timing')
     this.request = request
+    this.timing = timing
     this.resendGapMs = timing.firstMs
-    this.maxResendGapMs = timing.maxMs
-    this.gridMs = timing.gridMs
-    this.resendAtMs = this.onGrid(this.startedMs + timing.firstMs)
+    this.resendAtMs = onGrid(this.startedMs + timing.firstMs, timing.gridMs)
     return this.resendAtMs
   }
 
@@ -112,21 +116,21 @@ export class QuorumRound {
     nowMs: number,
     self: NodeId,
   ): { readonly request: ReplicaMessage | undefined; readonly to: NodeId[]; readonly nextMs: number } {
-    if (this.request === undefined || this.complete) return { request: undefined, to: [], nextMs: Infinity }
+    const timing = this.timing
+    if (timing === undefined || this.complete) return { request: undefined, to: [], nextMs: Infinity }
     if (nowMs < this.resendAtMs) return { request: undefined, to: [], nextMs: this.resendAtMs }
-    this.resendGapMs = Math.min(this.maxResendGapMs, this.resendGapMs * 2)
-    this.resendAtMs = this.onGrid(nowMs + this.resendGapMs)
-    this.resends++
+    this.resendGapMs = Math.min(timing.maxMs, this.resendGapMs * 2)
+    this.resendAtMs = onGrid(nowMs + this.resendGapMs, timing.gridMs)
     const to = this.replicas.filter((node) => node !== self && !this.repliedFrom.has(node))
     return { request: this.request, to, nextMs: this.resendAtMs }
-  }
-
-  private onGrid(atMs: number): number {
-    return Math.ceil(atMs / this.gridMs) * this.gridMs
   }
 
   /** The times at which a silent `must` replica stops counting: when to look at `complete` again. */
   wakeTimesMs(): number[] {
     return this.must === undefined ? [] : [...this.must.values()]
   }
+}
+
+function onGrid(atMs: number, gridMs: number): number {
+  return Math.ceil(atMs / gridMs) * gridMs
 }

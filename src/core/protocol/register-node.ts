@@ -12,7 +12,8 @@ import { PeerIncarnations } from './peer-incarnations.js'
 import type { RecoveryTiming } from './replica-recovery.js'
 import { INITIAL, type Versioned } from './replica-state.js'
 import { compareTimestamps, ZERO_TIMESTAMP } from './timestamp.js'
-import { type RegisterLimits, type ResendTiming, TokenRegister } from './token-register.js'
+import type { ResendTiming } from './quorum-round.js'
+import { type RegisterLimits, TokenRegister } from './token-register.js'
 import type { TraceContext } from './trace-context.js'
 
 export interface RegisterNodeConfig {

@@ -5,7 +5,7 @@ import type { AnswerMessage, Envelope, NodeId, ReplicaMessage } from './messages
 import type { ClientOp } from './operations.js'
 import type { Outbox, PhaseEnd } from './outbox.js'
 import { DeadlineHeap } from './deadline-heap.js'
-import { QuorumRound } from './quorum-round.js'
+import { QuorumRound, type ResendTiming } from './quorum-round.js'
 import { LeaseGrantor } from './lease-grantor.js'
 import { ReadLease, type LeaseTiming } from './read-lease.js'
 import { applyStore, INITIAL, type Versioned } from './replica-state.js'
@@ -35,14 +35,6 @@ export interface RegisterLimits {
   readonly maxConcurrentReads: number
   /** Broken variant for tests only: each read waits for lease holders alone (see ReadCoordinator). */
   readonly perReadCommitWait?: boolean
-}
-
-/** When a quorum round sends its request again to the replicas that have not answered (see QuorumRound.armResend). */
-export interface ResendTiming {
-  readonly firstMs: number
-  readonly maxMs: number
-  /** Resend times are multiples of this, so that many rounds share one tick. */
-  readonly gridMs: number
 }
 
 export interface Ids {

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js'
 import test from 'ava'
 import type { IncomingBatch } from '../../../src/plugins/grpc/replica-batch-codec.js'
 import { replicaClientConstructor, replicaServiceDefinition } from '../../../src/plugins/grpc/replica-batch-codec.js'
-import { PeerLink } from '../../../src/plugins/grpc/peer-link.js'
+import { PeerLink, type PeerLinkOptions } from '../../../src/plugins/grpc/peer-link.js'
 import { freeAddresses } from '../../support/free-port.js'
 
 /** A peer that counts the replica messages it receives on its Exchange streams. */
@@ -38,49 +38,43 @@ async function untilDelivered(send: () => void, condition: () => boolean, timeou
   return condition()
 }
 
-test.serial('a wall clock stepped back an hour while the link backs off does not hold the link shut', async (t) => {
-  const [address] = (await freeAddresses(1)) as [string]
-  const link = new PeerLink(address, replicaClientConstructor(), {
-    self: '127.0.0.1:1',
-    fingerprint: 'f',
-    maxQueued: 100,
-    maxBatch: 10,
-    maxBackoffMs: 200,
-  })
-  const realNow = Date.now
-  t.teardown(() => {
-    Date.now = realNow
-    link.close()
-  })
-  const query = { type: 'query', reqId: 1, token: 't' } as const
-  // Nobody listens yet: the stream breaks and the link backs off.
-  link.send(query)
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  // An NTP step or a restored VM snapshot: the wall clock jumps back an hour while the link waits to retry.
-  Date.now = () => realNow() - 3_600_000
-  link.send(query)
-  const peer = await countingPeer(address)
-  t.teardown(peer.stop)
-  const delivered = await untilDelivered(
-    () => link.send(query),
-    () => peer.received() > 0,
-    10_000,
-  )
-  t.true(delivered, 'the peer hears from the link within seconds, not an hour')
-})
-
 const QUERY = { type: 'query', reqId: 1, token: 't' } as const
 
-function linkTo(address: string, channelOptions: grpc.ChannelOptions = {}): PeerLink {
+/** A link to `address` with small bounds; `options` replaces any of them (a queue age, channel options). */
+function linkTo(address: string, options: Partial<PeerLinkOptions> = {}): PeerLink {
   return new PeerLink(address, replicaClientConstructor(), {
     self: '127.0.0.1:1',
     fingerprint: 'f',
     maxQueued: 100,
     maxBatch: 10,
     maxBackoffMs: 200,
-    dial: { credentials: grpc.credentials.createInsecure(), options: channelOptions },
+    ...options,
   })
 }
+
+test.serial('a wall clock stepped back an hour while the link backs off does not hold the link shut', async (t) => {
+  const [address] = (await freeAddresses(1)) as [string]
+  const link = linkTo(address)
+  const realNow = Date.now
+  t.teardown(() => {
+    Date.now = realNow
+    link.close()
+  })
+  // Nobody listens yet: the stream breaks and the link backs off.
+  link.send(QUERY)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  // An NTP step or a restored VM snapshot: the wall clock jumps back an hour while the link waits to retry.
+  Date.now = () => realNow() - 3_600_000
+  link.send(QUERY)
+  const peer = await countingPeer(address)
+  t.teardown(peer.stop)
+  const delivered = await untilDelivered(
+    () => link.send(QUERY),
+    () => peer.received() > 0,
+    10_000,
+  )
+  t.true(delivered, 'the peer hears from the link within seconds, not an hour')
+})
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs
@@ -111,8 +105,10 @@ test.serial(
     const [address] = (await freeAddresses(1)) as [string]
     // A reconnect backoff of a minute: only a redial can reach the peer within the test's seconds.
     const link = linkTo(address, {
-      'grpc.initial_reconnect_backoff_ms': 60_000,
-      'grpc.max_reconnect_backoff_ms': 60_000,
+      dial: {
+        credentials: grpc.credentials.createInsecure(),
+        options: { 'grpc.initial_reconnect_backoff_ms': 60_000, 'grpc.max_reconnect_backoff_ms': 60_000 },
+      },
     })
     t.teardown(() => link.close())
     link.send(QUERY)
@@ -132,14 +128,7 @@ test.serial(
   'a peer that was away for seconds gets only the messages of the last maxQueuedAgeMs when it returns',
   async (t) => {
     const [address] = (await freeAddresses(1)) as [string]
-    const link = new PeerLink(address, replicaClientConstructor(), {
-      self: '127.0.0.1:1',
-      fingerprint: 'f',
-      maxQueued: 1_000,
-      maxBatch: 10,
-      maxBackoffMs: 200,
-      maxQueuedAgeMs: 500,
-    })
+    const link = linkTo(address, { maxQueued: 1_000, maxQueuedAgeMs: 500 })
     t.teardown(() => link.close())
     // One message every 50 ms for 2 s to a port nobody listens on: 40 messages, as rounds resending would send.
     for (let i = 0; i < 40; i++) {
