@@ -12,6 +12,20 @@ const RETIRED_PER_PEER = 8
 export class PeerIncarnations {
   private readonly current = new Map<NodeId, number>()
   private readonly retired = new Map<NodeId, number[]>()
+  /** Restarts seen so far, of any peer: the count a register compares with the one it last caught up with. */
+  private restartCount = 0
+  /** The restart count at each peer's latest restart. */
+  private readonly restartedAt = new Map<NodeId, number>()
+
+  /** How many restarts (new incarnations after a first) were seen, of all peers together. */
+  get restarts(): number {
+    return this.restartCount
+  }
+
+  /** The value of `restarts` right after `peer` last restarted; 0 when it never did. */
+  lastRestartOf(peer: NodeId): number {
+    return this.restartedAt.get(peer) ?? 0
+  }
 
   /** 'new' the first time an incarnation other than the known one shows up; 'stale' for a retired one. */
   observe(peer: NodeId, inc: number): 'same' | 'new' | 'first' | 'stale' {
@@ -27,6 +41,7 @@ export class PeerIncarnations {
     if (retired.length > RETIRED_PER_PEER) retired.shift()
     this.retired.set(peer, retired)
     this.current.set(peer, inc)
+    this.restartedAt.set(peer, ++this.restartCount)
     return 'new'
   }
 }

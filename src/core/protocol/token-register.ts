@@ -94,6 +94,11 @@ export class TokenRegister implements TokenContext {
   readonly writeQuorum: number
   readonly isReplica: boolean
   readonly leasing: boolean
+  /**
+   * How many peer restarts the node had seen when this register last caught up with them (RegisterNode applies
+   * the ones it missed before the register handles anything: see RegisterNode.caughtUp).
+   */
+  restartsSeen = 0
 
   constructor(
     roles: TokenRoles,

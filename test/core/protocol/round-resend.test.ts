@@ -21,7 +21,7 @@ const queriesFrom = (net: ManualNet, from: string): Envelope[] =>
   net.inflight.filter((e) => e.from === from && e.message.type === 'query')
 
 function succeeded(done: Completion | undefined): boolean {
-  return done !== undefined && done.ok
+  return done?.ok === true
 }
 
 test('a round whose requests were all lost sends them again after the first gap, and the write completes', (t) => {
