@@ -10,6 +10,8 @@ import { performance } from 'node:perf_hooks'
 import { LOG_LEVELS, type LogLevel, NodeLogger } from '../plugins/grpc/node-logger.js'
 import { loadSchemeFile } from '../plugins/yaml-config/scheme-file.js'
 import { loadSettingsFile } from '../plugins/yaml-config/settings-file.js'
+import { durableDataDirOf } from '../plugins/log-persistence/log-persistence-plugin.js'
+import { LogPrefetch } from '../plugins/log-persistence/log-prefetch.js'
 import { chooseNodeSecurity, MissingCertificatesError } from './server/node-security.js'
 import { assertServesTokens, startNode } from '../node/start-node.js'
 import { cpuMs } from '../node/start-phases.js'
@@ -97,7 +99,13 @@ class ServerCommand extends Command {
 
   async execute(): Promise<number> {
     let logger = new NodeLogger((this.logLevel ?? 'info') as LogLevel, { node: this.address })
+    let prefetch: LogPrefetch | undefined
     try {
+      const { insecure, ...fromFile } = this.settings === undefined ? {} : loadSettingsFile(this.settings)
+      const persistence = this.persistence(fromFile.persistence)
+      // The data dir's log is read in a worker while this thread reads the scheme: both take a while at 10^5 tokens.
+      const dataDir = typeof persistence === 'object' ? durableDataDirOf(persistence) : undefined
+      prefetch = typeof dataDir === 'string' ? LogPrefetch.start(dataDir) : undefined
       const schemeStartMs = performance.now()
       const schemeStartCpuMs = cpuMs()
       const scheme = loadSchemeFile(this.config)
@@ -105,7 +113,6 @@ class ServerCommand extends Command {
         wall: { scheme: Math.round(performance.now() - schemeStartMs) },
         cpu: { scheme: Math.round(cpuMs() - schemeStartCpuMs) },
       }
-      const { insecure, ...fromFile } = this.settings === undefined ? {} : loadSettingsFile(this.settings)
       assertServesTokens(this.address, scheme)
       const security = chooseNodeSecurity(
         this.address,
@@ -121,7 +128,7 @@ class ServerCommand extends Command {
         ...fromFile,
         ...(this.timeoutMs === undefined ? {} : { operationTimeoutMs: this.timeoutMs }),
         ...(this.metricsAddress === undefined ? {} : { metricsAddress: metricsAddressOf(this.metricsAddress) }),
-        persistence: this.persistence(fromFile.persistence),
+        persistence,
         transport: this.transport(fromFile.transport),
         security: security.kind === 'tls' ? security.settings : undefined,
       })
@@ -132,11 +139,12 @@ class ServerCommand extends Command {
           'insecure: plaintext port, replica and admin traffic is unauthenticated (anyone who reaches it can rewrite tokens)',
         )
       }
-      const node = await startNode(this.address, scheme, settings, logger, schemeTimes)
+      const node = await startNode(this.address, scheme, settings, logger, { earlier: schemeTimes, prefetch })
       await waitForSignal()
       await node.stop()
       return EXIT.ok
     } catch (error) {
+      prefetch?.cancel()
       if (error instanceof MissingCertificatesError) {
         this.context.stderr.write(`tm-server: ${error.message}\n`)
         return EXIT.noCertificates

@@ -13,6 +13,7 @@ import { ClientServices } from '../plugins/grpc/client-services.js'
 import { schemeFingerprint } from '../plugins/grpc/grpc-module.js'
 import { grpcTransportPlugin, listenAddressOf } from '../plugins/grpc/grpc-transport-plugin.js'
 import { durableDataDirOf } from '../plugins/log-persistence/log-persistence-plugin.js'
+import type { LogPrefetch } from '../plugins/log-persistence/log-prefetch.js'
 import { GrpcServerHost } from '../plugins/grpc/grpc-server-host.js'
 import { HealthAndReflection } from '../plugins/grpc/health-and-reflection.js'
 import type { NodeLogger } from '../plugins/grpc/node-logger.js'
@@ -82,6 +83,12 @@ function assertServesGrpc(settings: NodeSettings): void {
   }
 }
 
+/** How a node's start began before startNode: phases already timed, and its data dir's log already being read. */
+export interface StartOptions {
+  readonly earlier?: ConstructorParameters<typeof StartPhases>[0]
+  readonly prefetch?: LogPrefetch
+}
+
 /**
  * Starts one node on gRPC: client, admin and replica services on one server at `address` (its access point in
  * the scheme), bound where the transport section's `listen` says when set (like etcd's listen vs advertise
@@ -92,12 +99,12 @@ export async function startNode(
   scheme: ReplicationScheme,
   settings: NodeSettings,
   logger: NodeLogger,
-  earlier: ConstructorParameters<typeof StartPhases>[0] = {},
+  start: StartOptions = {},
 ): Promise<RunningNode> {
   assertServesTokens(address, scheme)
   assertServesGrpc(settings)
   const listen = listenAddressOf(settings.transport, address)
-  const phases = new StartPhases(earlier)
+  const phases = new StartPhases(start.earlier)
   // prom-client is loaded only by a node that serves metrics: it costs every start about 40 ms.
   const prometheus = settings.metricsAddress === undefined ? undefined : await loadPrometheus()
   const overrides =
@@ -110,6 +117,7 @@ export async function startNode(
   if (dataDir !== undefined) {
     const store = await LogPersistence.open(dataDir, address, {
       notice: (message, details) => logger.log('warn', message, details),
+      ...(start.prefetch && { prefetch: start.prefetch }),
     })
     epoch = epochOf(await store.nextEpoch(), incarnation)
     overrides.push(

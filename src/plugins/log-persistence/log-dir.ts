@@ -63,17 +63,20 @@ export async function syncDir(dir: string): Promise<void> {
 
 /** Writes a new generation's file whole under a temporary name, syncs it, then renames it into place. */
 export async function writeStateFile(dataDir: string, generation: number, content: Buffer): Promise<void> {
-  const path = stateFileOf(dataDir, generation)
-  const temp = `${path}.tmp`
-  const handle = await open(temp, 'w')
+  await writeTempState(dataDir, generation, content)
+  await rename(`${stateFileOf(dataDir, generation)}.tmp`, stateFileOf(dataDir, generation))
+  await syncDir(dataDir)
+}
+
+/** Writes a generation's file whole under its temporary name (`state-N.log.tmp`, which opens ignore) and syncs it. */
+export async function writeTempState(dataDir: string, generation: number, content: Buffer): Promise<void> {
+  const handle = await open(`${stateFileOf(dataDir, generation)}.tmp`, 'w')
   try {
     await writeAll(handle, content)
     await handle.datasync()
   } finally {
     await handle.close()
   }
-  await rename(temp, path)
-  await syncDir(dataDir)
 }
 
 /** `write` may write less than asked (a full disk, a signal): go on until all of it is written. */

@@ -1,7 +1,7 @@
 import type { PersistEntry } from '../../core/protocol/outbox.js'
 import { DataDirError } from './data-dir-error.js'
 import { binaryEntryToken, decodeBinaryEntry, encodeBinaryEntry } from './binary-entry-codec.js'
-import { readRecords } from './record-framing.js'
+import { type FramesRead, visitRecords } from './record-framing.js'
 import { frameRecords } from './record-framing.js'
 
 /** The layout this build reads and writes (1 was the LevelDB layout); any other version is refused. */
@@ -14,16 +14,23 @@ const HEADER = 0x48
 const EPOCH = 0x45
 const ENTRY = 0x54
 
-/** What a generation's file holds once read: the newest record per token, the epoch, how much of it is whole. */
-export interface LoadedLog {
+/** A generation's file indexed: each token's newest record, the epoch, how much of the file is whole. */
+export interface IndexedLog {
+  /** The first record, which must be the header (checked by finishLog, which knows the node). */
+  readonly header: Buffer | undefined
   /** Each token's newest record, as the log holds it. */
   readonly records: Map<string, Buffer>
-  /** The same entries decoded, for the node's restore. */
-  readonly decoded: PersistEntry[]
+  /** Those records one after another, in the order of `records` (each of them is a view of it). */
+  readonly packed: Buffer
   readonly epoch: bigint
   readonly validBytes: number
   readonly tailBytes: number
   readonly largestFrameBytes: number
+}
+
+/** What a generation's file holds once read: the index, and each token's newest entry decoded for the restore. */
+export interface LoadedLog extends IndexedLog {
+  readonly decoded: PersistEntry[]
 }
 
 export function entryRecord(entry: PersistEntry): Buffer {
@@ -63,26 +70,75 @@ export function encodeState(nodeId: string, epoch: bigint, entries: Iterable<Buf
  * record is refused, naming it, rather than restoring a wrong state). Later entries of a token replace earlier.
  */
 export function decodeLog(dataDir: string, nodeId: string, file: Buffer): LoadedLog {
-  let read: ReturnType<typeof readRecords>
+  return finishLog(dataDir, nodeId, indexLog(dataDir, file))
+}
+
+/**
+ * The first half of decodeLog, which needs no node: finds each token's newest record, keeping only those, copied
+ * into one buffer (the file may hold many records per token, and its buffer is let go). Makes no object for a
+ * record another replaces: a restart after 10^5 tokens were written a few times reads several times as many.
+ */
+export function indexLog(dataDir: string, file: Buffer): IndexedLog {
+  let header: Buffer | undefined
+  let epoch = 0n
+  let index = 0
+  /** Each token's newest record by its start in `file`, keyed by the token's bytes (the same token, the same key). */
+  const newest = new Map<string, number>()
+  let read: FramesRead
   try {
-    read = readRecords(file)
+    read = visitRecords(file, (start, end) => {
+      const i = index++
+      const kind = file[start]
+      if (i === 0) header = file.subarray(start, end)
+      else if (header?.[0] !== HEADER) return
+      else if (kind === EPOCH && end - start === 9) epoch = file.readBigUInt64LE(start + 1)
+      else if (kind === ENTRY) newest.set(tokenKeyOf(dataDir, file, start, end, i), start)
+      else throw new DataDirError(dataDir, `record ${i} has an unknown kind ${kind} or a wrong length`)
+    })
   } catch (error) {
+    if (error instanceof DataDirError) throw error
     throw new DataDirError(dataDir, (error as Error).message)
   }
-  checkHeader(dataDir, nodeId, read.records[0])
-  let epoch = 0n
-  const records = new Map<string, Buffer>()
-  for (let i = 1; i < read.records.length; i++) {
-    const record = read.records[i]!
-    if (record[0] === EPOCH && record.length === 9) epoch = record.readBigUInt64LE(1)
-    else if (record[0] === ENTRY) records.set(tokenOf(dataDir, record, i), record)
-    else throw new DataDirError(dataDir, `record ${i} has an unknown kind ${record[0]} or a wrong length`)
-  }
-  // Only each token's newest record is decoded: the older ones it replaced are never needed.
-  const decoded: PersistEntry[] = []
-  for (const [token, record] of records) decoded.push(entryOf(dataDir, record, token))
   const { validBytes, tailBytes, largestFrameBytes } = read
-  return { records, decoded, epoch, validBytes, tailBytes, largestFrameBytes }
+  const { packed, records } = packNewest(file, newest)
+  return { header: header && Buffer.from(header), records, packed, epoch, validBytes, tailBytes, largestFrameBytes }
+}
+
+/** Bytes before a record: its u32 length (record-framing). */
+const LENGTH_BYTES = 4
+/** A token entry's own header: its kind, then the token's u32 length in UTF-16 units (binary-entry-codec). */
+const TOKEN_AT = 5
+
+/** The token's UTF-16LE bytes read as latin1: a cheap one-byte string, equal for two records exactly when their tokens are. */
+function tokenKeyOf(dataDir: string, file: Buffer, start: number, end: number, index: number): string {
+  const units = end - start >= TOKEN_AT ? file.readUInt32LE(start + 1) : -1
+  if (units < 0 || start + TOKEN_AT + 2 * units > end) tokenOf(dataDir, file.subarray(start, end), index)
+  return file.toString('latin1', start + TOKEN_AT, start + TOKEN_AT + 2 * units)
+}
+
+/** The newest records, copied into one buffer, by their tokens. */
+function packNewest(file: Buffer, newest: Map<string, number>): { packed: Buffer; records: Map<string, Buffer> } {
+  let bytes = 0
+  for (const start of newest.values()) bytes += file.readUInt32LE(start - LENGTH_BYTES)
+  const packed = Buffer.from(new ArrayBuffer(bytes))
+  const records = new Map<string, Buffer>()
+  let at = 0
+  for (const start of newest.values()) {
+    const length = file.readUInt32LE(start - LENGTH_BYTES)
+    file.copy(packed, at, start, start + length)
+    const record = packed.subarray(at, at + length)
+    records.set(binaryEntryToken(record), record)
+    at += length
+  }
+  return { packed, records }
+}
+
+/** The second half: checks the header, then decodes each token's newest record (the older ones are never needed). */
+export function finishLog(dataDir: string, nodeId: string, indexed: IndexedLog): LoadedLog {
+  checkHeader(dataDir, nodeId, indexed.header)
+  const decoded: PersistEntry[] = []
+  for (const [token, record] of indexed.records) decoded.push(entryOf(dataDir, record, token))
+  return { ...indexed, decoded }
 }
 
 function checkHeader(dataDir: string, nodeId: string, record: Buffer | undefined): void {

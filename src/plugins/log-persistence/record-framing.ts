@@ -24,10 +24,8 @@ export function frameRecords(records: readonly Buffer[]): Buffer {
   return frame
 }
 
-/** The records of a log file, and where its last whole frame ends. */
-export interface ReadRecords {
-  /** Copies, so that they do not keep the whole file's buffer alive. */
-  readonly records: Buffer[]
+/** Where a log file's last whole frame ends. */
+export interface FramesRead {
   /** Bytes from the start that hold whole, checked frames. */
   readonly validBytes: number
   /** Bytes after them: a write cut short by a crash (or damage, when there are more than one write could leave). */
@@ -37,36 +35,37 @@ export interface ReadRecords {
 }
 
 /**
+ * Visits the records of a log file, in order, by their offsets in `file` (`start` inclusive, `end` exclusive):
+ * no object per record, since a restart may read millions of records of which it keeps one per token.
+ *
  * Reads frames from the start until the first one that is cut short or whose checksum fails. Appends are the
  * only writes, so whatever follows that point is the tail of a write that never completed its sync. A frame
  * whose checksum holds but whose records do not add up is damage, not a torn write: it throws.
  */
-export function readRecords(file: Buffer): ReadRecords {
-  const records: Buffer[] = []
+export function visitRecords(file: Buffer, visit: (start: number, end: number) => void): FramesRead {
   let offset = 0
   let largestFrameBytes = 0
   while (offset + FRAME_HEADER_BYTES <= file.length) {
     const bytes = file.readUInt32LE(offset)
     const end = offset + FRAME_HEADER_BYTES + bytes
     if (bytes > MAX_FRAME_BYTES || end > file.length) break
-    const payload = file.subarray(offset + FRAME_HEADER_BYTES, end)
-    if (crc32(payload) !== file.readUInt32LE(offset + 4)) break
-    splitRecords(payload, offset, records)
+    if (crc32(file.subarray(offset + FRAME_HEADER_BYTES, end)) !== file.readUInt32LE(offset + 4)) break
+    visitFrame(file, offset, end, visit)
     largestFrameBytes = Math.max(largestFrameBytes, end - offset)
     offset = end
   }
-  return { records, validBytes: offset, tailBytes: file.length - offset, largestFrameBytes }
+  return { validBytes: offset, tailBytes: file.length - offset, largestFrameBytes }
 }
 
-function splitRecords(payload: Buffer, frameOffset: number, into: Buffer[]): void {
-  let at = 0
-  while (at < payload.length) {
-    const length = at + RECORD_LENGTH_BYTES <= payload.length ? payload.readUInt32LE(at) : -1
+function visitFrame(file: Buffer, frameOffset: number, frameEnd: number, visit: (start: number, end: number) => void) {
+  let at = frameOffset + FRAME_HEADER_BYTES
+  while (at < frameEnd) {
+    const length = at + RECORD_LENGTH_BYTES <= frameEnd ? file.readUInt32LE(at) : -1
     const end = at + RECORD_LENGTH_BYTES + length
-    if (length < 1 || end > payload.length) {
+    if (length < 1 || end > frameEnd) {
       throw new RangeError(`the frame at offset ${frameOffset} passes its checksum but its records do not add up`)
     }
-    into.push(Buffer.from(payload.subarray(at + RECORD_LENGTH_BYTES, end)))
+    visit(at + RECORD_LENGTH_BYTES, end)
     at = end
   }
 }

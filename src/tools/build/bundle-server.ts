@@ -32,11 +32,12 @@ const outdir = join(root, 'dist', 'server')
 rmSync(outdir, { recursive: true, force: true })
 
 await build({
-  // The hash worker sits beside the chunk that starts it, as hash-worker.js sits beside worker-pool-hasher.js in
-  // dist/src: `new URL('./hash-worker.js', import.meta.url)` resolves the same way in both.
+  // The workers sit beside the chunks that start them, as hash-worker.js sits beside worker-pool-hasher.js in
+  // dist/src: `new URL('./hash-worker.js', import.meta.url)` resolves the same way in both (log-index-worker too).
   entryPoints: {
     'tm-server': join(root, 'dist', 'src', 'bin', 'tm-server.js'),
     'hash-worker': join(root, 'dist', 'src', 'plugins', 'worker-pool-hasher', 'hash-worker.js'),
+    'log-index-worker': join(root, 'dist', 'src', 'plugins', 'log-persistence', 'log-index-worker.js'),
   },
   outdir,
   bundle: true,

@@ -190,6 +190,31 @@ test('the log is rewritten as a new generation once it outgrows the live state; 
   await again.close()
 })
 
+test('saves made while a compaction writes its snapshot are in the new generation', async (t) => {
+  const dir = await tempDir(t)
+  const store = await LogPersistence.open(dir, NODE, { compactMinBytes: 4096 })
+  const latest = new Map<string, bigint>()
+  // Waves of concurrent saves: group commits go on while each compaction's snapshot is written aside. Hot tokens
+  // grow the log; each wave also saves two tokens once only, which a lost append would leave missing.
+  for (let wave = 0; wave < 300; wave++) {
+    const saves: Promise<void>[] = []
+    for (let i = 0; i < 8; i++) {
+      const token = i < 2 ? `once-${wave}-${i}` : `hot-${i}`
+      const seq = BigInt(wave * 8 + i)
+      latest.set(token, seq)
+      saves.push(store.save([entry(token, seq)]))
+    }
+    await Promise.all(saves)
+  }
+  t.true(store.compactions.switched >= 2, `compactions: ${JSON.stringify(store.compactions)}`)
+  t.true(store.compactions.capturedFrames > 0, 'some saves landed while a snapshot was being written')
+  await store.close()
+  const again = await LogPersistence.open(dir, NODE)
+  const sorted = (map: Map<string, bigint>) => [...map].sort(([a], [b]) => a.localeCompare(b))
+  t.deepEqual(sorted(await seqs(again)), sorted(latest))
+  await again.close()
+})
+
 test('a compaction cut short (its temporary file left behind) is ignored and removed', async (t) => {
   const dir = await tempDir(t)
   const store = await LogPersistence.open(dir, NODE)
