@@ -19,6 +19,12 @@ export interface DirContents {
   readonly leveldb: boolean
 }
 
+/** The generation a file name holds (`state-N.log`), or undefined for any other name. */
+export function generationOf(name: string): number | undefined {
+  const state = STATE_FILE.exec(name)
+  return state === null ? undefined : Number(state[1])
+}
+
 export function stateFileOf(dataDir: string, generation: number): string {
   return join(dataDir, `state-${generation}.log`)
 }
@@ -32,8 +38,8 @@ export async function scanDataDir(dataDir: string): Promise<DirContents> {
   const generations: number[] = []
   const tempFiles: string[] = []
   for (const name of names) {
-    const state = STATE_FILE.exec(name)
-    if (state !== null) generations.push(Number(state[1]))
+    const generation = generationOf(name)
+    if (generation !== undefined) generations.push(generation)
     else if (TEMP_FILE.test(name)) tempFiles.push(name)
     else if (name !== LOCK_FILE && !LEVELDB_FILE.test(name)) {
       throw new DataDirError(

@@ -3,11 +3,10 @@ import { stat } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
 import type { IndexReply } from './log-index-worker.js'
 import type { IndexedLog } from './log-records.js'
-import { stateFileOf } from './log-dir.js'
+import { generationOf, stateFileOf } from './log-dir.js'
 
 /** Files smaller than this are read in place when the store opens: a worker's start costs more than it saves. */
 export const MIN_PREFETCH_BYTES = 1 << 20
-const STATE_FILE = /^state-(\d{1,15})\.log$/
 
 /** A log file indexed ahead of the store's open, and the file as it was then. */
 export interface PrefetchedLog {
@@ -68,8 +67,7 @@ function newestStateFile(dataDir: string): string | undefined {
   }
   let newest = -1
   for (const name of names) {
-    const match = STATE_FILE.exec(name)
-    if (match !== null) newest = Math.max(newest, Number(match[1]))
+    newest = Math.max(newest, generationOf(name) ?? -1)
   }
   if (newest < 0) return undefined
   const path = stateFileOf(dataDir, newest)
