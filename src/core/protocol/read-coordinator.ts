@@ -45,11 +45,13 @@ interface FinalJob {
  * and later reads of the same version join it.
  */
 interface CommitWait {
-  readonly round: QuorumRound
+  round: QuorumRound
   readonly state: Versioned
   readonly waiting: Set<ActiveRead>
   /** Dropped after this when nobody waits and it has not completed (no write quorum answers): bounded. */
   readonly expiresMs: number
+  /** The read that started it, when recorded: a round started again under a new epoch is its phase too. */
+  readonly trace: TraceContext | undefined
 }
 
 /** Bound on write-backs kept at once (one per version that is not known committed; usually none or one). */
@@ -215,6 +217,29 @@ export class ReadCoordinator {
     }
   }
 
+  /**
+   * This node is the token's writer too, and a replica fenced its old epoch (see TokenRegister.onFence). Write-backs
+   * carry the writer's epoch from this node, so the fenced replicas refuse the ones in flight, resends included:
+   * each starts again under the new epoch, as the writer's own store does. Otherwise a write-back that needs a
+   * fenced replica waits for its read's deadline.
+   */
+  epochRaised(out: Outbox): void {
+    for (const [key, wait] of [...this.commitWaits]) {
+      this.ctx.roundEnded(wait.round, 'impose', 'superseded', out)
+      this.commitWaitByReqId.delete(wait.round.reqId)
+      wait.round = this.ctx.startStore(this.ctx.writeQuorum, wait.state, out, this.ctx.writeBackMust(), wait.trace)
+      this.commitWaitByReqId.set(wait.round.reqId, key)
+      if (wait.round.complete) this.commitWaitDone(key, out)
+    }
+    for (const read of [...this.reads.values()]) {
+      const phase = read.phase
+      if (phase.name !== 'impose') continue
+      this.phaseEnded(read, 'superseded', out)
+      this.byReqId.delete(phase.round.reqId)
+      this.impose(read, phase.state, true, out)
+    }
+  }
+
   abandon(out: Outbox): void {
     for (const job of this.finalJobs.values()) out.hashCancels.push(job.jobId)
     this.commitWaits.clear()
@@ -296,7 +321,7 @@ export class ReadCoordinator {
     for (const endMs of must.values()) untilMs = Math.max(untilMs, endMs)
     const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, must, trace)
     // Two lease spans: the holders' part ends after one; a write quorum that has not answered by the second is gone.
-    const wait: CommitWait = { round, state, waiting: new Set(), expiresMs: untilMs + (untilMs - nowMs) }
+    const wait: CommitWait = { round, state, waiting: new Set(), expiresMs: untilMs + (untilMs - nowMs), trace }
     this.commitWaits.set(key, wait)
     this.commitWaitByReqId.set(round.reqId, key)
     return wait

@@ -589,6 +589,7 @@ export class TokenRegister implements TokenContext {
     if (fence <= this.epoch) return
     this.epoch = epochAbove(fence, this.epoch)
     this.writer?.epochRaised(out)
+    this.reader?.epochRaised(out)
     this.grantor?.epochRaised()
   }
 
