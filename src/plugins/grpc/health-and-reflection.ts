@@ -1,7 +1,7 @@
-import { ReflectionService } from '@grpc/reflection'
 import type { NodeDriver } from '../../core/node/node-driver.js'
 import { BoundedHealth, MAX_HEALTH_WATCHERS, type DerivedHealth } from './bounded-health.js'
 import type { GrpcServerHost } from './grpc-server-host.js'
+import { LazyReflection } from './lazy-reflection.js'
 import { reflectionDefinition } from './reflection-definition.js'
 
 export const SERVICES = [
@@ -49,7 +49,7 @@ export class HealthAndReflection {
 
   register(host: GrpcServerHost): void {
     this.health.addToServer(host.server)
-    new ReflectionService(reflectionDefinition()).addToServer(host.server)
+    new LazyReflection(reflectionDefinition).addToServer(host.server)
   }
 
   serving(): void {
