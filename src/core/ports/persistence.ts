@@ -7,7 +7,8 @@ import type { PersistEntry } from '../protocol/outbox.js'
  *   resolves once they are; saves complete in call order. The driver calls `save` as soon as a step produces
  *   entries, without waiting for earlier saves, so a durable store may group the saves that arrive while it
  *   syncs into its next write (group commit).
- * - `load` returns the newest saved entry per token.
+ * - `load` returns the newest saved entry per token. An entry may read its `ts` and `value` only when first
+ *   asked (getters: a restart of 10^5 tokens uses a few at first), so a caller keeping them copies the fields.
  */
 export interface Persistence {
   load(): Promise<PersistEntry[]>

@@ -178,10 +178,10 @@ export class RegisterNode {
   /** Restores durable replica state; call before the first step. */
   restore(entries: readonly PersistEntry[]): void {
     for (const entry of entries) {
-      const state = { ts: entry.ts, value: entry.value }
       const built = this.registers.get(entry.token)
-      if (built !== undefined) built.restore(state)
-      else if (this.serves(entry.token)) this.dormant.set(entry.token, state)
+      if (built !== undefined) built.restore({ ts: entry.ts, value: entry.value })
+      // Kept as given: a store may read an entry's state only when it is first asked for (a restart of 10^5 tokens).
+      else if (this.serves(entry.token)) this.dormant.set(entry.token, entry)
     }
   }
 
@@ -281,7 +281,8 @@ export class RegisterNode {
     const register = this.build(token)
     const restored = this.dormant.get(token)
     if (restored !== undefined) {
-      register.restore(restored)
+      // A plain copy: the restored entry may read its state through getters, and the register reads it on every step.
+      register.restore({ ts: restored.ts, value: restored.value })
       this.dormant.delete(token)
     }
     // Built now, it took part in nothing the peers that restarted before could have been part of.

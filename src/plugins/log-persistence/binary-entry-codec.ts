@@ -57,6 +57,55 @@ export function decodeBinaryEntry(record: Buffer): PersistEntry {
   return { token, ts, value }
 }
 
+/**
+ * Throws as decodeBinaryEntry would on a malformed record, without making the entry: a restart checks each of
+ * 10^5 records at open and decodes each when its token is first used (see RecordEntry).
+ */
+export function checkBinaryEntry(record: Buffer): void {
+  const reader = new Reader(record, 1)
+  reader.skipString('token')
+  reader.skip(8, 'seq')
+  reader.skip(8, 'epoch')
+  const kind = reader.u8('value kind')
+  if (kind === KIND_CODES.token) {
+    reader.skipString('name')
+    for (const field of ['low', 'mid', 'high']) reader.skip(8, field)
+    const flags = reader.u8('flags')
+    if (flags > (HAS_PARTIAL | HAS_FINAL)) throw new InvalidArgumentError(`flags ${flags} has unknown bits`)
+    if ((flags & HAS_PARTIAL) !== 0) reader.skipArgmin('partial')
+    if ((flags & HAS_FINAL) !== 0) reader.skipArgmin('final')
+  } else if (kind !== KIND_CODES.empty && kind !== KIND_CODES.absent) {
+    throw new InvalidArgumentError(`value kind ${kind} is not 0, 1 or 2`)
+  }
+  if (reader.at !== record.length) throw new InvalidArgumentError(`${record.length - reader.at} bytes after the entry`)
+}
+
+/**
+ * A PersistEntry read from its record when its `ts` or `value` is first asked for, then kept. Its record must have
+ * passed checkBinaryEntry, so reading it cannot fail.
+ */
+export class RecordEntry implements PersistEntry {
+  private decoded: PersistEntry | undefined
+
+  constructor(
+    readonly token: string,
+    private readonly record: Buffer,
+  ) {}
+
+  get ts(): PersistEntry['ts'] {
+    return this.entry().ts
+  }
+
+  get value(): PersistEntry['value'] {
+    return this.entry().value
+  }
+
+  private entry(): PersistEntry {
+    this.decoded ??= decodeBinaryEntry(this.record)
+    return this.decoded
+  }
+}
+
 /** Only the token of a record (to find each token's newest record before decoding any). */
 export function binaryEntryToken(record: Buffer): string {
   return new Reader(record, 1).string('token')
@@ -105,6 +154,23 @@ class Reader {
     const text = this.buffer.toString('utf16le', this.at, this.at + units * 2)
     this.at += units * 2
     return text
+  }
+
+  skip(bytes: number, field: string): void {
+    this.need(bytes, field)
+    this.at += bytes
+  }
+
+  skipString(field: string): void {
+    this.need(4, field)
+    const units = this.buffer.readUInt32LE(this.at)
+    this.at += 4
+    this.skip(units * 2, field)
+  }
+
+  skipArgmin(field: string): void {
+    this.skip(8, `${field} nonce`)
+    this.skip(8, `${field} hash`)
   }
 
   argmin(field: string): Argmin {

@@ -15,7 +15,7 @@ import { LogPersistence } from '../../../src/plugins/log-persistence/log-persist
 import { logPersistenceModule } from '../../../src/plugins/log-persistence/log-persistence-module.js'
 import { frameRecords } from '../../../src/plugins/log-persistence/record-framing.js'
 import { entryRecord } from '../../../src/plugins/log-persistence/log-records.js'
-import { decodeBinaryEntry } from '../../../src/plugins/log-persistence/binary-entry-codec.js'
+import { checkBinaryEntry, decodeBinaryEntry } from '../../../src/plugins/log-persistence/binary-entry-codec.js'
 
 const NODE = '127.0.0.1:50051'
 const OTHER = '127.0.0.1:50052'
@@ -70,7 +70,9 @@ test('reopen after close returns what was saved: exact bigints, UTF-8, uint64 ma
   await store.close()
   const again = await LogPersistence.open(dir, NODE)
   t.deepEqual(
-    (await again.load()).sort((a, b) => (a.token < b.token ? -1 : 1)),
+    (await again.load())
+      .map(({ token, ts, value }) => ({ token, ts, value }))
+      .sort((a, b) => (a.token < b.token ? -1 : 1)),
     [entry('P', 7n), full],
   )
   t.is(await again.nextEpoch(), 2n)
@@ -332,4 +334,45 @@ test('the binary entry codec round-trips exact values (uint64 max, UTF-8, lone s
     }
     t.throws(() => decodeBinaryEntry(Buffer.concat([record, Buffer.of(0)])), { message: /1 bytes after the entry/ })
   }
+})
+
+/** What decoding `record` throws, or undefined. */
+function problemOf(read: (record: Buffer) => unknown, record: Buffer): string | undefined {
+  try {
+    read(record)
+    return undefined
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
+test('the check a restart makes of each record refuses exactly the records decoding refuses, with the same message', (t) => {
+  const partialOnly: PersistEntry = {
+    token: 'P',
+    ts: { seq: 7n, epoch: 0n },
+    value: {
+      kind: 'token',
+      token: { name: 'n', low: 5n, mid: 5n, high: 6n, partial: { nonce: 5n, hash: 1n }, final: undefined },
+    },
+  }
+  let refusedCount = 0
+  for (const value of [full, partialOnly, entry('E', 0n), { ...entry('A', 1n), value: { kind: 'absent' as const } }]) {
+    const record = entryRecord(value)
+    const variants = [record, Buffer.concat([record, Buffer.of(0)])]
+    for (let cut = 1; cut < record.length; cut++) variants.push(record.subarray(0, cut))
+    // Every byte after the prefix set to values that break lengths, kinds and flags.
+    for (let at = 1; at < record.length; at++) {
+      for (const byte of [0, 1, 2, 3, 4, 0x7f, 0xff]) {
+        const mutated = Buffer.from(record)
+        mutated[at] = byte
+        variants.push(mutated)
+      }
+    }
+    for (const variant of variants) {
+      const problem = problemOf(decodeBinaryEntry, variant)
+      if (problem !== undefined) refusedCount++
+      t.is(problemOf(checkBinaryEntry, variant), problem, variant.toString('hex'))
+    }
+  }
+  t.true(refusedCount > 100, 'the variants include many records decoding refuses')
 })
