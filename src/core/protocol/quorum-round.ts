@@ -98,13 +98,20 @@ export class QuorumRound {
    * rounds of a busy node fall due together, in one tick. Replicas answer a repeated request as they answered the
    * first (a store of a version they hold changes nothing; a query reads again), and the round counts one answer per
    * replica. Returns when the round is due first.
+   *
+   * `untilMs`: when the operation the round serves gives up. A client may ask for a deadline shorter than the first
+   * gap, and one lost message would then cost it the operation with no resend at all: the first gap is then a
+   * quarter of the time left (one resend, and usually a second, before the deadline), on a grid as much finer.
    */
-  armResend(request: ReplicaMessage, timing: ResendTiming): number {
+  armResend(request: ReplicaMessage, timing: ResendTiming, untilMs?: number): number {
     assert(timing.firstMs > 0 && timing.maxMs >= timing.firstMs && timing.gridMs > 0, 'resend timing')
     this.request = request
     this.timing = timing
-    this.resendGapMs = timing.firstMs
-    this.resendAtMs = onGrid(this.startedMs + timing.firstMs, timing.gridMs)
+    const leftMs = untilMs === undefined ? Infinity : untilMs - this.startedMs
+    this.resendGapMs = Math.max(1, Math.min(timing.firstMs, Math.floor(leftMs / 4)))
+    const shortened = this.resendGapMs < timing.firstMs
+    const gridMs = shortened ? Math.max(1, Math.min(timing.gridMs, Math.floor(this.resendGapMs / 4))) : timing.gridMs
+    this.resendAtMs = onGrid(this.startedMs + this.resendGapMs, gridMs)
     return this.resendAtMs
   }
 

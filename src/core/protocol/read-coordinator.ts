@@ -97,7 +97,7 @@ export class ReadCoordinator {
       return
     }
     if (trace !== undefined && this.ctx.leasing) this.instant('lease', 'no-lease', trace, out)
-    const round = this.ctx.startQuery(this.ctx.readQuorum, out, trace)
+    const round = this.ctx.startQuery(this.ctx.readQuorum, out, { trace, deadlineMs })
     const read: ActiveRead = { opId, deadlineMs, phase: { name: 'query', round }, trace }
     this.reads.set(opId, read)
     this.byReqId.set(round.reqId, read)
@@ -227,7 +227,7 @@ export class ReadCoordinator {
     for (const [key, wait] of [...this.commitWaits]) {
       this.ctx.roundEnded(wait.round, 'impose', 'superseded', out)
       this.commitWaitByReqId.delete(wait.round.reqId)
-      wait.round = this.ctx.startStore(this.ctx.writeQuorum, wait.state, out, this.ctx.writeBackMust(), wait.trace)
+      wait.round = this.ctx.startStore(this.ctx.writeQuorum, wait.state, out, this.ctx.writeBackMust(), wait)
       this.commitWaitByReqId.set(wait.round.reqId, key)
       if (wait.round.complete) this.commitWaitDone(key, out)
     }
@@ -296,7 +296,7 @@ export class ReadCoordinator {
 
   private impose(read: ActiveRead, state: Versioned, safe: boolean, out: Outbox): void {
     if (!safe) return this.joinCommitWait(read, state, out)
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, undefined, read.trace)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, undefined, read)
     read.phase = { name: 'impose', round, state }
     this.byReqId.set(round.reqId, read)
     if (round.complete) this.roundDone(read, out)
@@ -319,7 +319,7 @@ export class ReadCoordinator {
     const must = this.ctx.writeBackMust()
     let untilMs = nowMs
     for (const endMs of must.values()) untilMs = Math.max(untilMs, endMs)
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, must, trace)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, must, { trace })
     // Two lease spans: the holders' part ends after one; a write quorum that has not answered by the second is gone.
     const wait: CommitWait = { round, state, waiting: new Set(), expiresMs: untilMs + (untilMs - nowMs), trace }
     this.commitWaits.set(key, wait)

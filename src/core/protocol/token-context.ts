@@ -8,6 +8,16 @@ import type { TraceContext } from './trace-context.js'
 export type RoundPhase = 'learn' | 'write' | 'query' | 'impose'
 
 /**
+ * The operation a round belongs to. `trace`: set when the operation is recorded; the round's messages then carry
+ * its span. `deadlineMs`: when the operation gives up; a round resends to silent replicas soon enough to matter
+ * before it (see QuorumRound.armResend). Rounds that outlive any one operation (a shared write-back) have none.
+ */
+export interface RoundOwner {
+  readonly trace?: TraceContext | undefined
+  readonly deadlineMs?: number
+}
+
+/**
  * What a token's coordinators (writer pipeline, read coordinator) share: identity, quorums, rounds, ids.
  * Rounds belong to the coordinators: once a coordinator drops a round, its late replies match nothing.
  */
@@ -28,19 +38,19 @@ export interface TokenContext {
   roundEnded(round: QuorumRound, phase: RoundPhase, end: PhaseEnd, out: Outbox): void
   /**
    * Queries every replica; the local replica (if any) answers in place, so the round may already be complete.
-   * `trace`: the recorded operation the round belongs to; its messages then carry the round's span.
+   * `owner`: the operation the round belongs to (see RoundOwner).
    */
-  startQuery(needed: number, out: Outbox, trace?: TraceContext): QuorumRound
+  startQuery(needed: number, out: Outbox, owner?: RoundOwner): QuorumRound
   /**
    * Stores `state` on every replica; the local one applies it in place. The round also waits for each replica in
-   * `must` until its time (see QuorumRound). `trace` as for startQuery.
+   * `must` until its time (see QuorumRound). `owner` as for startQuery.
    */
   startStore(
     needed: number,
     state: Versioned,
     out: Outbox,
     must?: ReadonlyMap<NodeId, number>,
-    trace?: TraceContext,
+    owner?: RoundOwner,
   ): QuorumRound
   /**
    * This node's replica just recovered: it joins a round it started while recovering, as it would have at the

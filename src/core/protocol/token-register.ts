@@ -12,7 +12,7 @@ import { applyStore, INITIAL, type Versioned } from './replica-state.js'
 import { ReplicaRecovery, type RecoveryTiming } from './replica-recovery.js'
 import { compareTimestamps, epochAbove, type Timestamp, ZERO_TIMESTAMP } from './timestamp.js'
 import { ReadCoordinator } from './read-coordinator.js'
-import type { RoundPhase, TokenContext } from './token-context.js'
+import type { RoundOwner, RoundPhase, TokenContext } from './token-context.js'
 import { roundSpan, type TraceContext } from './trace-context.js'
 import { WriterPipeline } from './writer-pipeline.js'
 
@@ -299,9 +299,9 @@ export class TokenRegister implements TokenContext {
     if (nextMs !== undefined) this.wakeForResend(nextMs)
   }
 
-  private armResend(round: QuorumRound, request: ReplicaMessage): void {
+  private armResend(round: QuorumRound, request: ReplicaMessage, untilMs: number | undefined): void {
     if (this.resend === undefined) return
-    const atMs = round.armResend(request, this.resend)
+    const atMs = round.armResend(request, this.resend, untilMs)
     this.resendQueue.push(atMs, round)
     this.wakeForResend(atMs)
   }
@@ -377,10 +377,10 @@ export class TokenRegister implements TokenContext {
     })
   }
 
-  startQuery(needed: number, out: Outbox, trace?: TraceContext): QuorumRound {
+  startQuery(needed: number, out: Outbox, owner?: RoundOwner): QuorumRound {
     const basis = this.isReplica && this.recovery === undefined ? this.state : undefined
     const round = new QuorumRound(this.ids.nextReqId(), 'query', needed, this.replicas, this.ids.nowMs(), basis)
-    const sent = this.traced(round, trace)
+    const sent = this.traced(round, owner?.trace)
     // Replicas holding what this node holds answer without the value: most reads find the replicas agreeing.
     const known = basis === undefined ? undefined : { ts: basis.ts, complete: isComplete(basis.value) }
     const request: ReplicaMessage = {
@@ -391,7 +391,7 @@ export class TokenRegister implements TokenContext {
       ...(sent && { trace: sent }),
     }
     this.broadcast(request, out)
-    this.armResend(round, request)
+    this.armResend(round, request, owner?.deadlineMs)
     if (basis !== undefined)
       round.accept({
         from: this.self,
@@ -408,7 +408,7 @@ export class TokenRegister implements TokenContext {
     state: Versioned,
     out: Outbox,
     must?: ReadonlyMap<NodeId, number>,
-    trace?: TraceContext,
+    owner?: RoundOwner,
   ): QuorumRound {
     const round = new QuorumRound(
       this.ids.nextReqId(),
@@ -420,7 +420,7 @@ export class TokenRegister implements TokenContext {
       must,
       this.ids.nowMs,
     )
-    const sent = this.traced(round, trace)
+    const sent = this.traced(round, owner?.trace)
     for (const atMs of round.wakeTimesMs()) this.ids.wakeAt(atMs)
     const writerEpoch = this.self === this.writerNode ? { writerEpoch: this.epoch } : undefined
     const request: ReplicaMessage = {
@@ -433,7 +433,7 @@ export class TokenRegister implements TokenContext {
       ...(sent && { trace: sent }),
     }
     this.broadcast(request, out, writerEpoch !== undefined && this.storesBeforeSave ? out.earlySends : out.sends)
-    this.armResend(round, request)
+    this.armResend(round, request, owner?.deadlineMs)
     if (this.isReplica && this.recovery === undefined) {
       this.store(state, out)
       round.accept({ from: this.self, ts: this.state.ts, value: this.state.value, atMs: round.startedMs })

@@ -198,7 +198,7 @@ export class WriterPipeline {
       : phase.state
     if (own) this.last = state
     this.phaseEnded(active.write, phase, 'superseded', out)
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write.trace)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write)
     active.phase = { name: 'store', round, state, ...(phase.refusal && { refusal: phase.refusal }) }
     if (round.complete) this.roundDone(out)
   }
@@ -253,7 +253,7 @@ export class WriterPipeline {
     while (this.active === undefined && this.queue.length > 0) {
       const write = this.queue.shift()!
       if (this.last === undefined) {
-        const round = this.ctx.startQuery(this.ctx.readQuorum, out, write.trace)
+        const round = this.ctx.startQuery(this.ctx.readQuorum, out, write)
         this.active = { write, phase: { name: 'learn', round } }
         if (round.complete) this.roundDone(out)
       } else {
@@ -297,7 +297,7 @@ export class WriterPipeline {
         : preconditionFailure(op, this.last!.value, this.ctx.token)
     if (failure !== undefined && !this.lastAtQuorum) {
       const state = this.last!
-      const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write.trace)
+      const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write)
       active.phase = { name: 'store', round, state, refusal: failure }
       if (round.complete) this.roundDone(out)
       return
@@ -328,7 +328,7 @@ export class WriterPipeline {
     const state: Versioned = { ts, value }
     this.last = state
     this.lastAtQuorum = false
-    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write.trace)
+    const round = this.ctx.startStore(this.ctx.writeQuorum, state, out, this.ctx.leaseHolders(), active.write)
     active.phase = { name: 'store', round, state }
     if (round.complete) this.roundDone(out)
   }

@@ -132,3 +132,43 @@ test('broken variant: without resends a lost request is never sent again and the
   const done = net.completions.get(w)
   t.true(done !== undefined && !done.ok && done.error.code === 'deadline-exceeded')
 })
+
+/** The node's usual timing for a 5 s operation timeout: the first resend after 200 ms (see resendTimingOf). */
+const USUAL = { firstMs: 200, maxMs: 1000, gridMs: 50 }
+
+/**
+ * Loses every message until requests of `from` go again, at most until `untilMs`; returns when they went (the
+ * copies are left in flight), or undefined.
+ */
+function firstResend(net: ManualNet, from: string, untilMs: number): number | undefined {
+  for (let nowMs = 1; nowMs <= untilMs; nowMs++) {
+    net.drop(() => true)
+    net.tick(nowMs)
+    if (net.inflight.some((e) => e.from === from)) return nowMs
+  }
+  return undefined
+}
+
+test('an operation whose deadline is shorter than the first gap is resent at a quarter of its time, and completes', (t) => {
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, undefined, false, USUAL)
+  const w = net.submit(A, 'T', write, 100)
+  t.is(firstResend(net, A, 99), 30, 'a gap of 25 ms on a grid of 6 ms, not 200 ms')
+  net.settle()
+  t.true(succeeded(net.completions.get(w)), String(net.completions.get(w)?.ok))
+})
+
+test('a read with a short deadline whose query was lost is resent in time, and completes', (t) => {
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, undefined, false, USUAL)
+  net.submit(A, 'T', write)
+  net.settle()
+  const r = net.submit(B, 'T', { type: 'read' }, 60)
+  t.is(firstResend(net, B, 59), 15)
+  net.settle()
+  t.true(succeeded(net.completions.get(r)), String(net.completions.get(r)?.ok))
+})
+
+test('an operation with a long deadline keeps the usual first gap', (t) => {
+  const net = new ManualNet(scheme, new MajorityQuorum(), 1n, undefined, false, USUAL)
+  net.submit(A, 'T', write, 5_000)
+  t.is(firstResend(net, A, 400), 200)
+})
