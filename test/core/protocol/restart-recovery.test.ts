@@ -1,6 +1,7 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import type { Envelope } from '../../../src/core/protocol/messages.js'
 import type { Completion } from '../../../src/core/protocol/operations.js'
+import type { LeaseTiming } from '../../../src/core/protocol/read-lease.js'
 import type { RecoveryTiming } from '../../../src/core/protocol/replica-recovery.js'
 import { ManualNet } from '../../support/manual-net.js'
 
@@ -263,34 +264,34 @@ test('a recovering replica asks again at once when it first hears a peer, and on
   t.is(fromA(), 2, 'on demand, after a tenth of a period')
 })
 
+const awayFromC = (e: Envelope): boolean => e.to === C || e.from === C
+
 /**
- * `one` was written under epoch 7 and reached A and B only; A restarts back at epoch 3. A read at A hears C before B
- * (whose answer carries the fence), so it writes `one` back under epoch 3. C then falls silent: only B can complete
- * that write-back, and B refuses epoch 3.
+ * A, which wrote `one` under epoch 7 (B holds it, C does not and never heard A), restarts back at epoch 3 and reads.
+ * It hears C before B (whose answer would carry the fence), so it writes `one` back under epoch 3. C then falls
+ * silent: only B can complete that write-back, and B refuses epoch 3. Returns the read.
  */
-function readAtFencedWriter(): { net: ManualNet; r: number } {
-  const net = new ManualNet(scheme, undefined, 7n << 20n)
-  const w = net.submit(A, 'T', write('one'))
-  net.settle(not((e) => e.to === C || e.from === C))
-  net.drop((e) => e.to === C || e.from === C)
-  if (valueTextOf(net.completions.get(w)) !== 'write') throw new Error('setup: the write must be acknowledged')
-  net.restart(A, 3n << 20n, { durable: true })
+function readBackInTime(t: ExecutionContext, net: ManualNet, leases?: LeaseTiming): number {
+  net.restart(A, 3n << 20n, { durable: true, ...(leases && { leases }) })
   const r = net.submit(A, 'T', read)
   net.deliver(not(between(B, A))) // the queries reach B and C; C's answer reaches A
   net.drop(between(B, A))
   net.deliver(between(C, A))
   net.silence(C, 'T')
-  return { net, r }
-}
-
-test('a read write-back refused by a fence is sent again under the raised epoch and completes', (t) => {
-  const { net, r } = readAtFencedWriter()
   t.true(
     net.inflight.some((e) => e.message.type === 'store' && e.message.writerEpoch === 3n << 20n),
     'setup: the write-back left under the old epoch',
   )
-  net.settle()
-  net.tick(4000) // C may hold a lease of A's new start: the write-back waits for it at most that long
+  return r
+}
+
+test('a read write-back refused by a fence is sent again under the raised epoch and completes', (t) => {
+  const net = new ManualNet(scheme, undefined, 7n << 20n)
+  const w = net.submit(A, 'T', write('one'))
+  net.settle(not(awayFromC))
+  net.drop(awayFromC)
+  t.is(valueTextOf(net.completions.get(w)), 'write')
+  const r = readBackInTime(t, net)
   net.settle()
   t.is(valueTextOf(net.completions.get(r)), 'one')
 })
@@ -298,8 +299,7 @@ test('a read write-back refused by a fence is sent again under the raised epoch 
 test('with read leases, a write-back waiting for lease holders is sent again under the raised epoch', (t) => {
   const leases = { leaseMs: 1000, driftRate: 0, survey: false }
   const net = new ManualNet(scheme, undefined, 7n << 20n, leases)
-  const awayFromC = (e: Envelope): boolean => e.to === C || e.from === C
-  // C never hears A: it holds no fence. `zero` completes once a lease has passed since A's start (C might hold one).
+  // `zero` completes once a lease has passed since A's start (C might hold one).
   net.submit(A, 'T', write('zero'))
   net.settle(not(awayFromC))
   net.tick(1500)
@@ -310,16 +310,7 @@ test('with read leases, a write-back waiting for lease holders is sent again und
   net.drop(awayFromCOrCommit)
   t.is(valueTextOf(net.completions.get(w)), 'write')
   // Back at epoch 3, A no longer knows `one` committed: its read waits for every possible lease holder.
-  net.restart(A, 3n << 20n, { durable: true, leases })
-  const r = net.submit(A, 'T', read)
-  net.deliver(not(between(B, A)))
-  net.drop(between(B, A))
-  net.deliver(between(C, A))
-  net.silence(C, 'T')
-  t.true(
-    net.inflight.some((e) => e.message.type === 'store' && e.message.writerEpoch === 3n << 20n),
-    'setup: the write-back left under the old epoch',
-  )
+  const r = readBackInTime(t, net, leases)
   net.settle()
   net.tick(4000) // C may hold a lease of A's new start: the write-back waits for it at most that long
   net.settle()
