@@ -72,7 +72,7 @@ export class LogPersistence implements Persistence {
   private live = new Map<string, Buffer>()
   private liveBytes = 0
   private epoch = 0n
-  /** The entries decoded at open, handed to the first `load` unless a save came first. */
+  /** The entries read at open (each decoded when first used), handed to the first `load` unless a save came first. */
   private preloaded: PersistEntry[] | undefined
   private broken: Error | undefined
   private closed = false
@@ -243,7 +243,7 @@ export class LogPersistence implements Persistence {
     this.live = loaded.records
     this.liveBytes = 0
     for (const record of this.live.values()) this.liveBytes += record.length
-    this.preloaded = loaded.decoded
+    this.preloaded = loaded.entries
   }
 
   private remember(token: string, record: Buffer): void {

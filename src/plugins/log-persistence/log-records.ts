@@ -28,9 +28,9 @@ export interface IndexedLog {
   readonly largestFrameBytes: number
 }
 
-/** What a generation's file holds once read: the index, and each token's newest entry decoded for the restore. */
+/** What a generation's file holds once read: the index, and each token's newest entry for the restore (see finishLog). */
 export interface LoadedLog extends IndexedLog {
-  readonly decoded: PersistEntry[]
+  readonly entries: PersistEntry[]
 }
 
 export function entryRecord(entry: PersistEntry): Buffer {
@@ -140,9 +140,9 @@ function packNewest(file: Buffer, newest: Map<string, number>): { packed: Buffer
  */
 export function finishLog(dataDir: string, nodeId: string, indexed: IndexedLog): LoadedLog {
   checkHeader(dataDir, nodeId, indexed.header)
-  const decoded: PersistEntry[] = []
-  for (const [token, record] of indexed.records) decoded.push(entryOf(dataDir, record, token))
-  return { ...indexed, decoded }
+  const entries: PersistEntry[] = []
+  for (const [token, record] of indexed.records) entries.push(entryOf(dataDir, record, token))
+  return { ...indexed, entries }
 }
 
 function checkHeader(dataDir: string, nodeId: string, record: Buffer | undefined): void {

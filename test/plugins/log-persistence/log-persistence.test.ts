@@ -313,15 +313,17 @@ test('the module binds Persistence and LogPersistence to one instance', async (t
   await store.close()
 })
 
+/** A token entry with a partial and no final, and an empty name. */
+const partialOnly: PersistEntry = {
+  token: 'P',
+  ts: { seq: 7n, epoch: 0n },
+  value: {
+    kind: 'token',
+    token: { name: '', low: 5n, mid: 5n, high: 6n, partial: { nonce: 5n, hash: 1n }, final: undefined },
+  },
+}
+
 test('the binary entry codec round-trips exact values (uint64 max, UTF-8, lone surrogates) and refuses cut or padded records', (t) => {
-  const partialOnly: PersistEntry = {
-    token: 'P',
-    ts: { seq: 7n, epoch: 0n },
-    value: {
-      kind: 'token',
-      token: { name: '', low: 5n, mid: 5n, high: 6n, partial: { nonce: 5n, hash: 1n }, final: undefined },
-    },
-  }
   const lone: PersistEntry = { token: 'x\ud800y', ts: { seq: 1n, epoch: 1n }, value: { kind: 'absent' } }
   for (const value of [full, partialOnly, lone, entry('E', 0n)]) {
     const record = entryRecord(value)
@@ -347,14 +349,6 @@ function problemOf(read: (record: Buffer) => unknown, record: Buffer): string | 
 }
 
 test('the check a restart makes of each record refuses exactly the records decoding refuses, with the same message', (t) => {
-  const partialOnly: PersistEntry = {
-    token: 'P',
-    ts: { seq: 7n, epoch: 0n },
-    value: {
-      kind: 'token',
-      token: { name: 'n', low: 5n, mid: 5n, high: 6n, partial: { nonce: 5n, hash: 1n }, final: undefined },
-    },
-  }
   let refusedCount = 0
   for (const value of [full, partialOnly, entry('E', 0n), { ...entry('A', 1n), value: { kind: 'absent' as const } }]) {
     const record = entryRecord(value)
